@@ -1,0 +1,151 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Subject } from 'rxjs';
+import type { ResolvedSqliteStorageOptions, Synchronous } from './sqlite-options.ts';
+
+/** Raised when a database file cannot be opened for this storage (locked by another process, …). */
+export class SqliteStorageError extends Error {
+  override readonly name = 'SqliteStorageError';
+  constructor(
+    readonly code: 'SQLITE_STORAGE_LOCKED' | 'SQLITE_STORAGE_CLOSED' | 'SQLITE_STORAGE_OPEN_FAILED',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * One open SQLite file, shared by every RxDB database and collection of the same name in this
+ * process. Sharing one connection is what makes two RxDB instances on one file safe inside a process:
+ * better-sqlite3 is synchronous, so their transactions never interleave, and they share the change
+ * subjects, so each sees the other's writes. Another process is refused by an exclusive file lock.
+ */
+export class SqliteDatabaseHandle {
+  readonly changeSubjects = new Map<string, Subject<unknown>>();
+  #refCount = 0;
+  #synchronous: Synchronous;
+
+  constructor(
+    readonly key: string,
+    readonly db: Database.Database,
+    readonly defaultSynchronous: Synchronous,
+    private readonly onLastRelease: (handle: SqliteDatabaseHandle) => void,
+  ) {
+    this.#synchronous = defaultSynchronous;
+  }
+
+  acquire(): this {
+    this.#refCount++;
+    return this;
+  }
+
+  release(): void {
+    this.#refCount--;
+    if (this.#refCount === 0) {
+      this.onLastRelease(this);
+      for (const subject of this.changeSubjects.values()) subject.complete();
+      this.db.close();
+    }
+  }
+
+  /** The change subject of one table: every instance of the same collection emits into it. */
+  changeSubject<T>(table: string): Subject<T> {
+    let subject = this.changeSubjects.get(table);
+    if (!subject) {
+      subject = new Subject<unknown>();
+      this.changeSubjects.set(table, subject);
+    }
+    return subject as Subject<T>;
+  }
+
+  /** Switches the commit durability only when it changes: the pragma is cheap but not free. */
+  useSynchronous(level: Synchronous): void {
+    if (level !== this.#synchronous) {
+      this.db.pragma(`synchronous = ${level}`);
+      this.#synchronous = level;
+    }
+  }
+}
+
+const openHandles = new Map<string, SqliteDatabaseHandle>();
+
+/** Opens (or shares) the SQLite database of one RxDB database. */
+export function acquireSqliteDatabase(
+  databaseName: string,
+  options: ResolvedSqliteStorageOptions,
+): SqliteDatabaseHandle {
+  const file = options.directory
+    ? path.resolve(options.directory, `${encodeFileName(databaseName)}.sqlite`)
+    : undefined;
+  const key = file ?? `memory:${databaseName}`;
+  const existing = openHandles.get(key);
+  if (existing) return existing.acquire();
+
+  if (options.directory) mkdirSync(options.directory, { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file ?? ':memory:');
+  } catch (cause) {
+    throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}`, { cause });
+  }
+  try {
+    configure(db, options, file !== undefined);
+  } catch (cause) {
+    db.close();
+    if (isBusy(cause)) {
+      throw new SqliteStorageError(
+        'SQLITE_STORAGE_LOCKED',
+        `the database file ${file} is in use by another process; one terminal process per data directory`,
+        { cause },
+      );
+    }
+    throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}`, { cause });
+  }
+  const handle = new SqliteDatabaseHandle(key, db, options.synchronous, (h) =>
+    openHandles.delete(h.key),
+  );
+  openHandles.set(key, handle);
+  return handle.acquire();
+}
+
+function configure(db: Database.Database, options: ResolvedSqliteStorageOptions, onDisk: boolean) {
+  if (onDisk) {
+    // Fail at once if another process holds the file, instead of waiting for a lock it never frees.
+    db.pragma('busy_timeout = 0');
+    // Exclusive locking: a second process cannot corrupt or silently share the file, and WAL then
+    // keeps its index in heap memory instead of a shared-memory file.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    // Take the lock now, so a second process fails when it opens, not at its first write.
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  }
+  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+  db.pragma(`cache_size = ${-options.cacheSizeKiB}`);
+  db.pragma('temp_store = MEMORY');
+  db.exec(`CREATE TABLE IF NOT EXISTS rx_attachments (
+    tbl TEXT NOT NULL, doc_id TEXT NOT NULL, attachment_id TEXT NOT NULL,
+    digest TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (tbl, doc_id, attachment_id)
+  ) WITHOUT ROWID`);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** RxDB database names may hold characters a file name must not. */
+function encodeFileName(name: string): string {
+  return name.replace(
+    /[^A-Za-z0-9._-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** The path of the file a database lives in, for tools that need it (backups, tests). */
+export function sqliteFileOf(directory: string, databaseName: string): string {
+  return path.resolve(directory, `${encodeFileName(databaseName)}.sqlite`);
+}

@@ -1,0 +1,481 @@
+import type { Statement } from 'better-sqlite3';
+import {
+  categorizeBulkWriteRows,
+  getIndexableStringMonad,
+  getPrimaryFieldOfPrimaryKey,
+  getQueryMatcher,
+  getSortComparator,
+  getStartIndexStringFromLowerBound,
+  getStartIndexStringFromUpperBound,
+  now,
+} from 'rxdb';
+import type {
+  BulkWriteRow,
+  EventBulk,
+  PreparedQuery,
+  RxDocumentData,
+  RxJsonSchema,
+  RxStorageBulkWriteResponse,
+  RxStorageChangeEvent,
+  RxStorageCountResult,
+  RxStorageDefaultCheckpoint,
+  RxStorageInstance,
+  RxStorageQueryResult,
+  StringKeys,
+} from 'rxdb';
+import type { Observable, Subject } from 'rxjs';
+import { toSqliteKey } from './index-key.ts';
+import { SqliteStorageError } from './sqlite-database.ts';
+import type { SqliteDatabaseHandle } from './sqlite-database.ts';
+import type { SqliteInstanceOptions, Synchronous } from './sqlite-options.ts';
+
+/** What a storage instance exposes as `internals` (for tools and tests, not for RxDB). */
+export type SqliteStorageInternals = {
+  handle: SqliteDatabaseHandle;
+  table: string;
+  indexColumns: readonly IndexColumn[];
+};
+
+type IndexColumn = {
+  /** The RxDB index, as `fillWithDefaultSettings` rewrote it (`_deleted` first, primary key last). */
+  fields: readonly string[];
+  column: string;
+  toKey: (doc: any) => string;
+};
+
+type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<RxDocumentData<T>>, RxStorageDefaultCheckpoint>;
+
+/** Rows whose ids go into one `IN (...)` list; below SQLite's default bound-parameter limit. */
+const ID_CHUNK = 500;
+
+/**
+ * One RxDB collection in one SQLite table:
+ * `id` (primary key), `rev`, `deleted`, `lwt`, `data` (the document as JSON, `_attachments` holding
+ * only their metadata) and one column `ixN` per RxDB index holding RxDB's index string for the row
+ * (mapped by `toSqliteKey`), each with its own SQLite index. A query reads only the range of one
+ * index column between the bounds RxDB's query planner computed.
+ */
+export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
+  RxDocType,
+  SqliteStorageInternals,
+  SqliteInstanceOptions,
+  RxStorageDefaultCheckpoint
+> {
+  readonly primaryPath: StringKeys<RxDocumentData<RxDocType>>;
+  readonly internals: SqliteStorageInternals;
+  #closed = false;
+  readonly #handle: SqliteDatabaseHandle;
+  readonly #table: string;
+  readonly #indexColumns: IndexColumn[];
+  readonly #indexByName: Map<string, IndexColumn>;
+  readonly #changes: Subject<ChangeBulk<RxDocType>>;
+  readonly #synchronous: Synchronous;
+  readonly #statements: ReturnType<typeof prepareStatements>;
+  readonly #selectDataByIds = new Map<number, Statement>();
+  readonly #selectRevByIds = new Map<number, Statement>();
+  readonly #queryStatements = new Map<string, Statement>();
+
+  constructor(
+    readonly databaseName: string,
+    readonly collectionName: string,
+    readonly schema: Readonly<RxJsonSchema<RxDocumentData<RxDocType>>>,
+    readonly options: Readonly<SqliteInstanceOptions>,
+    handle: SqliteDatabaseHandle,
+  ) {
+    this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey);
+    this.#handle = handle;
+    this.#table = tableName(collectionName, schema.version);
+    this.#synchronous = options.synchronous ?? handle.defaultSynchronous;
+    this.#indexColumns = (schema.indexes ?? []).map((index, i) => {
+      const fields = typeof index === 'string' ? [index] : [...index];
+      return { fields, column: `ix${i}`, toKey: getIndexableStringMonad(schema, fields) };
+    });
+    this.#indexByName = new Map(this.#indexColumns.map((c) => [c.fields.join(','), c]));
+    createTable(handle, this.#table, this.#indexColumns);
+    this.#statements = prepareStatements(handle, this.#table, this.#indexColumns);
+    this.#changes = handle.changeSubject<ChangeBulk<RxDocType>>(this.#table);
+    this.internals = { handle, table: this.#table, indexColumns: this.#indexColumns };
+  }
+
+  async bulkWrite(
+    documentWrites: BulkWriteRow<RxDocType>[],
+    context: string,
+  ): Promise<RxStorageBulkWriteResponse<RxDocType>> {
+    this.#ensureOpen();
+    // Blob contents can only be read asynchronously, so they are read before the transaction.
+    const attachmentBytes = this.schema.attachments
+      ? await readAttachmentBytes(documentWrites)
+      : undefined;
+    this.#ensureOpen();
+    const primaryPath = this.primaryPath;
+    const ids = documentWrites.map((row) => row.document[primaryPath] as string);
+
+    let categorized!: ReturnType<typeof categorizeBulkWriteRows<RxDocType>>;
+    this.#handle.useSynchronous(this.#synchronous);
+    this.#handle.db
+      .transaction(() => {
+        // The revision check needs only `_rev`; full documents are parsed for conflicts alone.
+        const inDb = new Map<string, RxDocumentData<RxDocType>>();
+        for (const row of this.#selectByIds(this.#selectRevByIds, 'rev', ids)) {
+          const { id, rev } = row as { id: string; rev: string };
+          inDb.set(id, { _rev: rev } as RxDocumentData<RxDocType>);
+        }
+        categorized = categorizeBulkWriteRows<RxDocType>(
+          this,
+          primaryPath as StringKeys<RxDocType>,
+          inDb,
+          documentWrites,
+          context,
+        );
+        this.#writeRows(categorized.bulkInsertDocs);
+        this.#writeRows(categorized.bulkUpdateDocs);
+        if (attachmentBytes) this.#writeAttachments(categorized, attachmentBytes);
+        this.#fillConflictingDocuments(categorized.errors);
+      })
+      .immediate();
+
+    if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
+      const newest = categorized.newestRow.document;
+      categorized.eventBulk.checkpoint = {
+        id: newest[primaryPath] as string,
+        lwt: newest._meta.lwt,
+      };
+      this.#changes.next(categorized.eventBulk);
+    }
+    return { error: categorized.errors };
+  }
+
+  #writeRows(rows: { document: RxDocumentData<RxDocType> }[]): void {
+    const upsert = this.#statements.upsert;
+    const columns = this.#indexColumns;
+    const params: unknown[] = new Array(5 + columns.length);
+    for (const { document } of rows) {
+      params[0] = document[this.primaryPath];
+      params[1] = document._rev;
+      params[2] = document._deleted ? 1 : 0;
+      params[3] = document._meta.lwt;
+      params[4] = JSON.stringify(document);
+      for (let i = 0; i < columns.length; i++)
+        params[5 + i] = toSqliteKey(columns[i]!.toKey(document));
+      upsert.run(params);
+    }
+  }
+
+  #writeAttachments(
+    categorized: ReturnType<typeof categorizeBulkWriteRows<RxDocType>>,
+    bytes: Map<string, Buffer>,
+  ): void {
+    const { putAttachment, deleteAttachment } = this.#statements;
+    for (const add of [...categorized.attachmentsAdd, ...categorized.attachmentsUpdate]) {
+      const data = bytes.get(add.attachmentData.digest);
+      if (!data) continue;
+      putAttachment.run(
+        this.#table,
+        add.documentId,
+        add.attachmentId,
+        add.digest,
+        add.attachmentData.type,
+        data,
+      );
+    }
+    for (const remove of categorized.attachmentsRemove) {
+      deleteAttachment.run(this.#table, remove.documentId, remove.attachmentId);
+    }
+  }
+
+  /** A 409 must carry the document as stored, which the revision-only lookup did not parse. */
+  #fillConflictingDocuments(
+    errors: { status: number; documentId: string; documentInDb?: unknown }[],
+  ) {
+    const conflicting = errors.filter((e) => e.documentInDb !== undefined).map((e) => e.documentId);
+    if (conflicting.length === 0) return;
+    const docs = new Map<string, unknown>();
+    for (const row of this.#selectByIds(this.#selectDataByIds, 'data', conflicting)) {
+      const { id, data } = row as { id: string; data: string };
+      docs.set(id, JSON.parse(data));
+    }
+    for (const error of errors) {
+      if (error.documentInDb !== undefined) error.documentInDb = docs.get(error.documentId);
+    }
+  }
+
+  #selectByIds(cache: Map<number, Statement>, column: 'rev' | 'data', ids: string[]): unknown[] {
+    const rows: unknown[] = [];
+    for (let start = 0; start < ids.length; start += ID_CHUNK) {
+      const chunk = ids.slice(start, start + ID_CHUNK);
+      let statement = cache.get(chunk.length);
+      if (!statement) {
+        // selectRowsByIds: `id IN (...)` on the primary key; the column list keeps the planner on it.
+        statement = this.#handle.db.prepare(
+          `SELECT id, ${column}, deleted FROM "${this.#table}" WHERE id IN (${placeholders(chunk.length)})`,
+        );
+        cache.set(chunk.length, statement);
+      }
+      for (const row of statement.all(chunk)) rows.push(row);
+    }
+    return rows;
+  }
+
+  async findDocumentsById(
+    ids: string[],
+    withDeleted: boolean,
+  ): Promise<RxDocumentData<RxDocType>[]> {
+    this.#ensureOpen();
+    const documents: RxDocumentData<RxDocType>[] = [];
+    for (const row of this.#selectByIds(this.#selectDataByIds, 'data', ids)) {
+      const { data, deleted } = row as { data: string; deleted: number };
+      if (withDeleted || deleted === 0) documents.push(JSON.parse(data));
+    }
+    return documents;
+  }
+
+  async query(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageQueryResult<RxDocType>> {
+    this.#ensureOpen();
+    const { query, queryPlan } = preparedQuery;
+    const skip = query.skip ?? 0;
+    const limit = typeof query.limit === 'number' ? query.limit : Infinity;
+    const matcher = queryPlan.selectorSatisfiedByIndex
+      ? undefined
+      : getQueryMatcher(this.schema, query);
+    const mustSort = !queryPlan.sortSatisfiedByIndex;
+    const range = this.#rangeOf(preparedQuery);
+
+    if (!matcher && !mustSort) {
+      const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column} LIMIT ? OFFSET ?`;
+      const rows = this.#queryStatement(sql)
+        .pluck()
+        .all(...range.params, limitParam(limit), skip);
+      return { documents: (rows as string[]).map((data) => JSON.parse(data)) };
+    }
+
+    const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column}`;
+    let documents: RxDocumentData<RxDocType>[] = [];
+    const wanted = skip + limit;
+    for (const data of this.#queryStatement(sql)
+      .pluck()
+      .iterate(...range.params)) {
+      const doc = JSON.parse(data as string) as RxDocumentData<RxDocType>;
+      if (matcher && !matcher(doc)) continue;
+      documents.push(doc);
+      // In index order the first skip+limit matches are the answer; read no further.
+      if (!mustSort && documents.length >= wanted) break;
+    }
+    if (mustSort) documents = documents.sort(getSortComparator(this.schema, query));
+    if (skip > 0 || documents.length > wanted) documents = documents.slice(skip, wanted);
+    return { documents };
+  }
+
+  async count(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageCountResult> {
+    this.#ensureOpen();
+    const range = this.#rangeOf(preparedQuery);
+    if (preparedQuery.queryPlan.selectorSatisfiedByIndex) {
+      const sql = `SELECT COUNT(*) FROM "${this.#table}" WHERE ${range.where}`;
+      return {
+        count: this.#queryStatement(sql)
+          .pluck()
+          .get(...range.params) as number,
+        mode: 'fast',
+      };
+    }
+    const matcher = getQueryMatcher(this.schema, preparedQuery.query);
+    const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where}`;
+    let count = 0;
+    for (const data of this.#queryStatement(sql)
+      .pluck()
+      .iterate(...range.params)) {
+      if (matcher(JSON.parse(data as string))) count++;
+    }
+    // Every matching row had to be parsed: RxDB refuses such counts unless allowSlowCount is set.
+    return { count, mode: 'slow' };
+  }
+
+  /** The index column and SQL range condition for a query plan. */
+  #rangeOf(preparedQuery: PreparedQuery<RxDocType>): {
+    column: string;
+    where: string;
+    params: string[];
+  } {
+    const plan = preparedQuery.queryPlan;
+    const index = this.#indexByName.get(plan.index.join(','));
+    if (!index) {
+      // A plan always names one of the schema's indexes; anything else is a bug worth seeing.
+      throw new Error(
+        `query plan index [${plan.index.join(', ')}] is not an index of ${this.#table}`,
+      );
+    }
+    const lower = toSqliteKey(
+      getStartIndexStringFromLowerBound(this.schema, plan.index, plan.startKeys),
+    );
+    const upper = toSqliteKey(
+      getStartIndexStringFromUpperBound(this.schema, plan.index, plan.endKeys),
+    );
+    const c = index.column;
+    return {
+      column: c,
+      where: `${c} ${plan.inclusiveStart ? '>=' : '>'} ? AND ${c} ${plan.inclusiveEnd ? '<=' : '<'} ?`,
+      params: [lower, upper],
+    };
+  }
+
+  #queryStatement(sql: string): Statement {
+    let statement = this.#queryStatements.get(sql);
+    if (!statement) {
+      statement = this.#handle.db.prepare(sql);
+      this.#queryStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async getChangedDocumentsSince(
+    limit: number,
+    checkpoint?: RxStorageDefaultCheckpoint,
+  ): Promise<{ documents: RxDocumentData<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
+    this.#ensureOpen();
+    const rows = this.#statements.changedSince.all(
+      checkpoint?.lwt ?? 0,
+      checkpoint?.lwt ?? 0,
+      checkpoint?.id ?? '',
+      limit,
+    ) as string[];
+    const documents = rows.map((data) => JSON.parse(data) as RxDocumentData<RxDocType>);
+    const last = documents[documents.length - 1];
+    return {
+      documents,
+      checkpoint: last
+        ? { id: last[this.primaryPath] as string, lwt: last._meta.lwt }
+        : (checkpoint ?? { id: '', lwt: 0 }),
+    };
+  }
+
+  changeStream(): Observable<ChangeBulk<RxDocType>> {
+    this.#ensureOpen();
+    return this.#changes.asObservable();
+  }
+
+  async cleanup(minimumDeletedTime: number): Promise<boolean> {
+    this.#ensureOpen();
+    const olderThan = now() - minimumDeletedTime;
+    this.#handle.db.transaction(() => {
+      this.#statements.deleteAttachmentsOfPurged.run(this.#table, olderThan);
+      this.#statements.purgeDeleted.run(olderThan);
+    })();
+    return true;
+  }
+
+  async getAttachmentData(documentId: string, attachmentId: string, digest: string): Promise<Blob> {
+    this.#ensureOpen();
+    const row = this.#statements.getAttachment.get(this.#table, documentId, attachmentId) as
+      { digest: string; type: string; data: Buffer } | undefined;
+    if (!row || (digest && row.digest !== digest)) {
+      throw new Error(`attachment does not exist: ${documentId}/${attachmentId}`);
+    }
+    return new Blob([new Uint8Array(row.data)], { type: row.type });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handle.release();
+  }
+
+  async remove(): Promise<void> {
+    this.#ensureOpen();
+    this.#handle.db.transaction(() => {
+      this.#handle.db.prepare('DELETE FROM rx_attachments WHERE tbl = ?').run(this.#table);
+      this.#handle.db.exec(`DROP TABLE IF EXISTS "${this.#table}"`);
+    })();
+    await this.close();
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) {
+      throw new SqliteStorageError(
+        'SQLITE_STORAGE_CLOSED',
+        `storage instance ${this.databaseName}/${this.collectionName} is closed`,
+      );
+    }
+  }
+}
+
+/** Schema versions get their own table so that RxDB's migration can read the old one. */
+function tableName(collectionName: string, version: number): string {
+  return `rx_${collectionName.replace(/[^A-Za-z0-9_]/g, '_')}_v${version}`;
+}
+
+function createTable(handle: SqliteDatabaseHandle, table: string, indexColumns: IndexColumn[]) {
+  const ixColumns = indexColumns.map((c) => `, ${c.column} TEXT NOT NULL`).join('');
+  handle.db.exec(
+    `CREATE TABLE IF NOT EXISTS "${table}" (
+      id TEXT PRIMARY KEY NOT NULL, rev TEXT NOT NULL, deleted INTEGER NOT NULL,
+      lwt REAL NOT NULL, data TEXT NOT NULL${ixColumns}
+    )`,
+  );
+  for (const c of indexColumns) {
+    handle.db.exec(`CREATE INDEX IF NOT EXISTS "${table}_${c.column}" ON "${table}" (${c.column})`);
+  }
+  // changedSince and cleanup read by write time; RxDB's own lwt index string would serve too, but a
+  // numeric index keeps those two statements simple and independent of the schema's index list.
+  handle.db.exec(`CREATE INDEX IF NOT EXISTS "${table}_lwt" ON "${table}" (lwt, id)`);
+}
+
+function prepareStatements(
+  handle: SqliteDatabaseHandle,
+  table: string,
+  indexColumns: IndexColumn[],
+) {
+  const db = handle.db;
+  const columns = ['id', 'rev', 'deleted', 'lwt', 'data', ...indexColumns.map((c) => c.column)];
+  return {
+    // upsert: one statement for inserts and updates; the revision check already happened.
+    upsert: db.prepare(
+      `INSERT OR REPLACE INTO "${table}" (${columns.join(', ')}) VALUES (${placeholders(columns.length)})`,
+    ),
+    // changedSince: RxDB's default checkpoint order (lwt, id), strictly after the checkpoint.
+    changedSince: db
+      .prepare(
+        `SELECT data FROM "${table}" WHERE lwt > ? OR (lwt = ? AND id > ?) ORDER BY lwt, id LIMIT ?`,
+      )
+      .pluck(),
+    purgeDeleted: db.prepare(`DELETE FROM "${table}" WHERE deleted = 1 AND lwt < ?`),
+    deleteAttachmentsOfPurged: db.prepare(
+      `DELETE FROM rx_attachments WHERE tbl = ?1 AND doc_id IN
+        (SELECT id FROM "${table}" WHERE deleted = 1 AND lwt < ?2)`,
+    ),
+    putAttachment: db.prepare(
+      'INSERT OR REPLACE INTO rx_attachments (tbl, doc_id, attachment_id, digest, type, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    deleteAttachment: db.prepare(
+      'DELETE FROM rx_attachments WHERE tbl = ? AND doc_id = ? AND attachment_id = ?',
+    ),
+    getAttachment: db.prepare(
+      'SELECT digest, type, data FROM rx_attachments WHERE tbl = ? AND doc_id = ? AND attachment_id = ?',
+    ),
+  };
+}
+
+function placeholders(count: number): string {
+  return new Array(count).fill('?').join(', ');
+}
+
+/** SQLite reads a negative LIMIT as "no limit". */
+function limitParam(limit: number): number {
+  return Number.isFinite(limit) ? limit : -1;
+}
+
+/** Reads every attachment body of a write, keyed by digest. */
+async function readAttachmentBytes<T>(rows: BulkWriteRow<T>[]): Promise<Map<string, Buffer>> {
+  const bytes = new Map<string, Buffer>();
+  for (const row of rows) {
+    const attachments = (row.document as { _attachments?: Record<string, any> })._attachments ?? {};
+    for (const attachment of Object.values(attachments)) {
+      if (attachment.data && !bytes.has(attachment.digest)) {
+        const data = attachment.data as Blob | string;
+        bytes.set(
+          attachment.digest,
+          typeof data === 'string' ? Buffer.from(data) : Buffer.from(await data.arrayBuffer()),
+        );
+      }
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,40 @@
+import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
+import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
+import { acquireSqliteDatabase } from './sqlite-database.ts';
+import { sqliteInstanceOptionsSchema, sqliteStorageOptionsSchema } from './sqlite-options.ts';
+import type { SqliteInstanceOptions, SqliteStorageOptions } from './sqlite-options.ts';
+import { SqliteStorageInstance } from './sqlite-storage-instance.ts';
+import type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
+
+export type RxStorageSqlite = RxStorage<SqliteStorageInternals, SqliteInstanceOptions>;
+
+/**
+ * An RxStorage on better-sqlite3. With `directory`, each RxDB database is one SQLite file in it (WAL,
+ * exclusive to this process); without it, each database lives in memory for as long as it is open.
+ */
+export function getRxStorageSqlite(options: SqliteStorageOptions = {}): RxStorageSqlite {
+  const resolved = sqliteStorageOptionsSchema.parse(options);
+  return {
+    name: 'pos-sqlite',
+    rxdbVersion: RXDB_VERSION,
+    async createStorageInstance<RxDocType>(
+      params: RxStorageInstanceCreationParams<RxDocType, SqliteInstanceOptions>,
+    ) {
+      ensureRxStorageInstanceParamsAreCorrect(params);
+      const instanceOptions = sqliteInstanceOptionsSchema.parse(params.options ?? {});
+      const handle = acquireSqliteDatabase(params.databaseName, resolved);
+      try {
+        return new SqliteStorageInstance<RxDocType>(
+          params.databaseName,
+          params.collectionName,
+          params.schema,
+          instanceOptions,
+          handle,
+        );
+      } catch (error) {
+        handle.release();
+        throw error;
+      }
+    },
+  };
+}
