@@ -438,8 +438,8 @@ function prepareStatements(
       .pluck(),
     purgeDeleted: db.prepare(`DELETE FROM "${table}" WHERE deleted = 1 AND lwt < ?`),
     deleteAttachmentsOfPurged: db.prepare(
-      `DELETE FROM rx_attachments WHERE tbl = ?1 AND doc_id IN
-        (SELECT id FROM "${table}" WHERE deleted = 1 AND lwt < ?2)`,
+      `DELETE FROM rx_attachments WHERE tbl = ? AND doc_id IN
+        (SELECT id FROM "${table}" WHERE deleted = 1 AND lwt < ?)`,
     ),
     putAttachment: db.prepare(
       'INSERT OR REPLACE INTO rx_attachments (tbl, doc_id, attachment_id, digest, type, data) VALUES (?, ?, ?, ?, ?, ?)',
