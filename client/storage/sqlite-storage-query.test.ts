@@ -65,7 +65,7 @@ const queries: [string, MangoQuery<Item>][] = [
   ],
   ['empty-string lower bound', { selector: { name: { $gte: '' } }, sort: [{ name: 'asc' }] }],
   ['upper bound on a string', { selector: { name: { $lt: 'b' } }, sort: [{ name: 'desc' }] }],
-  ['decimal range', { selector: { rating: { $gte: 1.25, $lt: 1.75 } } }],
+  ['decimal range', { selector: { rating: { $gte: 1.5, $lt: 3.5 } } }],
   ['explicit index hint', { selector: { price: { $gt: 10 } }, index: ['group', 'price'] }],
 ];
 

@@ -14,7 +14,7 @@ const names = fc.oneof(
 );
 const groups = fc.constantFrom('fruit', 'veg', 'dairy');
 const prices = fc.integer({ min: 0, max: 50 });
-const ratings = fc.integer({ min: 0, max: 500 }).map((n) => n / 100);
+const ratings = fc.integer({ min: 0, max: 10 }).map((n) => n / 2);
 
 const itemFields = fc.record({
   name: names,

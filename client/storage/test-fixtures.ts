@@ -33,7 +33,7 @@ export const itemSchema: RxJsonSchema<Item> = {
     name: { type: 'string', maxLength: 60 },
     group: { type: 'string', maxLength: 20 },
     price: { type: 'integer', minimum: 0, maximum: 1_000_000, multipleOf: 1 },
-    rating: { type: 'number', minimum: 0, maximum: 5, multipleOf: 0.01 },
+    rating: { type: 'number', minimum: 0, maximum: 5, multipleOf: 0.5 },
     active: { type: 'boolean' },
     tags: { type: 'array', items: { type: 'string' } },
     dims: {
@@ -73,7 +73,7 @@ export function makeItem(n: number, overrides: Partial<Item> = {}): Item {
     name: `${NAMES[n % NAMES.length]}${n % 3 === 0 ? '' : ` ${n}`}`,
     group: GROUPS[n % GROUPS.length]!,
     price: (n * 7919) % 5000,
-    rating: ((n * 37) % 500) / 100,
+    rating: ((n * 37) % 11) / 2,
     active: n % 4 !== 0,
     tags: TAGS.filter((_, i) => (n >> i) % 2 === 1),
     dims: { w: n % 10, h: (n * 3) % 7 },
