@@ -63,3 +63,13 @@ export { isSameSale, saleConflictHandler } from './sale-conflict-handler.ts';
 export { selectionSetOf } from './selection-set.ts';
 export type { StreamHint } from './stream-hint.ts';
 export { RESYNC, createPullResponseModifier, streamHintSchema } from './stream-hint.ts';
+export type { PullArgs, ReconcileArgs } from './wire-inputs.ts';
+export {
+  PULL_LIMIT_MAX,
+  PUSH_ROWS_MAX,
+  pullArgsSchema,
+  pushArgsSchema,
+  pushRowSchema,
+  reconcileArgsSchema,
+  replicatedDocumentSchema,
+} from './wire-inputs.ts';
