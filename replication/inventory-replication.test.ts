@@ -9,7 +9,7 @@ import {
   adjustInventory,
   countInventory,
   createInventoryItem,
-  inventoryItemSchema,
+  inventoryItemWireSchema,
   inventoryRxSchema,
 } from '../schema/index.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -48,7 +48,7 @@ function createFakeInventoryServer() {
         data: { pullInventory: { documents: page.map((e) => e.doc), checkpoint } },
       });
     }
-    const { rows } = pushArgsSchema(pushRowSchema(inventoryItemSchema)).parse(variables) as {
+    const { rows } = pushArgsSchema(pushRowSchema(inventoryItemWireSchema)).parse(variables) as {
       rows: Row[];
     };
     const conflicts: WithDeleted<InventoryItem>[] = [];

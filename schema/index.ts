@@ -26,6 +26,7 @@ export {
   inventoryCrdtsSchema,
   inventoryItemId,
   inventoryItemSchema,
+  inventoryItemWireSchema,
   inventoryReasonSchema,
 } from './inventory.ts';
 export { inventoryRxSchema } from './inventory-rx-schema.ts';

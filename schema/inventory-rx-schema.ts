@@ -33,7 +33,8 @@ export const inventoryRxSchema: RxJsonSchema<InventoryItem> = {
     },
     crdts: getCRDTSchemaPart<InventoryItem>(),
   },
-  required: ['id', 'branchId', 'productId', 'onHand', 'lastCountedAt', 'lastReason', 'crdts'],
+  // `crdts` is left out of `required` to match the zod type; the plugin writes it with every document.
+  required: ['id', 'branchId', 'productId', 'onHand', 'lastCountedAt', 'lastReason'],
   additionalProperties: false,
   indexes: ['productId'],
   crdt: { field: 'crdts' },

@@ -58,11 +58,18 @@ export const inventoryItemSchema = z.object({
   onHand: z.int(),
   lastCountedAt: isoDateTimeSchema.nullable(),
   lastReason: inventoryReasonSchema.nullable(),
-  crdts: inventoryCrdtsSchema,
+  /**
+   * Always present in stored and replicated documents. Optional in the type only because the crdt
+   * plugin fills it on insert, so `collection.insert(createInventoryItem(...))` type-checks.
+   */
+  crdts: inventoryCrdtsSchema.optional(),
 });
 
 /** Stock of one product in one branch, with its CRDT operation log. */
 export type InventoryItem = z.infer<typeof inventoryItemSchema>;
+
+/** An inventory item as it travels in pulls and pushes: the operation log is required there. */
+export const inventoryItemWireSchema = inventoryItemSchema.extend({ crdts: inventoryCrdtsSchema });
 
 /** The document fields without the operation log, as a caller writes them. */
 export type InventoryItemData = Omit<InventoryItem, 'crdts'>;
