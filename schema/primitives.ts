@@ -14,13 +14,14 @@ export const idSchema = z
   .regex(/^\S+$/, 'ids must not contain whitespace');
 
 /**
- * A point in time as an ISO-8601 UTC string with a `Z` suffix. Fixed-offset strings are refused so that
- * string order equals time order, which the `[syncState, createdAt]` index relies on.
+ * A point in time exactly as `Date.prototype.toISOString()` writes it: UTC, `Z` suffix, milliseconds
+ * (`2025-01-15T10:00:00.000Z`). One fixed format so that string order equals time order, which the
+ * `[syncState, createdAt]` index relies on: with mixed precision `…00.5Z` would sort before `…00Z`.
  */
-export const isoDateTimeSchema = z.iso.datetime({ offset: false });
+export const isoDateTimeSchema = z.iso.datetime({ offset: false, precision: 3 });
 
-/** Longest ISO date-time string we accept (`2024-01-01T00:00:00.000000000Z` and shorter). */
-export const ISO_DATE_TIME_MAX_LENGTH = 40;
+/** Length of every ISO date-time string of the model. */
+export const ISO_DATE_TIME_MAX_LENGTH = 24;
 
 /** A human-facing name (product, category, branch): trimmed length 1..200. */
 export const nameSchema = z.string().trim().min(1).max(200);
