@@ -1,0 +1,51 @@
+import {
+  categoryRxSchema,
+  inventoryRxSchema,
+  productRxSchema,
+  saleRxSchema,
+} from '../schema/index.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { sha256Hex } from './content-hash.ts';
+import {
+  CATALOG_BY_IDS_DOCUMENTS,
+  PULL_DOCUMENTS,
+  PUSH_DOCUMENTS,
+  RECONCILE_CATALOG_DOCUMENT,
+  STREAM_DOCUMENTS,
+} from './operation-documents.ts';
+
+/**
+ * Every protocol version with the `computeProtocolHash()` it had. Append-only: a change to an operation
+ * document or a replicated RxDB schema appends a new version with the new hash. Editing an existing
+ * entry instead is visible in review, and `protocol-version.test.ts` fails until one of the two is done.
+ */
+export const PROTOCOL_HISTORY = [
+  { version: 1, hash: '3b18eb3554f8005ee6de5c02b0deebfaa77d96b0d98a4350800af5d151d66b79' },
+] as const;
+
+/** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
+export const PROTOCOL_VERSION: number = PROTOCOL_HISTORY[PROTOCOL_HISTORY.length - 1]!.version;
+
+/** The recorded hash of `PROTOCOL_VERSION`. */
+export const PROTOCOL_HASH: string = PROTOCOL_HISTORY[PROTOCOL_HISTORY.length - 1]!.hash;
+
+/** SHA-256 over the operation documents and the RxDB JSON schemas of the replicated collections. */
+export function computeProtocolHash(): string {
+  return sha256Hex(
+    canonicalJson({
+      documents: {
+        pull: PULL_DOCUMENTS,
+        push: PUSH_DOCUMENTS,
+        stream: STREAM_DOCUMENTS,
+        reconcile: RECONCILE_CATALOG_DOCUMENT,
+        byIds: CATALOG_BY_IDS_DOCUMENTS,
+      },
+      rxSchemas: {
+        products: productRxSchema,
+        categories: categoryRxSchema,
+        inventory: inventoryRxSchema,
+        sales: saleRxSchema,
+      },
+    }),
+  );
+}

@@ -1,0 +1,43 @@
+import type { RxConflictHandler, WithDeleted } from 'rxdb';
+import type { Sale } from '../schema/index.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+/** Terminal-side bookkeeping fields of a sale; they never travel as a change of the sale. */
+const TERMINAL_STATE_KEYS = new Set([
+  'syncState',
+  'lastError',
+  'syncAttempts',
+  '_meta',
+  '_rev',
+  '_attachments',
+]);
+
+function replicatedPartOf(sale: WithDeleted<Sale>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(sale).filter(([key]) => !TERMINAL_STATE_KEYS.has(key)));
+}
+
+/**
+ * Equality of two sale states for replication: content and cloud fields (`invoiceNo`, `ingestedAt`,
+ * `_deleted`), ignoring terminal bookkeeping (`syncState`, `lastError`, `syncAttempts`). RxDB pushes a
+ * document only when it differs from the last known master state, so a terminal counting attempts or
+ * marking a sale `needs_attention` does not push the sale again.
+ */
+export function isSameSale(a: WithDeleted<Sale>, b: WithDeleted<Sale>): boolean {
+  return canonicalJson(replicatedPartOf(a)) === canonicalJson(replicatedPartOf(b));
+}
+
+/**
+ * Conflict handler of the `sales` collection. Sales are append-only, so a conflict is never resolved by
+ * merging content:
+ * - the ingested copy (with `invoiceNo`) wins: it is what the cloud booked;
+ * - otherwise the master wins as well; this is how a refusal reaches the terminal: the server answers a
+ *   refused row with the terminal's own sale marked `needs_attention` with `lastError` set, as a conflict.
+ * A terminal's different content for an existing sale is therefore never accepted.
+ */
+export const saleConflictHandler: RxConflictHandler<Sale> = {
+  isEqual: (a, b) => isSameSale(a, b),
+  resolve: ({ realMasterState, newDocumentState }) => {
+    const keepLocal = realMasterState.invoiceNo === null && newDocumentState.invoiceNo !== null;
+    return Promise.resolve(keepLocal ? newDocumentState : realMasterState);
+  },
+};

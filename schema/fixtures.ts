@@ -1,0 +1,104 @@
+import type { Category } from './category.ts';
+import type { BranchProduct, Product } from './product.ts';
+import type { Payment, Sale, SaleLine } from './sale.ts';
+import { computeSaleLine, computeSaleTotals } from './sale-totals.ts';
+import { createUuidV7 } from './uuid-v7.ts';
+
+const FIXED_TIME = '2025-01-15T10:00:00.000Z';
+
+/** A valid cloud product for tests; override any field. */
+export function makeProduct(overrides: Partial<Product> = {}): Product {
+  return {
+    id: 'p-1',
+    sku: 'SKU-1',
+    barcode: '4006381333931',
+    name: 'Espresso beans 1kg',
+    categoryId: 'c-coffee',
+    priceMinor: 1299,
+    currency: 'EUR',
+    taxRateBps: 700,
+    active: true,
+    branchIds: null,
+    branchPrices: [],
+    updatedAt: FIXED_TIME,
+    ...overrides,
+  };
+}
+
+/** A valid branch view of a product for tests; override any field. */
+export function makeBranchProduct(overrides: Partial<BranchProduct> = {}): BranchProduct {
+  return {
+    id: 'p-1',
+    sku: 'SKU-1',
+    barcode: '4006381333931',
+    name: 'Espresso beans 1kg',
+    categoryId: 'c-coffee',
+    priceMinor: 1299,
+    currency: 'EUR',
+    taxRateBps: 700,
+    active: true,
+    updatedAt: FIXED_TIME,
+    ...overrides,
+  };
+}
+
+/** A valid category for tests; override any field. */
+export function makeCategory(overrides: Partial<Category> = {}): Category {
+  return {
+    id: 'c-coffee',
+    name: 'Coffee',
+    parentId: null,
+    sortOrder: 0,
+    updatedAt: FIXED_TIME,
+    ...overrides,
+  };
+}
+
+/** A computed sale line for tests: pass pricing, get consistent tax and total. */
+export function makeSaleLine(
+  overrides: Partial<Omit<SaleLine, 'taxMinor' | 'lineTotalMinor'>> = {},
+): SaleLine {
+  return computeSaleLine({
+    productId: 'p-1',
+    sku: 'SKU-1',
+    name: 'Espresso beans 1kg',
+    quantity: 2,
+    unitPriceMinor: 1299,
+    discountMinor: 0,
+    taxRateBps: 700,
+    ...overrides,
+  });
+}
+
+/**
+ * A consistent, queued sale for tests. Totals are computed from `lines`; unless `payments` is given it is
+ * paid exactly in cash. Override anything afterwards to make it inconsistent on purpose.
+ */
+export function makeSale(
+  overrides: Partial<Sale> & { lines?: SaleLine[]; payments?: Payment[] } = {},
+): Sale {
+  const lines = overrides.lines ?? [makeSaleLine()];
+  const totals = computeSaleTotals(lines);
+  const payments = overrides.payments ?? [{ method: 'cash', amountMinor: totals.totalMinor }];
+  const paid = payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  return {
+    id: createUuidV7(),
+    terminalId: 't-1',
+    posId: 'pos-1',
+    localEventId: 1,
+    branchId: 'b-1',
+    cashierId: null,
+    createdAt: FIXED_TIME,
+    currency: 'EUR',
+    lines,
+    totals,
+    payments,
+    changeMinor: Math.max(0, paid - totals.totalMinor),
+    invoiceNo: null,
+    ingestedAt: null,
+    syncState: 'queued',
+    lastError: null,
+    syncAttempts: 0,
+    ...overrides,
+  };
+}

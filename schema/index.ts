@@ -1,0 +1,104 @@
+export type { Branch } from './branch.ts';
+export { branchSchema } from './branch.ts';
+export type { Category, CategoryInput } from './category.ts';
+export { categoryInputSchema, categorySchema } from './category.ts';
+export { categoryRxSchema } from './category-rx-schema.ts';
+export type { ErrorCodeInfo } from './error-codes.ts';
+export { ERROR_CODES, ErrorCode, isErrorCode } from './error-codes.ts';
+export {
+  makeBranchProduct,
+  makeCategory,
+  makeProduct,
+  makeSale,
+  makeSaleLine,
+} from './fixtures.ts';
+export type {
+  InventoryItem,
+  InventoryItemData,
+  InventoryOperation,
+  InventoryReason,
+} from './inventory.ts';
+export {
+  INVENTORY_ID_MAX_LENGTH,
+  adjustInventory,
+  countInventory,
+  createInventoryItem,
+  inventoryCrdtsSchema,
+  inventoryItemId,
+  inventoryItemSchema,
+  inventoryItemWireSchema,
+  inventoryReasonSchema,
+} from './inventory.ts';
+export { inventoryRxSchema } from './inventory-rx-schema.ts';
+export {
+  BPS_PER_UNIT,
+  computeLineTaxMinor,
+  currencySchema,
+  minorAmountSchema,
+  multiplyMinor,
+  taxRateBpsSchema,
+} from './money.ts';
+export type { PosErrorOptions } from './pos-error.ts';
+export { PosError, isPosError } from './pos-error.ts';
+export { priceSaleLine } from './price-sale-line.ts';
+export {
+  ID_MAX_LENGTH,
+  ISO_DATE_TIME_MAX_LENGTH,
+  idSchema,
+  isoDateTimeSchema,
+  nameSchema,
+} from './primitives.ts';
+export type { BranchPrice, BranchProduct, Product, ProductInput } from './product.ts';
+export {
+  barcodeSchema,
+  branchPriceSchema,
+  branchProductSchema,
+  isInAssortment,
+  productInputSchema,
+  productSchema,
+  skuSchema,
+  toBranchProduct,
+} from './product.ts';
+export { productRxSchema } from './product-rx-schema.ts';
+export type { RejectedEvent } from './rejected-event.ts';
+export { rejectedEventSchema } from './rejected-event.ts';
+export type {
+  Payment,
+  PaymentMethod,
+  Sale,
+  SaleContent,
+  SaleError,
+  SaleLine,
+  SaleLineInput,
+  SaleSyncState,
+  SaleTotals,
+} from './sale.ts';
+export {
+  PAYMENT_METHODS,
+  paymentMethodSchema,
+  paymentSchema,
+  quantitySchema,
+  saleContentOf,
+  saleErrorSchema,
+  saleIdempotencyKey,
+  saleLineInputSchema,
+  saleLineSchema,
+  saleSchema,
+  saleSyncStateSchema,
+  saleTotalsSchema,
+} from './sale.ts';
+export { saleRxSchema } from './sale-rx-schema.ts';
+export type { SaleLineAmounts, SaleLinePricing } from './sale-totals.ts';
+export { computeSaleLine, computeSaleLineAmounts, computeSaleTotals } from './sale-totals.ts';
+export type { Terminal } from './terminal.ts';
+export { terminalSchema } from './terminal.ts';
+export type { Tenant } from './tenant.ts';
+export { DEFAULT_TENANT_ID, tenantSchema } from './tenant.ts';
+export { createUuidV7, uuidV7Schema, uuidV7Timestamp } from './uuid-v7.ts';
+export type {
+  SaleProblem,
+  SaleRule,
+  SaleValidationResult,
+  ValidateSaleOptions,
+} from './validate-sale.ts';
+export { validateSale } from './validate-sale.ts';

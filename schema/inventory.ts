@@ -1,0 +1,126 @@
+import type { CRDTEntry } from 'rxdb';
+import { z } from 'zod';
+import { ID_MAX_LENGTH, idSchema, isoDateTimeSchema } from './primitives.ts';
+
+/** Longest inventory id: `${branchId}:${productId}`. */
+export const INVENTORY_ID_MAX_LENGTH = ID_MAX_LENGTH * 2 + 1;
+
+/** Why on-hand stock changed. */
+export const inventoryReasonSchema = z.enum([
+  'receiving',
+  'count',
+  'return',
+  'shrinkage',
+  'transfer',
+  'correction',
+]);
+
+/** Why on-hand stock changed. */
+export type InventoryReason = z.infer<typeof inventoryReasonSchema>;
+
+const crdtOperationSchema = z.object({
+  body: z
+    .array(
+      z.object({
+        selector: z.record(z.string(), z.unknown()).optional(),
+        ifMatch: z.record(z.string(), z.unknown()).optional(),
+        ifNotMatch: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .min(1),
+  creator: z.string(),
+  time: z.number().min(1),
+});
+
+/**
+ * The operation log RxDB's `crdt` plugin keeps in each inventory document (`crdts` field). Checked only
+ * loosely here: the plugin owns its format, and the server treats it as opaque JSON it stores and merges.
+ */
+export const inventoryCrdtsSchema = z.object({
+  operations: z.array(z.array(crdtOperationSchema)),
+  hash: z.string().min(2),
+});
+
+/**
+ * Stock of one product in one branch, shared by the branch's terminals.
+ *
+ * `onHand` is a CRDT counter: it is only ever changed by `$inc` operations (`adjustInventory`,
+ * `countInventory`), which commute, so the crdt plugin can merge adjustments made concurrently on several
+ * terminals without losing any. A `$set` of `onHand` would not commute: concurrent sets would keep one
+ * arbitrary value. The document is created with `onHand: 0` (`createInventoryItem`) so that two terminals
+ * creating it concurrently write identical creation operations.
+ */
+export const inventoryItemSchema = z.object({
+  id: z.string().min(3).max(INVENTORY_ID_MAX_LENGTH),
+  branchId: idSchema,
+  productId: idSchema,
+  /** May go negative: sales never decrement it, and a count may correct below the previous value. */
+  onHand: z.int(),
+  lastCountedAt: isoDateTimeSchema.nullable(),
+  lastReason: inventoryReasonSchema.nullable(),
+  /**
+   * Always present in stored and replicated documents. Optional in the type only because the crdt
+   * plugin fills it on insert, so `collection.insert(createInventoryItem(...))` type-checks.
+   */
+  crdts: inventoryCrdtsSchema.optional(),
+});
+
+/** Stock of one product in one branch, with its CRDT operation log. */
+export type InventoryItem = z.infer<typeof inventoryItemSchema>;
+
+/** An inventory item as it travels in pulls and pushes: the operation log is required there. */
+export const inventoryItemWireSchema = inventoryItemSchema.extend({ crdts: inventoryCrdtsSchema });
+
+/** The document fields without the operation log, as a caller writes them. */
+export type InventoryItemData = Omit<InventoryItem, 'crdts'>;
+
+/** The id of a branch's inventory item for a product. */
+export function inventoryItemId(branchId: string, productId: string): string {
+  return `${branchId}:${productId}`;
+}
+
+/**
+ * The data to insert for a new inventory item (`collection.insert`); the crdt plugin turns it into the
+ * creation operation. `onHand` starts at 0 on purpose, see `inventoryItemSchema`; apply a starting
+ * quantity afterwards with `adjustInventory`.
+ */
+export function createInventoryItem(branchId: string, productId: string): InventoryItemData {
+  return {
+    id: inventoryItemId(branchId, productId),
+    branchId,
+    productId,
+    onHand: 0,
+    lastCountedAt: null,
+    lastReason: null,
+  };
+}
+
+/** A CRDT operation body for `doc.updateCRDT(...)` on an inventory item. */
+export type InventoryOperation = CRDTEntry<InventoryItem>;
+
+/** Adds `delta` (negative to remove) to on-hand stock: `doc.updateCRDT(adjustInventory(5, 'receiving'))`. */
+export function adjustInventory(delta: number, reason: InventoryReason): InventoryOperation {
+  if (!Number.isSafeInteger(delta)) throw new RangeError(`delta must be an integer, got ${delta}`);
+  return { ifMatch: { $inc: { onHand: delta }, $set: { lastReason: reason } } };
+}
+
+/**
+ * Records a stock count. It is stored as the difference between what was counted and the on-hand value
+ * the counting terminal saw, not as an absolute value: an adjustment made concurrently on another
+ * terminal (goods received during the count) is then kept on top of the count instead of being lost.
+ */
+export function countInventory(
+  counted: number,
+  onHandSeen: number,
+  countedAt: string,
+): InventoryOperation {
+  if (!Number.isSafeInteger(counted) || !Number.isSafeInteger(onHandSeen)) {
+    throw new RangeError('counted and onHandSeen must be integers');
+  }
+  return {
+    ifMatch: {
+      $inc: { onHand: counted - onHandSeen },
+      $set: { lastReason: 'count', lastCountedAt: countedAt },
+    },
+  };
+}

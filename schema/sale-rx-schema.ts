@@ -1,0 +1,119 @@
+import type { RxJsonSchema } from 'rxdb';
+import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
+import type { Sale } from './sale.ts';
+import { PAYMENT_METHODS } from './sale.ts';
+
+const money = { type: 'integer', minimum: 0 } as const;
+const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
+
+/**
+ * RxDB schema of the terminal's `sales` collection. The `[syncState, createdAt]` index serves the push
+ * queue (oldest queued first) and the status counts; `localEventId` is unique per posId, so it is not
+ * indexed here: the terminal keeps its counter elsewhere.
+ */
+export const saleRxSchema: RxJsonSchema<Sale> = {
+  title: 'sales',
+  description: 'Sales made on this terminal, queued for push, then replaced by the ingested copy.',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    terminalId: id,
+    posId: id,
+    localEventId: { type: 'integer', minimum: 1 },
+    branchId: id,
+    cashierId: { type: ['string', 'null'], maxLength: ID_MAX_LENGTH },
+    createdAt: { type: 'string', maxLength: ISO_DATE_TIME_MAX_LENGTH },
+    currency: { type: 'string', minLength: 3, maxLength: 3 },
+    lines: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        properties: {
+          productId: id,
+          sku: { type: 'string', maxLength: 64 },
+          name: { type: 'string', maxLength: 200 },
+          quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+          unitPriceMinor: money,
+          discountMinor: money,
+          taxRateBps: { type: 'integer', minimum: 0, maximum: 10_000 },
+          taxMinor: money,
+          lineTotalMinor: money,
+        },
+        required: [
+          'productId',
+          'sku',
+          'name',
+          'quantity',
+          'unitPriceMinor',
+          'discountMinor',
+          'taxRateBps',
+          'taxMinor',
+          'lineTotalMinor',
+        ],
+        additionalProperties: false,
+      },
+    },
+    totals: {
+      type: 'object',
+      properties: {
+        subtotalMinor: money,
+        discountMinor: money,
+        taxMinor: money,
+        totalMinor: money,
+      },
+      required: ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor'],
+      additionalProperties: false,
+    },
+    payments: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        properties: {
+          method: { type: 'string', enum: [...PAYMENT_METHODS] },
+          amountMinor: money,
+        },
+        required: ['method', 'amountMinor'],
+        additionalProperties: false,
+      },
+    },
+    changeMinor: money,
+    invoiceNo: { type: ['integer', 'null'], minimum: 1 },
+    ingestedAt: { type: ['string', 'null'], maxLength: ISO_DATE_TIME_MAX_LENGTH },
+    syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
+    lastError: {
+      type: ['object', 'null'],
+      properties: {
+        code: { type: 'string', maxLength: 64 },
+        message: { type: 'string', maxLength: 2000 },
+      },
+      required: ['code', 'message'],
+      additionalProperties: false,
+    },
+    syncAttempts: { type: 'integer', minimum: 0 },
+  },
+  required: [
+    'id',
+    'terminalId',
+    'posId',
+    'localEventId',
+    'branchId',
+    'cashierId',
+    'createdAt',
+    'currency',
+    'lines',
+    'totals',
+    'payments',
+    'changeMinor',
+    'invoiceNo',
+    'ingestedAt',
+    'syncState',
+    'lastError',
+    'syncAttempts',
+  ],
+  additionalProperties: false,
+  indexes: [['syncState', 'createdAt']],
+};

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { currencySchema, minorAmountSchema, taxRateBpsSchema } from './money.ts';
+import { idSchema, isoDateTimeSchema, nameSchema } from './primitives.ts';
+import { skuSchema } from './product.ts';
+import { uuidV7Schema } from './uuid-v7.ts';
+
+/**
+ * Quantity of a sale line in whole units of the product (pieces, packs). Integer by design: money is
+ * computed as `quantity * unitPriceMinor` without rounding. Weighed goods are modelled as products with a
+ * small unit (for example "100 g"); a fractional quantity would need a new field and a protocol bump.
+ */
+export const quantitySchema = z.int().min(1).max(1_000_000);
+
+/** One line of a sale, with every amount already computed (see `computeSaleLine`). */
+export const saleLineSchema = z.object({
+  productId: idSchema,
+  sku: skuSchema,
+  name: nameSchema,
+  quantity: quantitySchema,
+  /** Tax-exclusive price of one unit at the time of sale. */
+  unitPriceMinor: minorAmountSchema,
+  /** Discount on the whole line, subtracted before tax. */
+  discountMinor: minorAmountSchema,
+  taxRateBps: taxRateBpsSchema,
+  taxMinor: minorAmountSchema,
+  /** `quantity * unitPriceMinor - discountMinor + taxMinor`. */
+  lineTotalMinor: minorAmountSchema,
+});
+
+/** One line of a sale. */
+export type SaleLine = z.infer<typeof saleLineSchema>;
+
+/** Sums over the lines of a sale; see `computeSaleTotals` for the exact definitions. */
+export const saleTotalsSchema = z.object({
+  /** Sum of `quantity * unitPriceMinor` (before discounts and tax). */
+  subtotalMinor: minorAmountSchema,
+  discountMinor: minorAmountSchema,
+  taxMinor: minorAmountSchema,
+  /** `subtotalMinor - discountMinor + taxMinor`, equal to the sum of the line totals. */
+  totalMinor: minorAmountSchema,
+});
+
+/** Sums over the lines of a sale. */
+export type SaleTotals = z.infer<typeof saleTotalsSchema>;
+
+/** The payment methods a sale may use. `other` covers methods the shop records without integration. */
+export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other'] as const;
+
+/** A payment method. */
+export const paymentMethodSchema = z.enum(PAYMENT_METHODS);
+
+/** A payment method. */
+export type PaymentMethod = z.infer<typeof paymentMethodSchema>;
+
+/** One tender of a sale. */
+export const paymentSchema = z.object({
+  method: paymentMethodSchema,
+  amountMinor: minorAmountSchema,
+});
+
+/** One tender of a sale. */
+export type Payment = z.infer<typeof paymentSchema>;
+
+/**
+ * Where a sale stands on the terminal: `queued` until the cloud ingested it, `synced` once the ingested
+ * copy came back, `needs_attention` when the cloud refused it (or refused it too often), for an operator.
+ */
+export const saleSyncStateSchema = z.enum(['queued', 'synced', 'needs_attention']);
+
+/** Where a sale stands on the terminal. */
+export type SaleSyncState = z.infer<typeof saleSyncStateSchema>;
+
+/** The last error code and message a sale's push received. */
+export const saleErrorSchema = z.object({
+  code: z.string().min(1).max(64),
+  message: z.string().max(2000),
+});
+
+/** The last error a sale's push received. */
+export type SaleError = z.infer<typeof saleErrorSchema>;
+
+/**
+ * A sale. Made by one terminal, immutable afterwards (append-only), pushed to the cloud, which adds
+ * `invoiceNo` and `ingestedAt`; that copy comes back by pull and wins.
+ *
+ * Three groups of fields:
+ * - content, fixed at `sell()`: everything from `id` to `changeMinor`; `saleContentOf` extracts it;
+ * - cloud fields: `invoiceNo`, `ingestedAt` (null until ingested);
+ * - terminal state: `syncState`, `lastError`, `syncAttempts` (never part of the idempotency comparison).
+ */
+export const saleSchema = z.object({
+  id: uuidV7Schema,
+  terminalId: idSchema,
+  posId: idSchema,
+  /** Strictly increasing per `posId`; with `terminalId` and `posId` the idempotency key. */
+  localEventId: z.int().min(1),
+  branchId: idSchema,
+  cashierId: idSchema.nullable(),
+  /** Terminal clock at the sale: recorded, never trusted for ordering. */
+  createdAt: isoDateTimeSchema,
+  currency: currencySchema,
+  lines: z.array(saleLineSchema).max(1000),
+  totals: saleTotalsSchema,
+  payments: z.array(paymentSchema).max(20),
+  /** Cash handed back; `sum(payments) - totals.totalMinor`. */
+  changeMinor: minorAmountSchema,
+  invoiceNo: z.int().min(1).nullable(),
+  ingestedAt: isoDateTimeSchema.nullable(),
+  syncState: saleSyncStateSchema,
+  lastError: saleErrorSchema.nullable(),
+  /** Server-side rejections counted so far; the retry policy caps them. */
+  syncAttempts: z.int().min(0),
+});
+
+/** A sale. */
+export type Sale = z.infer<typeof saleSchema>;
+
+/** The fields of a sale fixed at `sell()`; what "same content" means for the idempotency check. */
+export type SaleContent = Omit<
+  Sale,
+  'invoiceNo' | 'ingestedAt' | 'syncState' | 'lastError' | 'syncAttempts'
+>;
+
+/** Returns the content of a sale, without cloud fields and terminal state. */
+export function saleContentOf(sale: Sale): SaleContent {
+  const {
+    invoiceNo: _invoiceNo,
+    ingestedAt: _ingestedAt,
+    syncState: _syncState,
+    lastError: _lastError,
+    syncAttempts: _syncAttempts,
+    ...content
+  } = sale;
+  return content;
+}
+
+/** The idempotency key of a sale: `terminalId:posId:localEventId` (DESIGN.md, "Identities"). */
+export function saleIdempotencyKey(
+  sale: Pick<Sale, 'terminalId' | 'posId' | 'localEventId'>,
+): string {
+  return `${sale.terminalId}:${sale.posId}:${sale.localEventId}`;
+}
+
+/** One line a cashier asks for; prices come from the branch product when the sale is built. */
+export const saleLineInputSchema = z.object({
+  productId: idSchema,
+  quantity: quantitySchema,
+  discountMinor: minorAmountSchema.default(0),
+});
+
+/** One line a cashier asks for. */
+export type SaleLineInput = z.input<typeof saleLineInputSchema>;

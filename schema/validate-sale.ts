@@ -1,0 +1,175 @@
+import { multiplyMinor } from './money.ts';
+import type { Sale } from './sale.ts';
+import { saleSchema } from './sale.ts';
+import { computeSaleLineAmounts } from './sale-totals.ts';
+
+/** The rule a sale problem breaks; stable strings, shown to operators next to `needs_attention` sales. */
+export type SaleRule =
+  | 'shape'
+  | 'empty_lines'
+  | 'line_amount_overflow'
+  | 'line_discount_exceeds_amount'
+  | 'line_tax_mismatch'
+  | 'line_total_mismatch'
+  | 'totals_mismatch'
+  | 'payments_short'
+  | 'change_mismatch'
+  | 'change_without_cash'
+  | 'currency_mismatch'
+  | 'scope_mismatch';
+
+/** One thing wrong with a sale. */
+export type SaleProblem = { rule: SaleRule; path: string; message: string };
+
+/** Either the parsed sale or every problem found. */
+export type SaleValidationResult =
+  { ok: true; sale: Sale; problems: [] } | { ok: false; problems: SaleProblem[] };
+
+/** What the checker knows about the context: the server passes the scope derived from the token. */
+export type ValidateSaleOptions = {
+  expectedCurrency?: string;
+  expectedBranchId?: string;
+  expectedTerminalId?: string;
+};
+
+/**
+ * Checks a sale completely and lists every problem; never throws for bad data. The shape is checked by
+ * `saleSchema` first (types, ranges, payment methods, negative numbers); arithmetic is only checked on a
+ * well-shaped sale, because amounts of the wrong type cannot be summed meaningfully.
+ */
+export function validateSale(
+  input: unknown,
+  options: ValidateSaleOptions = {},
+): SaleValidationResult {
+  const parsed = saleSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({
+        rule: 'shape',
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    };
+  }
+  const sale = parsed.data;
+  const problems = [...checkScope(sale, options), ...checkArithmetic(sale)];
+  return problems.length === 0 ? { ok: true, sale, problems: [] } : { ok: false, problems };
+}
+
+function checkScope(sale: Sale, options: ValidateSaleOptions): SaleProblem[] {
+  const problems: SaleProblem[] = [];
+  if (options.expectedCurrency !== undefined && sale.currency !== options.expectedCurrency) {
+    problems.push({
+      rule: 'currency_mismatch',
+      path: 'currency',
+      message: `sale is in ${sale.currency}, the branch sells in ${options.expectedCurrency}`,
+    });
+  }
+  if (options.expectedBranchId !== undefined && sale.branchId !== options.expectedBranchId) {
+    problems.push({ rule: 'scope_mismatch', path: 'branchId', message: 'sale of another branch' });
+  }
+  if (options.expectedTerminalId !== undefined && sale.terminalId !== options.expectedTerminalId) {
+    problems.push({
+      rule: 'scope_mismatch',
+      path: 'terminalId',
+      message: 'sale of another terminal',
+    });
+  }
+  return problems;
+}
+
+function checkArithmetic(sale: Sale): SaleProblem[] {
+  if (sale.lines.length === 0) {
+    return [{ rule: 'empty_lines', path: 'lines', message: 'a sale needs at least one line' }];
+  }
+  const problems: SaleProblem[] = [];
+  const expected = { subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 };
+  let linesComputable = true;
+  sale.lines.forEach((line, i) => {
+    const gross = multiplyMinor(line.quantity, line.unitPriceMinor);
+    if (gross === null) {
+      linesComputable = false;
+      problems.push({
+        rule: 'line_amount_overflow',
+        path: `lines.${i}`,
+        message: 'quantity * unitPriceMinor is too large',
+      });
+      return;
+    }
+    if (line.discountMinor > gross) {
+      linesComputable = false;
+      problems.push({
+        rule: 'line_discount_exceeds_amount',
+        path: `lines.${i}.discountMinor`,
+        message: `discount ${line.discountMinor} exceeds line amount ${gross}`,
+      });
+      return;
+    }
+    const amounts = computeSaleLineAmounts(line);
+    if (line.taxMinor !== amounts.taxMinor) {
+      problems.push({
+        rule: 'line_tax_mismatch',
+        path: `lines.${i}.taxMinor`,
+        message: `tax is ${line.taxMinor}, expected ${amounts.taxMinor}`,
+      });
+    }
+    if (line.lineTotalMinor !== amounts.lineTotalMinor) {
+      problems.push({
+        rule: 'line_total_mismatch',
+        path: `lines.${i}.lineTotalMinor`,
+        message: `line total is ${line.lineTotalMinor}, expected ${amounts.lineTotalMinor}`,
+      });
+    }
+    expected.subtotalMinor += amounts.grossMinor;
+    expected.discountMinor += line.discountMinor;
+    expected.taxMinor += amounts.taxMinor;
+    expected.totalMinor += amounts.lineTotalMinor;
+  });
+  if (!linesComputable) return problems;
+
+  for (const key of ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor'] as const) {
+    if (sale.totals[key] !== expected[key]) {
+      problems.push({
+        rule: 'totals_mismatch',
+        path: `totals.${key}`,
+        message: `${key} is ${sale.totals[key]}, expected ${expected[key]}`,
+      });
+    }
+  }
+  problems.push(...checkPayments(sale, expected.totalMinor));
+  return problems;
+}
+
+function checkPayments(sale: Sale, totalMinor: number): SaleProblem[] {
+  const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  const cash = sale.payments
+    .filter((p) => p.method === 'cash')
+    .reduce((sum, p) => sum + p.amountMinor, 0);
+  if (paid < totalMinor) {
+    return [
+      {
+        rule: 'payments_short',
+        path: 'payments',
+        message: `payments cover ${paid} of ${totalMinor}`,
+      },
+    ];
+  }
+  const problems: SaleProblem[] = [];
+  if (sale.changeMinor !== paid - totalMinor) {
+    problems.push({
+      rule: 'change_mismatch',
+      path: 'changeMinor',
+      message: `change is ${sale.changeMinor}, payments minus total is ${paid - totalMinor}`,
+    });
+  }
+  // Only cash can be handed back: overpaying by card or voucher is a data error, not change.
+  if (sale.changeMinor > cash) {
+    problems.push({
+      rule: 'change_without_cash',
+      path: 'changeMinor',
+      message: `change ${sale.changeMinor} exceeds the cash tendered (${cash})`,
+    });
+  }
+  return problems;
+}
