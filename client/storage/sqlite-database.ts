@@ -26,14 +26,44 @@ export class SqliteDatabaseHandle {
   readonly changeSubjects = new Map<string, Subject<unknown>>();
   #refCount = 0;
   #synchronous: Synchronous;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #bytesSinceCheckpoint = 0;
 
   constructor(
     readonly key: string,
     readonly db: Database.Database,
     readonly defaultSynchronous: Synchronous,
+    private readonly onDisk: boolean,
     private readonly onLastRelease: (handle: SqliteDatabaseHandle) => void,
   ) {
     this.#synchronous = defaultSynchronous;
+  }
+
+  /**
+   * SQLite's automatic checkpoint copies the WAL into the database file inside the commit that crossed
+   * its threshold, doubling that write's cost. Here it is disabled and run once writes pause, or at
+   * once when the WAL has grown large, so a cashier's write never pays for a catalog snapshot's pages.
+   * A checkpoint moves committed pages only: durability is the commit's, not the checkpoint's.
+   */
+  afterCommit(bytesWritten: number): void {
+    if (!this.onDisk) return;
+    this.#bytesSinceCheckpoint += bytesWritten;
+    if (this.#bytesSinceCheckpoint >= CHECKPOINT_NOW_BYTES) {
+      this.checkpoint();
+      return;
+    }
+    if (this.#checkpointTimer) this.#checkpointTimer.refresh();
+    else {
+      this.#checkpointTimer = setTimeout(() => this.checkpoint(), CHECKPOINT_IDLE_MS);
+      this.#checkpointTimer.unref();
+    }
+  }
+
+  checkpoint(): void {
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    this.#bytesSinceCheckpoint = 0;
+    if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   acquire(): this {
@@ -44,6 +74,7 @@ export class SqliteDatabaseHandle {
   release(): void {
     this.#refCount--;
     if (this.#refCount === 0) {
+      clearTimeout(this.#checkpointTimer);
       this.onLastRelease(this);
       for (const subject of this.changeSubjects.values()) subject.complete();
       this.db.close();
@@ -70,6 +101,17 @@ export class SqliteDatabaseHandle {
 }
 
 const openHandles = new Map<string, SqliteDatabaseHandle>();
+
+/**
+ * The table layout and key encoding written by this code. A file of another layout is refused with a
+ * clear error rather than read wrongly; a change of layout bumps this and brings a migration.
+ */
+export const STORAGE_LAYOUT_VERSION = 1;
+
+/** Writes pause this long before the WAL is checkpointed. */
+const CHECKPOINT_IDLE_MS = 250;
+/** A WAL grown by this much (approximately: document bytes written) is checkpointed at once. */
+const CHECKPOINT_NOW_BYTES = 64 * 1024 * 1024;
 
 /** Opens (or shares) the SQLite database of one RxDB database. */
 export function acquireSqliteDatabase(
@@ -101,9 +143,12 @@ export function acquireSqliteDatabase(
         { cause },
       );
     }
-    throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}`, { cause });
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}${reason}`, {
+      cause,
+    });
   }
-  const handle = new SqliteDatabaseHandle(key, db, options.synchronous, (h) =>
+  const handle = new SqliteDatabaseHandle(key, db, options.synchronous, file !== undefined, (h) =>
     openHandles.delete(h.key),
   );
   openHandles.set(key, handle);
@@ -118,6 +163,7 @@ function configure(db: Database.Database, options: ResolvedSqliteStorageOptions,
     // keeps its index in heap memory instead of a shared-memory file.
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
     // Take the lock now, so a second process fails when it opens, not at its first write.
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   }
@@ -125,6 +171,13 @@ function configure(db: Database.Database, options: ResolvedSqliteStorageOptions,
   db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
   db.pragma(`cache_size = ${-options.cacheSizeKiB}`);
   db.pragma('temp_store = MEMORY');
+  const layout = db.pragma('user_version', { simple: true }) as number;
+  if (layout !== 0 && layout !== STORAGE_LAYOUT_VERSION) {
+    throw new Error(
+      `the file was written with storage layout ${layout}; this version reads layout ${STORAGE_LAYOUT_VERSION}`,
+    );
+  }
+  db.pragma(`user_version = ${STORAGE_LAYOUT_VERSION}`);
   db.exec(`CREATE TABLE IF NOT EXISTS rx_attachments (
     tbl TEXT NOT NULL, doc_id TEXT NOT NULL, attachment_id TEXT NOT NULL,
     digest TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL,

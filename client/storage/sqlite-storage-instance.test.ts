@@ -2,7 +2,8 @@ import { createBlob, ensureNotFalsy, now, randomToken } from 'rxdb';
 import type { RxDocumentData, RxJsonSchema, RxStorageInstance } from 'rxdb';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStorageError } from './sqlite-database.ts';
+import Database from 'better-sqlite3';
+import { SqliteStorageError, sqliteFileOf } from './sqlite-database.ts';
 import { getRxStorageSqlite } from './sqlite-storage.ts';
 import type { RxStorageSqlite } from './sqlite-storage.ts';
 import {
@@ -370,6 +371,18 @@ describe('SqliteStorageInstance', () => {
       instance = await createInstance(storage, dbName);
       expect(await instance.findDocumentsById(['item-00001'], true)).toEqual([]);
     });
+  });
+
+  it('refuses a file written with another storage layout, naming both versions', async () => {
+    await instance.close();
+    const file = sqliteFileOf(temp.dir, dbName);
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    await expect(
+      createInstance(getRxStorageSqlite({ directory: temp.dir }), dbName),
+    ).rejects.toThrow(/storage layout 99; this version reads layout 1/);
+    instance = await createInstance(getRxStorageSqlite(), dbName);
   });
 
   it('keeps in-memory databases apart by name and drops them when closed', async () => {

@@ -1,12 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import {
   categorizeBulkWriteRows,
-  getIndexableStringMonad,
   getPrimaryFieldOfPrimaryKey,
   getQueryMatcher,
   getSortComparator,
-  getStartIndexStringFromLowerBound,
-  getStartIndexStringFromUpperBound,
   now,
 } from 'rxdb';
 import type {
@@ -24,7 +21,7 @@ import type {
   StringKeys,
 } from 'rxdb';
 import type { Observable, Subject } from 'rxjs';
-import { toSqliteKey } from './index-key.ts';
+import { createIndexKeyFunction, encodeIndexBound } from './compact-index-key.ts';
 import { SqliteStorageError } from './sqlite-database.ts';
 import type { SqliteDatabaseHandle } from './sqlite-database.ts';
 import type { SqliteInstanceOptions, Synchronous } from './sqlite-options.ts';
@@ -45,14 +42,17 @@ type IndexColumn = {
 
 type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<RxDocumentData<T>>, RxStorageDefaultCheckpoint>;
 
+/** Inserts from which a write into a table no larger than the write rebuilds the indexes. */
+const BULK_LOAD_MIN_ROWS = 1_000;
+
 /** Rows whose ids go into one `IN (...)` list; below SQLite's default bound-parameter limit. */
 const ID_CHUNK = 500;
 
 /**
  * One RxDB collection in one SQLite table:
  * `id` (primary key), `rev`, `deleted`, `lwt`, `data` (the document as JSON, `_attachments` holding
- * only their metadata) and one column `ixN` per RxDB index holding RxDB's index string for the row
- * (mapped by `toSqliteKey`), each with its own SQLite index. A query reads only the range of one
+ * only their metadata) and one column `ixN` per RxDB index holding a compact key with the order of
+ * RxDB's index string for the row (`compact-index-key.ts`), each with its own SQLite index. A query reads only the range of one
  * index column between the bounds RxDB's query planner computed.
  */
 export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
@@ -68,6 +68,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
   readonly #table: string;
   readonly #indexColumns: IndexColumn[];
   readonly #indexByName: Map<string, IndexColumn>;
+  readonly #lwtIndex: IndexColumn;
   readonly #changes: Subject<ChangeBulk<RxDocType>>;
   readonly #synchronous: Synchronous;
   readonly #statements: ReturnType<typeof prepareStatements>;
@@ -88,11 +89,24 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     this.#synchronous = options.synchronous ?? handle.defaultSynchronous;
     this.#indexColumns = (schema.indexes ?? []).map((index, i) => {
       const fields = typeof index === 'string' ? [index] : [...index];
-      return { fields, column: `ix${i}`, toKey: getIndexableStringMonad(schema, fields) };
+      return { fields, column: `ix${i}`, toKey: createIndexKeyFunction(schema, fields) };
     });
     this.#indexByName = new Map(this.#indexColumns.map((c) => [c.fields.join(','), c]));
+    // RxDB always adds a [_meta.lwt, primaryKey] index; getChangedDocumentsSince reads it, so a schema
+    // that comes without one (a storage used directly) gets it as an internal column.
+    const lwtFields = ['_meta.lwt', this.primaryPath as string];
+    let lwtColumn = this.#indexByName.get(lwtFields.join(','));
+    if (!lwtColumn) {
+      lwtColumn = {
+        fields: lwtFields,
+        column: 'ixlwt',
+        toKey: createIndexKeyFunction(schema, lwtFields),
+      };
+      this.#indexColumns.push(lwtColumn);
+    }
+    this.#lwtIndex = lwtColumn;
     createTable(handle, this.#table, this.#indexColumns);
-    this.#statements = prepareStatements(handle, this.#table, this.#indexColumns);
+    this.#statements = prepareStatements(handle, this.#table, this.#indexColumns, lwtColumn);
     this.#changes = handle.changeSubject<ChangeBulk<RxDocType>>(this.#table);
     this.internals = { handle, table: this.#table, indexColumns: this.#indexColumns };
   }
@@ -112,6 +126,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
 
     let categorized!: ReturnType<typeof categorizeBulkWriteRows<RxDocType>>;
     this.#handle.useSynchronous(this.#synchronous);
+    let written = 0;
     this.#handle.db
       .transaction(() => {
         // The revision check needs only `_rev`; full documents are parsed for conflicts alone.
@@ -127,12 +142,16 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
           documentWrites,
           context,
         );
-        this.#writeRows(categorized.bulkInsertDocs);
-        this.#writeRows(categorized.bulkUpdateDocs);
+        const rebuildIndexes = this.#shouldRebuildIndexes(categorized.bulkInsertDocs.length);
+        if (rebuildIndexes) this.#dropIndexes();
+        written += this.#writeRows(categorized.bulkInsertDocs);
+        written += this.#writeRows(categorized.bulkUpdateDocs);
+        if (rebuildIndexes) this.#createIndexes();
         if (attachmentBytes) this.#writeAttachments(categorized, attachmentBytes);
         this.#fillConflictingDocuments(categorized.errors);
       })
       .immediate();
+    this.#handle.afterCommit(written);
 
     if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
       const newest = categorized.newestRow.document;
@@ -145,20 +164,44 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     return { error: categorized.errors };
   }
 
-  #writeRows(rows: { document: RxDocumentData<RxDocType> }[]): void {
+  /**
+   * Inserting keys in random order into five B-trees costs far more than sorting them once: a bulk
+   * insert at least as large as the table (a first snapshot, a restore) drops the secondary indexes
+   * and builds them again inside the same transaction, so readers never see them missing.
+   */
+  #shouldRebuildIndexes(inserts: number): boolean {
+    if (inserts < BULK_LOAD_MIN_ROWS) return false;
+    const existing = this.#statements.countRowsUpTo.get(inserts + 1) as number;
+    return existing <= inserts;
+  }
+
+  #dropIndexes(): void {
+    for (const c of this.#indexColumns)
+      this.#handle.db.exec(`DROP INDEX "${this.#table}_${c.column}"`);
+  }
+
+  #createIndexes(): void {
+    createIndexes(this.#handle, this.#table, this.#indexColumns);
+  }
+
+  /** Returns the bytes of JSON written, an estimate of the WAL growth. */
+  #writeRows(rows: { document: RxDocumentData<RxDocType> }[]): number {
     const upsert = this.#statements.upsert;
     const columns = this.#indexColumns;
     const params: unknown[] = new Array(5 + columns.length);
+    let bytes = 0;
     for (const { document } of rows) {
+      const json = JSON.stringify(document);
+      bytes += json.length;
       params[0] = document[this.primaryPath];
       params[1] = document._rev;
       params[2] = document._deleted ? 1 : 0;
       params[3] = document._meta.lwt;
-      params[4] = JSON.stringify(document);
-      for (let i = 0; i < columns.length; i++)
-        params[5 + i] = toSqliteKey(columns[i]!.toKey(document));
+      params[4] = json;
+      for (let i = 0; i < columns.length; i++) params[5 + i] = columns[i]!.toKey(document);
       upsert.run(params);
     }
+    return bytes;
   }
 
   #writeAttachments(
@@ -303,12 +346,8 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
         `query plan index [${plan.index.join(', ')}] is not an index of ${this.#table}`,
       );
     }
-    const lower = toSqliteKey(
-      getStartIndexStringFromLowerBound(this.schema, plan.index, plan.startKeys),
-    );
-    const upper = toSqliteKey(
-      getStartIndexStringFromUpperBound(this.schema, plan.index, plan.endKeys),
-    );
+    const lower = encodeIndexBound(this.schema, plan.index, plan.startKeys, 'lower');
+    const upper = encodeIndexBound(this.schema, plan.index, plan.endKeys, 'upper');
     const c = index.column;
     return {
       column: c,
@@ -331,12 +370,13 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     checkpoint?: RxStorageDefaultCheckpoint,
   ): Promise<{ documents: RxDocumentData<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
     this.#ensureOpen();
-    const rows = this.#statements.changedSince.all(
-      checkpoint?.lwt ?? 0,
-      checkpoint?.lwt ?? 0,
-      checkpoint?.id ?? '',
-      limit,
-    ) as string[];
+    const after = encodeIndexBound(
+      this.schema,
+      this.#lwtIndex.fields,
+      [checkpoint?.lwt ?? 0, checkpoint?.id ?? ''],
+      'lower',
+    );
+    const rows = this.#statements.changedSince.all(after, limit) as string[];
     const documents = rows.map((data) => JSON.parse(data) as RxDocumentData<RxDocType>);
     const last = documents[documents.length - 1];
     return {
@@ -408,20 +448,22 @@ function createTable(handle: SqliteDatabaseHandle, table: string, indexColumns: 
     `CREATE TABLE IF NOT EXISTS "${table}" (
       id TEXT PRIMARY KEY NOT NULL, rev TEXT NOT NULL, deleted INTEGER NOT NULL,
       lwt REAL NOT NULL, data TEXT NOT NULL${ixColumns}
-    )`,
+    ) WITHOUT ROWID`,
   );
+  createIndexes(handle, table, indexColumns);
+}
+
+function createIndexes(handle: SqliteDatabaseHandle, table: string, indexColumns: IndexColumn[]) {
   for (const c of indexColumns) {
     handle.db.exec(`CREATE INDEX IF NOT EXISTS "${table}_${c.column}" ON "${table}" (${c.column})`);
   }
-  // changedSince and cleanup read by write time; RxDB's own lwt index string would serve too, but a
-  // numeric index keeps those two statements simple and independent of the schema's index list.
-  handle.db.exec(`CREATE INDEX IF NOT EXISTS "${table}_lwt" ON "${table}" (lwt, id)`);
 }
 
 function prepareStatements(
   handle: SqliteDatabaseHandle,
   table: string,
   indexColumns: IndexColumn[],
+  lwtIndex: IndexColumn,
 ) {
   const db = handle.db;
   const columns = ['id', 'rev', 'deleted', 'lwt', 'data', ...indexColumns.map((c) => c.column)];
@@ -433,9 +475,13 @@ function prepareStatements(
     // changedSince: RxDB's default checkpoint order (lwt, id), strictly after the checkpoint.
     changedSince: db
       .prepare(
-        `SELECT data FROM "${table}" WHERE lwt > ? OR (lwt = ? AND id > ?) ORDER BY lwt, id LIMIT ?`,
+        `SELECT data FROM "${table}" WHERE ${lwtIndex.column} > ? ORDER BY ${lwtIndex.column} LIMIT ?`,
       )
       .pluck(),
+    // purgeDeleted: a scan of the narrow columns; cleanup runs rarely and in the background, and an
+    // extra index for it would slow every write.
+    // countRowsUpTo: counting stops at the bound, so the check costs at most the size of the write.
+    countRowsUpTo: db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM "${table}" LIMIT ?)`).pluck(),
     purgeDeleted: db.prepare(`DELETE FROM "${table}" WHERE deleted = 1 AND lwt < ?`),
     deleteAttachmentsOfPurged: db.prepare(
       `DELETE FROM rx_attachments WHERE tbl = ? AND doc_id IN

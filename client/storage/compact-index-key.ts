@@ -1,0 +1,96 @@
+import {
+  getIndexMeta,
+  getStartIndexStringFromLowerBound,
+  getStartIndexStringFromUpperBound,
+} from 'rxdb';
+import type { RxDocumentData, RxJsonSchema, RxQueryPlanKey } from 'rxdb';
+import { toSqliteKey } from './index-key.ts';
+
+/**
+ * RxDB orders an index by one string per document: each field rendered at a fixed width (strings
+ * padded with spaces to `maxLength`, numbers as zero-padded digits). Stored as is, a product's four
+ * index strings are ~670 characters, mostly padding, and writing them costs more than the document.
+ *
+ * This module stores a compact key with exactly the same order. Numbers and booleans keep RxDB's
+ * fixed-width digits. A string field is compared by RxDB as if followed by endless spaces, so it is
+ * written as a sequence of tokens, one per non-space character together with the run of spaces before
+ * it, closed by an end token that stands for the endless spaces:
+ * - `c` (no spaces before, `c` above U+0020): the character itself, the common case;
+ * - `k` spaces then `c` above U+0020: `\u0002`, `U+D7FF - k`, `c` (more spaces sort lower);
+ * - `k` spaces then a control character `c`: `\u0000`, `U+0000 + k`, `c` (fewer spaces sort lower);
+ * - end: `\u0001`, above every control-character token and below every other token.
+ * Every token's first character tells its length, so keys compare token by token, and the token order
+ * equals RxDB's padded order. Bounds of a query go through the same encoding after RxDB computed them
+ * (its `INDEX_MIN` / `INDEX_MAX` become strings of `\u0000` / `\uFFFF`, encoded like any other).
+ */
+const END = '\u0001';
+const SPACED = '\u0002';
+const CONTROL = '\u0000';
+const NEEDS_TOKENS = /[\u0000-\u0020]/;
+/** Space runs are written as one character below U+D800; longer fields would leave that range. */
+const MAX_INDEXED_STRING_LENGTH = 0xd000;
+
+/** Encodes one string field so that its order equals `value.padEnd(maxLength, ' ')`'s. */
+export function encodeStringPart(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x20) end--;
+  const text = end === value.length ? value : value.slice(0, end);
+  if (!NEEDS_TOKENS.test(text)) return text + END;
+  let out = '';
+  let spaces = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20) {
+      spaces++;
+      continue;
+    }
+    if (code < 0x20) out += CONTROL + String.fromCharCode(spaces) + text[i];
+    else if (spaces > 0) out += SPACED + String.fromCharCode(0xd7ff - spaces) + text[i];
+    else out += text[i];
+    spaces = 0;
+  }
+  return out + END;
+}
+
+type Schema = RxJsonSchema<RxDocumentData<any>>;
+
+/** The compact SQLite key of a document for one RxDB index. */
+export function createIndexKeyFunction(schema: Schema, fields: string[]): (doc: unknown) => string {
+  const parts = getIndexMeta(schema, fields).map((meta): ((doc: any) => string) => {
+    if (meta.schemaPart.type !== 'string') return meta.getIndexStringPart;
+    if ((meta.schemaPart.maxLength ?? 0) >= MAX_INDEXED_STRING_LENGTH) {
+      throw new Error(
+        `indexed field ${meta.fieldName} has a maxLength above ${MAX_INDEXED_STRING_LENGTH}`,
+      );
+    }
+    const getValue = meta.getValue;
+    return (doc) => encodeStringPart((getValue(doc) as string | undefined) || '');
+  });
+  return (doc) => {
+    let key = '';
+    for (let i = 0; i < parts.length; i++) key += parts[i]!(doc);
+    return toSqliteKey(key);
+  };
+}
+
+/** The compact SQLite key of a query plan's lower (`startKeys`) or upper (`endKeys`) bound. */
+export function encodeIndexBound(
+  schema: Schema,
+  fields: readonly string[],
+  keys: readonly RxQueryPlanKey[],
+  side: 'lower' | 'upper',
+): string {
+  const render =
+    side === 'lower' ? getStartIndexStringFromLowerBound : getStartIndexStringFromUpperBound;
+  let key = '';
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const part = render(schema, [field], [keys[i]]);
+    key += isStringField(schema, field) ? encodeStringPart(part) : part;
+  }
+  return toSqliteKey(key);
+}
+
+function isStringField(schema: Schema, field: string): boolean {
+  return getIndexMeta(schema, [field])[0]!.schemaPart.type === 'string';
+}
