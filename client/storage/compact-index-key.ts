@@ -27,6 +27,8 @@ const END = '\u0001';
 const SPACED = '\u0002';
 const CONTROL = '\u0000';
 const NEEDS_TOKENS = /[\u0000-\u0020]/;
+const CONTROL_CHARS = /[\u0000-\u001f]/;
+const SPACE_RUNS = / +/g;
 /** Space runs are written as one character below U+D800; longer fields would leave that range. */
 const MAX_INDEXED_STRING_LENGTH = 0xd000;
 
@@ -36,6 +38,8 @@ export function encodeStringPart(value: string): string {
   while (end > 0 && value.charCodeAt(end - 1) === 0x20) end--;
   const text = end === value.length ? value : value.slice(0, end);
   if (!NEEDS_TOKENS.test(text)) return text + END;
+  // Names hold spaces between words; control characters are rare enough for a character loop.
+  if (!CONTROL_CHARS.test(text)) return text.replace(SPACE_RUNS, encodeSpaceRun) + END;
   let out = '';
   let spaces = 0;
   for (let i = 0; i < text.length; i++) {
@@ -50,6 +54,11 @@ export function encodeStringPart(value: string): string {
     spaces = 0;
   }
   return out + END;
+}
+
+/** A run of spaces inside the text (never at its end) before a character above U+0020. */
+function encodeSpaceRun(run: string): string {
+  return SPACED + String.fromCharCode(0xd7ff - run.length);
 }
 
 type Schema = RxJsonSchema<RxDocumentData<any>>;

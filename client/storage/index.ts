@@ -10,3 +10,4 @@ export type {
   Synchronous,
 } from './sqlite-options.ts';
 export { toSqliteKey } from './index-key.ts';
+export { createIndexKeyFunction, encodeIndexBound, encodeStringPart } from './compact-index-key.ts';

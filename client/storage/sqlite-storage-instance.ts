@@ -131,7 +131,8 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       .transaction(() => {
         // The revision check needs only `_rev`; full documents are parsed for conflicts alone.
         const inDb = new Map<string, RxDocumentData<RxDocType>>();
-        for (const row of this.#selectByIds(this.#selectRevByIds, 'rev', ids)) {
+        const tableIsEmpty = this.#statements.countRowsUpTo.get(1) === 0;
+        for (const row of tableIsEmpty ? [] : this.#selectByIds(this.#selectRevByIds, 'rev', ids)) {
           const { id, rev } = row as { id: string; rev: string };
           inDb.set(id, { _rev: rev } as RxDocumentData<RxDocType>);
         }

@@ -1,11 +1,6 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import {
-  createRxDatabase,
-  fillWithDefaultSettings,
-  getIndexableStringMonad,
-  uncacheRxQuery,
-} from 'rxdb';
+import { createRxDatabase, fillWithDefaultSettings, uncacheRxQuery } from 'rxdb';
 import type {
   MangoQuery,
   PreparedQuery,
@@ -15,7 +10,7 @@ import type {
   RxStorage,
 } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { getRxStorageSqlite, toSqliteKey } from '../../client/storage/index.ts';
+import { createIndexKeyFunction, getRxStorageSqlite } from '../../client/storage/index.ts';
 import type { Synchronous } from '../../client/storage/index.ts';
 import { assertEqual, openRawDatabase, summarize, timed } from './bench-utils.ts';
 import type { Summary } from './bench-utils.ts';
@@ -60,7 +55,6 @@ type InsertKey =
   | 'stringify'
   | 'indexKeys'
   | 'raw'
-  | 'rawIndexColumns'
   | 'rawRealColumns'
   | 'storageBulkWrite'
   | 'rxdbBulkInsert'
@@ -83,15 +77,14 @@ export async function runProductsBench(
 
   insert.stringify = (await timed(() => stored.map((d) => JSON.stringify(d)))).ms;
   const keyFns = filledSchema.indexes!.map((index) =>
-    getIndexableStringMonad(filledSchema, [...index] as string[]),
+    createIndexKeyFunction(filledSchema, [...index] as string[]),
   );
-  const keys = await timed(() => stored.map((d) => keyFns.map((toKey) => toSqliteKey(toKey(d)))));
+  const keys = await timed(() => stored.map((d) => keyFns.map((toKey) => toKey(d))));
   insert.indexKeys = keys.ms;
 
   const rawFile = path.join(options.directory, 'products-raw.sqlite');
   const rawDb = openRawDatabase(rawFile, options.synchronous);
   insert.raw = insertRaw(rawDb, products);
-  insert.rawIndexColumns = insertRawWithIndexColumns(options, stored, keyFns);
   insert.rawRealColumns = insertRawWithRealColumns(options, stored);
   insert.storageBulkWrite = await bulkWriteStorage(options, stored);
 
@@ -157,37 +150,6 @@ function insertRaw(db: Database.Database, products: BenchProduct[]): number {
   })();
   const elapsed = performance.now() - start;
   assertEqual(countRows(db, 'products'), products.length, 'raw rows');
-  return elapsed;
-}
-
-/** The storage's table layout in plain SQL: one TEXT column and SQLite index per RxDB index string. */
-function insertRawWithIndexColumns(
-  options: ProductsBenchOptions,
-  stored: RxDocumentData<BenchProduct>[],
-  keyFns: ((doc: RxDocumentData<BenchProduct>) => string)[],
-): number {
-  const db = openRawDatabase(
-    path.join(options.directory, 'products-ix.sqlite'),
-    options.synchronous,
-  );
-  const ix = keyFns.map((_, i) => `ix${i}`);
-  db.exec(`CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, rev TEXT NOT NULL,
-    deleted INTEGER NOT NULL, lwt REAL NOT NULL, data TEXT NOT NULL, ${ix.map((c) => `${c} TEXT NOT NULL`).join(', ')})`);
-  for (const c of ix) db.exec(`CREATE INDEX products_${c} ON products (${c})`);
-  db.exec('CREATE INDEX products_lwt ON products (lwt, id)');
-  const insert = db.prepare(
-    `INSERT INTO products VALUES (${new Array(5 + ix.length).fill('?').join(', ')})`,
-  );
-  const start = performance.now();
-  db.transaction(() => {
-    for (const d of stored) {
-      const keys = keyFns.map((toKey) => toSqliteKey(toKey(d)));
-      insert.run(d.id, d._rev, 0, d._meta.lwt, JSON.stringify(d), ...keys);
-    }
-  })();
-  const elapsed = performance.now() - start;
-  assertEqual(countRows(db, 'products'), stored.length, 'raw index-column rows');
-  db.close();
   return elapsed;
 }
 

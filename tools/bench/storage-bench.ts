@@ -132,9 +132,8 @@ function printProductsReport(r: ProductsBenchResults): void {
   );
   const insertRows: [string, number | undefined][] = [
     [`JSON.stringify of ${n} docs alone`, i.stringify],
-    [`index keys of ${n} docs alone (getIndexableStringMonad + toSqliteKey)`, i.indexKeys],
+    [`compact index keys of ${n} docs alone (createIndexKeyFunction)`, i.indexKeys],
     ['raw better-sqlite3: (id PRIMARY KEY, data), one transaction', i.raw],
-    ['raw better-sqlite3: the storage layout (ixN key columns + indexes)', i.rawIndexColumns],
     ['raw better-sqlite3: real columns + compound indexes', i.rawRealColumns],
     ['pos-sqlite storageInstance.bulkWrite (no RxDB collection layer)', i.storageBulkWrite],
     ['RxDB collection.bulkInsert on pos-sqlite  <- goal', i.rxdbBulkInsert],
