@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Subject } from 'rxjs';
+import { DocumentCache } from './document-cache.ts';
 import type { ResolvedSqliteStorageOptions, Synchronous } from './sqlite-options.ts';
 
 /** Raised when a database file cannot be opened for this storage (locked by another process, …). */
@@ -24,6 +25,7 @@ export class SqliteStorageError extends Error {
  */
 export class SqliteDatabaseHandle {
   readonly changeSubjects = new Map<string, Subject<unknown>>();
+  readonly documentCaches = new Map<string, DocumentCache<unknown>>();
   #refCount = 0;
   #synchronous: Synchronous;
   #checkpointTimer: NodeJS.Timeout | undefined;
@@ -33,6 +35,7 @@ export class SqliteDatabaseHandle {
     readonly key: string,
     readonly db: Database.Database,
     readonly defaultSynchronous: Synchronous,
+    readonly documentCacheSize: number,
     private readonly onDisk: boolean,
     private readonly onLastRelease: (handle: SqliteDatabaseHandle) => void,
   ) {
@@ -89,6 +92,16 @@ export class SqliteDatabaseHandle {
       this.changeSubjects.set(table, subject);
     }
     return subject as Subject<T>;
+  }
+
+  /** The parsed-document cache of one table, shared like the change subject. */
+  documentCache<T>(table: string, capacity: number): DocumentCache<T> {
+    let cache = this.documentCaches.get(table);
+    if (!cache) {
+      cache = new DocumentCache<unknown>(capacity);
+      this.documentCaches.set(table, cache);
+    }
+    return cache as DocumentCache<T>;
   }
 
   /** Switches the commit durability only when it changes: the pragma is cheap but not free. */
@@ -148,8 +161,13 @@ export function acquireSqliteDatabase(
       cause,
     });
   }
-  const handle = new SqliteDatabaseHandle(key, db, options.synchronous, file !== undefined, (h) =>
-    openHandles.delete(h.key),
+  const handle = new SqliteDatabaseHandle(
+    key,
+    db,
+    options.synchronous,
+    options.documentCacheSize,
+    file !== undefined,
+    (h) => openHandles.delete(h.key),
   );
   openHandles.set(key, handle);
   return handle.acquire();

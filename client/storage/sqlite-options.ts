@@ -18,6 +18,8 @@ export const sqliteStorageOptionsSchema = z
     synchronous: synchronousSchema.default('FULL'),
     /** How long a write waits for a lock held by this process's other connection, in ms. */
     busyTimeoutMs: z.number().int().min(0).default(5_000),
+    /** Parsed documents kept per collection to spare `JSON.parse` on reads; 0 disables. */
+    documentCacheSize: z.number().int().min(0).default(10_000),
     /** SQLite page cache per database file, in KiB. */
     cacheSizeKiB: z
       .number()

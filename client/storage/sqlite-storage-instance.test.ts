@@ -385,6 +385,19 @@ describe('SqliteStorageInstance', () => {
     instance = await createInstance(getRxStorageSqlite(), dbName);
   });
 
+  it('never serves a cached document older than a write made through another instance', async () => {
+    const other = await createInstance(storage, dbName);
+    const v1 = toStorageDoc(makeItem(1));
+    await instance.bulkWrite([{ document: v1 }], 'test');
+    expect(await other.findDocumentsById([v1.id], false)).toEqual([v1]);
+    const v2 = toStorageDoc(makeItem(1, { price: 4242 }), '2-b');
+    await other.bulkWrite([{ previous: v1, document: v2 }], 'test');
+    expect(await instance.findDocumentsById([v1.id], false)).toEqual([v2]);
+    const byPrice = await instance.query(prepareItemQuery({ selector: { price: 4242 } }));
+    expect(byPrice.documents).toEqual([v2]);
+    await other.close();
+  });
+
   it('keeps in-memory databases apart by name and drops them when closed', async () => {
     const memory = getRxStorageSqlite();
     const a = await createInstance(memory, 'mem-a');

@@ -22,6 +22,7 @@ import type {
 } from 'rxdb';
 import type { Observable, Subject } from 'rxjs';
 import { createIndexKeyFunction, encodeIndexBound } from './compact-index-key.ts';
+import type { DocumentCache } from './document-cache.ts';
 import { SqliteStorageError } from './sqlite-database.ts';
 import type { SqliteDatabaseHandle } from './sqlite-database.ts';
 import type { SqliteInstanceOptions, Synchronous } from './sqlite-options.ts';
@@ -70,6 +71,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
   readonly #indexByName: Map<string, IndexColumn>;
   readonly #lwtIndex: IndexColumn;
   readonly #changes: Subject<ChangeBulk<RxDocType>>;
+  readonly #cache: DocumentCache<RxDocumentData<RxDocType>>;
   readonly #synchronous: Synchronous;
   readonly #statements: ReturnType<typeof prepareStatements>;
   readonly #selectDataByIds = new Map<number, Statement>();
@@ -108,6 +110,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     createTable(handle, this.#table, this.#indexColumns);
     this.#statements = prepareStatements(handle, this.#table, this.#indexColumns, lwtColumn);
     this.#changes = handle.changeSubject<ChangeBulk<RxDocType>>(this.#table);
+    this.#cache = handle.documentCache(this.#table, handle.documentCacheSize);
     this.internals = { handle, table: this.#table, indexColumns: this.#indexColumns };
   }
 
@@ -153,6 +156,11 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       })
       .immediate();
     this.#handle.afterCommit(written);
+    // Only committed states enter the cache; a failed transaction threw before this line.
+    for (const row of categorized.bulkInsertDocs)
+      this.#cache.set(row.document[primaryPath] as string, row.document);
+    for (const row of categorized.bulkUpdateDocs)
+      this.#cache.set(row.document[primaryPath] as string, row.document);
 
     if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
       const newest = categorized.newestRow.document;
@@ -236,7 +244,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     const docs = new Map<string, unknown>();
     for (const row of this.#selectByIds(this.#selectDataByIds, 'data', conflicting)) {
       const { id, data } = row as { id: string; data: string };
-      docs.set(id, JSON.parse(data));
+      docs.set(id, this.#documentOf(id, data));
     }
     for (const error of errors) {
       if (error.documentInDb !== undefined) error.documentInDb = docs.get(error.documentId);
@@ -260,15 +268,32 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     return rows;
   }
 
+  /** The stored document of a row: from the cache, or parsed once and cached. */
+  #documentOf(id: string, data: string): RxDocumentData<RxDocType> {
+    let doc = this.#cache.get(id);
+    if (doc === undefined) {
+      doc = JSON.parse(data) as RxDocumentData<RxDocType>;
+      this.#cache.set(id, doc);
+    }
+    return doc;
+  }
+
   async findDocumentsById(
     ids: string[],
     withDeleted: boolean,
   ): Promise<RxDocumentData<RxDocType>[]> {
     this.#ensureOpen();
     const documents: RxDocumentData<RxDocType>[] = [];
-    for (const row of this.#selectByIds(this.#selectDataByIds, 'data', ids)) {
-      const { data, deleted } = row as { data: string; deleted: number };
-      if (withDeleted || deleted === 0) documents.push(JSON.parse(data));
+    const misses: string[] = [];
+    for (const id of ids) {
+      const cached = this.#cache.get(id);
+      if (cached === undefined) misses.push(id);
+      else if (withDeleted || !cached._deleted) documents.push(cached);
+    }
+    if (misses.length === 0) return documents;
+    for (const row of this.#selectByIds(this.#selectDataByIds, 'data', misses)) {
+      const { id, data, deleted } = row as { id: string; data: string; deleted: number };
+      if (withDeleted || deleted === 0) documents.push(this.#documentOf(id, data));
     }
     return documents;
   }
@@ -285,20 +310,20 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     const range = this.#rangeOf(preparedQuery);
 
     if (!matcher && !mustSort) {
-      const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column} LIMIT ? OFFSET ?`;
+      const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column} LIMIT ? OFFSET ?`;
       const rows = this.#queryStatement(sql)
-        .pluck()
-        .all(...range.params, limitParam(limit), skip);
-      return { documents: (rows as string[]).map((data) => JSON.parse(data)) };
+        .raw()
+        .all(...range.params, limitParam(limit), skip) as [string, string][];
+      return { documents: rows.map(([id, data]) => this.#documentOf(id, data)) };
     }
 
-    const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column}`;
+    const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column}`;
     let documents: RxDocumentData<RxDocType>[] = [];
     const wanted = skip + limit;
-    for (const data of this.#queryStatement(sql)
-      .pluck()
-      .iterate(...range.params)) {
-      const doc = JSON.parse(data as string) as RxDocumentData<RxDocType>;
+    for (const [id, data] of this.#queryStatement(sql)
+      .raw()
+      .iterate(...range.params) as IterableIterator<[string, string]>) {
+      const doc = this.#documentOf(id, data);
       if (matcher && !matcher(doc)) continue;
       documents.push(doc);
       // In index order the first skip+limit matches are the answer; read no further.
@@ -322,12 +347,12 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       };
     }
     const matcher = getQueryMatcher(this.schema, preparedQuery.query);
-    const sql = `SELECT data FROM "${this.#table}" WHERE ${range.where}`;
+    const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where}`;
     let count = 0;
-    for (const data of this.#queryStatement(sql)
-      .pluck()
-      .iterate(...range.params)) {
-      if (matcher(JSON.parse(data as string))) count++;
+    for (const [id, data] of this.#queryStatement(sql)
+      .raw()
+      .iterate(...range.params) as IterableIterator<[string, string]>) {
+      if (matcher(this.#documentOf(id, data))) count++;
     }
     // Every matching row had to be parsed: RxDB refuses such counts unless allowSlowCount is set.
     return { count, mode: 'slow' };
@@ -377,8 +402,8 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       [checkpoint?.lwt ?? 0, checkpoint?.id ?? ''],
       'lower',
     );
-    const rows = this.#statements.changedSince.all(after, limit) as string[];
-    const documents = rows.map((data) => JSON.parse(data) as RxDocumentData<RxDocType>);
+    const rows = this.#statements.changedSince.all(after, limit) as [string, string][];
+    const documents = rows.map(([id, data]) => this.#documentOf(id, data));
     const last = documents[documents.length - 1];
     return {
       documents,
@@ -400,6 +425,8 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       this.#statements.deleteAttachmentsOfPurged.run(this.#table, olderThan);
       this.#statements.purgeDeleted.run(olderThan);
     })();
+    // Purged ids are not known one by one; cleanup is rare, so the cache simply starts over.
+    this.#cache.clear();
     return true;
   }
 
@@ -425,6 +452,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       this.#handle.db.prepare('DELETE FROM rx_attachments WHERE tbl = ?').run(this.#table);
       this.#handle.db.exec(`DROP TABLE IF EXISTS "${this.#table}"`);
     })();
+    this.#cache.clear();
     await this.close();
   }
 
@@ -476,9 +504,9 @@ function prepareStatements(
     // changedSince: RxDB's default checkpoint order (lwt, id), strictly after the checkpoint.
     changedSince: db
       .prepare(
-        `SELECT data FROM "${table}" WHERE ${lwtIndex.column} > ? ORDER BY ${lwtIndex.column} LIMIT ?`,
+        `SELECT id, data FROM "${table}" WHERE ${lwtIndex.column} > ? ORDER BY ${lwtIndex.column} LIMIT ?`,
       )
-      .pluck(),
+      .raw(),
     // purgeDeleted: a scan of the narrow columns; cleanup runs rarely and in the background, and an
     // extra index for it would slow every write.
     // countRowsUpTo: counting stops at the bound, so the check costs at most the size of the write.
