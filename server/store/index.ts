@@ -1,0 +1,26 @@
+export type {
+  AdminIdentity,
+  AuditEntry,
+  BranchInput,
+  CatalogStream,
+  CloudStore,
+  Connection,
+  DeadLetter,
+  InventoryPushRow,
+  IssuedAdminToken,
+  PageArgs,
+  PosGaps,
+  PruneReport,
+  PullResult,
+  RegisteredTerminal,
+  RejectedEventFilter,
+  SaleIngestOutcome,
+  SalesFilter,
+  StreamHeads,
+  TerminalContact,
+  TerminalIdentity,
+  TerminalScope,
+  TerminalStatus,
+} from './cloud-store.ts';
+export { UPSERT_MAX } from './cloud-store.ts';
+export { createToken, hashToken } from './token-hash.ts';
