@@ -216,8 +216,11 @@ export interface CloudStore {
   close(): Promise<void>;
 }
 
-/** Most products or categories one upsert call may carry. */
+/** Most products or categories one upsert (or ids one delete) call may carry. */
 export const UPSERT_MAX = 5_000;
+
+/** Most sales one `ingestSales` call may carry (a push is bounded by `PUSH_ROWS_MAX` already). */
+export const INGEST_MAX = 5_000;
 
 /** The catalog streams reconcile works on. */
 export type CatalogStream = 'products' | 'categories';

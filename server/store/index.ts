@@ -23,5 +23,10 @@ export type {
   TerminalScope,
   TerminalStatus,
 } from './cloud-store.ts';
-export { UPSERT_MAX } from './cloud-store.ts';
+export { INGEST_MAX, UPSERT_MAX } from './cloud-store.ts';
 export { createToken, hashToken } from './token-hash.ts';
+export type {
+  ResolvedSqliteCloudStoreOptions,
+  SqliteCloudStoreOptions,
+} from './sqlite/sqlite-cloud-store.ts';
+export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/sqlite-cloud-store.ts';

@@ -7,13 +7,11 @@ import {
   saleSchema,
   validateSale,
 } from '../../../schema/index.ts';
+import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { DeadLetters, Refusal } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
-
-/** Most sales one ingest call may carry (a push is bounded by `PUSH_ROWS_MAX` already). */
-export const INGEST_MAX = 5_000;
 
 type Checked =
   | { ok: true; input: unknown; sale: Sale; key: string; contentHash: string }
