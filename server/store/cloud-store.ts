@@ -1,0 +1,365 @@
+import type { WithDeleted } from 'rxdb';
+import type { Checkpoint, ManifestEntry, StreamName } from '../../replication/index.ts';
+import type {
+  Branch,
+  BranchProduct,
+  Category,
+  CategoryInput,
+  InventoryItem,
+  Product,
+  ProductInput,
+  RejectedEvent,
+  Sale,
+  SaleProblem,
+  Tenant,
+  Terminal,
+} from '../../schema/index.ts';
+
+/**
+ * The cloud's storage port. The GraphQL layer talks only to this interface; adapters (SQLite embedded,
+ * MongoDB later) implement it and pass `runCloudStoreContract`.
+ *
+ * Rules every adapter keeps:
+ * - Everything is scoped by `tenantId`; nothing a method returns or changes crosses tenants.
+ * - Scope comes from the caller (the token), never from a document body: `ingestSales` and
+ *   `pushInventory` refuse documents whose branch or terminal differ from the scope.
+ * - Every stream has a server-assigned `seq`, unique per stream and visible in order (DESIGN.md,
+ *   "Checkpoints that never skip"); a pull returns `seq > checkpoint.seq` ordered by `seq`, and its
+ *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new).
+ * - A pull whose checkpoint is older than the retained changes throws `PosError`
+ *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones.
+ * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as
+ *   `POS_NOT_FOUND`; bad arguments as `POS_INPUT_INVALID`. A failed call changes nothing.
+ * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
+ *   in the same transaction.
+ */
+export interface CloudStore {
+  // --- tenants and admin tokens -------------------------------------------------------------------
+  /** Creates a tenant; `POS_INPUT_INVALID` when the id exists. */
+  createTenant(input: Tenant, actor: string): Promise<Tenant>;
+  listTenants(): Promise<Tenant[]>;
+  /** Creates an admin token for a tenant. The plaintext is returned once; only its SHA-256 is stored. */
+  createAdminToken(tenantId: string, name: string, actor: string): Promise<IssuedAdminToken>;
+  /** Resolves a presented admin token (root or tenant) by its hash; `null` when unknown. */
+  verifyAdminToken(token: string): Promise<AdminIdentity | null>;
+  /** The SHA-256 hex of the root token, or `null` before the first start stored one. */
+  getRootTokenHash(): Promise<string | null>;
+  /** Stores the SHA-256 hex of the root token (see `hashToken`); replaces the previous one. */
+  setRootTokenHash(hash: string): Promise<void>;
+
+  // --- branches and terminals --------------------------------------------------------------------
+  /** Creates a branch; `POS_INPUT_INVALID` when the id exists in the tenant. */
+  createBranch(tenantId: string, input: BranchInput, actor: string): Promise<Branch>;
+  listBranches(tenantId: string): Promise<Branch[]>;
+  getBranch(tenantId: string, branchId: string): Promise<Branch | null>;
+  /** Registers a terminal to a branch; the plaintext token is returned once, only its hash is stored. */
+  registerTerminal(
+    tenantId: string,
+    input: { branchId: string; name: string },
+    actor: string,
+  ): Promise<RegisteredTerminal>;
+  /** Revokes a terminal's token (idempotent); its verify then answers `revoked: true`. */
+  revokeTerminal(tenantId: string, terminalId: string, actor: string): Promise<Terminal>;
+  /**
+   * Moves a terminal to another branch and issues a new token (the old one stops working). The terminal
+   * must re-snapshot: its checkpoints belong to the old branch's streams.
+   */
+  reassignTerminal(
+    tenantId: string,
+    terminalId: string,
+    branchId: string,
+    actor: string,
+  ): Promise<RegisteredTerminal>;
+  getTerminal(tenantId: string, terminalId: string): Promise<Terminal | null>;
+  /** Resolves a presented terminal token by its hash; `null` when unknown. */
+  verifyTerminalToken(token: string): Promise<TerminalIdentity | null>;
+  /** Records that a terminal pulled or pushed, with what it reported (queue depth, checkpoint). */
+  recordTerminalContact(scope: TerminalScope, contact: TerminalContact): Promise<void>;
+
+  // --- catalog writes (admin) --------------------------------------------------------------------
+  /** Creates or replaces up to `UPSERT_MAX` products in one transaction; each gets a new products seq. */
+  upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
+  /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
+  deleteProducts(tenantId: string, ids: string[], actor: string): Promise<string[]>;
+  upsertCategories(tenantId: string, inputs: CategoryInput[], actor: string): Promise<Category[]>;
+  deleteCategories(tenantId: string, ids: string[], actor: string): Promise<string[]>;
+  /** Cloud records (not branch views) for the admin; deleted ones are left out. */
+  getProducts(tenantId: string, ids: string[]): Promise<Product[]>;
+
+  // --- pulls by checkpoint -----------------------------------------------------------------------
+  /**
+   * The branch view of the global products stream: branch price applied (`toBranchProduct`), and a
+   * tombstone (`_deleted: true`, with the product's seq) for a product deleted or outside the branch's
+   * assortment, so a product that leaves a branch reaches it as a tombstone.
+   */
+  pullProducts(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<BranchProduct>>;
+  pullCategories(
+    tenantId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<Category>>;
+  /** The branch's inventory stream (each branch has its own seq). */
+  pullInventory(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<InventoryItem>>;
+  /**
+   * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
+   * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
+   * `syncState: 'needs_attention'` and `lastError`), and dead-letter decisions (accepted → ingested copy;
+   * discarded → `needs_attention` with a `lastError` saying so).
+   */
+  pullSales(
+    scope: TerminalScope,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<Sale>>;
+  /** Branch views by id for a reconcile plan; ids not in the branch view come back as tombstones. */
+  productsByIds(
+    tenantId: string,
+    branchId: string,
+    ids: string[],
+  ): Promise<WithDeleted<BranchProduct>[]>;
+  categoriesByIds(tenantId: string, ids: string[]): Promise<WithDeleted<Category>[]>;
+
+  // --- pushes ------------------------------------------------------------------------------------
+  /**
+   * Ingests sales pushed by one terminal, one outcome per input in order, all in one transaction
+   * (invoice numbers are assigned there). Inputs are `unknown`: validation is the store's job here
+   * because a refusal must be stored in the dead-letter table with the payload as received.
+   */
+  ingestSales(scope: TerminalScope, sales: unknown[]): Promise<SaleIngestOutcome[]>;
+  /**
+   * Merges pushed inventory documents (rxdb crdt plugin) into the branch's masters by the union of their
+   * operations, each merged document getting a new seq. Returns the merged masters that differ from the
+   * pushed `newDocumentState` (RxDB's conflict answer), so the terminal adopts the merge.
+   * `POS_FORBIDDEN` (nothing stored) when a row belongs to another branch.
+   */
+  pushInventory(
+    scope: TerminalScope,
+    rows: InventoryPushRow[],
+  ): Promise<WithDeleted<InventoryItem>[]>;
+
+  // --- dead letters ------------------------------------------------------------------------------
+  listRejectedEvents(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    page: PageArgs,
+  ): Promise<Connection<DeadLetter>>;
+  /** Ingests a rejected sale as received (flagged `acceptedFrom`), audited; the terminal sees it by pull. */
+  acceptRejectedSale(
+    tenantId: string,
+    id: string,
+    note: string,
+    actor: string,
+  ): Promise<DeadLetter>;
+  /** Closes a rejected event without ingesting it, audited; the terminal sees the decision by pull. */
+  discardRejectedSale(
+    tenantId: string,
+    id: string,
+    note: string,
+    actor: string,
+  ): Promise<DeadLetter>;
+
+  // --- admin queries -----------------------------------------------------------------------------
+  /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
+  querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
+  /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
+  saleGaps(
+    tenantId: string,
+    filter: { branchId?: string; terminalId?: string },
+  ): Promise<PosGaps[]>;
+  /** Every terminal (of a branch) with its last contact, queue depth, checkpoint lag, gaps and staleness. */
+  listTerminalStatus(
+    tenantId: string,
+    filter: { branchId?: string; staleAfterMs?: number; now?: Date },
+  ): Promise<TerminalStatus[]>;
+  /** Audit entries, oldest first. */
+  listAuditLog(tenantId: string, page: PageArgs): Promise<Connection<AuditEntry>>;
+
+  // --- reconcile and stream heads ------------------------------------------------------------------
+  /** Bucket digests (`computeBucketDigests`) of the branch view, with the stream head it reflects. */
+  catalogDigests(
+    tenantId: string,
+    branchId: string,
+    stream: CatalogStream,
+    bucketCount: number,
+  ): Promise<{ digests: string[]; checkpoint: Checkpoint }>;
+  /**
+   * id→hash entries of the branch view in the given buckets; `POS_CATALOG_MANIFEST_TOO_LARGE` when more
+   * than `MANIFEST_MAX_ENTRIES` would be returned.
+   */
+  catalogManifest(
+    tenantId: string,
+    branchId: string,
+    stream: CatalogStream,
+    bucketCount: number,
+    buckets: number[],
+  ): Promise<{ entries: ManifestEntry[]; checkpoint: Checkpoint }>;
+  /** Current max seq of each stream as seen from a branch (products/categories are tenant-wide). */
+  streamHeads(tenantId: string, branchId: string): Promise<StreamHeads>;
+
+  // --- retention and lifecycle -------------------------------------------------------------------
+  /**
+   * Deletes tombstones and audit entries older than `olderThanMs` (default: the adapter's configured
+   * retention) and raises each stream's retention floor, so pulls from before it get
+   * `POS_CATALOG_RESNAPSHOT_REQUIRED`.
+   */
+  prune(options?: { olderThanMs?: number; now?: Date }): Promise<PruneReport>;
+  close(): Promise<void>;
+}
+
+/** Most products or categories one upsert (or ids one delete) call may carry. */
+export const UPSERT_MAX = 5_000;
+
+/** Most sales one `ingestSales` call may carry (a push is bounded by `PUSH_ROWS_MAX` already). */
+export const INGEST_MAX = 5_000;
+
+/** The catalog streams reconcile works on. */
+export type CatalogStream = 'products' | 'categories';
+
+/** Who a terminal is: derived from its token, never from a request body. */
+export type TerminalScope = { tenantId: string; branchId: string; terminalId: string };
+
+/** The answer to a presented terminal token. A revoked terminal still resolves, with `revoked: true`. */
+export type TerminalIdentity = TerminalScope & { revoked: boolean };
+
+/** A terminal and its plaintext token; the only time the token is visible. */
+export type RegisteredTerminal = { terminal: Terminal; token: string };
+
+/** The answer to a presented admin token: the root token acts on any tenant. */
+export type AdminIdentity =
+  { kind: 'root' } | { kind: 'tenant'; tenantId: string; tokenId: string };
+
+/** An admin token and its plaintext; the only time the token is visible. */
+export type IssuedAdminToken = { tokenId: string; tenantId: string; name: string; token: string };
+
+/** Admin input to create a branch (the tenant comes from the token). */
+export type BranchInput = Omit<Branch, 'tenantId'>;
+
+/** What a terminal reported with a pull or push. */
+export type TerminalContact = {
+  kind: 'pull' | 'push';
+  at?: Date;
+  queueDepth?: number | null;
+  /** The stream pulled and the checkpoint the terminal sent (its position before this pull). */
+  stream?: StreamName;
+  checkpoint?: Checkpoint | null;
+};
+
+/** A page of a stream, in the shape RxDB's replication expects. */
+export type PullResult<T> = { documents: WithDeleted<T>[]; checkpoint: Checkpoint };
+
+/** A push row for inventory as RxDB sends it. */
+export type InventoryPushRow = {
+  assumedMasterState?: WithDeleted<InventoryItem> | null;
+  newDocumentState: WithDeleted<InventoryItem>;
+};
+
+/**
+ * The outcome of one pushed sale.
+ * - `ingested`: booked now, `sale` is the ingested copy (invoiceNo, ingestedAt, syncState `synced`).
+ * - `duplicate`: same key and content as a booked sale, `sale` is the stored copy; nothing new booked.
+ * - `rejected`: code `POS_SYNC_EVENT_INVALID`, stored as dead letter `rejectedEventId`; `sale` is the
+ *   terminal's sale marked `needs_attention` when the payload was a readable sale, otherwise `null`.
+ */
+export type SaleIngestOutcome =
+  | { status: 'ingested' | 'duplicate'; key: string; sale: Sale }
+  | {
+      status: 'rejected';
+      key: string | null;
+      code: 'POS_SYNC_EVENT_INVALID';
+      message: string;
+      problems: IngestProblem[];
+      rejectedEventId: string;
+      sale: Sale | null;
+    };
+
+/** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
+export type IngestProblem = {
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused';
+  path: string;
+  message: string;
+};
+
+/** A dead-letter entry with the operator's decision. */
+export type DeadLetter = RejectedEvent & {
+  resolution: 'accepted' | 'discarded' | null;
+  resolutionNote: string | null;
+  resolvedBy: string | null;
+};
+
+export type RejectedEventFilter = {
+  branchId?: string;
+  terminalId?: string;
+  /** Default `open`. */
+  status?: 'open' | 'resolved' | 'all';
+};
+
+export type SalesFilter = { branchId?: string; terminalId?: string; from?: string; to?: string };
+
+/** Cursor pagination: `first` items after the opaque `after` cursor. */
+export type PageArgs = { first: number; after?: string | null };
+
+/** A Relay-style connection. */
+export type Connection<T> = {
+  totalCount: number;
+  edges: { cursor: string; node: T }[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+};
+
+/** Lost-sale detection for one installation (posId) of a terminal. */
+export type PosGaps = {
+  tenantId: string;
+  branchId: string;
+  terminalId: string;
+  posId: string;
+  /** Highest n such that localEventIds 1..n all arrived (0 when 1 is missing). */
+  highestContiguous: number;
+  highestSeen: number;
+  /** Missing localEventIds as inclusive ranges, ascending. */
+  gaps: { from: number; to: number }[];
+};
+
+/** Current head seq of each stream for one branch (0 when empty). */
+export type StreamHeads = Record<StreamName, number>;
+
+/** A terminal as the admin `terminals` query shows it. */
+export type TerminalStatus = Terminal & {
+  lastPullAt: string | null;
+  lastPushAt: string | null;
+  queueDepth: number | null;
+  /** The last checkpoint the terminal reported per stream (null: never reported). */
+  checkpoints: Partial<Record<StreamName, number>>;
+  /** Stream head minus reported checkpoint, per stream it reported. */
+  lag: Partial<Record<StreamName, number>>;
+  gaps: PosGaps[];
+  /** No contact within `staleAfterMs` (a terminal never seen is stale). */
+  stale: boolean;
+};
+
+/** One audited admin write. */
+export type AuditEntry = {
+  id: string;
+  tenantId: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+};
+
+/** What `prune` removed. */
+export type PruneReport = {
+  tombstones: number;
+  auditEntries: number;
+  /** New retention floor per stream key (`products`, `categories`, `inventory:<branchId>`) and tenant. */
+  floors: { tenantId: string; stream: string; seq: number }[];
+};
