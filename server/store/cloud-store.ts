@@ -274,10 +274,17 @@ export type SaleIngestOutcome =
       key: string | null;
       code: 'POS_SYNC_EVENT_INVALID';
       message: string;
-      problems: SaleProblem[];
+      problems: IngestProblem[];
       rejectedEventId: string;
       sale: Sale | null;
     };
+
+/** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
+export type IngestProblem = {
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused';
+  path: string;
+  message: string;
+};
 
 /** A dead-letter entry with the operator's decision. */
 export type DeadLetter = RejectedEvent & {

@@ -6,6 +6,7 @@ export type {
   CloudStore,
   Connection,
   DeadLetter,
+  IngestProblem,
   InventoryPushRow,
   IssuedAdminToken,
   PageArgs,

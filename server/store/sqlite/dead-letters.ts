@@ -1,0 +1,240 @@
+import type { Statement } from 'better-sqlite3';
+import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleContentOf,
+  saleIdempotencyKey,
+  saleSchema,
+} from '../../../schema/index.ts';
+import type {
+  Connection,
+  DeadLetter,
+  IngestProblem,
+  PageArgs,
+  RejectedEventFilter,
+  TerminalScope,
+} from '../cloud-store.ts';
+import { checkPageSize, decodeCursor, encodeCursor } from './cursor.ts';
+import { prepareStatements } from './prepare-statements.ts';
+import type { SaleLedger } from './sale-ledger.ts';
+import type { StoreContext } from './store-context.ts';
+
+const DEAD_LETTER_SQL = {
+  selectOpenByPayload: `SELECT id FROM dead_letters
+    WHERE tenant_id = ? AND event_key = ? AND payload_hash = ? AND resolved_at IS NULL`,
+  insert: `INSERT INTO dead_letters (tenant_id, id, branch_id, terminal_id, event_key, event_id,
+      pos_id, local_event_id, kind, code, message, problems, payload, payload_hash, received_at)
+    VALUES (@tenantId, @id, @branchId, @terminalId, @eventKey, @eventId, @posId, @localEventId,
+      'sale', @code, @message, @problems, @payload, @payloadHash, @receivedAt)`,
+  selectById: `SELECT * FROM dead_letters WHERE tenant_id = ? AND id = ?`,
+  // Filters are optional: a NULL parameter switches its condition off.
+  selectPage: `SELECT * FROM dead_letters WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))
+      AND n > @after ORDER BY n LIMIT @limit`,
+  countPage: `SELECT count(*) AS c FROM dead_letters WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))`,
+  resolve: `UPDATE dead_letters SET resolved_at = ?, resolution = ?, resolution_note = ?,
+      resolved_by = ? WHERE tenant_id = ? AND id = ? AND resolved_at IS NULL`,
+} as const;
+
+type DeadLetterRow = {
+  n: number;
+  tenant_id: string;
+  id: string;
+  branch_id: string;
+  terminal_id: string;
+  event_key: string;
+  event_id: string | null;
+  code: string;
+  message: string;
+  problems: string;
+  payload: string;
+  received_at: string;
+  resolved_at: string | null;
+  resolution: 'accepted' | 'discarded' | null;
+  resolution_note: string | null;
+  resolved_by: string | null;
+};
+
+/** What is known about a refused payload. */
+export type Refusal = {
+  key: string | null;
+  sale: Sale | null;
+  message: string;
+  problems: IngestProblem[];
+};
+
+/** The dead-letter queue of refused sales and the operator's decisions on it. */
+export class DeadLetters {
+  readonly #ctx: StoreContext;
+  readonly #ledger: SaleLedger;
+  readonly #s: Record<keyof typeof DEAD_LETTER_SQL, Statement>;
+
+  constructor(ctx: StoreContext, ledger: SaleLedger) {
+    this.#ctx = ctx;
+    this.#ledger = ledger;
+    this.#s = prepareStatements(ctx.db, DEAD_LETTER_SQL);
+  }
+
+  /**
+   * Stores a refused payload, inside the ingest transaction. The same payload refused again (a retry
+   * of an at-least-once delivery) maps to the open entry instead of a second one.
+   */
+  record(scope: TerminalScope, payload: unknown, refusal: Refusal): string {
+    const payloadJson = canonicalJson(payload) ?? 'null';
+    const payloadHash = sha256Hex(payloadJson);
+    const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
+    const open = this.#s.selectOpenByPayload.get(scope.tenantId, eventKey, payloadHash) as
+      { id: string } | undefined;
+    if (open) return open.id;
+    const id = createUuidV7();
+    const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+      string,
+      unknown
+    >;
+    this.#s.insert.run({
+      tenantId: scope.tenantId,
+      id,
+      branchId: scope.branchId,
+      terminalId: scope.terminalId,
+      eventKey,
+      eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
+      posId: refusal.sale?.posId ?? null,
+      localEventId: refusal.sale?.localEventId ?? null,
+      code: 'POS_SYNC_EVENT_INVALID',
+      message: refusal.message,
+      problems: JSON.stringify(refusal.problems),
+      payload: payloadJson,
+      payloadHash,
+      receivedAt: this.#ctx.now().toISOString(),
+    });
+    return id;
+  }
+
+  list(tenantId: string, filter: RejectedEventFilter, page: PageArgs): Connection<DeadLetter> {
+    const first = checkPageSize(page.first);
+    const params = {
+      tenantId,
+      branchId: filter.branchId ?? null,
+      terminalId: filter.terminalId ?? null,
+      status: filter.status ?? 'open',
+    };
+    const rows = this.#s.selectPage.all({
+      ...params,
+      after: decodeCursor(page.after),
+      limit: first + 1,
+    }) as DeadLetterRow[];
+    const { c } = this.#s.countPage.get(params) as { c: number };
+    const edges = rows
+      .slice(0, first)
+      .map((row) => ({ cursor: encodeCursor(row.n), node: deadLetterOfRow(row) }));
+    return {
+      totalCount: c,
+      edges,
+      pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+    };
+  }
+
+  /**
+   * Books the refused sale as it was received, flagged by `accepted_from`. Refused when the payload is
+   * not a sale at all, claims another branch or terminal than the one that pushed it (booking it would
+   * put it into another branch's books), or reuses the id of a booked sale.
+   */
+  accept(tenantId: string, id: string, note: string, actor: string): DeadLetter {
+    return this.#ctx.db.transaction(() => {
+      const row = this.#requireOpen(tenantId, id);
+      const parsed = saleSchema.safeParse(JSON.parse(row.payload));
+      if (!parsed.success) {
+        throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
+      }
+      const sale = parsed.data;
+      if (sale.branchId !== row.branch_id || sale.terminalId !== row.terminal_id) {
+        throw new PosError('POS_INPUT_INVALID', 'the sale claims another branch or terminal');
+      }
+      if (this.#ledger.saleById(tenantId, sale.id) !== null) {
+        throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
+      }
+      const batch = this.#ledger.begin(tenantId, row.branch_id);
+      const booked = batch.book(sale, sha256Hex(canonicalJson(saleContentOf(sale))), row.id);
+      batch.finish();
+      this.#resolve(tenantId, id, 'accepted', note, actor);
+      this.#ctx.audit.record(tenantId, actor, 'acceptRejectedSale', id, {
+        note,
+        saleId: sale.id,
+        eventKey: saleIdempotencyKey(sale),
+        invoiceNo: booked.invoiceNo,
+      });
+      return deadLetterOfRow(this.#s.selectById.get(tenantId, id) as DeadLetterRow);
+    })();
+  }
+
+  /** Closes the entry; a readable sale goes back to its terminal marked as discarded. */
+  discard(tenantId: string, id: string, note: string, actor: string): DeadLetter {
+    return this.#ctx.db.transaction(() => {
+      const row = this.#requireOpen(tenantId, id);
+      const parsed = saleSchema.safeParse(JSON.parse(row.payload));
+      if (parsed.success) {
+        const batch = this.#ledger.begin(tenantId, row.branch_id);
+        batch.refuse(
+          { tenantId, branchId: row.branch_id, terminalId: row.terminal_id },
+          parsed.data,
+          {
+            code: 'POS_SYNC_EVENT_INVALID',
+            message: `Discarded by an operator: ${note}`.slice(0, 2000),
+          },
+        );
+        batch.finish();
+      }
+      this.#resolve(tenantId, id, 'discarded', note, actor);
+      this.#ctx.audit.record(tenantId, actor, 'discardRejectedSale', id, { note });
+      return deadLetterOfRow(this.#s.selectById.get(tenantId, id) as DeadLetterRow);
+    })();
+  }
+
+  #requireOpen(tenantId: string, id: string): DeadLetterRow {
+    const row = this.#s.selectById.get(tenantId, id) as DeadLetterRow | undefined;
+    if (!row) throw new PosError('POS_NOT_FOUND', `rejected event ${id} does not exist`);
+    if (row.resolved_at !== null) {
+      throw new PosError('POS_INPUT_INVALID', `rejected event ${id} is already ${row.resolution}`);
+    }
+    return row;
+  }
+
+  #resolve(
+    tenantId: string,
+    id: string,
+    resolution: 'accepted' | 'discarded',
+    note: string,
+    actor: string,
+  ): void {
+    const at = this.#ctx.now().toISOString();
+    this.#s.resolve.run(at, resolution, note.slice(0, 2000), actor, tenantId, id);
+  }
+}
+
+function deadLetterOfRow(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    branchId: row.branch_id,
+    terminalId: row.terminal_id,
+    eventKey: row.event_key,
+    eventId: row.event_id,
+    kind: 'sale',
+    code: row.code,
+    message: row.message,
+    problems: JSON.parse(row.problems) as IngestProblem[],
+    payload: JSON.parse(row.payload) as unknown,
+    receivedAt: row.received_at,
+    resolvedAt: row.resolved_at,
+    resolution: row.resolution,
+    resolutionNote: row.resolution_note,
+    resolvedBy: row.resolved_by,
+  };
+}

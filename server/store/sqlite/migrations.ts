@@ -1,0 +1,212 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema versions, applied in order on open; `PRAGMA user_version` records the last one applied. A
+ * released version is never edited: a change is a new entry.
+ *
+ * Every stream table carries `seq` (the stream's sequence at the document's last change) with a UNIQUE
+ * index on (stream key, seq): pulls are range scans of that index, and a duplicate seq is impossible.
+ */
+const MIGRATIONS: readonly string[] = [
+  /* v1: initial schema */ `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL) STRICT;
+
+  CREATE TABLE admin_tokens (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE branches (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    currency TEXT,
+    next_invoice_no INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+
+  CREATE TABLE terminals (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_pull_at TEXT,
+    last_push_at TEXT,
+    queue_depth INTEGER,
+    checkpoints TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE INDEX terminals_branch ON terminals (tenant_id, branch_id);
+
+  -- One row per stream key: scope is '' for the tenant-wide catalog streams, the branch id otherwise.
+  -- head is the last seq handed out; floor the highest seq removed by retention.
+  CREATE TABLE stream_heads (
+    tenant_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    head INTEGER NOT NULL,
+    floor INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, stream, scope)
+  ) STRICT, WITHOUT ROWID;
+
+  -- view_hash: contentHash of the branch view for a branch without price override or assortment
+  -- restriction (branch_specific = 0), so reconcile digests need no JSON parsing for most products.
+  -- id_hash32: first 32 bits of SHA-256(id), so a bucket is id_hash32 % bucketCount in SQL.
+  CREATE TABLE products (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    changed_at TEXT NOT NULL,
+    branch_specific INTEGER NOT NULL,
+    view_hash TEXT NOT NULL,
+    id_hash32 INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE UNIQUE INDEX products_seq ON products (tenant_id, seq);
+
+  CREATE TABLE categories (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    changed_at TEXT NOT NULL,
+    view_hash TEXT NOT NULL,
+    id_hash32 INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE UNIQUE INDEX categories_seq ON categories (tenant_id, seq);
+
+  CREATE TABLE inventory (
+    tenant_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    changed_at TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE UNIQUE INDEX inventory_seq ON inventory (tenant_id, branch_id, seq);
+
+  -- Booked sales. n is the ingest order (admin cursor). accepted_from is '' for a sale booked by
+  -- ingest and the dead-letter id for one an operator accepted, so the idempotency key stays unique
+  -- among ingested sales while an accepted conflicting sale can still be booked.
+  CREATE TABLE sales (
+    n INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    pos_id TEXT NOT NULL,
+    local_event_id INTEGER NOT NULL,
+    event_key TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    invoice_no INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    accepted_from TEXT NOT NULL DEFAULT '',
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX sales_id ON sales (tenant_id, id);
+  CREATE UNIQUE INDEX sales_event_key ON sales (tenant_id, event_key, accepted_from);
+  CREATE UNIQUE INDEX sales_invoice ON sales (tenant_id, branch_id, invoice_no);
+  CREATE INDEX sales_pos ON sales (tenant_id, terminal_id, pos_id, local_event_id);
+
+  -- The sales acknowledgements stream, per branch, pulled filtered to one terminal.
+  CREATE TABLE sale_acks (
+    tenant_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    sale_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ingested INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, branch_id, sale_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE UNIQUE INDEX sale_acks_seq ON sale_acks (tenant_id, branch_id, seq);
+  CREATE INDEX sale_acks_terminal ON sale_acks (tenant_id, branch_id, terminal_id, seq);
+
+  -- Lost-sale detection: highest contiguous localEventId per installation, kept up to date at ingest.
+  CREATE TABLE pos_progress (
+    tenant_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    pos_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    highest_contiguous INTEGER NOT NULL,
+    highest_seen INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, terminal_id, pos_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE dead_letters (
+    n INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    branch_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    event_key TEXT NOT NULL,
+    event_id TEXT,
+    pos_id TEXT,
+    local_event_id INTEGER,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    problems TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolution TEXT,
+    resolution_note TEXT,
+    resolved_by TEXT
+  ) STRICT;
+  CREATE INDEX dead_letters_tenant ON dead_letters (tenant_id, resolved_at, n);
+  CREATE INDEX dead_letters_key ON dead_letters (tenant_id, event_key, payload_hash);
+  CREATE INDEX dead_letters_pos ON dead_letters (tenant_id, terminal_id, pos_id, local_event_id);
+
+  CREATE TABLE audit_log (
+    n INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+  target TEXT,
+    details TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_log_tenant ON audit_log (tenant_id, n);
+  CREATE INDEX audit_log_at ON audit_log (at);
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file to `SCHEMA_VERSION` in one transaction per version. A file written by newer code is
+ * refused rather than guessed at.
+ */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `store schema version ${current} is newer than this server (${SCHEMA_VERSION})`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,153 @@
+import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
+import type { Sale, SaleProblem } from '../../../schema/index.ts';
+import {
+  PosError,
+  saleContentOf,
+  saleIdempotencyKey,
+  saleSchema,
+  validateSale,
+} from '../../../schema/index.ts';
+import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
+import type { DeadLetters, Refusal } from './dead-letters.ts';
+import type { LedgerBatch, SaleLedger } from './sale-ledger.ts';
+import type { StoreContext } from './store-context.ts';
+
+/** Most sales one ingest call may carry (a push is bounded by `PUSH_ROWS_MAX` already). */
+export const INGEST_MAX = 5_000;
+
+type Checked =
+  | { ok: true; input: unknown; sale: Sale; key: string; contentHash: string }
+  | { ok: false; input: unknown; refusal: Refusal };
+
+/**
+ * Idempotent sale ingest (DESIGN.md, "Identities and idempotency"). Validation and hashing are pure
+ * and run before the write transaction, so the time the writer lock is held is only index lookups and
+ * inserts.
+ */
+export function ingestSales(
+  ctx: StoreContext,
+  ledger: SaleLedger,
+  deadLetters: DeadLetters,
+  scope: TerminalScope,
+  currency: string | undefined,
+  inputs: unknown[],
+): SaleIngestOutcome[] {
+  if (inputs.length > INGEST_MAX) {
+    throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
+  }
+  const checked = inputs.map((input) => check(input, scope, currency));
+  return ctx.db.transaction(() => {
+    const batch = ledger.begin(scope.tenantId, scope.branchId);
+    const outcomes = checked.map((c) =>
+      c.ok ? ingestOne(ledger, deadLetters, batch, scope, c) : refuse(deadLetters, batch, scope, c),
+    );
+    batch.finish();
+    return outcomes;
+  })();
+}
+
+function check(input: unknown, scope: TerminalScope, currency: string | undefined): Checked {
+  const result = validateSale(input, {
+    expectedBranchId: scope.branchId,
+    expectedTerminalId: scope.terminalId,
+    ...(currency === undefined ? {} : { expectedCurrency: currency }),
+  });
+  if (!result.ok) {
+    // A sale of the right shape but wrong sums or scope is still readable: the terminal gets it back
+    // marked needs_attention, and the dead letter keeps its key.
+    const readable = saleSchema.safeParse(input);
+    const sale = readable.success ? readable.data : null;
+    return {
+      ok: false,
+      input,
+      refusal: {
+        key: sale ? saleIdempotencyKey(sale) : null,
+        sale,
+        message: summarize(result.problems),
+        problems: result.problems,
+      },
+    };
+  }
+  return {
+    ok: true,
+    input,
+    sale: result.sale,
+    key: saleIdempotencyKey(result.sale),
+    contentHash: sha256Hex(canonicalJson(saleContentOf(result.sale))),
+  };
+}
+
+function ingestOne(
+  ledger: SaleLedger,
+  deadLetters: DeadLetters,
+  batch: LedgerBatch,
+  scope: TerminalScope,
+  c: Extract<Checked, { ok: true }>,
+): SaleIngestOutcome {
+  const stored = ledger.salesByKey(scope.tenantId, c.key);
+  const same = stored.find((row) => row.content_hash === c.contentHash);
+  if (same) return { status: 'duplicate', key: c.key, sale: JSON.parse(same.doc) as Sale };
+  if (stored.some((row) => row.accepted_from === '')) {
+    return refuse(deadLetters, batch, scope, {
+      ok: false,
+      input: c.input,
+      refusal: {
+        key: c.key,
+        sale: c.sale,
+        message: `a different sale was already ingested with key ${c.key}`,
+        problems: [
+          { rule: 'key_conflict', path: '', message: 'same idempotency key, different content' },
+        ],
+      },
+    });
+  }
+  if (ledger.saleById(scope.tenantId, c.sale.id) !== null) {
+    return refuse(deadLetters, batch, scope, {
+      ok: false,
+      input: c.input,
+      refusal: {
+        key: c.key,
+        sale: c.sale,
+        message: `sale id ${c.sale.id} is already booked under another key`,
+        problems: [{ rule: 'id_reused', path: 'id', message: 'sale id reused' }],
+      },
+    });
+  }
+  return { status: 'ingested', key: c.key, sale: batch.book(c.sale, c.contentHash, '') };
+}
+
+function refuse(
+  deadLetters: DeadLetters,
+  batch: LedgerBatch,
+  scope: TerminalScope,
+  c: Extract<Checked, { ok: false }>,
+): SaleIngestOutcome {
+  const { refusal } = c;
+  const rejectedEventId = deadLetters.record(scope, c.input, refusal);
+  let sale: Sale | null = null;
+  if (refusal.sale) {
+    sale = batch.refuse(scope, refusal.sale, {
+      code: 'POS_SYNC_EVENT_INVALID',
+      message: refusal.message,
+    });
+    // A refused event still arrived: it must not show up as a lost sale.
+    if (refusal.sale.terminalId === scope.terminalId) {
+      batch.noteEvent(scope.terminalId, refusal.sale.posId, refusal.sale.localEventId);
+    }
+  }
+  return {
+    status: 'rejected',
+    key: refusal.key,
+    code: 'POS_SYNC_EVENT_INVALID',
+    message: refusal.message,
+    problems: refusal.problems,
+    rejectedEventId,
+    sale,
+  };
+}
+
+function summarize(problems: SaleProblem[]): string {
+  const first = problems.slice(0, 3).map((p) => `${p.path || '(sale)'}: ${p.message}`);
+  const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
+  return `invalid sale: ${first.join('; ')}${more}`.slice(0, 2000);
+}

@@ -1,0 +1,157 @@
+import type { Statement } from 'better-sqlite3';
+import type { Checkpoint } from '../../../replication/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import type {
+  Connection,
+  PageArgs,
+  PosGaps,
+  PullResult,
+  SalesFilter,
+  TerminalScope,
+} from '../cloud-store.ts';
+import { checkLimit } from './catalog-table.ts';
+import { checkPageSize, decodeCursor, encodeCursor } from './cursor.ts';
+import { prepareStatements } from './prepare-statements.ts';
+import type { StoreContext } from './store-context.ts';
+
+const SALES_QUERY_SQL = {
+  // The per-terminal pull: a range scan of (tenant_id, branch_id, terminal_id, seq).
+  selectAcksAfterSeq: `SELECT seq, doc FROM sale_acks
+    WHERE tenant_id = ? AND branch_id = ? AND terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  selectTerminalAckHead: `SELECT max(seq) AS head FROM sale_acks
+    WHERE tenant_id = ? AND branch_id = ? AND terminal_id = ?`,
+  selectSalesPage: `SELECT n, doc FROM sales WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND n > @after ORDER BY n LIMIT @limit`,
+  countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`,
+  selectPosProgress: `SELECT * FROM pos_progress WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+    ORDER BY terminal_id, pos_id`,
+  // Only the out-of-order tail above the contiguous prefix is read.
+  selectArrivedAbove: `SELECT local_event_id AS id FROM sales
+      WHERE tenant_id = @tenantId AND terminal_id = @terminalId AND pos_id = @posId
+        AND local_event_id > @above
+    UNION SELECT local_event_id FROM dead_letters
+      WHERE tenant_id = @tenantId AND terminal_id = @terminalId AND pos_id = @posId
+        AND local_event_id > @above
+    ORDER BY 1`,
+} as const;
+
+type ProgressRow = {
+  tenant_id: string;
+  terminal_id: string;
+  pos_id: string;
+  branch_id: string;
+  highest_contiguous: number;
+  highest_seen: number;
+};
+
+/** Reads of sales: the terminal's acknowledgements stream, the admin sales list, lost-sale gaps. */
+export class SalesQueries {
+  readonly #ctx: StoreContext;
+  readonly #s: Record<keyof typeof SALES_QUERY_SQL, Statement>;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+    this.#s = prepareStatements(ctx.db, SALES_QUERY_SQL);
+  }
+
+  pullSales(scope: TerminalScope, checkpoint: Checkpoint | null, limit: number): PullResult<Sale> {
+    checkLimit(limit);
+    return this.#ctx.db.transaction(() => {
+      const after = this.#ctx.seq.pullBound(
+        { tenantId: scope.tenantId, stream: 'sales', scope: scope.branchId },
+        checkpoint,
+      );
+      const rows = this.#s.selectAcksAfterSeq.all(
+        scope.tenantId,
+        scope.branchId,
+        scope.terminalId,
+        after,
+        limit,
+      ) as { seq: number; doc: string }[];
+      return {
+        documents: rows.map((row) => ({ ...(JSON.parse(row.doc) as Sale), _deleted: false })),
+        checkpoint: { seq: rows.at(-1)?.seq ?? after },
+      };
+    })();
+  }
+
+  /** The seq of the terminal's newest acknowledgement: the head of its filtered view of the stream. */
+  terminalAckHead(scope: TerminalScope): number {
+    const row = this.#s.selectTerminalAckHead.get(
+      scope.tenantId,
+      scope.branchId,
+      scope.terminalId,
+    ) as { head: number | null };
+    return row.head ?? 0;
+  }
+
+  querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Connection<Sale> {
+    const first = checkPageSize(page.first);
+    const params = {
+      tenantId,
+      branchId: filter.branchId ?? null,
+      terminalId: filter.terminalId ?? null,
+      from: filter.from ?? null,
+      to: filter.to ?? null,
+    };
+    return this.#ctx.db.transaction(() => {
+      const rows = this.#s.selectSalesPage.all({
+        ...params,
+        after: decodeCursor(page.after),
+        limit: first + 1,
+      }) as { n: number; doc: string }[];
+      const { c } = this.#s.countSales.get(params) as { c: number };
+      const edges = rows
+        .slice(0, first)
+        .map((row) => ({ cursor: encodeCursor(row.n), node: JSON.parse(row.doc) as Sale }));
+      return {
+        totalCount: c,
+        edges,
+        pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+      };
+    })();
+  }
+
+  saleGaps(tenantId: string, filter: { branchId?: string; terminalId?: string }): PosGaps[] {
+    const rows = this.#s.selectPosProgress.all({
+      tenantId,
+      branchId: filter.branchId ?? null,
+      terminalId: filter.terminalId ?? null,
+    }) as ProgressRow[];
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      branchId: row.branch_id,
+      terminalId: row.terminal_id,
+      posId: row.pos_id,
+      highestContiguous: row.highest_contiguous,
+      highestSeen: row.highest_seen,
+      gaps: row.highest_seen > row.highest_contiguous ? this.#gapsOf(row) : [],
+    }));
+  }
+
+  #gapsOf(row: ProgressRow): { from: number; to: number }[] {
+    const arrived = (
+      this.#s.selectArrivedAbove.all({
+        tenantId: row.tenant_id,
+        terminalId: row.terminal_id,
+        posId: row.pos_id,
+        above: row.highest_contiguous,
+      }) as { id: number }[]
+    ).map((r) => r.id);
+    const gaps: { from: number; to: number }[] = [];
+    let expected = row.highest_contiguous + 1;
+    for (const id of arrived) {
+      if (id > expected) gaps.push({ from: expected, to: id - 1 });
+      expected = id + 1;
+    }
+    return gaps;
+  }
+}

@@ -1,0 +1,301 @@
+import type { Statement } from 'better-sqlite3';
+import { z } from 'zod';
+import type { Branch, Tenant, Terminal } from '../../../schema/index.ts';
+import {
+  DEFAULT_TENANT_ID,
+  PosError,
+  branchSchema,
+  createUuidV7,
+  idSchema,
+  nameSchema,
+  tenantSchema,
+} from '../../../schema/index.ts';
+import type {
+  AdminIdentity,
+  BranchInput,
+  IssuedAdminToken,
+  RegisteredTerminal,
+  TerminalContact,
+  TerminalIdentity,
+  TerminalScope,
+} from '../cloud-store.ts';
+import { createToken, hashToken } from '../token-hash.ts';
+import { parseInput } from './parse-input.ts';
+import { prepareStatements } from './prepare-statements.ts';
+import type { StoreContext } from './store-context.ts';
+
+/** The SQL of this part of the store, by statement name. */
+const TENANCY_SQL = {
+  insertTenant: `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+  selectTenants: `SELECT id, name FROM tenants ORDER BY id`,
+  selectTenant: `SELECT id, name FROM tenants WHERE id = ?`,
+  insertAdminToken: `INSERT INTO admin_tokens (id, tenant_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+  selectAdminTokenByHash: `SELECT id, tenant_id FROM admin_tokens WHERE token_hash = ?`,
+  selectSetting: `SELECT value FROM settings WHERE key = ?`,
+  upsertSetting: `INSERT INTO settings (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  insertBranch: `INSERT INTO branches (tenant_id, id, name, currency, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+  selectBranches: `SELECT tenant_id, id, name, currency FROM branches WHERE tenant_id = ? ORDER BY id`,
+  selectBranch: `SELECT tenant_id, id, name, currency FROM branches WHERE tenant_id = ? AND id = ?`,
+  insertTerminal: `INSERT INTO terminals (tenant_id, id, branch_id, name, token_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+  selectTerminal: `SELECT * FROM terminals WHERE tenant_id = ? AND id = ?`,
+  selectTerminals: `SELECT * FROM terminals WHERE tenant_id = @tenantId
+    AND (@branchId IS NULL OR branch_id = @branchId) ORDER BY branch_id, name, id`,
+  selectTerminalByHash: `SELECT tenant_id, id, branch_id, revoked_at FROM terminals WHERE token_hash = ?`,
+  revokeTerminal: `UPDATE terminals SET revoked_at = coalesce(revoked_at, ?) WHERE tenant_id = ? AND id = ?`,
+  reassignTerminal: `UPDATE terminals SET branch_id = ?, token_hash = ?, checkpoints = '{}'
+         WHERE tenant_id = ? AND id = ?`,
+  recordPull: `UPDATE terminals SET last_pull_at = ?, queue_depth = coalesce(?, queue_depth)
+         WHERE tenant_id = ? AND id = ?`,
+  recordPush: `UPDATE terminals SET last_push_at = ?, queue_depth = coalesce(?, queue_depth)
+         WHERE tenant_id = ? AND id = ?`,
+  recordCheckpoint: `UPDATE terminals SET checkpoints = json_set(checkpoints, '$.' || ?, ?)
+         WHERE tenant_id = ? AND id = ?`,
+};
+
+const ROOT_TOKEN_HASH_KEY = 'root_token_hash';
+
+/** A terminal row as stored; the checkpoints and contact columns feed the admin status view. */
+export type TerminalRow = {
+  tenant_id: string;
+  id: string;
+  branch_id: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_pull_at: string | null;
+  last_push_at: string | null;
+  queue_depth: number | null;
+  checkpoints: string;
+};
+
+export function terminalOfRow(row: TerminalRow): Terminal {
+  const contacts = [row.last_pull_at, row.last_push_at].filter((t): t is string => t !== null);
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    branchId: row.branch_id,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastSyncAt: contacts.length === 0 ? null : contacts.sort().at(-1)!,
+  };
+}
+
+/** Tenants, admin tokens, branches and terminals: the records every token resolves against. */
+export class TenancyStore {
+  readonly #ctx: StoreContext;
+  readonly #s: Record<keyof typeof TENANCY_SQL, Statement>;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+    this.#s = prepareStatements(ctx.db, TENANCY_SQL);
+    // The embedded default runs one tenant; it exists from the first open so the simple case needs no setup.
+    this.#s.insertTenant.run(DEFAULT_TENANT_ID, 'Default', ctx.now().toISOString());
+  }
+
+  createTenant(input: Tenant, actor: string): Tenant {
+    const tenant = parseInput(tenantSchema, input, 'tenant');
+    return this.#ctx.db.transaction(() => {
+      const { changes } = this.#s.insertTenant.run(
+        tenant.id,
+        tenant.name,
+        this.#ctx.now().toISOString(),
+      );
+      if (changes === 0) throw new PosError('POS_INPUT_INVALID', `tenant ${tenant.id} exists`);
+      this.#ctx.audit.record(tenant.id, actor, 'createTenant', tenant.id, { name: tenant.name });
+      return tenant;
+    })();
+  }
+
+  listTenants(): Tenant[] {
+    return this.#s.selectTenants.all() as Tenant[];
+  }
+
+  requireTenant(tenantId: string): void {
+    if (this.#s.selectTenant.get(tenantId) === undefined) {
+      throw new PosError('POS_NOT_FOUND', `tenant ${tenantId} does not exist`);
+    }
+  }
+
+  createAdminToken(tenantId: string, name: string, actor: string): IssuedAdminToken {
+    const tokenName = parseInput(nameSchema, name, 'token name');
+    return this.#ctx.db.transaction(() => {
+      this.requireTenant(tenantId);
+      const token = createToken('pos_a');
+      const tokenId = createUuidV7();
+      this.#s.insertAdminToken.run(
+        tokenId,
+        tenantId,
+        tokenName,
+        hashToken(token),
+        this.#ctx.now().toISOString(),
+      );
+      this.#ctx.audit.record(tenantId, actor, 'createAdminToken', tokenId, { name: tokenName });
+      return { tokenId, tenantId, name: tokenName, token };
+    })();
+  }
+
+  verifyAdminToken(token: string): AdminIdentity | null {
+    const hash = hashToken(token);
+    if (this.getRootTokenHash() === hash) return { kind: 'root' };
+    const row = this.#s.selectAdminTokenByHash.get(hash) as
+      { id: string; tenant_id: string } | undefined;
+    return row ? { kind: 'tenant', tenantId: row.tenant_id, tokenId: row.id } : null;
+  }
+
+  getRootTokenHash(): string | null {
+    const row = this.#s.selectSetting.get(ROOT_TOKEN_HASH_KEY) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setRootTokenHash(hash: string): void {
+    parseInput(z.string().regex(/^[0-9a-f]{64}$/), hash, 'root token hash (SHA-256 hex)');
+    this.#s.upsertSetting.run(ROOT_TOKEN_HASH_KEY, hash);
+  }
+
+  createBranch(tenantId: string, input: BranchInput, actor: string): Branch {
+    const branch = parseInput(branchSchema, { ...input, tenantId }, 'branch');
+    return this.#ctx.db.transaction(() => {
+      this.requireTenant(tenantId);
+      const { changes } = this.#s.insertBranch.run(
+        tenantId,
+        branch.id,
+        branch.name,
+        branch.currency ?? null,
+        this.#ctx.now().toISOString(),
+      );
+      if (changes === 0) throw new PosError('POS_INPUT_INVALID', `branch ${branch.id} exists`);
+      this.#ctx.audit.record(tenantId, actor, 'createBranch', branch.id, { ...input });
+      return branch;
+    })();
+  }
+
+  listBranches(tenantId: string): Branch[] {
+    return (this.#s.selectBranches.all(tenantId) as BranchRow[]).map(branchOfRow);
+  }
+
+  getBranch(tenantId: string, branchId: string): Branch | null {
+    const row = this.#s.selectBranch.get(tenantId, branchId) as BranchRow | undefined;
+    return row ? branchOfRow(row) : null;
+  }
+
+  requireBranch(tenantId: string, branchId: string): Branch {
+    const branch = this.getBranch(tenantId, branchId);
+    if (!branch) throw new PosError('POS_NOT_FOUND', `branch ${branchId} does not exist`);
+    return branch;
+  }
+
+  registerTerminal(
+    tenantId: string,
+    input: { branchId: string; name: string },
+    actor: string,
+  ): RegisteredTerminal {
+    const { branchId, name } = parseInput(
+      z.object({ branchId: idSchema, name: nameSchema }),
+      input,
+      'terminal',
+    );
+    return this.#ctx.db.transaction(() => {
+      this.requireBranch(tenantId, branchId);
+      const id = createUuidV7();
+      const token = createToken('pos_t');
+      const at = this.#ctx.now().toISOString();
+      this.#s.insertTerminal.run(tenantId, id, branchId, name, hashToken(token), at);
+      this.#ctx.audit.record(tenantId, actor, 'registerTerminal', id, { branchId, name });
+      return { terminal: this.requireTerminal(tenantId, id), token };
+    })();
+  }
+
+  revokeTerminal(tenantId: string, terminalId: string, actor: string): Terminal {
+    return this.#ctx.db.transaction(() => {
+      this.requireTerminal(tenantId, terminalId);
+      this.#s.revokeTerminal.run(this.#ctx.now().toISOString(), tenantId, terminalId);
+      this.#ctx.audit.record(tenantId, actor, 'revokeTerminal', terminalId);
+      return this.requireTerminal(tenantId, terminalId);
+    })();
+  }
+
+  reassignTerminal(
+    tenantId: string,
+    terminalId: string,
+    branchId: string,
+    actor: string,
+  ): RegisteredTerminal {
+    return this.#ctx.db.transaction(() => {
+      const before = this.requireTerminal(tenantId, terminalId);
+      if (before.revokedAt !== null) {
+        throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+      }
+      this.requireBranch(tenantId, branchId);
+      const token = createToken('pos_t');
+      this.#s.reassignTerminal.run(branchId, hashToken(token), tenantId, terminalId);
+      this.#ctx.audit.record(tenantId, actor, 'reassignTerminal', terminalId, {
+        from: before.branchId,
+        to: branchId,
+      });
+      return { terminal: this.requireTerminal(tenantId, terminalId), token };
+    })();
+  }
+
+  getTerminalRow(tenantId: string, terminalId: string): TerminalRow | undefined {
+    return this.#s.selectTerminal.get(tenantId, terminalId) as TerminalRow | undefined;
+  }
+
+  listTerminalRows(tenantId: string, branchId: string | null): TerminalRow[] {
+    return this.#s.selectTerminals.all({ tenantId, branchId }) as TerminalRow[];
+  }
+
+  getTerminal(tenantId: string, terminalId: string): Terminal | null {
+    const row = this.getTerminalRow(tenantId, terminalId);
+    return row ? terminalOfRow(row) : null;
+  }
+
+  requireTerminal(tenantId: string, terminalId: string): Terminal {
+    const terminal = this.getTerminal(tenantId, terminalId);
+    if (!terminal) throw new PosError('POS_NOT_FOUND', `terminal ${terminalId} does not exist`);
+    return terminal;
+  }
+
+  verifyTerminalToken(token: string): TerminalIdentity | null {
+    const row = this.#s.selectTerminalByHash.get(hashToken(token)) as
+      { tenant_id: string; id: string; branch_id: string; revoked_at: string | null } | undefined;
+    if (!row) return null;
+    return {
+      tenantId: row.tenant_id,
+      terminalId: row.id,
+      branchId: row.branch_id,
+      revoked: row.revoked_at !== null,
+    };
+  }
+
+  recordTerminalContact(scope: TerminalScope, contact: TerminalContact): void {
+    const at = (contact.at ?? this.#ctx.now()).toISOString();
+    const queueDepth = contact.queueDepth ?? null;
+    this.#ctx.db.transaction(() => {
+      const record = contact.kind === 'pull' ? this.#s.recordPull! : this.#s.recordPush!;
+      record.run(at, queueDepth, scope.tenantId, scope.terminalId);
+      if (contact.stream !== undefined && contact.checkpoint != null) {
+        this.#s.recordCheckpoint.run(
+          contact.stream,
+          contact.checkpoint.seq,
+          scope.tenantId,
+          scope.terminalId,
+        );
+      }
+    })();
+  }
+}
+
+type BranchRow = { tenant_id: string; id: string; name: string; currency: string | null };
+
+function branchOfRow(row: BranchRow): Branch {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    ...(row.currency === null ? {} : { currency: row.currency }),
+  };
+}
