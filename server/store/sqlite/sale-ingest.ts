@@ -17,7 +17,7 @@ export const INGEST_MAX = 5_000;
 
 type Checked =
   | { ok: true; input: unknown; sale: Sale; key: string; contentHash: string }
-  | { ok: false; input: unknown; refusal: Refusal };
+  | { ok: false; input: unknown; refusal: Refusal; contentHash: string | null };
 
 /**
  * Idempotent sale ingest (DESIGN.md, "Identities and idempotency"). Validation and hashing are pure
@@ -38,9 +38,18 @@ export function ingestSales(
   const checked = inputs.map((input) => check(input, scope, currency));
   return ctx.db.transaction(() => {
     const batch = ledger.begin(scope.tenantId, scope.branchId);
-    const outcomes = checked.map((c) =>
-      c.ok ? ingestOne(ledger, deadLetters, batch, scope, c) : refuse(deadLetters, batch, scope, c),
-    );
+    const outcomes = checked.map((c) => {
+      if (c.ok) return ingestOne(ledger, deadLetters, batch, scope, c);
+      // Idempotency comes before validation: a sale an operator accepted as it was is booked, and a
+      // redelivery of it is a duplicate, not a new refusal.
+      const booked =
+        c.refusal.key && c.contentHash
+          ? findSame(ledger, scope, c.refusal.key, c.contentHash)
+          : null;
+      return booked
+        ? { status: 'duplicate' as const, key: c.refusal.key!, sale: booked }
+        : refuse(deadLetters, batch, scope, c);
+    });
     batch.finish();
     return outcomes;
   })();
@@ -60,6 +69,7 @@ function check(input: unknown, scope: TerminalScope, currency: string | undefine
     return {
       ok: false,
       input,
+      contentHash: sale ? hashContent(sale) : null,
       refusal: {
         key: sale ? saleIdempotencyKey(sale) : null,
         sale,
@@ -73,8 +83,12 @@ function check(input: unknown, scope: TerminalScope, currency: string | undefine
     input,
     sale: result.sale,
     key: saleIdempotencyKey(result.sale),
-    contentHash: sha256Hex(canonicalJson(saleContentOf(result.sale))),
+    contentHash: hashContent(result.sale),
   };
+}
+
+function hashContent(sale: Sale): string {
+  return sha256Hex(canonicalJson(saleContentOf(sale)));
 }
 
 function ingestOne(
@@ -91,6 +105,7 @@ function ingestOne(
     return refuse(deadLetters, batch, scope, {
       ok: false,
       input: c.input,
+      contentHash: c.contentHash,
       refusal: {
         key: c.key,
         sale: c.sale,
@@ -105,6 +120,7 @@ function ingestOne(
     return refuse(deadLetters, batch, scope, {
       ok: false,
       input: c.input,
+      contentHash: c.contentHash,
       refusal: {
         key: c.key,
         sale: c.sale,
@@ -114,6 +130,16 @@ function ingestOne(
     });
   }
   return { status: 'ingested', key: c.key, sale: batch.book(c.sale, c.contentHash, '') };
+}
+
+function findSame(
+  ledger: SaleLedger,
+  scope: TerminalScope,
+  key: string,
+  contentHash: string,
+): Sale | null {
+  const same = ledger.salesByKey(scope.tenantId, key).find((r) => r.content_hash === contentHash);
+  return same ? (JSON.parse(same.doc) as Sale) : null;
 }
 
 function refuse(

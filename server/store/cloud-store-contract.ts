@@ -1,0 +1,26 @@
+import { describe } from 'vitest';
+import { describeCatalogContract } from './contract/catalog-contract.ts';
+import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
+import { useContractContext } from './contract/contract-context.ts';
+import type { CloudStoreFactory } from './contract/harness.ts';
+import { describeLifecycleContract } from './contract/lifecycle-contract.ts';
+import { describeSalesContract } from './contract/sales-contract.ts';
+import { describeTenancyContract } from './contract/tenancy-contract.ts';
+
+export type { CloudStoreFactory, ContractStore } from './contract/harness.ts';
+
+/**
+ * The behaviour every `CloudStore` adapter must show, as one vitest suite. Call it once per adapter from
+ * a test file (`runCloudStoreContract('sqlite', factory)`); the factory opens a fresh, empty store on its
+ * own data with the given clock and can reopen it on the same data.
+ */
+export function runCloudStoreContract(name: string, factory: CloudStoreFactory): void {
+  describe(`CloudStore contract: ${name}`, () => {
+    const ctx = useContractContext(factory);
+    describeCatalogContract(ctx);
+    describeSalesContract(ctx);
+    describeTenancyContract(ctx);
+    describeLifecycleContract(ctx);
+    describeCheckpointInvariantContract(ctx);
+  });
+}

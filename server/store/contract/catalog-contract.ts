@@ -1,0 +1,187 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BranchProduct } from '../../../schema/index.ts';
+import type { ContractContext } from './contract-context.ts';
+import { expectCode, latestById, productInput, pullAll } from './harness.ts';
+
+export function describeCatalogContract(ctx: ContractContext): void {
+  describe('catalog streams', () => {
+    it('pages by checkpoint without skipping or repeating, whatever the page size', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.record({
+                kind: fc.constant('upsert' as const),
+                ids: fc.uniqueArray(fc.nat(30), { minLength: 1, maxLength: 8 }),
+                price: fc.nat(10_000),
+              }),
+              fc.record({
+                kind: fc.constant('delete' as const),
+                ids: fc.uniqueArray(fc.nat(30), { minLength: 1, maxLength: 4 }),
+                price: fc.constant(0),
+              }),
+            ),
+            { minLength: 1, maxLength: 12 },
+          ),
+          fc.integer({ min: 1, max: 9 }),
+          async (ops, limit) => {
+            const { store, world } = await ctx.fresh();
+            const expected = new Map<string, { deleted: boolean; price: number }>();
+            for (const op of ops) {
+              const ids = op.ids.map((n) => `p-${n}`);
+              if (op.kind === 'upsert') {
+                await store.upsertProducts(
+                  world.tenantId,
+                  ids.map((id) => productInput({ id, priceMinor: op.price })),
+                  'root',
+                );
+                for (const id of ids) expected.set(id, { deleted: false, price: op.price });
+              } else {
+                const deleted = await store.deleteProducts(world.tenantId, ids, 'root');
+                for (const id of deleted)
+                  expected.set(id, { deleted: true, price: expected.get(id)!.price });
+              }
+            }
+            const { documents } = await pullAll(
+              (cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l),
+              null,
+              limit,
+            );
+            // Without concurrent writes every document appears exactly once, in seq order.
+            expect(new Set(documents.map((d) => d.id)).size).toBe(documents.length);
+            const got = latestById(documents);
+            expect(got.size).toBe(expected.size);
+            for (const [id, want] of expected) {
+              const doc = got.get(id) as BranchProduct & { _deleted: boolean };
+              expect(doc._deleted).toBe(want.deleted);
+              expect(doc.priceMinor).toBe(want.price);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it('returns the request checkpoint when nothing is new, and the last document seq otherwise', async () => {
+      const { store, world } = ctx;
+      const empty = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      expect(empty).toEqual({ documents: [], checkpoint: { seq: 0 } });
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'a' }), productInput({ id: 'b' })],
+        'root',
+      );
+      const first = await store.pullProducts(world.tenantId, 'b-1', null, 1);
+      expect(first.documents.map((d) => d.id)).toEqual(['a']);
+      const second = await store.pullProducts(world.tenantId, 'b-1', first.checkpoint, 10);
+      expect(second.documents.map((d) => d.id)).toEqual(['b']);
+      expect(second.checkpoint.seq).toBeGreaterThan(first.checkpoint.seq);
+      const none = await store.pullProducts(world.tenantId, 'b-1', second.checkpoint, 10);
+      expect(none).toEqual({ documents: [], checkpoint: second.checkpoint });
+    });
+
+    it('serves a deleted product as a tombstone with a new seq, and revives it on upsert', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'root');
+      const before = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      expect(await store.deleteProducts(world.tenantId, ['a', 'unknown'], 'root')).toEqual(['a']);
+      const deleted = await store.pullProducts(world.tenantId, 'b-1', before.checkpoint, 10);
+      expect(deleted.documents).toMatchObject([{ id: 'a', _deleted: true }]);
+      expect(await store.getProducts(world.tenantId, ['a'])).toEqual([]);
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'root');
+      const revived = await store.pullProducts(world.tenantId, 'b-1', deleted.checkpoint, 10);
+      expect(revived.documents).toMatchObject([{ id: 'a', _deleted: false }]);
+    });
+
+    it('does not bump the seq of a product upserted unchanged', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'root');
+      const { checkpoint } = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'root');
+      expect((await store.pullProducts(world.tenantId, 'b-1', checkpoint, 10)).documents).toEqual(
+        [],
+      );
+    });
+
+    it('projects per branch: price override applied, a product leaving the assortment arrives as a tombstone', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        [
+          productInput({
+            id: 'a',
+            priceMinor: 1000,
+            branchPrices: [{ branchId: 'b-1', priceMinor: 900 }],
+          }),
+          productInput({ id: 'only-1', branchIds: ['b-1'] }),
+        ],
+        'root',
+      );
+      const b1 = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      const b2 = await store.pullProducts(world.tenantId, 'b-2', null, 10);
+      expect(b1.documents).toMatchObject([
+        { id: 'a', priceMinor: 900, _deleted: false },
+        { id: 'only-1', _deleted: false },
+      ]);
+      expect(b2.documents).toMatchObject([
+        { id: 'a', priceMinor: 1000, _deleted: false },
+        { id: 'only-1', _deleted: true },
+      ]);
+      for (const doc of b1.documents) {
+        expect(Object.keys(doc)).not.toContain('branchPrices');
+        expect(Object.keys(doc)).not.toContain('branchIds');
+      }
+      // The product moves from b-1 to b-2: b-1 learns by a tombstone after its checkpoint.
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'only-1', branchIds: ['b-2'] })],
+        'root',
+      );
+      const left = await store.pullProducts(world.tenantId, 'b-1', b1.checkpoint, 10);
+      expect(left.documents).toMatchObject([{ id: 'only-1', _deleted: true }]);
+      const joined = await store.pullProducts(world.tenantId, 'b-2', b2.checkpoint, 10);
+      expect(joined.documents).toMatchObject([{ id: 'only-1', _deleted: false }]);
+      const byIds = await store.productsByIds(world.tenantId, 'b-1', ['a', 'only-1']);
+      expect(latestById(byIds).get('only-1')).toMatchObject({ _deleted: true });
+    });
+
+    it('pulls categories by checkpoint with tombstones', async () => {
+      const { store, world } = ctx;
+      await store.upsertCategories(
+        world.tenantId,
+        [
+          { id: 'c-1', name: 'Coffee', parentId: null, sortOrder: 0 },
+          { id: 'c-2', name: 'Tea', parentId: null, sortOrder: 2 },
+        ],
+        'root',
+      );
+      const first = await store.pullCategories(world.tenantId, null, 10);
+      expect(first.documents).toMatchObject([
+        { id: 'c-1', parentId: null, sortOrder: 0, _deleted: false },
+        { id: 'c-2', sortOrder: 2, _deleted: false },
+      ]);
+      await store.deleteCategories(world.tenantId, ['c-1'], 'root');
+      const next = await store.pullCategories(world.tenantId, first.checkpoint, 10);
+      expect(next.documents).toMatchObject([{ id: 'c-1', _deleted: true }]);
+      expect(await store.categoriesByIds(world.tenantId, ['c-2'])).toMatchObject([{ id: 'c-2' }]);
+    });
+
+    it('refuses invalid catalog input and batches above the limit, changing nothing', async () => {
+      const { store, world } = ctx;
+      await expectCode(
+        store.upsertProducts(
+          world.tenantId,
+          [productInput({ id: 'ok' }), productInput({ id: 'bad', priceMinor: -1 })],
+          'root',
+        ),
+        'POS_INPUT_INVALID',
+      );
+      const tooMany = Array.from({ length: 5_001 }, (_, i) => productInput({ id: `p-${i}` }));
+      await expectCode(store.upsertProducts(world.tenantId, tooMany, 'root'), 'POS_INPUT_INVALID');
+      expect((await store.pullProducts(world.tenantId, 'b-1', null, 10)).documents).toEqual([]);
+      await store.upsertProducts(world.tenantId, tooMany.slice(0, 5_000), 'root');
+      expect((await store.streamHeads(world.tenantId, 'b-1')).products).toBe(5_000);
+    });
+  });
+}

@@ -1,0 +1,200 @@
+import type { RxJsonSchema, RxDocumentData, WithDeleted } from 'rxdb';
+import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
+import { describe, expect, it } from 'vitest';
+import {
+  MANIFEST_MAX_ENTRIES,
+  computeBucketDigests,
+  contentHash,
+  manifestOfBuckets,
+  sha256HashFunction,
+} from '../../../replication/index.ts';
+import type { InventoryItem } from '../../../schema/index.ts';
+import { createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import type { ContractContext } from './contract-context.ts';
+import { expectCode, productInput, pullAll, saleOf } from './harness.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** An inventory document as the crdt plugin builds it, from rows of (creator, $inc) operations. */
+async function inventoryDoc(rows: { creator: string; inc: number }[][]) {
+  const create = {
+    body: [{ ifMatch: { $set: createInventoryItem('b-1', 'p-1') } }],
+    creator: 'c',
+    time: 1,
+  };
+  const crdts = {
+    operations: [
+      [create],
+      ...rows.map((row) =>
+        row.map((op) => ({
+          body: [{ ifMatch: { $inc: { onHand: op.inc } } }],
+          creator: op.creator,
+          time: 2,
+        })),
+      ),
+    ],
+    hash: '',
+  };
+  crdts.hash = await hashCRDTOperations(sha256HashFunction, crdts);
+  const schema = inventoryRxSchema as RxJsonSchema<RxDocumentData<InventoryItem>>;
+  return rebuildFromCRDT(
+    schema,
+    {} as RxDocumentData<InventoryItem>,
+    crdts,
+  ) as unknown as WithDeleted<InventoryItem>;
+}
+
+export function describeLifecycleContract(ctx: ContractContext): void {
+  describe('reconcile support', () => {
+    it('serves bucket digests and manifests equal to what a terminal computes over the same branch view', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        Array.from({ length: 300 }, (_, i) =>
+          productInput({
+            id: `p-${i}`,
+            priceMinor: 100 + i,
+            branchIds: i % 7 === 0 ? ['b-2'] : null,
+            branchPrices: i % 5 === 0 ? [{ branchId: 'b-1', priceMinor: 1 }] : [],
+          }),
+        ),
+        'root',
+      );
+      await store.deleteProducts(world.tenantId, ['p-1', 'p-2'], 'root');
+      const { documents } = await pullAll((cp, l) =>
+        store.pullProducts(world.tenantId, 'b-1', cp, l),
+      );
+      const local = documents
+        .filter((d) => !d._deleted)
+        .map(({ _deleted, ...view }) => ({ id: view.id, hash: contentHash(view) }));
+      const { digests } = await store.catalogDigests(world.tenantId, 'b-1', 'products', 16);
+      expect(digests).toEqual(computeBucketDigests(local, 16));
+      const { entries } = await store.catalogManifest(
+        world.tenantId,
+        'b-1',
+        'products',
+        16,
+        [3, 9],
+      );
+      const expected = manifestOfBuckets(local, [3, 9], 16).sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(entries).toEqual(expected);
+      const cats = await store.catalogDigests(world.tenantId, 'b-1', 'categories', 4);
+      expect(cats.digests).toEqual(computeBucketDigests([], 4));
+    });
+
+    it('refuses a manifest above the size limit', async () => {
+      const { store, world } = ctx;
+      for (let start = 0; start <= MANIFEST_MAX_ENTRIES; start += 5_000) {
+        await store.upsertProducts(
+          world.tenantId,
+          Array.from({ length: 5_000 }, (_, i) => productInput({ id: `p-${start + i}` })),
+          'root',
+        );
+      }
+      await expectCode(
+        store.catalogManifest(world.tenantId, 'b-1', 'products', 1, [0]),
+        'POS_CATALOG_MANIFEST_TOO_LARGE',
+      );
+    });
+  });
+
+  describe('retention', () => {
+    it('prunes old tombstones and audit entries, and answers a re-snapshot signal to checkpoints before them', async () => {
+      const { store, world, clock } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        ['a', 'b', 'c'].map((id) => productInput({ id })),
+        'root',
+      );
+      const early = await store.pullProducts(world.tenantId, 'b-1', null, 1);
+      await store.deleteProducts(world.tenantId, ['b'], 'root');
+      const upToDate = await pullAll((cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l));
+      clock.advance(40 * DAY);
+      await store.deleteProducts(world.tenantId, ['c'], 'root');
+      const report = await store.prune({ olderThanMs: 30 * DAY });
+      expect(report.tombstones).toBe(1);
+      expect(report.auditEntries).toBeGreaterThan(0);
+      await expectCode(
+        store.pullProducts(world.tenantId, 'b-1', early.checkpoint, 10),
+        'POS_CATALOG_RESNAPSHOT_REQUIRED',
+      );
+      // A terminal that already pulled the pruned tombstone continues normally.
+      const next = await store.pullProducts(world.tenantId, 'b-1', upToDate.checkpoint, 10);
+      expect(next.documents).toMatchObject([{ id: 'c', _deleted: true }]);
+      const snapshot = await pullAll((cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l));
+      expect(snapshot.documents.map((d) => d.id).sort()).toEqual(['a', 'c']);
+      await expectCode(
+        store.pullProducts(world.tenantId, 'b-1', { seq: 10_000 }, 10),
+        'POS_CATALOG_RESNAPSHOT_REQUIRED',
+      );
+      const audit = await store.listAuditLog(world.tenantId, { first: 100 });
+      expect(audit.edges.map((e) => e.node.action)).toEqual(['delete:products']);
+    });
+  });
+
+  describe('inventory', () => {
+    it('merges concurrent adjustments from two terminals by the union of their operations', async () => {
+      const { store, world } = ctx;
+      const base = await inventoryDoc([]);
+      expect(await store.pushInventory(world.t1, [{ newDocumentState: base }])).toEqual([]);
+      const fromT1 = await inventoryDoc([[{ creator: 't1', inc: 5 }]]);
+      const fromT2 = await inventoryDoc([[{ creator: 't2', inc: 3 }]]);
+      expect(
+        await store.pushInventory(world.t1, [
+          { assumedMasterState: base, newDocumentState: fromT1 },
+        ]),
+      ).toEqual([]);
+      const conflicts = await store.pushInventory(world.t2, [
+        { assumedMasterState: base, newDocumentState: fromT2 },
+      ]);
+      expect(conflicts).toMatchObject([{ id: 'b-1:p-1', onHand: 8 }]);
+      const { documents } = await pullAll((cp, l) =>
+        store.pullInventory(world.tenantId, 'b-1', cp, l),
+      );
+      expect(documents).toMatchObject([{ id: 'b-1:p-1', onHand: 8, _deleted: false }]);
+      expect((await store.pullInventory(world.tenantId, 'b-2', null, 10)).documents).toEqual([]);
+      await expectCode(
+        store.pushInventory(world.t3, [{ newDocumentState: base }]),
+        'POS_FORBIDDEN',
+      );
+    });
+  });
+
+  describe('durability', () => {
+    it('loses nothing when reopened on the same data', async () => {
+      const { world } = ctx;
+      let store = ctx.store;
+      await store.upsertProducts(
+        world.tenantId,
+        ['a', 'b'].map((id) => productInput({ id })),
+        'root',
+      );
+      await store.deleteProducts(world.tenantId, ['b'], 'root');
+      await store.ingestSales(world.t1, [saleOf(world.t1, 1), saleOf(world.t1, 2), { junk: true }]);
+      const productsBefore = await pullAll((cp, l) =>
+        store.pullProducts(world.tenantId, 'b-1', cp, l),
+      );
+      const salesBefore = await pullAll((cp, l) => store.pullSales(world.t1, cp, l));
+      const headsBefore = await store.streamHeads(world.tenantId, 'b-1');
+      store = await ctx.reopen();
+      expect(await pullAll((cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l))).toEqual(
+        productsBefore,
+      );
+      expect(await pullAll((cp, l) => store.pullSales(world.t1, cp, l))).toEqual(salesBefore);
+      expect(await store.streamHeads(world.tenantId, 'b-1')).toEqual(headsBefore);
+      expect(await store.verifyTerminalToken(world.t1.token)).toMatchObject({
+        terminalId: world.t1.terminalId,
+      });
+      expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
+        1,
+      );
+      // Counters continue: the next invoice and seq follow the ones before the restart.
+      const [next] = await store.ingestSales(world.t1, [saleOf(world.t1, 3)]);
+      expect(next).toMatchObject({ sale: { invoiceNo: 3 } });
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'c' })], 'root');
+      expect((await store.streamHeads(world.tenantId, 'b-1')).products).toBe(
+        headsBefore.products + 1,
+      );
+    });
+  });
+}

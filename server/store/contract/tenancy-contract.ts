@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { hashToken } from '../token-hash.ts';
+import type { ContractContext } from './contract-context.ts';
+import { createWorld, expectCode, productInput, saleOf } from './harness.ts';
+
+export function describeTenancyContract(ctx: ContractContext): void {
+  describe('tokens and terminals', () => {
+    it('resolves terminal tokens by hash, revokes them, and reassigns a terminal with a new token', async () => {
+      const { store, world } = ctx;
+      expect(await store.verifyTerminalToken(world.t1.token)).toEqual({
+        tenantId: world.tenantId,
+        branchId: 'b-1',
+        terminalId: world.t1.terminalId,
+        revoked: false,
+      });
+      expect(await store.verifyTerminalToken('pos_t_wrong')).toBeNull();
+      await store.revokeTerminal(world.tenantId, world.t2.terminalId, 'root');
+      expect(await store.verifyTerminalToken(world.t2.token)).toMatchObject({ revoked: true });
+      const moved = await store.reassignTerminal(
+        world.tenantId,
+        world.t1.terminalId,
+        'b-2',
+        'root',
+      );
+      expect(moved.terminal.branchId).toBe('b-2');
+      expect(await store.verifyTerminalToken(world.t1.token)).toBeNull();
+      expect(await store.verifyTerminalToken(moved.token)).toMatchObject({ branchId: 'b-2' });
+      await expectCode(
+        store.registerTerminal(world.tenantId, { branchId: 'nope', name: 'x' }, 'root'),
+        'POS_NOT_FOUND',
+      );
+    });
+
+    it('issues admin tokens per tenant and recognises the root token by its stored hash', async () => {
+      const { store, world } = ctx;
+      expect(await store.getRootTokenHash()).toBeNull();
+      await store.setRootTokenHash(hashToken('root-secret'));
+      expect(await store.verifyAdminToken('root-secret')).toEqual({ kind: 'root' });
+      const issued = await store.createAdminToken(world.tenantId, 'back office', 'root');
+      expect(await store.verifyAdminToken(issued.token)).toEqual({
+        kind: 'tenant',
+        tenantId: world.tenantId,
+        tokenId: issued.tokenId,
+      });
+      expect(await store.verifyAdminToken('nope')).toBeNull();
+      await expectCode(store.createAdminToken('no-such-tenant', 'x', 'root'), 'POS_NOT_FOUND');
+    });
+
+    it('shows per terminal last contact, queue depth, checkpoint lag, gaps and staleness', async () => {
+      const { store, world, clock } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        ['a', 'b', 'c', 'd'].map((id) => productInput({ id })),
+        'root',
+      );
+      await store.ingestSales(world.t1, [saleOf(world.t1, 1), saleOf(world.t1, 3)]);
+      await store.ingestSales(world.t2, [saleOf(world.t2, 1)]);
+      await store.recordTerminalContact(world.t1, {
+        kind: 'pull',
+        stream: 'products',
+        checkpoint: { seq: 1 },
+        queueDepth: 4,
+      });
+      await store.recordTerminalContact(world.t1, {
+        kind: 'pull',
+        stream: 'sales',
+        checkpoint: { seq: 0 },
+      });
+      clock.advance(60_000);
+      await store.recordTerminalContact(world.t2, { kind: 'push', queueDepth: 0 });
+      const statuses = await store.listTerminalStatus(world.tenantId, {
+        branchId: 'b-1',
+        staleAfterMs: 30_000,
+      });
+      expect(statuses).toHaveLength(2);
+      const t1 = statuses.find((s) => s.id === world.t1.terminalId)!;
+      const t2 = statuses.find((s) => s.id === world.t2.terminalId)!;
+      expect(t1).toMatchObject({
+        queueDepth: 4,
+        checkpoints: { products: 1, sales: 0 },
+        stale: true,
+        lastPushAt: null,
+      });
+      expect(t1.lag.products).toBe(3);
+      // Its own acknowledgements head (seq 2), not the branch's (3): t2's rows are not its lag.
+      expect(t1.lag.sales).toBe(2);
+      expect(t1.gaps).toMatchObject([{ highestContiguous: 1, gaps: [{ from: 2, to: 2 }] }]);
+      expect(t2).toMatchObject({ stale: false, queueDepth: 0, lastPullAt: null });
+      expect(t2.lastSyncAt).toBe(clock.now().toISOString());
+    });
+  });
+
+  describe('tenancy', () => {
+    it('never lets data cross tenants', async () => {
+      const { store, world } = ctx;
+      const acme = await createWorld(store, 'acme');
+      expect((await store.listTenants()).map((t) => t.id)).toEqual(['acme', 'default']);
+      await store.upsertProducts(
+        acme.tenantId,
+        [productInput({ id: 'p-1', priceMinor: 1 })],
+        'root',
+      );
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'p-1', priceMinor: 2 })],
+        'root',
+      );
+      const acmePull = await store.pullProducts(acme.tenantId, 'b-1', null, 10);
+      const defaultPull = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      expect(acmePull.documents).toMatchObject([{ id: 'p-1', priceMinor: 1 }]);
+      expect(defaultPull.documents).toMatchObject([{ id: 'p-1', priceMinor: 2 }]);
+      await store.ingestSales(acme.t1, [saleOf(acme.t1, 1), { junk: 1 }]);
+      expect((await store.querySales(world.tenantId, {}, { first: 10 })).totalCount).toBe(0);
+      expect((await store.querySales(acme.tenantId, {}, { first: 10 })).totalCount).toBe(1);
+      expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
+        0,
+      );
+      expect(await store.saleGaps(world.tenantId, {})).toEqual([]);
+      expect(await store.verifyTerminalToken(acme.t1.token)).toMatchObject({ tenantId: 'acme' });
+      expect(await store.getTerminal(world.tenantId, acme.t1.terminalId)).toBeNull();
+      expect(await store.listTerminalStatus(world.tenantId, {})).toHaveLength(3);
+      // Same branch ids, separate invoice sequences.
+      const [sale] = await store.ingestSales(world.t1, [saleOf(world.t1, 1)]);
+      expect(sale).toMatchObject({ sale: { invoiceNo: 1 } });
+      const audit = await store.listAuditLog(acme.tenantId, { first: 100 });
+      expect(audit.edges.every((e) => e.node.tenantId === 'acme')).toBe(true);
+      await expectCode(
+        store.acceptRejectedSale(
+          world.tenantId,
+          (await store.listRejectedEvents(acme.tenantId, {}, { first: 1 })).edges[0]!.node.id,
+          'x',
+          'root',
+        ),
+        'POS_NOT_FOUND',
+      );
+    });
+
+    it('audits every admin write', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'admin:1');
+      await store.deleteProducts(world.tenantId, ['a'], 'admin:1');
+      await store.revokeTerminal(world.tenantId, world.t3.terminalId, 'admin:2');
+      const actions = (await store.listAuditLog(world.tenantId, { first: 100 })).edges.map(
+        (e) => `${e.node.actor} ${e.node.action}`,
+      );
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'root createBranch',
+          'root registerTerminal',
+          'admin:1 upsert:products',
+          'admin:1 delete:products',
+          'admin:2 revokeTerminal',
+        ]),
+      );
+    });
+  });
+}
