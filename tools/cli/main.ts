@@ -1,22 +1,31 @@
 import { parseArgs } from 'node:util';
 
+const SERVER_USAGE = `pos server [--port N] [--data-dir DIR] [--admin-token TOKEN] [--host H] [--dev]
+  Starts the cloud server on the embedded SQLite store. Flags override the environment
+  (POS_PORT, POS_DATA_DIR, POS_ADMIN_TOKEN, POS_HOST, POS_DEV; see docs/api.md for the rest).
+`;
+
 const usage = `pos <command> [flags]
 
 Commands:
-  start          start the system on the embedded store (see README)
+  start          the demo: the cloud server on the embedded store in ./data (POS_DATA_DIR),
+                 GraphiQL on, a demo catalog seeded when the store is empty
+  server         the cloud server (flags below)
   help           this text
-`;
+
+${SERVER_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const command = positionals[0] ?? 'help';
+  const rest = argv.slice(argv.indexOf(command) + 1);
   switch (command) {
     case 'start':
-      process.stdout.write(
-        'The terminal storage (client/storage) is in place; the cloud server is not built yet.\n' +
-          'Run `npm test` for the storage suite and `npm run bench:storage` for its benchmark.\n',
-      );
-      return 0;
+    case 'server': {
+      // Loaded on demand: the server's dependencies are not needed for `help`.
+      const { runServer } = await import('./server-command.ts');
+      return runServer(rest, command);
+    }
     case 'help':
       process.stdout.write(usage);
       return 0;

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { PosError } from '../schema/index.ts';
+
+const DURATION_UNITS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `250ms`, `30s`, `15m`, `2h`, `30d` or a plain number of milliseconds. */
+const durationMsSchema = z.union([
+  z.int().min(0),
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration like 500ms, 30s, 15m, 2h or 30d')
+    .transform((text) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
+      return Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS];
+    }),
+]);
+
+const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanFromEnv = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
+  .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+/**
+ * Every server option, with its environment variable, a one-line description and a default where a safe
+ * one exists. Parsed once at start; every problem is reported together (`parseServerConfig`).
+ */
+export const serverConfigSchema = z.object({
+  /** POS_PORT: TCP port of HTTP and WebSocket; 0 picks a free one (tests). */
+  port: intFromEnv(0, 65_535).default(4000),
+  /** POS_HOST: interface to listen on; 0.0.0.0 in containers. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** POS_DATA_DIR: directory of the embedded store's files. */
+  dataDir: z.string().min(1).default('./data'),
+  /** POS_ADMIN_TOKEN: the root token; without one, one is generated on first start and printed once. */
+  adminToken: z.string().min(16, 'the admin token needs at least 16 characters').optional(),
+  /** POS_LOG_LEVEL: pino level. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** POS_DEV: development mode: GraphiQL at /graphql, readable errors of unknown failures stay masked. */
+  dev: booleanFromEnv.default(false),
+  /** POS_RATE_LIMIT_PER_SECOND: operations a terminal may run per second, sustained. */
+  rateLimitPerSecond: intFromEnv(1, 100_000).default(20),
+  /** POS_RATE_LIMIT_BURST: operations a terminal may run at once after being idle. */
+  rateLimitBurst: intFromEnv(1, 100_000).default(60),
+  /** POS_STALE_TERMINAL_AFTER: a terminal without contact for this long is listed as stale. */
+  staleTerminalAfterMs: durationMsSchema.default(15 * 60_000),
+  /** POS_RETENTION: tombstones and old log entries older than this are pruned. */
+  retentionMs: durationMsSchema.default(90 * 86_400_000),
+  /** POS_BODY_LIMIT_BYTES: largest HTTP request body. 500 sales of a few kB fit in the default. */
+  bodyLimitBytes: intFromEnv(1_024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** POS_MAX_QUERY_DEPTH: deepest selection a document may have (introspection not counted). */
+  maxQueryDepth: intFromEnv(2, 100).default(10),
+  /** POS_MAX_ALIASES: most aliases one document may use. */
+  maxAliases: intFromEnv(0, 1_000).default(15),
+  /** POS_UPSERT_MAX: most catalog rows one admin upsert may carry. */
+  upsertMax: intFromEnv(1, 100_000).default(5_000),
+});
+
+/** Server options as given: every field optional, strings from the environment accepted. */
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+/** Server options after parsing and defaults. */
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+/** Environment variable of each option. */
+export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
+  port: 'POS_PORT',
+  host: 'POS_HOST',
+  dataDir: 'POS_DATA_DIR',
+  adminToken: 'POS_ADMIN_TOKEN',
+  logLevel: 'POS_LOG_LEVEL',
+  dev: 'POS_DEV',
+  rateLimitPerSecond: 'POS_RATE_LIMIT_PER_SECOND',
+  rateLimitBurst: 'POS_RATE_LIMIT_BURST',
+  staleTerminalAfterMs: 'POS_STALE_TERMINAL_AFTER',
+  retentionMs: 'POS_RETENTION',
+  bodyLimitBytes: 'POS_BODY_LIMIT_BYTES',
+  maxQueryDepth: 'POS_MAX_QUERY_DEPTH',
+  maxAliases: 'POS_MAX_ALIASES',
+  upsertMax: 'POS_UPSERT_MAX',
+};
+
+/** The options found in an environment (empty strings count as unset). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
+  const input: Record<string, string> = {};
+  for (const [key, name] of Object.entries(CONFIG_ENV_VARS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  return input as ServerConfigInput;
+}
+
+/**
+ * Parses options once, flags over environment over defaults. Throws one `POS_INPUT_INVALID` listing every
+ * problem with the variable name, so an operator fixes them all in one go.
+ */
+export function parseServerConfig(
+  flags: ServerConfigInput = {},
+  env: NodeJS.ProcessEnv = {},
+): ServerConfig {
+  const definedFlags = Object.fromEntries(
+    Object.entries(flags).filter(([, value]) => value !== undefined),
+  );
+  const result = serverConfigSchema.safeParse({ ...configFromEnv(env), ...definedFlags });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const name = CONFIG_ENV_VARS[key as keyof ServerConfig] ?? key;
+    return `${name} (${key}): ${issue.message}`;
+  });
+  throw new PosError('POS_INPUT_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+    problems,
+  });
+}

@@ -1,0 +1,30 @@
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { ServerConfig } from './config.ts';
+import type { ServerLogger } from './logger.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { CloudStore, TerminalScope } from './store/index.ts';
+import type { StreamHub } from './stream-hub.ts';
+
+/** Who is calling, from the token alone (never from a request body). */
+export type Auth =
+  | { kind: 'terminal'; scope: TerminalScope }
+  | { kind: 'admin'; tenantId: string; actor: string }
+  | { kind: 'root'; actor: 'root' }
+  | { kind: 'none'; problem: 'missing' | 'invalid' | 'revoked' };
+
+/** What every resolver receives: the server's services and the caller's identity. */
+export type ServerServices = {
+  config: ServerConfig;
+  store: CloudStore;
+  logger: ServerLogger;
+  metrics: ServerMetrics;
+  hub: StreamHub;
+};
+
+/** The GraphQL context: yoga's, the services, and `auth` added by `useAuth`. */
+export type GraphQLContext = YogaInitialContext &
+  ServerServices & {
+    auth: Auth;
+    /** A child logger carrying terminalId/branchId once the caller is known. */
+    log: ServerLogger;
+  };

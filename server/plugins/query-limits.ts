@@ -1,0 +1,89 @@
+import { GraphQLError, Kind } from 'graphql';
+import type {
+  ASTVisitor,
+  FragmentDefinitionNode,
+  SelectionSetNode,
+  ValidationContext,
+  ValidationRule,
+} from 'graphql';
+
+function limitError(message: string, limit: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'POS_INPUT_INVALID', limit },
+  });
+}
+
+/**
+ * Depth of a selection set, fragments expanded. Introspection fields (`__schema`, `__type`) are not
+ * counted: GraphiQL's introspection query is deep by nature and answered from the schema alone.
+ * A fragment spread that is already on the path (a cycle) counts as nothing: the standard
+ * `NoFragmentCycles` rule reports it.
+ */
+function depthOf(
+  selectionSet: SelectionSetNode | undefined,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  visiting: Set<string>,
+): number {
+  if (!selectionSet) return 0;
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value.startsWith('__')) continue;
+      deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, fragments, visiting));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, visiting));
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments[name];
+      if (!fragment || visiting.has(name)) continue;
+      visiting.add(name);
+      deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, visiting));
+      visiting.delete(name);
+    }
+  }
+  return deepest;
+}
+
+/** Refuses operations whose selections nest deeper than `maxDepth` fields. */
+export function maxDepthRule(maxDepth: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION)
+        fragments[definition.name.value] = definition;
+    }
+    return {
+      OperationDefinition(operation) {
+        const depth = depthOf(operation.selectionSet, fragments, new Set());
+        if (depth > maxDepth) {
+          context.reportError(
+            limitError(`query depth ${depth} exceeds the limit of ${maxDepth}`, maxDepth),
+          );
+        }
+      },
+    };
+  };
+}
+
+/**
+ * Refuses documents with more than `maxAliases` aliases. Aliases let one request run the same expensive
+ * field many times (`a: pullProducts(...) b: pullProducts(...)`), bypassing per-request limits.
+ */
+export function maxAliasesRule(maxAliases: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    let aliases = 0;
+    let reported = false;
+    return {
+      Field(node) {
+        if (!node.alias || reported) return;
+        aliases += 1;
+        if (aliases > maxAliases) {
+          reported = true;
+          context.reportError(
+            limitError(`the document uses more than ${maxAliases} aliases`, maxAliases),
+          );
+        }
+      },
+    };
+  };
+}

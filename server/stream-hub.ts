@@ -1,0 +1,55 @@
+import type { StreamName } from '../replication/index.ts';
+
+/**
+ * A change of a stream, as far as a hint needs it. Products and categories are tenant-wide streams;
+ * inventory and sales are per branch, so their notices name the branch.
+ */
+export type StreamNotice =
+  | { tenantId: string; stream: 'products' | 'categories' }
+  | { tenantId: string; stream: 'inventory' | 'sales'; branchId: string };
+
+/** The topic a terminal of `branchId` listens to for `stream`. */
+export function streamTopic(tenantId: string, stream: StreamName, branchId: string): string {
+  return stream === 'products' || stream === 'categories'
+    ? `${tenantId}/${stream}`
+    : `${tenantId}/${stream}/${branchId}`;
+}
+
+function noticeTopic(notice: StreamNotice): string {
+  return 'branchId' in notice
+    ? streamTopic(notice.tenantId, notice.stream, notice.branchId)
+    : streamTopic(notice.tenantId, notice.stream, '');
+}
+
+/**
+ * Fan-out of "stream X changed" to the subscriptions of this instance. Today the resolvers that write
+ * through the store notify it. With several server instances, a poller comparing `store.streamHeads`
+ * with the last seen heads calls `notify` the same way; subscribers never see the difference, and a
+ * missed or repeated notice is harmless because the hint only makes the terminal pull from its own
+ * checkpoint.
+ */
+export class StreamHub {
+  readonly #listeners = new Map<string, Set<() => void>>();
+
+  notify(notice: StreamNotice): void {
+    for (const listener of this.#listeners.get(noticeTopic(notice)) ?? []) listener();
+  }
+
+  /** Calls `listener` on every notice of `topic` until the returned function is called. */
+  listen(topic: string, listener: () => void): () => void {
+    let listeners = this.#listeners.get(topic);
+    if (!listeners) this.#listeners.set(topic, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#listeners.delete(topic);
+    };
+  }
+
+  /** Number of listeners, for tests and shutdown checks. */
+  get size(): number {
+    let size = 0;
+    for (const listeners of this.#listeners.values()) size += listeners.size;
+    return size;
+  }
+}

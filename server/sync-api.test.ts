@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PULL_DOCUMENTS, PUSH_DOCUMENTS, PUSH_ROWS_MAX } from '../replication/index.ts';
+import type { Sale } from '../schema/index.ts';
+import { makeSale } from '../schema/index.ts';
+import type { TestServer } from './test-fixtures.ts';
+import { removeDataDir, startTestServer } from './test-fixtures.ts';
+
+const productInput = (i: number, extra: Record<string, unknown> = {}) => ({
+  id: `p-${i}`,
+  sku: `SKU-${i}`,
+  name: `Product ${i}`,
+  priceMinor: 100 + i,
+  currency: 'EUR',
+  taxRateBps: 700,
+  ...extra,
+});
+
+const UPSERT = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
+
+describe('sync API over HTTP', () => {
+  let t: TestServer;
+  let north: { terminalId: string; token: string };
+  let south: { terminalId: string; token: string };
+
+  const pull = (
+    stream: keyof typeof PULL_DOCUMENTS,
+    token: string,
+    seq: number | null,
+    limit = 50,
+  ) => t.gql(PULL_DOCUMENTS[stream], { checkpoint: seq === null ? null : { seq }, limit }, token);
+
+  const pullAll = async (token: string) => {
+    const docs: any[] = [];
+    let seq = 0;
+    for (;;) {
+      const answer = await pull('products', token, seq, 7);
+      const page = answer.data.pullProducts;
+      if (page.documents.length === 0) return { docs, seq };
+      expect(page.checkpoint.seq).toBeGreaterThan(seq);
+      docs.push(...page.documents);
+      seq = page.checkpoint.seq;
+    }
+  };
+
+  const sale = (
+    terminalId: string,
+    branchId: string,
+    localEventId: number,
+    extra: Partial<Sale> = {},
+  ) => ({
+    ...makeSale({ terminalId, branchId, posId: 'pos-a', localEventId, ...extra }),
+    _deleted: false,
+  });
+
+  const push = (token: string, sales: object[]) =>
+    t.gql(PUSH_DOCUMENTS.sales, { rows: sales.map((s) => ({ newDocumentState: s })) }, token);
+
+  beforeAll(async () => {
+    t = await startTestServer({ config: { rateLimitPerSecond: 1000, rateLimitBurst: 1000 } });
+    for (const id of ['b-north', 'b-south']) {
+      await t.gql(
+        'mutation ($id: String!) { createBranch(input: { id: $id, name: $id, currency: "EUR" }) { id } }',
+        { id },
+      );
+    }
+    const register = async (branchId: string) =>
+      (
+        await t.gql(
+          'mutation ($b: String!) { registerTerminal(input: { branchId: $b, name: "Till" }) { terminalId token } }',
+          { b: branchId },
+        )
+      ).data.registerTerminal;
+    north = await register('b-north');
+    south = await register('b-south');
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it('pulls the catalog by checkpoint in batches, never skipping or repeating', async () => {
+    const input = Array.from({ length: 30 }, (_, i) => productInput(i));
+    expect((await t.gql(UPSERT, { input })).errors).toBeUndefined();
+    const { docs } = await pullAll(north.token);
+    expect(docs.map((d) => d.id).sort()).toEqual(input.map((p) => p.id).sort());
+  });
+
+  it('projects branch prices and sends a tombstone when a product leaves the assortment', async () => {
+    await t.gql(UPSERT, {
+      input: [productInput(100, { branchPrices: [{ branchId: 'b-south', priceMinor: 999 }] })],
+    });
+    const before = await pull('products', south.token, 0, 5000);
+    const southView = before.data.pullProducts.documents.find((d: any) => d.id === 'p-100');
+    expect(southView).toMatchObject({ priceMinor: 999, _deleted: false });
+    const northView = (await pull('products', north.token, 0, 5000)).data.pullProducts.documents;
+    expect(northView.find((d: any) => d.id === 'p-100')).toMatchObject({ priceMinor: 200 });
+
+    const seq = before.data.pullProducts.checkpoint.seq;
+    await t.gql(UPSERT, { input: [productInput(100, { branchIds: ['b-north'] })] });
+    const after = (await pull('products', south.token, seq)).data.pullProducts.documents;
+    expect(after).toEqual([expect.objectContaining({ id: 'p-100', _deleted: true })]);
+  });
+
+  it('delivers deletions as tombstones', async () => {
+    const { seq } = await pullAll(north.token);
+    await t.gql('mutation { deleteProducts(ids: ["p-1"]) }');
+    const page = (await pull('products', north.token, seq)).data.pullProducts;
+    expect(page.documents).toEqual([expect.objectContaining({ id: 'p-1', _deleted: true })]);
+  });
+
+  it('ingests a sale once, answers a duplicate with the booked copy and pulls it back', async () => {
+    const s = sale(north.terminalId, 'b-north', 1);
+    const first = await push(north.token, [s]);
+    expect(first.errors).toBeUndefined();
+    expect(first.data.pushSales).toEqual([]);
+    const again = await push(north.token, [s]);
+    expect(again.data.pushSales).toEqual([
+      expect.objectContaining({ id: s.id, invoiceNo: expect.any(Number), syncState: 'synced' }),
+    ]);
+    const pulled = (await pull('sales', north.token, null)).data.pullSales.documents;
+    expect(pulled.filter((d: any) => d.id === s.id)).toHaveLength(1);
+    const booked = await t.gql('{ sales(branchId: "b-north") { totalCount } }');
+    expect(booked.data.sales.totalCount).toBe(1);
+  });
+
+  it('refuses the same key with different content and an invalid sale, as needs_attention conflicts', async () => {
+    const original = sale(north.terminalId, 'b-north', 2);
+    await push(north.token, [original]);
+    const changed = sale(north.terminalId, 'b-north', 2, { cashierId: 'someone-else' });
+    const invalidBase = sale(north.terminalId, 'b-north', 3);
+    const invalid = { ...invalidBase, totals: { ...invalidBase.totals, totalMinor: 1 } };
+    const answer = await push(north.token, [changed, invalid]);
+    expect(answer.errors).toBeUndefined();
+    const conflicts = answer.data.pushSales;
+    expect(conflicts).toHaveLength(2);
+    for (const c of conflicts) {
+      expect(c).toMatchObject({
+        syncState: 'needs_attention',
+        lastError: { code: 'POS_SYNC_EVENT_INVALID' },
+      });
+    }
+    const dead = await t.gql(
+      '{ rejectedEvents(branchId: "b-north") { totalCount edges { node { code eventKey } } } }',
+    );
+    expect(dead.data.rejectedEvents.totalCount).toBe(2);
+  });
+
+  it('refuses a sale claiming another branch or terminal than the token', async () => {
+    const foreignBranch = sale(north.terminalId, 'b-south', 10);
+    const foreignTerminal = sale(south.terminalId, 'b-north', 11);
+    const answer = await push(north.token, [foreignBranch, foreignTerminal]);
+    expect(answer.data.pushSales.every((c: any) => c.syncState === 'needs_attention')).toBe(true);
+    const southSales = await t.gql('{ sales(branchId: "b-south") { totalCount } }');
+    expect(southSales.data.sales.totalCount).toBe(0);
+    const pulledBySouth = (await pull('sales', south.token, null)).data.pullSales.documents;
+    expect(pulledBySouth).toEqual([]);
+  });
+
+  it('refuses inventory rows of another branch and changes nothing', async () => {
+    const row = {
+      id: 'b-south:p-2',
+      branchId: 'b-south',
+      productId: 'p-2',
+      onHand: 0,
+      lastCountedAt: null,
+      lastReason: null,
+      crdts: { operations: [], hash: 'xx' },
+      _deleted: false,
+    };
+    const answer = await t.gql(
+      PUSH_DOCUMENTS.inventory,
+      { rows: [{ newDocumentState: row }] },
+      north.token,
+    );
+    expect(answer.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
+    const inv = (await pull('inventory', south.token, null)).data.pullInventory.documents;
+    expect(inv).toEqual([]);
+  });
+
+  it('answers POS_SYNC_UNAUTHORIZED without a valid token and POS_TERMINAL_REVOKED after revocation', async () => {
+    const missing = await pull('products', null as never, null);
+    expect(missing.status).toBe(401);
+    expect(missing.errors?.[0]?.extensions?.code).toBe('POS_SYNC_UNAUTHORIZED');
+    const wrong = await pull('products', 'pos_t_not-a-token', null);
+    expect(wrong.errors?.[0]?.extensions?.code).toBe('POS_SYNC_UNAUTHORIZED');
+    const adminAsTerminal = await pull('products', north.token.replace(/.$/, 'x'), null);
+    expect(adminAsTerminal.errors?.[0]?.extensions?.code).toBe('POS_SYNC_UNAUTHORIZED');
+    const terminalAsAdmin = await t.gql('{ branches { id } }', {}, north.token);
+    expect(terminalAsAdmin.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
+
+    const extra = (
+      await t.gql(
+        'mutation { registerTerminal(input: { branchId: "b-north", name: "Spare" }) { terminalId token } }',
+      )
+    ).data.registerTerminal;
+    expect((await pull('products', extra.token, null)).errors).toBeUndefined();
+    await t.gql('mutation ($id: String!) { revokeTerminal(terminalId: $id) { revokedAt } }', {
+      id: extra.terminalId,
+    });
+    const revoked = await pull('products', extra.token, null);
+    expect(revoked.errors?.[0]?.extensions?.code).toBe('POS_TERMINAL_REVOKED');
+  });
+
+  it('refuses oversized inputs with POS_INPUT_INVALID and stores nothing', async () => {
+    const rows = Array.from({ length: PUSH_ROWS_MAX + 1 }, (_, i) =>
+      sale(north.terminalId, 'b-north', 1000 + i),
+    );
+    const tooMany = await push(north.token, rows);
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
+    const bigLimit = await pull('products', north.token, null, 1_000_000);
+    expect(bigLimit.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
+    const tooManyProducts = await t.gql(UPSERT, {
+      input: Array.from({ length: 5001 }, (_, i) => productInput(10_000 + i)),
+    });
+    expect(tooManyProducts.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
+    const booked = await t.gql('{ sales(branchId: "b-north") { totalCount } }');
+    expect(booked.data.sales.totalCount).toBe(2);
+  });
+
+  it('refuses a body above the limit, too many aliases and, on a strict server, deep queries', async () => {
+    const body = await fetch(t.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(9 * 1024 * 1024) }),
+    });
+    expect(body.status).toBe(413);
+    expect(((await body.json()) as any).errors[0].extensions.code).toBe('POS_INPUT_INVALID');
+
+    const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: __typename`).join(' ');
+    const aliased = await t.gql(`{ ${aliases} }`);
+    expect(aliased.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
+
+    const strict = await startTestServer({ config: { maxQueryDepth: 4 } });
+    try {
+      const shallow = await strict.gql('{ sales { edges { node { id } } } }');
+      expect(shallow.errors).toBeUndefined();
+      const viaFragment = await strict.gql(
+        '{ sales { edges { node { ...F } } } } fragment F on Sale { totals { totalMinor } }',
+      );
+      expect(viaFragment.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
+      const introspection = await strict.gql(
+        '{ __schema { types { fields { type { ofType { ofType { name } } } } } } }',
+      );
+      expect(introspection.errors).toBeUndefined();
+    } finally {
+      await strict.stop();
+      removeDataDir(strict.dataDir);
+    }
+  });
+});

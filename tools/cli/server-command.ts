@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import type { ServerConfigInput } from '../../server/index.ts';
+import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
+import { openSqliteCloudStore } from '../../server/store/sqlite/sqlite-cloud-store.ts';
+import { seedDemo } from './demo-seed.ts';
+
+/**
+ * `pos server` and `pos start`. `start` is the demo: development mode (GraphiQL) and a demo catalog
+ * seeded into an empty store. Resolves when the server has shut down after SIGINT/SIGTERM.
+ */
+export async function runServer(argv: string[], mode: 'server' | 'start'): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'admin-token': { type: 'string' },
+      host: { type: 'string' },
+      dev: { type: 'boolean' },
+    },
+  });
+  const flags: ServerConfigInput = {
+    port: values.port as never,
+    dataDir: values['data-dir'],
+    adminToken: values['admin-token'],
+    host: values.host,
+    dev:
+      values.dev ?? (mode === 'start' && process.env['POS_DEV'] === undefined ? true : undefined),
+  };
+  let config;
+  try {
+    config = parseServerConfig(flags, process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const store = openSqliteCloudStore({
+    dataDir: config.dataDir,
+    retentionMs: config.retentionMs,
+    staleAfterMs: config.staleTerminalAfterMs,
+  });
+  const seeded = mode === 'start' ? await seedDemo(store) : null;
+  const server = await createServer({ config, store, logger });
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out();
+  out(`pos-sync cloud server (data: ${config.dataDir})`);
+  out(`  GraphQL    ${server.url}${config.dev ? '   (GraphiQL in a browser)' : ''}`);
+  out(`  WebSocket  ${server.wsUrl}`);
+  out(`  Health     ${server.url.replace(/\/graphql$/, '/healthz')}`);
+  out(`  Metrics    ${server.url.replace(/\/graphql$/, '/metrics')}`);
+  if (server.generatedAdminToken) {
+    out();
+    out('Admin (root) token, generated on this first start and shown only now; store it safely:');
+    out(`  ${server.generatedAdminToken}`);
+  }
+  if (seeded) {
+    out();
+    out('Demo catalog seeded. Terminal tokens (shown only now):');
+    for (const t of seeded) out(`  ${t.branchId}  terminal ${t.terminalId}  ${t.token}`);
+  }
+  out();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await store.close();
+  return 0;
+}
