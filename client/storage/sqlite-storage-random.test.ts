@@ -106,23 +106,27 @@ describe('random operations', () => {
     ['no document cache', 0],
     ['a 3-document cache', 3],
     ['the default document cache', undefined],
-  ])('give the same results as the memory storage with %s', async (_name, documentCacheSize) => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(operation, { minLength: 10, maxLength: 60 }), async (ops) => {
-        const sqlite = await openItemsDatabase(getRxStorageSqlite({ documentCacheSize }));
-        const memory = await openItemsDatabase(getRxStorageMemory());
-        try {
-          for (const op of ops) {
-            const expected = await apply(memory, op);
-            const actual = await apply(sqlite, op);
-            expect(actual).toEqual(expected);
+  ])(
+    'give the same results as the memory storage with %s',
+    async (_name, documentCacheSize) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(operation, { minLength: 10, maxLength: 60 }), async (ops) => {
+          const sqlite = await openItemsDatabase(getRxStorageSqlite({ documentCacheSize }));
+          const memory = await openItemsDatabase(getRxStorageMemory());
+          try {
+            for (const op of ops) {
+              const expected = await apply(memory, op);
+              const actual = await apply(sqlite, op);
+              expect(actual).toEqual(expected);
+            }
+          } finally {
+            await sqlite.close();
+            await memory.close();
           }
-        } finally {
-          await sqlite.close();
-          await memory.close();
-        }
-      }),
-      { numRuns: process.env.CI ? 50 : 30 },
-    );
-  }, 120_000);
+        }),
+        { numRuns: process.env.CI ? 50 : 30 },
+      );
+    },
+    120_000,
+  );
 });
