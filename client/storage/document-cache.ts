@@ -5,33 +5,41 @@
  * (the file is locked to it), and the cache is updated after each commit. Documents are never
  * mutated once stored, the same contract RxDB's memory storage relies on.
  *
- * Eviction is first-in-first-out: a hit does not reorder, which keeps the hot read path to one lookup.
+ * Eviction is by generations: entries go into a young map; when it holds half the capacity it becomes
+ * the old map and the previous old map is dropped. Every operation is O(1), unlike evicting the oldest
+ * entry of one Map, whose iterator must skip every slot deleted before it.
  */
 export class DocumentCache<T> {
-  readonly #documents = new Map<string, T>();
+  #young = new Map<string, T>();
+  #old = new Map<string, T>();
+  readonly #generationSize: number;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.#generationSize = Math.ceil(capacity / 2);
+  }
 
   get(id: string): T | undefined {
-    return this.#documents.get(id);
+    return this.#young.get(id) ?? this.#old.get(id);
   }
 
   set(id: string, document: T): void {
     if (this.capacity === 0) return;
-    // Re-inserting moves the id to the young end, so a rewritten document is evicted last.
-    this.#documents.delete(id);
-    this.#documents.set(id, document);
-    if (this.#documents.size > this.capacity) {
-      const oldest = this.#documents.keys().next().value as string;
-      this.#documents.delete(oldest);
+    // The old generation must not answer with the previous state once this one is set.
+    this.#old.delete(id);
+    this.#young.set(id, document);
+    if (this.#young.size >= this.#generationSize) {
+      this.#old = this.#young;
+      this.#young = new Map();
     }
   }
 
   clear(): void {
-    this.#documents.clear();
+    this.#young = new Map();
+    this.#old = new Map();
   }
 
+  /** Entries held, at most `capacity`. */
   get size(): number {
-    return this.#documents.size;
+    return this.#young.size + this.#old.size;
   }
 }
