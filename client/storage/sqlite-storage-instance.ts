@@ -136,7 +136,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
         const inDb = new Map<string, RxDocumentData<RxDocType>>();
         const tableIsEmpty = this.#statements.countRowsUpTo.get(1) === 0;
         for (const row of tableIsEmpty ? [] : this.#selectByIds(this.#selectRevByIds, 'rev', ids)) {
-          const { id, rev } = row as { id: string; rev: string };
+          const [id, rev] = row;
           inDb.set(id, { _rev: rev } as RxDocumentData<RxDocType>);
         }
         categorized = categorizeBulkWriteRows<RxDocType>(
@@ -243,7 +243,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     if (conflicting.length === 0) return;
     const docs = new Map<string, unknown>();
     for (const row of this.#selectByIds(this.#selectDataByIds, 'data', conflicting)) {
-      const { id, data } = row as { id: string; data: string };
+      const [id, data] = row;
       docs.set(id, this.#documentOf(id, data));
     }
     for (const error of errors) {
@@ -251,8 +251,13 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     }
   }
 
-  #selectByIds(cache: Map<number, Statement>, column: 'rev' | 'data', ids: string[]): unknown[] {
-    const rows: unknown[] = [];
+  /** Rows `[id, rev | data, deleted]` of the given ids, in no particular order. */
+  #selectByIds(
+    cache: Map<number, Statement>,
+    column: 'rev' | 'data',
+    ids: string[],
+  ): [string, string, number][] {
+    const rows: [string, string, number][] = [];
     for (let start = 0; start < ids.length; start += ID_CHUNK) {
       const chunk = ids.slice(start, start + ID_CHUNK);
       let statement = cache.get(chunk.length);
@@ -261,9 +266,10 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
         statement = this.#handle.db.prepare(
           `SELECT id, ${column}, deleted FROM "${this.#table}" WHERE id IN (${placeholders(chunk.length)})`,
         );
+        statement.raw();
         cache.set(chunk.length, statement);
       }
-      for (const row of statement.all(chunk)) rows.push(row);
+      for (const row of statement.all(chunk) as [string, string, number][]) rows.push(row);
     }
     return rows;
   }
@@ -292,7 +298,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     }
     if (misses.length === 0) return documents;
     for (const row of this.#selectByIds(this.#selectDataByIds, 'data', misses)) {
-      const { id, data, deleted } = row as { id: string; data: string; deleted: number };
+      const [id, data, deleted] = row;
       if (withDeleted || deleted === 0) documents.push(this.#documentOf(id, data));
     }
     return documents;

@@ -203,6 +203,13 @@ function printProductsReport(r: ProductsBenchResults): void {
   );
 }
 
+function formatLoad(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const directory = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pos-storage-bench-'));
@@ -211,7 +218,8 @@ async function main(): Promise<void> {
   if (readdirSync(directory).length > 0) throw new Error(`--dir ${directory} must be empty`);
   console.log(
     `# Storage benchmark — ${new Date().toISOString()}, node ${process.version}, ` +
-      `${os.cpus().length} cores, synchronous=${options.synchronous}, files in ${directory}`,
+      `${os.cpus().length} cores, synchronous=${options.synchronous}, files in ${directory}, ` +
+      `load average ${formatLoad()} (other processes on these cores slow every figure)`,
   );
   const started = performance.now();
   try {
@@ -237,6 +245,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    console.log(`load average at the end: ${formatLoad()}`);
     if (!options.dir) rmSync(directory, { recursive: true, force: true });
   }
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
