@@ -65,7 +65,21 @@ type Schema = RxJsonSchema<RxDocumentData<any>>;
 
 /** The compact SQLite key of a document for one RxDB index. */
 export function createIndexKeyFunction(schema: Schema, fields: string[]): (doc: unknown) => string {
-  const parts = getIndexMeta(schema, fields).map((meta): ((doc: any) => string) => {
+  const keysOf = createIndexKeysFunction(schema, [fields]);
+  return (doc) => keysOf(doc)[0]!;
+}
+
+/**
+ * The compact SQLite keys of a document for several RxDB indexes at once. Every RxDB index starts with
+ * `_deleted` and ends with the primary key, so each distinct field is rendered and mapped once per
+ * document and shared by the keys that contain it.
+ */
+export function createIndexKeysFunction(
+  schema: Schema,
+  indexes: readonly (readonly string[])[],
+): (doc: unknown) => string[] {
+  const fields = [...new Set(indexes.flat())];
+  const renderers = getIndexMeta(schema, fields).map((meta): ((doc: any) => string) => {
     if (meta.schemaPart.type !== 'string') return meta.getIndexStringPart;
     if ((meta.schemaPart.maxLength ?? 0) >= MAX_INDEXED_STRING_LENGTH) {
       throw new Error(
@@ -75,10 +89,15 @@ export function createIndexKeyFunction(schema: Schema, fields: string[]): (doc: 
     const getValue = meta.getValue;
     return (doc) => encodeStringPart((getValue(doc) as string | undefined) || '');
   });
+  const positions = indexes.map((index) => index.map((field) => fields.indexOf(field)));
+  const parts: string[] = new Array(fields.length);
   return (doc) => {
-    let key = '';
-    for (let i = 0; i < parts.length; i++) key += parts[i]!(doc);
-    return toSqliteKey(key);
+    for (let i = 0; i < renderers.length; i++) parts[i] = toSqliteKey(renderers[i]!(doc));
+    return positions.map((position) => {
+      let key = '';
+      for (let i = 0; i < position.length; i++) key += parts[position[i]!];
+      return key;
+    });
   };
 }
 

@@ -10,4 +10,9 @@ export type {
   Synchronous,
 } from './sqlite-options.ts';
 export { toSqliteKey } from './index-key.ts';
-export { createIndexKeyFunction, encodeIndexBound, encodeStringPart } from './compact-index-key.ts';
+export {
+  createIndexKeyFunction,
+  createIndexKeysFunction,
+  encodeIndexBound,
+  encodeStringPart,
+} from './compact-index-key.ts';

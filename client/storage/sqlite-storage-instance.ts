@@ -21,7 +21,7 @@ import type {
   StringKeys,
 } from 'rxdb';
 import type { Observable, Subject } from 'rxjs';
-import { createIndexKeyFunction, encodeIndexBound } from './compact-index-key.ts';
+import { createIndexKeysFunction, encodeIndexBound } from './compact-index-key.ts';
 import type { DocumentCache } from './document-cache.ts';
 import { SqliteStorageError } from './sqlite-database.ts';
 import type { SqliteDatabaseHandle } from './sqlite-database.ts';
@@ -38,7 +38,6 @@ type IndexColumn = {
   /** The RxDB index, as `fillWithDefaultSettings` rewrote it (`_deleted` first, primary key last). */
   fields: readonly string[];
   column: string;
-  toKey: (doc: any) => string;
 };
 
 type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<RxDocumentData<T>>, RxStorageDefaultCheckpoint>;
@@ -70,6 +69,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
   readonly #indexColumns: IndexColumn[];
   readonly #indexByName: Map<string, IndexColumn>;
   readonly #lwtIndex: IndexColumn;
+  readonly #keysOf: (doc: unknown) => string[];
   readonly #changes: Subject<ChangeBulk<RxDocType>>;
   readonly #cache: DocumentCache<RxDocumentData<RxDocType>>;
   readonly #synchronous: Synchronous;
@@ -91,7 +91,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     this.#synchronous = options.synchronous ?? handle.defaultSynchronous;
     this.#indexColumns = (schema.indexes ?? []).map((index, i) => {
       const fields = typeof index === 'string' ? [index] : [...index];
-      return { fields, column: `ix${i}`, toKey: createIndexKeyFunction(schema, fields) };
+      return { fields, column: `ix${i}` };
     });
     this.#indexByName = new Map(this.#indexColumns.map((c) => [c.fields.join(','), c]));
     // RxDB always adds a [_meta.lwt, primaryKey] index; getChangedDocumentsSince reads it, so a schema
@@ -99,14 +99,14 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     const lwtFields = ['_meta.lwt', this.primaryPath as string];
     let lwtColumn = this.#indexByName.get(lwtFields.join(','));
     if (!lwtColumn) {
-      lwtColumn = {
-        fields: lwtFields,
-        column: 'ixlwt',
-        toKey: createIndexKeyFunction(schema, lwtFields),
-      };
+      lwtColumn = { fields: lwtFields, column: 'ixlwt' };
       this.#indexColumns.push(lwtColumn);
     }
     this.#lwtIndex = lwtColumn;
+    this.#keysOf = createIndexKeysFunction(
+      schema,
+      this.#indexColumns.map((c) => c.fields),
+    );
     createTable(handle, this.#table, this.#indexColumns);
     this.#statements = prepareStatements(handle, this.#table, this.#indexColumns, lwtColumn);
     this.#changes = handle.changeSubject<ChangeBulk<RxDocType>>(this.#table);
@@ -207,7 +207,8 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       params[2] = document._deleted ? 1 : 0;
       params[3] = document._meta.lwt;
       params[4] = json;
-      for (let i = 0; i < columns.length; i++) params[5 + i] = columns[i]!.toKey(document);
+      const keys = this.#keysOf(document);
+      for (let i = 0; i < columns.length; i++) params[5 + i] = keys[i];
       upsert.run(params);
     }
     return bytes;

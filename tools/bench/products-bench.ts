@@ -10,7 +10,7 @@ import type {
   RxStorage,
 } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { createIndexKeyFunction, getRxStorageSqlite } from '../../client/storage/index.ts';
+import { createIndexKeysFunction, getRxStorageSqlite } from '../../client/storage/index.ts';
 import type { Synchronous } from '../../client/storage/index.ts';
 import { assertEqual, openRawDatabase, summarize, timed } from './bench-utils.ts';
 import type { Summary } from './bench-utils.ts';
@@ -76,10 +76,11 @@ export async function runProductsBench(
   const insert = {} as Record<InsertKey, number | undefined>;
 
   insert.stringify = (await timed(() => stored.map((d) => JSON.stringify(d)))).ms;
-  const keyFns = filledSchema.indexes!.map((index) =>
-    createIndexKeyFunction(filledSchema, [...index] as string[]),
+  const keysOf = createIndexKeysFunction(
+    filledSchema,
+    filledSchema.indexes!.map((index) => [...index] as string[]),
   );
-  const keys = await timed(() => stored.map((d) => keyFns.map((toKey) => toKey(d))));
+  const keys = await timed(() => stored.map((d) => keysOf(d)));
   insert.indexKeys = keys.ms;
 
   const rawFile = path.join(options.directory, 'products-raw.sqlite');

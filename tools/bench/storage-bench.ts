@@ -132,7 +132,7 @@ function printProductsReport(r: ProductsBenchResults): void {
   );
   const insertRows: [string, number | undefined][] = [
     [`JSON.stringify of ${n} docs alone`, i.stringify],
-    [`compact index keys of ${n} docs alone (createIndexKeyFunction)`, i.indexKeys],
+    [`compact index keys of ${n} docs alone (createIndexKeysFunction)`, i.indexKeys],
     ['raw better-sqlite3: (id PRIMARY KEY, data), one transaction', i.raw],
     ['raw better-sqlite3: real columns + compound indexes', i.rawRealColumns],
     ['pos-sqlite storageInstance.bulkWrite (no RxDB collection layer)', i.storageBulkWrite],
