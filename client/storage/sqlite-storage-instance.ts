@@ -314,22 +314,20 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       ? undefined
       : getQueryMatcher(this.schema, query);
     const mustSort = !queryPlan.sortSatisfiedByIndex;
-    const range = this.#rangeOf(preparedQuery);
+    const select = this.#selectFor(preparedQuery);
 
-    if (!matcher && !mustSort) {
-      const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column} LIMIT ? OFFSET ?`;
-      const rows = this.#queryStatement(sql)
+    if (select.pagedInSql) {
+      const rows = this.#queryStatement(select.sql)
         .raw()
-        .all(...range.params, limitParam(limit), skip) as [string, string][];
+        .all(...select.params) as [string, string][];
       return { documents: rows.map(([id, data]) => this.#documentOf(id, data)) };
     }
 
-    const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column}`;
     let documents: RxDocumentData<RxDocType>[] = [];
     const wanted = skip + limit;
-    for (const [id, data] of this.#queryStatement(sql)
+    for (const [id, data] of this.#queryStatement(select.sql)
       .raw()
-      .iterate(...range.params) as IterableIterator<[string, string]>) {
+      .iterate(...select.params) as IterableIterator<[string, string]>) {
       const doc = this.#documentOf(id, data);
       if (matcher && !matcher(doc)) continue;
       documents.push(doc);
@@ -363,6 +361,39 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     }
     // Every matching row had to be parsed: RxDB refuses such counts unless allowSlowCount is set.
     return { count, mode: 'slow' };
+  }
+
+  /**
+   * The one SELECT a query runs over its index range. LIMIT/OFFSET go into SQL only when the index
+   * satisfies both the selector and the sort; otherwise rows are read in index order and RxDB's matcher
+   * and sort finish the job.
+   */
+  #selectFor(preparedQuery: PreparedQuery<RxDocType>): {
+    sql: string;
+    params: unknown[];
+    pagedInSql: boolean;
+  } {
+    const { query, queryPlan } = preparedQuery;
+    const range = this.#rangeOf(preparedQuery);
+    const sql = `SELECT id, data FROM "${this.#table}" WHERE ${range.where} ORDER BY ${range.column}`;
+    const pagedInSql = queryPlan.selectorSatisfiedByIndex && queryPlan.sortSatisfiedByIndex;
+    if (!pagedInSql) return { sql, params: range.params, pagedInSql };
+    const limit = typeof query.limit === 'number' ? query.limit : Infinity;
+    return {
+      sql: `${sql} LIMIT ? OFFSET ?`,
+      params: [...range.params, limitParam(limit), query.skip ?? 0],
+      pagedInSql,
+    };
+  }
+
+  /** SQLite's plan for the statement `query()` runs, one line per step (for tools and tests). */
+  explainQuery(preparedQuery: PreparedQuery<RxDocType>): string {
+    this.#ensureOpen();
+    const { sql, params } = this.#selectFor(preparedQuery);
+    const steps = this.#handle.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
+      detail: string;
+    }[];
+    return steps.map((step) => step.detail).join('\n');
   }
 
   /** The index column and SQL range condition for a query plan. */

@@ -5,7 +5,7 @@ import type { RxCollection, RxJsonSchema } from 'rxdb';
 import { RxDBAttachmentsPlugin } from 'rxdb/plugins/attachments';
 import { RxDBCleanupPlugin } from 'rxdb/plugins/cleanup';
 import { getCRDTSchemaPart, RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
-import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
+import { disableWarnings, RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { RxDBQueryBuilderPlugin } from 'rxdb/plugins/query-builder';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
@@ -23,6 +23,8 @@ type Collections = {
 };
 
 beforeAll(() => {
+  // The dev-mode banner says dev-mode is on; these tests turn it on on purpose.
+  disableWarnings();
   addRxPlugin(RxDBDevModePlugin);
   addRxPlugin(RxDBQueryBuilderPlugin);
   addRxPlugin(RxDBcrdtPlugin);

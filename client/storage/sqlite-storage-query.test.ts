@@ -122,23 +122,33 @@ describe('queries match RxDB memory storage', () => {
   });
 
   describe('the SQL plan reads only the index range', () => {
+    function storageInstance() {
+      return (sqlite.items as any).storageInstance.originalStorageInstance;
+    }
+
+    /** A search of one index between a lower and an upper bound, inclusive or not. */
+    function bothBounds(column: string): RegExp {
+      return new RegExp(
+        `SEARCH .* USING INDEX \\S+_${column} \\(${column}>=?\\? AND ${column}<=?\\?\\)`,
+      );
+    }
+
     function plan(query: MangoQuery<Item>) {
-      const storageInstance = (sqlite.items as any).storageInstance.originalStorageInstance;
-      const internals = storageInstance.internals as SqliteStorageInternals;
+      const instance = storageInstance();
+      const internals = instance.internals as SqliteStorageInternals;
       const prepared = prepareItemQuery(query);
       const column = internals.indexColumns.find(
         (c) => c.fields.join(',') === prepared.queryPlan.index.join(','),
       )!.column;
-      const rows = internals.handle.db
-        .prepare(
-          `EXPLAIN QUERY PLAN SELECT data FROM "${internals.table}" WHERE ${column} >= ? AND ${column} <= ? ORDER BY ${column} LIMIT 10`,
-        )
-        .all('a', 'b') as { detail: string }[];
-      return { column, detail: rows.map((r) => r.detail).join(' | '), prepared };
+      return { column, detail: instance.explainQuery(prepared) as string, prepared };
     }
 
     it('searches the index of the planned RxDB index for a range on an indexed field', () => {
-      const { column, detail, prepared } = plan({ selector: { price: { $gt: 10, $lt: 20 } } });
+      const { column, detail, prepared } = plan({
+        selector: { price: { $gt: 10, $lt: 20 } },
+        sort: [{ price: 'asc' }],
+        limit: 5,
+      });
       expect(prepared.queryPlan.index).toEqual(['_deleted', 'price', 'id']);
       expect(detail).toMatch(
         new RegExp(`SEARCH .* USING INDEX \\S+_${column} \\(${column}>\\? AND ${column}<\\?\\)`),
@@ -151,7 +161,17 @@ describe('queries match RxDB memory storage', () => {
         selector: { group: 'veg', price: { $lt: 100 } },
       });
       expect(prepared.queryPlan.index).toEqual(['_deleted', 'group', 'price', 'id']);
-      expect(detail).toMatch(new RegExp(`SEARCH .* USING INDEX \\S+_${column}`));
+      expect(detail).toMatch(bothBounds(column));
+      expect(detail).not.toMatch(/SCAN|TEMP B-TREE/);
+    });
+
+    it('still reads one index range when RxDB must finish the selector and the sort', () => {
+      const { column, detail, prepared } = plan({
+        selector: { group: 'veg', tags: { $size: 1 } },
+        sort: [{ 'dims.w': 'asc' }],
+      });
+      expect(prepared.queryPlan.selectorSatisfiedByIndex).toBe(false);
+      expect(detail).toMatch(bothBounds(column));
     });
 
     it('uses the primary key for lookups by id', async () => {
