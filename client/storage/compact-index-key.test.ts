@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeStringPart } from './compact-index-key.ts';
+import { getNumberIndexString, getStringLengthOfIndexNumber } from 'rxdb';
+import { encodeNumberPart, encodeStringPart } from './compact-index-key.ts';
 import { toSqliteKey } from './index-key.ts';
 
 const MAX_LENGTH = 12;
@@ -76,5 +77,42 @@ describe('encodeStringPart', () => {
   it('writes plain text as itself plus one end character', () => {
     expect(encodeStringPart('SKU-123')).toBe('SKU-123\u0001');
     expect(encodeStringPart('SKU-123   ')).toBe('SKU-123\u0001');
+  });
+});
+
+describe('encodeNumberPart', () => {
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+  it('orders any two numbers numerically, infinities and negative zero included (property)', () => {
+    const numbers = fc.oneof(
+      fc.double({ noNaN: true }),
+      fc.integer(),
+      fc.constantFrom(0, -0, Infinity, -Infinity, 1e-300, -1e-300, 1_700_000_000_000.126),
+    );
+    fc.assert(
+      fc.property(numbers, numbers, (a, b) => {
+        expect(order(encodeNumberPart(a), encodeNumberPart(b))).toBe(a < b ? -1 : a > b ? 1 : 0);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("orders every value RxDB's schema accepts as RxDB's fixed-width digits do (property)", () => {
+    const schemaPart = { type: 'number', minimum: -1000, maximum: 1000, multipleOf: 0.01 };
+    const lengths = getStringLengthOfIndexNumber(schemaPart);
+    const valid = fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 100);
+    fc.assert(
+      fc.property(valid, valid, (a, b) => {
+        const rxdb = order(getNumberIndexString(lengths, a), getNumberIndexString(lengths, b));
+        expect(order(encodeNumberPart(a), encodeNumberPart(b))).toBe(rxdb);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('writes 11 characters below U+0070', () => {
+    for (const n of [0, -1, 1.5, Number.MAX_VALUE, -Infinity]) {
+      expect(encodeNumberPart(n)).toMatch(/^[\u0030-\u006f]{11}$/);
+    }
   });
 });

@@ -2,6 +2,8 @@ import {
   getIndexMeta,
   getStartIndexStringFromLowerBound,
   getStartIndexStringFromUpperBound,
+  INDEX_MAX,
+  INDEX_MIN,
 } from 'rxdb';
 import type { RxDocumentData, RxJsonSchema, RxQueryPlanKey } from 'rxdb';
 import { toSqliteKey } from './index-key.ts';
@@ -11,8 +13,11 @@ import { toSqliteKey } from './index-key.ts';
  * padded with spaces to `maxLength`, numbers as zero-padded digits). Stored as is, a product's four
  * index strings are ~670 characters, mostly padding, and writing them costs more than the document.
  *
- * This module stores a compact key with exactly the same order. Numbers and booleans keep RxDB's
- * fixed-width digits. A string field is compared by RxDB as if followed by endless spaces, so it is
+ * This module stores a compact key with exactly the same order. Booleans keep RxDB's `0`/`1`.
+ * Numbers are written as their exact IEEE-754 value in 11 order-preserving characters: RxDB's digits
+ * round to the schema's `multipleOf` and clamp to its range, which orders every valid value the same
+ * way but would tie `_meta.lwt` values finer than 0.01 and let `getChangedDocumentsSince` skip one.
+ * A string field is compared by RxDB as if followed by endless spaces, so it is
  * written as a sequence of tokens, one per non-space character together with the run of spaces before
  * it, closed by an end token that stands for the endless spaces:
  * - `c` (no spaces before, `c` above U+0020): the character itself, the common case;
@@ -31,6 +36,48 @@ const CONTROL_CHARS = /[\u0000-\u001f]/;
 const SPACE_RUNS = / +/g;
 /** Space runs are written as one character below U+D800; longer fields would leave that range. */
 const MAX_INDEXED_STRING_LENGTH = 0xd000;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH = LITTLE_ENDIAN ? 1 : 0;
+const LOW = LITTLE_ENDIAN ? 0 : 1;
+/** Each of the 64 digits is U+0030 + its value, so digit order is character order. */
+const DIGIT = 0x30;
+
+/**
+ * Encodes a number as 11 characters whose order is numeric order: the IEEE-754 bits with the sign
+ * flipped (positive) or all bits inverted (negative), read as 4 + 10×6 bits. `-0` is `0`; anything that
+ * is not a number is 0, as RxDB renders `undefined`.
+ */
+export function encodeNumberPart(value: unknown): string {
+  const n = typeof value === 'number' && value === value ? value : 0;
+  f64[0] = n === 0 ? 0 : n;
+  let hi = u32[HIGH]!;
+  let lo = u32[LOW]!;
+  if (hi & 0x80000000) {
+    hi = ~hi >>> 0;
+    lo = ~lo >>> 0;
+  } else {
+    hi = (hi | 0x80000000) >>> 0;
+  }
+  return String.fromCharCode(
+    DIGIT + (hi >>> 28),
+    DIGIT + ((hi >>> 22) & 63),
+    DIGIT + ((hi >>> 16) & 63),
+    DIGIT + ((hi >>> 10) & 63),
+    DIGIT + ((hi >>> 4) & 63),
+    DIGIT + (((hi & 15) << 2) | (lo >>> 30)),
+    DIGIT + ((lo >>> 24) & 63),
+    DIGIT + ((lo >>> 18) & 63),
+    DIGIT + ((lo >>> 12) & 63),
+    DIGIT + ((lo >>> 6) & 63),
+    DIGIT + (lo & 63),
+  );
+}
+
+const NUMBER_MIN = encodeNumberPart(-Infinity);
+const NUMBER_MAX = encodeNumberPart(Infinity);
 
 /** Encodes one string field so that its order equals `value.padEnd(maxLength, ' ')`'s. */
 export function encodeStringPart(value: string): string {
@@ -80,7 +127,11 @@ export function createIndexKeysFunction(
 ): (doc: unknown) => string[] {
   const fields = [...new Set(indexes.flat())];
   const renderers = getIndexMeta(schema, fields).map((meta): ((doc: any) => string) => {
-    if (meta.schemaPart.type !== 'string') return meta.getIndexStringPart;
+    if (meta.schemaPart.type === 'boolean') return meta.getIndexStringPart;
+    if (meta.schemaPart.type !== 'string') {
+      const getNumber = meta.getValue;
+      return (doc) => encodeNumberPart(getNumber(doc));
+    }
     if ((meta.schemaPart.maxLength ?? 0) >= MAX_INDEXED_STRING_LENGTH) {
       throw new Error(
         `indexed field ${meta.fieldName} has a maxLength above ${MAX_INDEXED_STRING_LENGTH}`,
@@ -113,12 +164,18 @@ export function encodeIndexBound(
   let key = '';
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    const part = render(schema, [field], [keys[i]]);
-    key += isStringField(schema, field) ? encodeStringPart(part) : part;
+    const type = getIndexMeta(schema, [field])[0]!.schemaPart.type;
+    if (type === 'string') key += encodeStringPart(render(schema, [field], [keys[i]]));
+    else if (type === 'boolean') key += render(schema, [field], [keys[i]]);
+    else key += encodeNumberBound(keys[i], side);
   }
   return toSqliteKey(key);
 }
 
-function isStringField(schema: Schema, field: string): boolean {
-  return getIndexMeta(schema, [field])[0]!.schemaPart.type === 'string';
+/** RxDB's number bounds: a missing bound is the range's end on its side, INDEX_MIN/MAX the ends. */
+function encodeNumberBound(bound: RxQueryPlanKey, side: 'lower' | 'upper'): string {
+  if (bound === INDEX_MIN) return NUMBER_MIN;
+  if (bound === INDEX_MAX) return NUMBER_MAX;
+  if (typeof bound === 'number') return encodeNumberPart(bound);
+  return side === 'lower' ? NUMBER_MIN : NUMBER_MAX;
 }

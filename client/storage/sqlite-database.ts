@@ -9,11 +9,31 @@ import type { ResolvedSqliteStorageOptions, Synchronous } from './sqlite-options
 export class SqliteStorageError extends Error {
   override readonly name = 'SqliteStorageError';
   constructor(
-    readonly code: 'SQLITE_STORAGE_LOCKED' | 'SQLITE_STORAGE_CLOSED' | 'SQLITE_STORAGE_OPEN_FAILED',
+    readonly code:
+      | 'SQLITE_STORAGE_LOCKED'
+      | 'SQLITE_STORAGE_CLOSED'
+      | 'SQLITE_STORAGE_REMOVED'
+      | 'SQLITE_STORAGE_OPEN_FAILED',
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * What every storage instance of one table in this process shares: the change subject (each sees the
+ * other's writes), the document cache, the queue that keeps asynchronous writes in call order, and the
+ * removed flag (an instance of a removed collection must not write into one created after it).
+ */
+export class TableState {
+  readonly changes = new Subject<unknown>();
+  readonly cache: DocumentCache<unknown>;
+  writeQueue: Promise<unknown> = Promise.resolve();
+  removed = false;
+
+  constructor(cacheSize: number) {
+    this.cache = new DocumentCache(cacheSize);
   }
 }
 
@@ -24,8 +44,7 @@ export class SqliteStorageError extends Error {
  * subjects, so each sees the other's writes. Another process is refused by an exclusive file lock.
  */
 export class SqliteDatabaseHandle {
-  readonly changeSubjects = new Map<string, Subject<unknown>>();
-  readonly documentCaches = new Map<string, DocumentCache<unknown>>();
+  readonly #tables = new Map<string, TableState>();
   #refCount = 0;
   #synchronous: Synchronous;
   #checkpointTimer: NodeJS.Timeout | undefined;
@@ -34,12 +53,32 @@ export class SqliteDatabaseHandle {
   constructor(
     readonly key: string,
     readonly db: Database.Database,
-    readonly defaultSynchronous: Synchronous,
+    initialSynchronous: Synchronous,
     readonly documentCacheSize: number,
     private readonly onDisk: boolean,
+    private readonly warn: (message: string, error: unknown) => void,
     private readonly onLastRelease: (handle: SqliteDatabaseHandle) => void,
   ) {
-    this.#synchronous = defaultSynchronous;
+    this.#synchronous = initialSynchronous;
+  }
+
+  /** The shared state of one table; a removed table's state is replaced by a fresh one. */
+  tableState(table: string): TableState {
+    let state = this.#tables.get(table);
+    if (!state) {
+      state = new TableState(this.documentCacheSize);
+      this.#tables.set(table, state);
+    }
+    return state;
+  }
+
+  /** Marks a table removed for every instance holding its state; the next opener starts afresh. */
+  removeTable(table: string): void {
+    const state = this.#tables.get(table);
+    if (!state) return;
+    state.removed = true;
+    state.cache.clear();
+    this.#tables.delete(table);
   }
 
   /**
@@ -62,11 +101,24 @@ export class SqliteDatabaseHandle {
     }
   }
 
+  /**
+   * A failed checkpoint (a full disk, say) loses nothing: the pages stay in the WAL, readers still see
+   * them, and the next checkpoint tries again. So it is reported, never thrown into a writer or a timer.
+   */
   checkpoint(): void {
     clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
     this.#bytesSinceCheckpoint = 0;
-    if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    if (!this.db.open) return;
+    try {
+      this.#runCheckpoint();
+    } catch (error) {
+      this.warn(`WAL checkpoint of ${this.key} failed; it is retried after the next write`, error);
+    }
+  }
+
+  #runCheckpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   acquire(): this {
@@ -79,29 +131,9 @@ export class SqliteDatabaseHandle {
     if (this.#refCount === 0) {
       clearTimeout(this.#checkpointTimer);
       this.onLastRelease(this);
-      for (const subject of this.changeSubjects.values()) subject.complete();
+      for (const state of this.#tables.values()) state.changes.complete();
       this.db.close();
     }
-  }
-
-  /** The change subject of one table: every instance of the same collection emits into it. */
-  changeSubject<T>(table: string): Subject<T> {
-    let subject = this.changeSubjects.get(table);
-    if (!subject) {
-      subject = new Subject<unknown>();
-      this.changeSubjects.set(table, subject);
-    }
-    return subject as Subject<T>;
-  }
-
-  /** The parsed-document cache of one table, shared like the change subject. */
-  documentCache<T>(table: string, capacity: number): DocumentCache<T> {
-    let cache = this.documentCaches.get(table);
-    if (!cache) {
-      cache = new DocumentCache<unknown>(capacity);
-      this.documentCaches.set(table, cache);
-    }
-    return cache as DocumentCache<T>;
   }
 
   /** Switches the commit durability only when it changes: the pragma is cheap but not free. */
@@ -167,6 +199,7 @@ export function acquireSqliteDatabase(
     options.synchronous,
     options.documentCacheSize,
     file !== undefined,
+    options.onWarning,
     (h) => openHandles.delete(h.key),
   );
   openHandles.set(key, handle);

@@ -20,6 +20,13 @@ export const sqliteStorageOptionsSchema = z
     busyTimeoutMs: z.number().int().min(0).default(5_000),
     /** Parsed documents kept per collection to spare `JSON.parse` on reads; 0 disables. */
     documentCacheSize: z.number().int().min(0).default(10_000),
+    /**
+     * Called with problems the storage survives (a failed WAL checkpoint); default: a process warning.
+     * The first storage to open a file sets this, the cache sizes and the busy timeout for that file.
+     */
+    onWarning: z
+      .custom<(message: string, error: unknown) => void>((value) => typeof value === 'function')
+      .default(() => warnProcess),
     /** SQLite page cache per database file, in KiB. */
     cacheSizeKiB: z
       .number()
@@ -28,6 +35,10 @@ export const sqliteStorageOptionsSchema = z
       .default(64 * 1024),
   })
   .strict();
+
+function warnProcess(message: string, error: unknown): void {
+  process.emitWarning(`${message}: ${error instanceof Error ? error.message : String(error)}`);
+}
 
 export type SqliteStorageOptions = z.input<typeof sqliteStorageOptionsSchema>;
 export type ResolvedSqliteStorageOptions = z.output<typeof sqliteStorageOptionsSchema>;

@@ -24,6 +24,7 @@ import type { Observable, Subject } from 'rxjs';
 import { createIndexKeysFunction, encodeIndexBound } from './compact-index-key.ts';
 import type { DocumentCache } from './document-cache.ts';
 import { SqliteStorageError } from './sqlite-database.ts';
+import type { TableState } from './sqlite-database.ts';
 import type { SqliteDatabaseHandle } from './sqlite-database.ts';
 import type { SqliteInstanceOptions, Synchronous } from './sqlite-options.ts';
 
@@ -72,6 +73,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
   readonly #keysOf: (doc: unknown) => string[];
   readonly #changes: Subject<ChangeBulk<RxDocType>>;
   readonly #cache: DocumentCache<RxDocumentData<RxDocType>>;
+  readonly #state: TableState;
   readonly #synchronous: Synchronous;
   readonly #statements: ReturnType<typeof prepareStatements>;
   readonly #selectDataByIds = new Map<number, Statement>();
@@ -84,11 +86,12 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     readonly schema: Readonly<RxJsonSchema<RxDocumentData<RxDocType>>>,
     readonly options: Readonly<SqliteInstanceOptions>,
     handle: SqliteDatabaseHandle,
+    storageSynchronous: Synchronous,
   ) {
     this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey);
     this.#handle = handle;
     this.#table = tableName(collectionName, schema.version);
-    this.#synchronous = options.synchronous ?? handle.defaultSynchronous;
+    this.#synchronous = options.synchronous ?? storageSynchronous;
     this.#indexColumns = (schema.indexes ?? []).map((index, i) => {
       const fields = typeof index === 'string' ? [index] : [...index];
       return { fields, column: `ix${i}` };
@@ -109,8 +112,9 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     );
     createTable(handle, this.#table, this.#indexColumns);
     this.#statements = prepareStatements(handle, this.#table, this.#indexColumns, lwtColumn);
-    this.#changes = handle.changeSubject<ChangeBulk<RxDocType>>(this.#table);
-    this.#cache = handle.documentCache(this.#table, handle.documentCacheSize);
+    this.#state = handle.tableState(this.#table);
+    this.#changes = this.#state.changes as Subject<ChangeBulk<RxDocType>>;
+    this.#cache = this.#state.cache as DocumentCache<RxDocumentData<RxDocType>>;
     this.internals = { handle, table: this.#table, indexColumns: this.#indexColumns };
   }
 
@@ -119,11 +123,27 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
     context: string,
   ): Promise<RxStorageBulkWriteResponse<RxDocType>> {
     this.#ensureOpen();
-    // Blob contents can only be read asynchronously, so they are read before the transaction.
-    const attachmentBytes = this.schema.attachments
-      ? await readAttachmentBytes(documentWrites)
-      : undefined;
-    this.#ensureOpen();
+    if (!this.schema.attachments) return this.#commitWrite(documentWrites, context, undefined);
+    // Blob contents can only be read asynchronously. Writes wait in a queue per table while they read
+    // them, so they still commit (and emit) in the order bulkWrite was called: a slow blob must not let
+    // a later write of the same document win.
+    const state = this.#state;
+    const write = state.writeQueue.then(async () => {
+      this.#ensureOpen();
+      const bytes = await readAttachmentBytes(documentWrites);
+      this.#ensureOpen();
+      return this.#commitWrite(documentWrites, context, bytes);
+    });
+    state.writeQueue = write.catch(() => undefined);
+    return write;
+  }
+
+  /** One write, synchronous from the revision check to the change event. */
+  #commitWrite(
+    documentWrites: BulkWriteRow<RxDocType>[],
+    context: string,
+    attachmentBytes: Map<string, Buffer> | undefined,
+  ): RxStorageBulkWriteResponse<RxDocType> {
     const primaryPath = this.primaryPath;
     const ids = documentWrites.map((row) => row.document[primaryPath] as string);
 
@@ -155,13 +175,15 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
         this.#fillConflictingDocuments(categorized.errors);
       })
       .immediate();
-    this.#handle.afterCommit(written);
-    // Only committed states enter the cache; a failed transaction threw before this line.
-    for (const row of categorized.bulkInsertDocs)
-      this.#cache.set(row.document[primaryPath] as string, row.document);
-    for (const row of categorized.bulkUpdateDocs)
-      this.#cache.set(row.document[primaryPath] as string, row.document);
 
+    // Committed: the cache and the change stream learn of it before anything else can fail. A failed
+    // transaction threw above and reached neither.
+    for (const row of categorized.bulkInsertDocs) {
+      this.#cache.set(row.document[primaryPath] as string, row.document);
+    }
+    for (const row of categorized.bulkUpdateDocs) {
+      this.#cache.set(row.document[primaryPath] as string, row.document);
+    }
     if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
       const newest = categorized.newestRow.document;
       categorized.eventBulk.checkpoint = {
@@ -170,6 +192,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       };
       this.#changes.next(categorized.eventBulk);
     }
+    this.#handle.afterCommit(written);
     return { error: categorized.errors };
   }
 
@@ -490,7 +513,7 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
       this.#handle.db.prepare('DELETE FROM rx_attachments WHERE tbl = ?').run(this.#table);
       this.#handle.db.exec(`DROP TABLE IF EXISTS "${this.#table}"`);
     })();
-    this.#cache.clear();
+    this.#handle.removeTable(this.#table);
     await this.close();
   }
 
@@ -501,12 +524,27 @@ export class SqliteStorageInstance<RxDocType> implements RxStorageInstance<
         `storage instance ${this.databaseName}/${this.collectionName} is closed`,
       );
     }
+    if (this.#state.removed) {
+      throw new SqliteStorageError(
+        'SQLITE_STORAGE_REMOVED',
+        `collection ${this.databaseName}/${this.collectionName} was removed`,
+      );
+    }
   }
 }
 
-/** Schema versions get their own table so that RxDB's migration can read the old one. */
+/**
+ * Schema versions get their own table so that RxDB's migration can read the old one. The name must be
+ * injective: RxDB allows `-`, `_`, `$` and both letter cases in collection names, while SQLite names
+ * are case-insensitive. Lower-case letters and digits are kept; every other character is `_` plus its
+ * code in hex.
+ */
 function tableName(collectionName: string, version: number): string {
-  return `rx_${collectionName.replace(/[^A-Za-z0-9_]/g, '_')}_v${version}`;
+  const safe = collectionName.replace(
+    /[^a-z0-9]/g,
+    (c) => `_${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return `rx_${safe}_v${version}`;
 }
 
 function createTable(handle: SqliteDatabaseHandle, table: string, indexColumns: IndexColumn[]) {

@@ -30,6 +30,7 @@ export function getRxStorageSqlite(options: SqliteStorageOptions = {}): RxStorag
           params.schema,
           instanceOptions,
           handle,
+          resolved.synchronous,
         );
       } catch (error) {
         handle.release();
