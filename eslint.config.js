@@ -61,4 +61,22 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  // End-to-end tests replicate a real terminal database against the real server, so they may use the
+  // terminal's storage; server code itself never imports client/.
+  {
+    files: ['server/**/*.e2e.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../tools/*', '../../tools/*', '../tools', '../../tools'],
+              message: 'no tools/',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PosError } from '../schema/index.ts';
+import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from './store/index.ts';
 
 const DURATION_UNITS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -44,9 +45,9 @@ export const serverConfigSchema = z.object({
   /** POS_RATE_LIMIT_BURST: operations a terminal may run at once after being idle. */
   rateLimitBurst: intFromEnv(1, 100_000).default(60),
   /** POS_STALE_TERMINAL_AFTER: a terminal without contact for this long is listed as stale. */
-  staleTerminalAfterMs: durationMsSchema.default(15 * 60_000),
+  staleTerminalAfterMs: durationMsSchema.default(DEFAULT_STALE_AFTER_MS),
   /** POS_RETENTION: tombstones and old log entries older than this are pruned. */
-  retentionMs: durationMsSchema.default(90 * 86_400_000),
+  retentionMs: durationMsSchema.default(DEFAULT_RETENTION_MS),
   /** POS_BODY_LIMIT_BYTES: largest HTTP request body. 500 sales of a few kB fit in the default. */
   bodyLimitBytes: intFromEnv(1_024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** POS_MAX_QUERY_DEPTH: deepest selection a document may have (introspection not counted). */

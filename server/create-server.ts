@@ -4,7 +4,6 @@ import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { DEFAULT_TENANT_ID } from '../schema/index.ts';
 import type { ServerConfig } from './config.ts';
 import type { ServerServices } from './context.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -88,7 +87,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
       useBodyLimit(config.bodyLimitBytes),
       useEndpoints({
         metrics,
-        checkHealth: async () => void (await store.streamHeads(DEFAULT_TENANT_ID, '-')),
+        checkHealth: () => store.ping(),
       }),
       useAuth({ store, logger }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),

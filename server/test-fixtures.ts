@@ -47,7 +47,11 @@ export async function startTestServer(
     logLevel: 'silent',
     ...options.config,
   });
-  const store = openSqliteCloudStore({ dataDir });
+  const store = openSqliteCloudStore({
+    dataDir,
+    retentionMs: config.retentionMs,
+    staleAfterMs: config.staleTerminalAfterMs,
+  });
   const server = await createServer({ config, store, logger: createLogger({ level: 'silent' }) });
   const gql = async (
     query: string,

@@ -73,7 +73,14 @@ export interface CloudStore {
   getTerminal(tenantId: string, terminalId: string): Promise<Terminal | null>;
   /** Resolves a presented terminal token by its hash; `null` when unknown. */
   verifyTerminalToken(token: string): Promise<TerminalIdentity | null>;
-  /** Records that a terminal pulled or pushed, with what it reported (queue depth, checkpoint). */
+  /**
+   * Records that a terminal pulled or pushed, with what it reported (queue depth, checkpoint). Called on
+   * every pull and push, so it must be cheap: an adapter may buffer contacts in memory and write them
+   * later (coalesced per terminal) without the durability of a sale. Losing the last seconds of "last
+   * contact" to a crash is acceptable; what it must keep: every contact recorded before a read
+   * (`getTerminal`, `listTerminalStatus`) or a `reassignTerminal` of this instance is visible to it or
+   * applied before it, and a clean `close()` writes every buffered contact.
+   */
   recordTerminalContact(scope: TerminalScope, contact: TerminalContact): Promise<void>;
 
   // --- catalog writes (admin) --------------------------------------------------------------------
@@ -134,6 +141,12 @@ export interface CloudStore {
    * Ingests sales pushed by one terminal, one outcome per input in order, all in one transaction
    * (invoice numbers are assigned there). Inputs are `unknown`: validation is the store's job here
    * because a refusal must be stored in the dead-letter table with the payload as received.
+   *
+   * Scope violations (a sale whose `branchId` or `terminalId` differ from `scope`) do not throw: like any
+   * invalid sale they are a per-sale `rejected` outcome (`POS_SYNC_EVENT_INVALID`, a problem with rule
+   * `scope_mismatch`, a dead letter), so one bad row never blocks the rest of a terminal's queue, and
+   * nothing reaches another branch's or terminal's stream. Only a `scope` the store does not know (its
+   * branch missing) throws (`POS_NOT_FOUND`).
    */
   ingestSales(scope: TerminalScope, sales: unknown[]): Promise<SaleIngestOutcome[]>;
   /**
@@ -213,8 +226,26 @@ export interface CloudStore {
    * `POS_CATALOG_RESNAPSHOT_REQUIRED`.
    */
   prune(options?: { olderThanMs?: number; now?: Date }): Promise<PruneReport>;
+  /**
+   * Proves the storage answers (a cheap round trip, for `/healthz`); throws `POS_SYNC_STORAGE_FAILED`
+   * when it does not, e.g. after `close()`.
+   */
+  ping(): Promise<void>;
+  /** Writes what is buffered (terminal contacts) and releases the storage. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Default age after which tombstones and audit entries may be pruned (90 days). One source of truth:
+ * adapters default to it and the server's `POS_RETENTION` defaults to it.
+ */
+export const DEFAULT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * Default time without contact after which a terminal is listed as stale (15 minutes). Adapters default
+ * to it and the server's `POS_STALE_TERMINAL_AFTER` defaults to it.
+ */
+export const DEFAULT_STALE_AFTER_MS = 15 * 60 * 1000;
 
 /** Most products or categories one upsert (or ids one delete) call may carry. */
 export const UPSERT_MAX = 5_000;

@@ -23,10 +23,12 @@ export type {
   TerminalScope,
   TerminalStatus,
 } from './cloud-store.ts';
-export { INGEST_MAX, UPSERT_MAX } from './cloud-store.ts';
+export {
+  DEFAULT_RETENTION_MS,
+  DEFAULT_STALE_AFTER_MS,
+  INGEST_MAX,
+  UPSERT_MAX,
+} from './cloud-store.ts';
 export { createToken, hashToken } from './token-hash.ts';
-export type {
-  ResolvedSqliteCloudStoreOptions,
-  SqliteCloudStoreOptions,
-} from './sqlite/sqlite-cloud-store.ts';
-export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/sqlite-cloud-store.ts';
+export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from './sqlite/index.ts';
+export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ServerConfigInput } from '../../server/index.ts';
 import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
-import { openSqliteCloudStore } from '../../server/store/sqlite/sqlite-cloud-store.ts';
+import { openSqliteCloudStore } from '../../server/store/index.ts';
 import { seedDemo } from './demo-seed.ts';
 
 /**

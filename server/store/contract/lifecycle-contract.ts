@@ -161,6 +161,51 @@ export function describeLifecycleContract(ctx: ContractContext): void {
   });
 
   describe('durability', () => {
+    it('answers ping while open and refuses it with POS_SYNC_STORAGE_FAILED after close', async () => {
+      await expect(ctx.store.ping()).resolves.toBeUndefined();
+      await ctx.store.close();
+      await expectCode(ctx.store.ping(), 'POS_SYNC_STORAGE_FAILED');
+      await ctx.reopen();
+      await expect(ctx.store.ping()).resolves.toBeUndefined();
+    });
+
+    it('writes recorded terminal contacts on a clean close, even when they were buffered', async () => {
+      const { world, clock } = ctx;
+      await ctx.store.recordTerminalContact(world.t1, {
+        kind: 'pull',
+        stream: 'products',
+        checkpoint: { seq: 7 },
+        queueDepth: 3,
+      });
+      await ctx.store.recordTerminalContact(world.t1, { kind: 'push', queueDepth: 2 });
+      const at = clock.now().toISOString();
+      const store = await ctx.reopen();
+      const t1 = (await store.listTerminalStatus(world.tenantId, {})).find(
+        (s) => s.id === world.t1.terminalId,
+      );
+      expect(t1).toMatchObject({
+        lastPullAt: at,
+        lastPushAt: at,
+        queueDepth: 2,
+        checkpoints: { products: 7 },
+      });
+    });
+
+    it('applies a contact recorded before a reassignment before it, so old-branch checkpoints do not survive the move', async () => {
+      const { world } = ctx;
+      await ctx.store.recordTerminalContact(world.t1, {
+        kind: 'pull',
+        stream: 'inventory',
+        checkpoint: { seq: 5 },
+      });
+      await ctx.store.reassignTerminal(world.tenantId, world.t1.terminalId, 'b-2', 'root');
+      const t1 = (await ctx.store.listTerminalStatus(world.tenantId, {})).find(
+        (s) => s.id === world.t1.terminalId,
+      );
+      expect(t1?.checkpoints).toEqual({});
+      expect(t1?.lastPullAt).not.toBeNull();
+    });
+
     it('loses nothing when reopened on the same data', async () => {
       const { world } = ctx;
       let store = ctx.store;

@@ -13,6 +13,7 @@ import type {
   Terminal,
 } from '../../../schema/index.ts';
 import { PosError, isPosError } from '../../../schema/index.ts';
+import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from '../cloud-store.ts';
 import type {
   BranchInput,
   CatalogStream,
@@ -26,6 +27,7 @@ import type {
   TerminalScope,
 } from '../cloud-store.ts';
 import { categoryKind, productKind } from './catalog-kinds.ts';
+import { ContactBuffer } from './contact-buffer.ts';
 import { CatalogTable } from './catalog-table.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { InventoryTable } from './inventory-table.ts';
@@ -45,10 +47,12 @@ export type SqliteCloudStoreOptions = {
   dataDir?: string;
   /** The database file itself (instead of `dataDir`). */
   file?: string;
-  /** Age after which tombstones and audit entries may be pruned. Default 30 days. */
+  /** Age after which tombstones and audit entries may be pruned. Default `DEFAULT_RETENTION_MS`. */
   retentionMs?: number;
-  /** A terminal without contact for longer is stale in the admin view. Default 15 minutes. */
+  /** A terminal without contact for longer is stale in the admin view. Default `DEFAULT_STALE_AFTER_MS`. */
   staleAfterMs?: number;
+  /** How often buffered terminal contacts are written (see `ContactBuffer`). Default 1 s. */
+  contactFlushMs?: number;
   /** The clock, for tests. */
   now?: () => Date;
 };
@@ -58,10 +62,9 @@ export type ResolvedSqliteCloudStoreOptions = {
   file: string;
   retentionMs: number;
   staleAfterMs: number;
+  contactFlushMs: number;
   now: () => Date;
 };
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function resolveOptions(options: SqliteCloudStoreOptions): ResolvedSqliteCloudStoreOptions {
   let file = options.file;
@@ -73,8 +76,9 @@ function resolveOptions(options: SqliteCloudStoreOptions): ResolvedSqliteCloudSt
   }
   return {
     file,
-    retentionMs: options.retentionMs ?? 30 * DAY_MS,
-    staleAfterMs: options.staleAfterMs ?? 15 * 60 * 1000,
+    retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
+    staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+    contactFlushMs: options.contactFlushMs ?? 1_000,
     now: options.now ?? (() => new Date()),
   };
 }
@@ -101,6 +105,8 @@ export class SqliteCloudStore implements CloudStore {
   readonly #deadLetters: DeadLetters;
   readonly #sales: SalesQueries;
   readonly #retention: Retention;
+  readonly #contacts: ContactBuffer;
+  readonly #ping: Database.Statement;
 
   constructor(options: ResolvedSqliteCloudStoreOptions) {
     this.options = options;
@@ -121,6 +127,11 @@ export class SqliteCloudStore implements CloudStore {
     this.#deadLetters = new DeadLetters(this.#ctx, this.#ledger);
     this.#sales = new SalesQueries(this.#ctx);
     this.#retention = new Retention(this.#ctx);
+    this.#contacts = new ContactBuffer(
+      (contacts) => this.#tenancy.writeTerminalContacts(contacts),
+      options.contactFlushMs,
+    );
+    this.#ping = this.#db.prepare('SELECT 1');
   }
 
   /** Runs a store operation; anything but a `PosError` becomes `POS_SYNC_STORAGE_FAILED`. */
@@ -152,13 +163,23 @@ export class SqliteCloudStore implements CloudStore {
   revokeTerminal = (tenantId: string, terminalId: string, actor: string): Promise<Terminal> =>
     this.#run(() => this.#tenancy.revokeTerminal(tenantId, terminalId, actor));
   reassignTerminal = (tenantId: string, terminalId: string, branchId: string, actor: string) =>
-    this.#run(() => this.#tenancy.reassignTerminal(tenantId, terminalId, branchId, actor));
+    this.#run(() => {
+      this.#contacts.flush();
+      return this.#tenancy.reassignTerminal(tenantId, terminalId, branchId, actor);
+    });
   getTerminal = (tenantId: string, terminalId: string) =>
-    this.#run(() => this.#tenancy.getTerminal(tenantId, terminalId));
+    this.#run(() => {
+      this.#contacts.flush();
+      return this.#tenancy.getTerminal(tenantId, terminalId);
+    });
   verifyTerminalToken = (token: string) =>
     this.#run(() => this.#tenancy.verifyTerminalToken(token));
+  /** Buffered (see `ContactBuffer`): no commit, no fsync on the pull/push path. */
   recordTerminalContact = (scope: TerminalScope, contact: TerminalContact) =>
-    this.#run(() => this.#tenancy.recordTerminalContact(scope, contact));
+    this.#run(() => {
+      if (!this.#db.open) throw new Error('the store is closed');
+      this.#contacts.add({ scope, contact: { ...contact, at: contact.at ?? this.options.now() } });
+    });
 
   upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
     this.#run(() => {
@@ -213,8 +234,9 @@ export class SqliteCloudStore implements CloudStore {
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },
   ) =>
-    this.#run(() =>
-      this.#db.transaction(() => {
+    this.#run(() => {
+      this.#contacts.flush();
+      return this.#db.transaction(() => {
         const now = filter.now ?? this.options.now();
         const staleAfterMs = filter.staleAfterMs ?? this.options.staleAfterMs;
         const heads = new Map<string, StreamHeads>();
@@ -232,8 +254,8 @@ export class SqliteCloudStore implements CloudStore {
             staleAfterMs,
           );
         });
-      })(),
-    );
+      })();
+    });
   listAuditLog = (tenantId: string, page: PageArgs) =>
     this.#run(() => this.#ctx.audit.list(tenantId, page));
 
@@ -256,8 +278,18 @@ export class SqliteCloudStore implements CloudStore {
       return this.#retention.prune(new Date(now.getTime() - olderThanMs));
     });
 
+  ping = () =>
+    this.#run(() => {
+      this.#ping.get();
+    });
+
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    try {
+      this.#contacts.close();
+    } finally {
+      this.#db.close();
+    }
   }
 
   #catalog(stream: CatalogStream) {

@@ -15,11 +15,10 @@ import type {
   BranchInput,
   IssuedAdminToken,
   RegisteredTerminal,
-  TerminalContact,
   TerminalIdentity,
-  TerminalScope,
 } from '../cloud-store.ts';
 import { createToken, hashToken } from '../token-hash.ts';
+import type { StampedContact } from './contact-buffer.ts';
 import { parseInput } from './parse-input.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
@@ -271,19 +270,25 @@ export class TenancyStore {
     };
   }
 
-  recordTerminalContact(scope: TerminalScope, contact: TerminalContact): void {
-    const at = (contact.at ?? this.#ctx.now()).toISOString();
-    const queueDepth = contact.queueDepth ?? null;
+  /** Writes contacts in order, in one transaction (`ContactBuffer` batches them). */
+  writeTerminalContacts(contacts: StampedContact[]): void {
     this.#ctx.db.transaction(() => {
-      const record = contact.kind === 'pull' ? this.#s.recordPull! : this.#s.recordPush!;
-      record.run(at, queueDepth, scope.tenantId, scope.terminalId);
-      if (contact.stream !== undefined && contact.checkpoint != null) {
-        this.#s.recordCheckpoint.run(
-          contact.stream,
-          contact.checkpoint.seq,
+      for (const { scope, contact } of contacts) {
+        const record = contact.kind === 'pull' ? this.#s.recordPull! : this.#s.recordPush!;
+        record.run(
+          contact.at.toISOString(),
+          contact.queueDepth ?? null,
           scope.tenantId,
           scope.terminalId,
         );
+        if (contact.stream !== undefined && contact.checkpoint != null) {
+          this.#s.recordCheckpoint.run(
+            contact.stream,
+            contact.checkpoint.seq,
+            scope.tenantId,
+            scope.terminalId,
+          );
+        }
       }
     })();
   }
