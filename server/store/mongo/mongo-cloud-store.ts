@@ -12,6 +12,7 @@ import type {
   Terminal,
 } from '../../../schema/index.ts';
 import { PosError, isPosError } from '../../../schema/index.ts';
+import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from '../cloud-store.ts';
 import type {
   BranchInput,
   CatalogStream,
@@ -47,9 +48,9 @@ export type MongoCloudStoreOptions = {
   url: string;
   /** Database name. Default `pos_sync`. */
   dbName?: string;
-  /** Age after which tombstones and audit entries may be pruned. Default 30 days. */
+  /** Age after which tombstones and audit entries may be pruned. Default `DEFAULT_RETENTION_MS`. */
   retentionMs?: number;
-  /** A terminal without contact for longer is stale in the admin view. Default 15 minutes. */
+  /** A terminal without contact for longer is stale in the admin view. Default `DEFAULT_STALE_AFTER_MS`. */
   staleAfterMs?: number;
   /**
    * How long an operation waits for a usable server before it fails with `POS_SYNC_STORAGE_FAILED`
@@ -68,14 +69,12 @@ export type ResolvedMongoCloudStoreOptions = Required<Omit<MongoCloudStoreOption
   logger: StoreLogger;
 };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 function resolveOptions(options: MongoCloudStoreOptions): ResolvedMongoCloudStoreOptions {
   return {
     url: options.url,
     dbName: options.dbName ?? 'pos_sync',
-    retentionMs: options.retentionMs ?? 30 * DAY_MS,
-    staleAfterMs: options.staleAfterMs ?? 15 * 60 * 1000,
+    retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
+    staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5_000,
     logger: options.logger ?? { warn: () => {} },
     now: options.now ?? (() => new Date()),
@@ -117,6 +116,8 @@ export async function openMongoCloudStore(
 export class MongoCloudStore implements CloudStore {
   readonly options: ResolvedMongoCloudStoreOptions;
   readonly #client: MongoClient;
+  readonly #db: Db;
+  #closed = false;
   readonly #c: Collections;
   readonly #seq: StreamSeq;
   readonly #audit: AuditTrail;
@@ -131,6 +132,7 @@ export class MongoCloudStore implements CloudStore {
   constructor(options: ResolvedMongoCloudStoreOptions, client: MongoClient, db: Db) {
     this.options = options;
     this.#client = client;
+    this.#db = db;
     const now = options.now;
     this.#c = collectionsOf(db);
     this.#seq = new StreamSeq(this.#c.streamHeads, options.logger);
@@ -169,6 +171,8 @@ export class MongoCloudStore implements CloudStore {
 
   /** Runs a store operation; anything but a `PosError` becomes `POS_SYNC_STORAGE_FAILED`. */
   async #run<T>(operation: () => Promise<T>): Promise<T> {
+    // The driver would silently reconnect a closed client; a closed store must refuse instead.
+    if (this.#closed) throw new PosError('POS_SYNC_STORAGE_FAILED', 'the store is closed');
     try {
       return await operation();
     } catch (error) {
@@ -301,7 +305,15 @@ export class MongoCloudStore implements CloudStore {
       return pruneMongo(this.#c, this.#seq, new Date(now.getTime() - olderThanMs));
     });
 
+  ping = () =>
+    this.#run(async () => {
+      await this.#db.command({ ping: 1 });
+    });
+
+  /** Contacts are written as they come (one small update), so there is nothing to flush. Idempotent. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#client.close();
   }
 
