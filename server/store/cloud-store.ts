@@ -25,7 +25,9 @@ import type {
  *   `pushInventory` refuse documents whose branch or terminal differ from the scope.
  * - Every stream has a server-assigned `seq`, unique per stream and visible in order (DESIGN.md,
  *   "Checkpoints that never skip"); a pull returns `seq > checkpoint.seq` ordered by `seq`, and its
- *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new).
+ *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new),
+ *   raised to the retention floor when no retained document lies between the two (so a snapshot of a
+ *   stream ending in pruned tombstones does not end below the floor and get refused forever).
  * - A pull whose checkpoint is older than the retained changes throws `PosError`
  *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones.
  * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as

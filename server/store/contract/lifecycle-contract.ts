@@ -130,6 +130,38 @@ export function describeLifecycleContract(ctx: ContractContext): void {
       const audit = await store.listAuditLog(world.tenantId, { first: 100 });
       expect(audit.edges.map((e) => e.node.action)).toEqual(['delete:products']);
     });
+
+    it('hands a snapshot a servable checkpoint when the newest change of the stream was a pruned tombstone', async () => {
+      const { store, world, clock } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        ['a', 'b', 'c'].map((id) => productInput({ id })),
+        'root',
+      );
+      await store.deleteProducts(world.tenantId, ['c'], 'root');
+      clock.advance(40 * DAY);
+      expect((await store.prune({ olderThanMs: 30 * DAY })).tombstones).toBe(1);
+      // The last document served has seq 2, below the floor (4): the checkpoint must not stay there,
+      // or every later pull would be refused and the terminal would re-snapshot forever. (Known gap: a
+      // snapshot paged so that a page ends below the floor with retained rows after it is still refused
+      // at its next page; see server/store/README.md, Retention.)
+      for (const limit of [2, 10]) {
+        const snapshot = await pullAll(
+          (cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l),
+          null,
+          limit,
+        );
+        expect(snapshot.documents.map((d) => d.id)).toEqual(['a', 'b']);
+        const next = await store.pullProducts(world.tenantId, 'b-1', snapshot.checkpoint, 10);
+        expect(next.documents).toEqual([]);
+      }
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'd' })], 'root');
+      const snapshot = await pullAll((cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l));
+      const delta = await store.pullProducts(world.tenantId, 'b-1', { seq: 2 }, 10).catch((e) => e);
+      expect(snapshot.documents.map((d) => d.id)).toEqual(['a', 'b', 'd']);
+      // A checkpoint below the floor from before the prune is still refused.
+      expect(delta).toMatchObject({ code: 'POS_CATALOG_RESNAPSHOT_REQUIRED' });
+    });
   });
 
   describe('inventory', () => {

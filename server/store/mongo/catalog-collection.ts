@@ -160,12 +160,18 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
     const rows = await this.#coll
       .find({ tenantId, seq: { $gt: after } }, { sort: { seq: 1 }, limit, projection: { _id: 0 } })
       .toArray();
-    await this.#seq.checkPullBound(this.#key(tenantId), checkpoint, rows.length === 0, this.#coll, {
-      tenantId,
-    });
+    const seq = await this.#seq.finishPull(
+      this.#key(tenantId),
+      checkpoint,
+      rows.at(-1)?.seq,
+      this.#coll,
+      {
+        tenantId,
+      },
+    );
     return {
       documents: rows.map((row) => this.#branchDocument(row as CatalogDoc<TStored>, branchId)),
-      checkpoint: { seq: rows.at(-1)?.seq ?? after },
+      checkpoint: { seq },
     };
   }
 

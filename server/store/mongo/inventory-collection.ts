@@ -126,16 +126,16 @@ export class InventoryCollection {
         { sort: { seq: 1 }, limit, projection: { _id: 0, seq: 1, doc: 1 } },
       )
       .toArray();
-    await this.#seq.checkPullBound(
+    const seq = await this.#seq.finishPull(
       { tenantId, stream: 'inventory', scope: branchId },
       checkpoint,
-      rows.length === 0,
+      rows.at(-1)?.seq,
       this.#coll,
       { tenantId, branchId },
     );
     return {
       documents: rows.map((row) => row.doc),
-      checkpoint: { seq: rows.at(-1)?.seq ?? after },
+      checkpoint: { seq },
     };
   }
 

@@ -68,16 +68,16 @@ export class SalesQueries {
         { sort: { seq: 1 }, limit, projection: { _id: 0, seq: 1, doc: 1 } },
       )
       .toArray();
-    await this.#seq.checkPullBound(
+    const seq = await this.#seq.finishPull(
       { tenantId, stream: 'sales', scope: branchId },
       checkpoint,
-      rows.length === 0,
+      rows.at(-1)?.seq,
       this.#c.saleAcks,
       { tenantId, branchId },
     );
     return {
       documents: rows.map((row) => ({ ...row.doc, _deleted: false })),
-      checkpoint: { seq: rows.at(-1)?.seq ?? after },
+      checkpoint: { seq },
     };
   }
 

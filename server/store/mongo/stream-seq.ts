@@ -143,29 +143,42 @@ export class StreamSeq {
   }
 
   /**
-   * The `seq > after` bound of a pull, checked after the page was read: a checkpoint below the
-   * retention floor may have missed a pruned tombstone, one beyond the head comes from another store.
-   * Reading the floor after the page is what makes it safe without a transaction: prune raises the
-   * floor before deleting, so a page that missed a deleted tombstone always meets the raised floor.
+   * Checks a pull's `seq > after` bound after its page was read, and returns the page's checkpoint.
+   * A checkpoint below the retention floor may have missed a pruned tombstone, one beyond the head
+   * comes from another store: both are refused (`POS_CATALOG_RESNAPSHOT_REQUIRED`). Reading the floor
+   * after the page is what makes this safe without a transaction: prune raises the floor before
+   * deleting, so a page that missed a deleted tombstone always meets the raised floor.
+   * The checkpoint is the last row's seq (or `after`), raised to the floor when no retained row lies
+   * between them, so a stream whose newest changes were pruned tombstones does not hand out a
+   * checkpoint every later pull must refuse.
    */
-  async checkPullBound<T extends Document>(
+  async finishPull<T extends Document>(
     key: StreamKey,
     checkpoint: Checkpoint | null,
-    pageIsEmpty: boolean,
+    lastSeq: number | undefined,
     collection: Collection<T>,
     streamFilter: Filter<T>,
-  ): Promise<void> {
+  ): Promise<number> {
     const after = checkpoint?.seq ?? 0;
-    if (after === 0) return;
     const floor = await this.floor(key);
-    const head = pageIsEmpty ? await this.head(key, collection, streamFilter) : Infinity;
-    if (after < floor || after > head) {
-      throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
-        stream: key.stream,
-        checkpoint: after,
-        retainedFrom: floor,
-        head: head === Infinity ? null : head,
-      });
+    if (after !== 0) {
+      const head =
+        lastSeq === undefined ? await this.head(key, collection, streamFilter) : Infinity;
+      if (after < floor || after > head) {
+        throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
+          stream: key.stream,
+          checkpoint: after,
+          retainedFrom: floor,
+          head: head === Infinity ? null : head,
+        });
+      }
     }
+    const reached = lastSeq ?? after;
+    if (reached >= floor) return reached;
+    const between = await collection.findOne(
+      { ...streamFilter, seq: { $gt: reached, $lte: floor } } as Filter<T>,
+      { projection: { _id: 1 } },
+    );
+    return between ? reached : floor;
   }
 }

@@ -154,11 +154,13 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
     checkLimit(limit);
     // One read transaction: the floor check and the page come from the same snapshot.
     return this.#ctx.db.transaction(() => {
-      const after = this.#ctx.seq.pullBound(this.#key(tenantId), checkpoint);
-      const rows = this.#s.selectAfterSeq.all(tenantId, after, limit) as CatalogRow[];
+      const key = this.#key(tenantId);
+      const after = this.#ctx.seq.pullBound(key, checkpoint);
+      const read = this.#s.selectAfterSeq.all(tenantId, after, limit + 1) as CatalogRow[];
+      const { rows, checkpoint: next } = this.#ctx.seq.page(key, after, read, limit);
       return {
         documents: rows.map((row) => this.#branchDocument(row, branchId)),
-        checkpoint: { seq: rows.at(-1)?.seq ?? after },
+        checkpoint: next,
       };
     })();
   }

@@ -163,18 +163,14 @@ export class InventoryTable {
   ): PullResult<InventoryItem> {
     checkLimit(limit);
     return this.#ctx.db.transaction(() => {
-      const after = this.#ctx.seq.pullBound(
-        { tenantId, stream: 'inventory', scope: branchId },
-        checkpoint,
-      );
-      const rows = this.#s.selectAfterSeq.all(tenantId, branchId, after, limit) as {
+      const key = { tenantId, stream: 'inventory' as const, scope: branchId };
+      const after = this.#ctx.seq.pullBound(key, checkpoint);
+      const read = this.#s.selectAfterSeq.all(tenantId, branchId, after, limit + 1) as {
         seq: number;
         doc: string;
       }[];
-      return {
-        documents: rows.map((row) => JSON.parse(row.doc) as Doc),
-        checkpoint: { seq: rows.at(-1)?.seq ?? after },
-      };
+      const { rows, checkpoint: next } = this.#ctx.seq.page(key, after, read, limit);
+      return { documents: rows.map((row) => JSON.parse(row.doc) as Doc), checkpoint: next };
     })();
   }
 }

@@ -77,4 +77,27 @@ export class StreamSeq {
     }
     return after;
   }
+
+  /**
+   * Splits the `limit + 1` rows a pull read into the page and its checkpoint. The checkpoint is the seq
+   * of the last row served, raised to the retention floor when no retained row lies between them (the
+   * peeked next row is above the floor, or there is none). Without the raise, a catalog whose newest
+   * change was a pruned tombstone would hand every snapshot a checkpoint below the floor, and the next
+   * pull would answer POS_CATALOG_RESNAPSHOT_REQUIRED forever. The raise skips nothing: every seq up
+   * to the floor was committed before the prune, and the rows the read did not see in between are
+   * exactly the pruned tombstones. Call inside the pull's read transaction.
+   */
+  page<R extends { seq: number }>(
+    key: StreamKey,
+    after: number,
+    rows: R[],
+    limit: number,
+  ): { rows: R[]; checkpoint: Checkpoint } {
+    const page = rows.length > limit ? rows.slice(0, limit) : rows;
+    const last = page.at(-1)?.seq ?? after;
+    const next = rows.length > limit ? rows[limit]!.seq : null;
+    const { floor } = this.read(key);
+    const seq = last < floor && (next === null || next > floor) ? floor : last;
+    return { rows: page, checkpoint: { seq } };
+  }
 }

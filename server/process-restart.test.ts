@@ -1,0 +1,143 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GraphQLAnswer } from './test-fixtures.ts';
+import type { Gql, TestTerminal } from './test-api.ts';
+import {
+  UPSERT_PRODUCTS,
+  createBranch,
+  dataOf,
+  productInput,
+  pullAll,
+  pushSales,
+  registerTerminal,
+  saleOf,
+} from './test-api.ts';
+
+const POS = fileURLToPath(new URL('../tools/cli/pos.js', import.meta.url));
+const ROOT = 'process-root-token-0123456789';
+
+/** Spawns `pos server` on a free port and resolves with its GraphQL URL once it prints it. */
+async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [POS, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ROOT],
+    { env: { ...process.env, POS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /GraphQL\s+(http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`pos server exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
+function clientOf(url: string): Gql {
+  return async (query, variables = {}, token = ROOT) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      ...(await response.json()),
+    } as GraphQLAnswer;
+  };
+}
+
+describe('a pos server process killed with SIGKILL under load', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pos-process-'));
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing it acknowledged and books every sale exactly once after a restart', async () => {
+    const first = await spawnServer(dataDir);
+    children.push(first.child);
+    let gql = clientOf(first.url);
+    await createBranch(gql, 'b-1');
+    const terminals: TestTerminal[] = [];
+    for (let i = 0; i < 4; i++) terminals.push(await registerTerminal(gql, 'b-1'));
+
+    const acknowledgedSales = new Map<string, string[]>(terminals.map((x) => [x.terminalId, []]));
+    const attempted = new Map<string, object[]>(terminals.map((x) => [x.terminalId, []]));
+    const acknowledgedProducts: string[] = [];
+    let killed = false;
+    const pusher = async (terminal: TestTerminal) => {
+      for (let batch = 0; !killed; batch++) {
+        const sales = Array.from({ length: 20 }, (_, i) =>
+          saleOf(terminal, 'pos-k', batch * 20 + i + 1),
+        );
+        attempted.get(terminal.terminalId)!.push(...sales);
+        try {
+          expect(await pushSales(gql, terminal, sales)).toEqual([]);
+        } catch {
+          return; // the connection died with the process: this batch was never acknowledged
+        }
+        acknowledgedSales.get(terminal.terminalId)!.push(...sales.map((s) => s.id));
+      }
+    };
+    const importer = async () => {
+      for (let round = 0; !killed; round++) {
+        const input = Array.from({ length: 50 }, (_, i) => productInput(round * 50 + i));
+        try {
+          dataOf(await gql(UPSERT_PRODUCTS, { input }));
+        } catch {
+          return;
+        }
+        acknowledgedProducts.push(...input.map((p) => p.id));
+      }
+    };
+    const load = Promise.all([...terminals.map(pusher), importer()]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const exited = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    killed = true;
+    expect(await exited).toBeNull();
+    await load;
+    const acked = [...acknowledgedSales.values()].flat();
+    expect(acked.length).toBeGreaterThan(100);
+    expect(acknowledgedProducts.length).toBeGreaterThan(50);
+
+    const second = await spawnServer(dataDir);
+    children.push(second.child);
+    gql = clientOf(second.url);
+    for (const terminal of terminals) {
+      const { docs } = await pullAll(gql, 'sales', terminal.token, 0, 500);
+      for (const id of acknowledgedSales.get(terminal.terminalId)!) {
+        expect(docs.get(id)).toMatchObject({ syncState: 'synced', invoiceNo: expect.any(Number) });
+      }
+    }
+    const { docs: products } = await pullAll(gql, 'products', terminals[0]!.token, 0, 1_000);
+    for (const id of acknowledgedProducts) expect(products.has(id)).toBe(true);
+
+    // Terminals deliver their whole queue again (at-least-once): each sale is booked exactly once.
+    for (const terminal of terminals) {
+      const queue = attempted.get(terminal.terminalId)!;
+      for (let i = 0; i < queue.length; i += 200) {
+        // Duplicates answer the ingested copy (RxDB adopts it); nothing is refused.
+        const answer = await pushSales(gql, terminal, queue.slice(i, i + 200));
+        expect(answer.filter((doc: any) => doc.syncState !== 'synced')).toEqual([]);
+      }
+    }
+    const total = [...attempted.values()].reduce((n, queue) => n + queue.length, 0);
+    const booked = dataOf(await gql('{ sales(branchId: "b-1") { totalCount } }')).sales;
+    expect(booked.totalCount).toBe(total);
+    const gaps = dataOf(await gql('{ saleGaps(branchId: "b-1") { gaps { from } } }')).saleGaps;
+    expect(gaps.flatMap((g: any) => g.gaps)).toEqual([]);
+    second.child.kill('SIGTERM');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+  }, 60_000);
+});

@@ -1,0 +1,335 @@
+/**
+ * Cloud server benchmark (`npm run bench:server`): (a) sale ingest over real HTTP GraphQL from many
+ * concurrent terminals, (b) a full pull of a large catalog over GraphQL, with where the time goes.
+ * The server runs as a separate `pos server` process (its own core), as in production; the breakdown
+ * of (b) runs the same store and schema in this process to time each layer alone.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PULL_DOCUMENTS, PUSH_DOCUMENTS } from '../../replication/index.ts';
+import { makeSale } from '../../schema/index.ts';
+import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
+import { openSqliteCloudStore } from '../../server/store/index.ts';
+
+const POS = fileURLToPath(new URL('../cli/pos.js', import.meta.url));
+const ROOT = 'bench-root-token-0123456789';
+
+const { values: flags } = parseArgs({
+  options: {
+    terminals: { type: 'string', default: '100' },
+    batches: { type: 'string', default: '20' },
+    'batch-size': { type: 'string', default: '50' },
+    products: { type: 'string', default: '100000' },
+    'pull-limit': { type: 'string', default: '5000' },
+  },
+});
+const TERMINALS = Number(flags.terminals);
+const BATCHES = Number(flags.batches);
+const BATCH_SIZE = Number(flags['batch-size']);
+const PRODUCTS = Number(flags.products);
+const PULL_LIMIT = Number(flags['pull-limit']);
+
+async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [POS, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ROOT],
+    {
+      env: {
+        ...process.env,
+        POS_LOG_LEVEL: 'silent',
+        POS_RATE_LIMIT_PER_SECOND: '100000',
+        POS_RATE_LIMIT_BURST: '100000',
+        POS_BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /GraphQL\s+(http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`pos server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function clientOf(url: string) {
+  return async (query: string, variables: Record<string, unknown>, token = ROOT) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: any; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
+    return body.data;
+  };
+}
+
+function product(i: number) {
+  return {
+    id: `p-${String(i).padStart(7, '0')}`,
+    sku: `SKU-${i}`,
+    name: `Product ${i} with a realistic length name`,
+    barcode: String(4_000_000_000_000 + i),
+    categoryId: `c-${i % 200}`,
+    priceMinor: 100 + (i % 10_000),
+    currency: 'EUR',
+    taxRateBps: i % 3 === 0 ? 700 : 1900,
+    branchPrices: i % 10 === 0 ? [{ branchId: 'b-1', priceMinor: 99 }] : [],
+  };
+}
+
+async function benchIngest(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-ingest-'));
+  const { child, url } = await spawnServer(dataDir);
+  const gql = clientOf(url);
+  try {
+    await gql(
+      'mutation { createBranch(input: { id: "b-1", name: "b-1", currency: "EUR" }) { id } }',
+      {},
+    );
+    const terminals: { terminalId: string; token: string }[] = [];
+    for (let i = 0; i < TERMINALS; i++) {
+      const data = await gql(
+        'mutation { registerTerminal(input: { branchId: "b-1", name: "Till" }) { terminalId token } }',
+        {},
+      );
+      terminals.push(data.registerTerminal);
+    }
+    // Request bodies are built before the clock starts: the bench measures the server, not makeSale.
+    const bodies = terminals.map((terminal) =>
+      Array.from({ length: BATCHES }, (_, b) =>
+        JSON.stringify({
+          query: PUSH_DOCUMENTS.sales,
+          variables: {
+            rows: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+              newDocumentState: {
+                ...makeSale({
+                  terminalId: terminal.terminalId,
+                  branchId: 'b-1',
+                  posId: 'pos-bench',
+                  localEventId: b * BATCH_SIZE + i + 1,
+                }),
+                _deleted: false,
+              },
+            })),
+          },
+        }),
+      ),
+    );
+    const total = TERMINALS * BATCHES * BATCH_SIZE;
+    const started = performance.now();
+    await Promise.all(
+      terminals.map(async (terminal, t) => {
+        for (const body of bodies[t]!) {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${terminal.token}`,
+            },
+            body,
+          });
+          const answer = (await response.json()) as { data?: any; errors?: unknown };
+          if (answer.errors || answer.data.pushSales.length !== 0) {
+            throw new Error(`push not fully ingested: ${JSON.stringify(answer).slice(0, 300)}`);
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await stopServer(child);
+
+    // Exactly once: every sale booked, invoice numbers unique, read back through the store.
+    const store = openSqliteCloudStore({ dataDir });
+    const invoices = new Set<number>();
+    let booked = 0;
+    for (const terminal of terminals) {
+      const scope = { tenantId: 'default', branchId: 'b-1', terminalId: terminal.terminalId };
+      const page = await store.pullSales(scope, null, 5_000);
+      for (const sale of page.documents) {
+        if (sale.syncState !== 'synced' || sale.invoiceNo == null) throw new Error('not booked');
+        invoices.add(sale.invoiceNo);
+        booked++;
+      }
+    }
+    const count = (await store.querySales('default', {}, { first: 1 })).totalCount;
+    await store.close();
+    if (booked !== total || count !== total || invoices.size !== total) {
+      throw new Error(
+        `expected ${total}, booked ${booked}, counted ${count}, invoices ${invoices.size}`,
+      );
+    }
+    console.log(
+      `(a) ingest: ${TERMINALS} terminals x ${BATCHES} batches x ${BATCH_SIZE} = ${total} sales in ` +
+        `${seconds.toFixed(2)} s -> ${Math.round(total / seconds)} sales/s ` +
+        `(goal >= 5,000; ratio ${(total / seconds / 5000).toFixed(2)}x); ` +
+        `verified: ${count} booked, ${invoices.size} distinct invoice numbers`,
+    );
+  } finally {
+    if (child.exitCode === null) await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function pullAllTimed(
+  pull: (seq: number) => Promise<{ count: number; seq: number }>,
+): Promise<{ ms: number; docs: number; pages: number }> {
+  const started = performance.now();
+  let seq = 0;
+  let docs = 0;
+  let pages = 0;
+  for (;;) {
+    const page = await pull(seq);
+    pages++;
+    if (page.count === 0) break;
+    docs += page.count;
+    seq = page.seq;
+  }
+  return { ms: performance.now() - started, docs, pages };
+}
+
+const best = async (
+  runs: number,
+  fn: () => Promise<{ ms: number; docs: number; pages: number }>,
+) => {
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await fn());
+  return results.sort((a, b) => a.ms - b.ms)[0]!;
+};
+
+async function benchPull(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-pull-'));
+  const { child, url } = await spawnServer(dataDir);
+  const gql = clientOf(url);
+  try {
+    await gql(
+      'mutation { createBranch(input: { id: "b-1", name: "b-1", currency: "EUR" }) { id } }',
+      {},
+    );
+    const { token } = (
+      await gql(
+        'mutation { registerTerminal(input: { branchId: "b-1", name: "Till" }) { terminalId token } }',
+        {},
+      )
+    ).registerTerminal;
+    const upsert = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
+    for (let i = 0; i < PRODUCTS; i += 5_000) {
+      const input = Array.from({ length: Math.min(5_000, PRODUCTS - i) }, (_, k) => product(i + k));
+      await gql(upsert, { input });
+    }
+    const pullBody = (seq: number) =>
+      JSON.stringify({
+        query: PULL_DOCUMENTS.products,
+        variables: { checkpoint: { seq }, limit: PULL_LIMIT },
+      });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const overHttp = await best(3, () =>
+      pullAllTimed(async (seq) => {
+        const response = await fetch(url, { method: 'POST', headers, body: pullBody(seq) });
+        const page = ((await response.json()) as any).data.pullProducts;
+        return { count: page.documents.length, seq: page.checkpoint.seq };
+      }),
+    );
+    if (overHttp.docs !== PRODUCTS) throw new Error(`pulled ${overHttp.docs} of ${PRODUCTS}`);
+    await stopServer(child);
+
+    // The same pull, one layer at a time, in this process on the same data.
+    const store = openSqliteCloudStore({ dataDir });
+    const storeOnly = await best(3, () =>
+      pullAllTimed(async (seq) => {
+        const page = await store.pullProducts('default', 'b-1', { seq }, PULL_LIMIT);
+        return { count: page.documents.length, seq: page.checkpoint.seq };
+      }),
+    );
+    let serializeMs = 0;
+    const storeAndStringify = await best(3, () => {
+      serializeMs = 0;
+      return pullAllTimed(async (seq) => {
+        const page = await store.pullProducts('default', 'b-1', { seq }, PULL_LIMIT);
+        const t0 = performance.now();
+        JSON.stringify({ data: { pullProducts: page } });
+        serializeMs += performance.now() - t0;
+        return { count: page.documents.length, seq: page.checkpoint.seq };
+      });
+    });
+    const config = parseServerConfig({
+      port: 0,
+      dataDir,
+      adminToken: ROOT,
+      logLevel: 'silent',
+      rateLimitPerSecond: 100_000,
+      rateLimitBurst: 100_000,
+    });
+    const server = await createServer({ config, store, logger: createLogger({ level: 'silent' }) });
+    const yogaInProcess = await best(3, () =>
+      pullAllTimed(async (seq) => {
+        const response = await server.fetch('http://local/graphql', {
+          method: 'POST',
+          headers,
+          body: pullBody(seq),
+        });
+        const text = await response.text();
+        const page = JSON.parse(text).data.pullProducts;
+        return { count: page.documents.length, seq: page.checkpoint.seq };
+      }),
+    );
+    let parseMs = 0;
+    const yogaNoParse = await best(3, () => {
+      parseMs = 0;
+      return pullAllTimed(async (seq) => {
+        const response = await server.fetch('http://local/graphql', {
+          method: 'POST',
+          headers,
+          body: pullBody(seq),
+        });
+        const text = await response.text();
+        const t0 = performance.now();
+        const page = JSON.parse(text).data.pullProducts;
+        parseMs += performance.now() - t0;
+        return { count: page.documents.length, seq: page.checkpoint.seq };
+      });
+    });
+    await server.close();
+    await store.close();
+
+    const f = (v: number) => `${v.toFixed(0)} ms`;
+    const gqlExec = yogaNoParse.ms - parseMs - storeOnly.ms - serializeMs;
+    console.log(
+      `(b) full pull of ${PRODUCTS} products in batches of ${PULL_LIMIT} (${overHttp.pages} requests), ` +
+        `best of 3:\n` +
+        `    over HTTP, measured at the client (separate server process): ${f(overHttp.ms)} ` +
+        `(goal < 2,000 ms; ratio ${(overHttp.ms / 2000).toFixed(2)}x of the budget)\n` +
+        `    store.pullProducts alone:                 ${f(storeOnly.ms)}\n` +
+        `    JSON.stringify of the store pages:         ${f(serializeMs)} (within store+stringify ${f(storeAndStringify.ms)})\n` +
+        `    yoga in process (no network), incl. client JSON.parse: ${f(yogaInProcess.ms)}\n` +
+        `    client JSON.parse of the responses:        ${f(parseMs)}\n` +
+        `    => GraphQL execution + field resolution ~ ${f(gqlExec)} ` +
+        `(yoga - store - stringify - parse); network + HTTP ~ ${f(overHttp.ms - yogaInProcess.ms)}`,
+    );
+  } finally {
+    if (child.exitCode === null) await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `node ${process.version}, ${(await import('node:os')).cpus().length} cores, store synchronous=FULL`,
+);
+await benchIngest();
+await benchPull();
