@@ -26,6 +26,7 @@ async function gql(server: PosServer, query: string, variables = {}, token = ROO
 }
 
 if ('skip' in mongo) {
+  console.log(`skipping two server instances on one MongoDB: ${mongo.skip}`);
   describe.skip(`two server instances on one MongoDB — skipped: ${mongo.skip}`, () => {
     it('runs against MongoDB', () => {});
   });

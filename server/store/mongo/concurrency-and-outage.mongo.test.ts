@@ -9,6 +9,7 @@ import { startTestMongo } from './test-mongo.ts';
 const mongo = await startTestMongo();
 
 if ('skip' in mongo) {
+  console.log(`skipping MongoCloudStore on several instances: ${mongo.skip}`);
   describe.skip(`MongoCloudStore on several instances — skipped: ${mongo.skip}`, () => {
     it('runs against MongoDB', () => {});
   });
@@ -123,6 +124,11 @@ if ('skip' in mongo) {
     );
 
     const explainable = mongo.kind === 'real' ? it : it.skip;
+    if (mongo.kind !== 'real') {
+      console.log(
+        'skipping the explain() test: mongo-java-server has no query planner and no explain',
+      );
+    }
     explainable(
       `answers every pull with an index scan (explain)${mongo.kind === 'real' ? '' : ' — skipped on the stand-in: mongo-java-server has no query planner and no explain'}`,
       async () => {

@@ -9,6 +9,7 @@ import { startTestMongo } from './test-mongo.ts';
 const mongo = await startTestMongo();
 
 if ('skip' in mongo) {
+  console.log(`skipping CloudStore contract: mongo: ${mongo.skip}`);
   describe.skip(`CloudStore contract: mongo — skipped: ${mongo.skip}`, () => {
     it('runs against MongoDB', () => {});
   });
