@@ -121,6 +121,3 @@ export class GraphQLCaller {
 export function isAuthLoss(code: string | null | undefined): boolean {
   return code === 'POS_SYNC_UNAUTHORIZED' || code === 'POS_TERMINAL_REVOKED';
 }
-
-/** Whether a code is one of the registry's (others come from GraphQL itself or a proxy). */
-export { isErrorCode };
