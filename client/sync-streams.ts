@@ -3,10 +3,8 @@ import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { RxGraphQLReplicationState } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import {
-  computeBackoffMs,
   createPullQueryBuilder,
   createPullResponseModifier,
-  createPullStreamQueryBuilder,
   createPushQueryBuilder,
 } from '../replication/index.ts';
 
@@ -16,28 +14,21 @@ export type StreamReplication = RxGraphQLReplicationState<any, Checkpoint>;
 /** What every stream replication of one terminal shares. */
 export type StreamContext = {
   httpUrl: string;
-  /**
-   * RxDB shares one graphql-ws client per URL across the whole process (with the first caller's
-   * headers), so each terminal gets its own URL (`?terminal=<posId>`): the server matches the path only.
-   */
-  wsUrl: string;
   token: string;
   fetch: typeof globalThis.fetch;
   batchSize: number;
   backoffBaseMs: number;
-  backoffCapMs: number;
   getQueueDepth: () => number;
   /** Called with every pull answer: the checkpoint reached and how many documents came. */
   onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void;
 };
 
 /**
- * Starts RxDB's GraphQL replication of one stream, live, woken by the stream's subscription:
+ * Starts RxDB's GraphQL replication of one stream, live:
  * - catalog (`products`, `categories`) and `sales` acknowledgements: pull only;
  * - `inventory`: push and pull, merged by the crdt plugin's conflict handler.
- * Every stream event is turned into RESYNC (pull from our own checkpoint), so the subscription can
- * never move a checkpoint. The WebSocket reconnects forever with exponential backoff and full jitter;
- * each reconnect also RESYNCs, so the pull catches up on what was missed while disconnected.
+ * Wake-ups come from `StreamWakeups` as `reSync()` calls (RESYNC: pull from our own checkpoint), so a
+ * subscription can never move a checkpoint. A failed pull is retried by RxDB after `retryTime`.
  */
 export function startStreamReplication(
   context: StreamContext,
@@ -50,7 +41,7 @@ export function startStreamReplication(
   const replication = replicateGraphQL<any, Checkpoint>({
     collection,
     replicationIdentifier: identifier,
-    url: { http: context.httpUrl, ws: context.wsUrl },
+    url: { http: context.httpUrl },
     headers: { Authorization: `Bearer ${context.token}` },
     fetch: context.fetch,
     live: true,
@@ -59,8 +50,6 @@ export function startStreamReplication(
     autoStart: true,
     pull: {
       queryBuilder: createPullQueryBuilder(stream, { getQueueDepth: context.getQueueDepth }),
-      streamQueryBuilder: createPullStreamQueryBuilder(stream),
-      includeWsHeaders: true,
       batchSize: context.batchSize,
       ...(initialCheckpoint ? { initialCheckpoint } : {}),
       responseModifier: (response, origin, requestCheckpoint) => {
@@ -73,20 +62,6 @@ export function startStreamReplication(
           );
         }
         return modifier(response, origin, requestCheckpoint);
-      },
-      wsOptions: {
-        retryAttempts: Number.POSITIVE_INFINITY,
-        keepAlive: 10_000,
-        retryWait: (retries) =>
-          new Promise((resolve) =>
-            setTimeout(
-              resolve,
-              computeBackoffMs(retries + 1, {
-                baseMs: context.backoffBaseMs,
-                capMs: context.backoffCapMs,
-              }),
-            ),
-          ),
       },
     },
     ...(stream === 'inventory'

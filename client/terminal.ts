@@ -20,6 +20,7 @@ import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
 import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SerialQueue } from './serial-queue.ts';
+import { StreamWakeups } from './stream-wakeups.ts';
 import type { StreamReplication } from './sync-streams.ts';
 import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
@@ -61,6 +62,7 @@ export class Terminal {
   #online = false;
   #halted: SyncHalt = null;
   #started = false;
+  #wakeups: StreamWakeups | undefined;
   #closed = false;
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
@@ -147,6 +149,22 @@ export class Terminal {
     if (this.#started || this.#closed) return;
     this.#started = true;
     for (const stream of STREAM_ORDER) this.#startStream(stream);
+    this.#wakeups = new StreamWakeups({
+      wsUrl: toWebSocketUrl(this.#options.serverUrl),
+      token: this.#options.token,
+      streams: STREAM_ORDER,
+      logger: this.#logger.child({ component: 'stream' }),
+      backoff: { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs },
+      events: {
+        onHint: (stream) => this.#replications.get(stream)?.reSync(),
+        onConnected: () => {
+          for (const replication of this.#replications.values()) replication.reSync();
+          this.#setOnline(true);
+        },
+        onDisconnected: () => this.#setOnline(false),
+        onErrorCode: (code) => this.#onErrorCode(code, 'subscription'),
+      },
+    });
     this.#worker.wake();
   }
 
@@ -154,12 +172,10 @@ export class Terminal {
     const replication = startStreamReplication(
       {
         httpUrl: this.#options.serverUrl,
-        wsUrl: `${toWebSocketUrl(this.#options.serverUrl)}?terminal=${this.#identity.posId}`,
         token: this.#options.token,
         fetch: this.#fetch,
         batchSize: this.#options.pullBatchSize,
         backoffBaseMs: this.#options.backoffBaseMs,
-        backoffCapMs: this.#options.backoffCapMs,
         getQueueDepth: () => this.#queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
       },
@@ -216,6 +232,7 @@ export class Terminal {
     this.#halted = code === 'POS_TERMINAL_REVOKED' ? 'revoked' : 'unauthorized';
     this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
     for (const replication of this.#replications.values()) void replication.cancel();
+    void this.#wakeups?.close();
     void this.#worker.close();
     this.#scheduleStatus();
   }
@@ -439,6 +456,7 @@ export class Terminal {
     if (this.#statusTimer) clearTimeout(this.#statusTimer);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     await this.#worker.close();
+    await this.#wakeups?.close();
     await Promise.allSettled([...this.#resnapshots.values()]);
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
     this.#status$.complete();
