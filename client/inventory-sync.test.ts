@@ -36,7 +36,9 @@ describe('inventory CRDT across three terminals of one branch', () => {
     const onHand = async (terminal: Terminal, productId = 'p-1') =>
       (await terminal.db.inventory.findOne(`b-1:${productId}`).exec())?.onHand ?? null;
 
-    let [a, b, c] = [await start(0), await start(1), await start(2)];
+    let a = await start(0);
+    let b = await start(1);
+    const c = await start(2);
     await a.adjustInventory('p-1', 10, 'receiving');
     await syncWithin(a);
     await eventually(async () => (await onHand(b)) === 10 && (await onHand(c)) === 10);
