@@ -50,6 +50,7 @@ async function switchBranch(
   for (const stream of ['products', 'categories', 'inventory', 'sales'] as const) {
     identity.generations[stream] = previous.generations[stream] + 1;
   }
+  identity.snapshots = {};
   logger.warn({ from: previous.branchId, to: identity.branchId, purged }, 'branch changed');
 }
 

@@ -13,6 +13,11 @@ export type TerminalIdentity = {
   terminalId: string;
   branchId: string;
   generations: Record<StreamName, number>;
+  /**
+   * Seq reached by the bulk snapshot of a catalog stream in the current generation; absent until the
+   * snapshot has been written, so a crash mid-snapshot redoes it (the write is idempotent).
+   */
+  snapshots?: { products?: number; categories?: number };
 };
 
 const IDENTITY_KEY = 'identity';
@@ -31,6 +36,7 @@ export async function loadIdentity(
     posId: `pos-${createUuidV7()}`,
     ...wanted,
     generations: { products: 0, categories: 0, inventory: 0, sales: 0 },
+    snapshots: {},
   };
   return { identity, previous: null };
 }

@@ -130,7 +130,6 @@ export class Terminal {
         }
         this.#scheduleStatus();
       }),
-      this.db.products.$.subscribe(() => this.#scheduleStatus()),
     );
   }
 
@@ -139,7 +138,7 @@ export class Terminal {
     return this.#identity;
   }
 
-  /** Status updates, at most every 50 ms. */
+  /** Status updates, at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#status$.asObservable();
   }
@@ -148,7 +147,12 @@ export class Terminal {
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
-    for (const stream of STREAM_ORDER) this.#startStream(stream);
+    for (const stream of STREAM_ORDER) {
+      if (stream !== 'products' && stream !== 'categories') this.#startStream(stream);
+      else if (this.#identity.snapshots?.[stream] === undefined)
+        this.#snapshot(stream, 'first run');
+      else this.#startStream(stream);
+    }
     this.#wakeups = new StreamWakeups({
       wsUrl: toWebSocketUrl(this.#options.serverUrl),
       token: this.#options.token,
@@ -244,6 +248,16 @@ export class Terminal {
   #resnapshot(stream: CatalogStream): void {
     if (this.#resnapshots.has(stream) || this.#closed || this.#halted) return;
     this.#logger.warn({ stream }, 'checkpoint too old: re-snapshotting the catalog');
+    this.#snapshot(stream, 're-snapshot');
+  }
+
+  /**
+   * Pulls a catalog snapshot in large pages and writes it in one bulk write (the storage rebuilds its
+   * indexes once for a bulk load, far cheaper than RxDB's page-by-page downstream), then hands the
+   * stream to RxDB's replication from the snapshot's seq. Used on the first run of a generation and for
+   * a re-snapshot; the current catalog keeps serving sales until the swap.
+   */
+  #snapshot(stream: CatalogStream, why: 'first run' | 're-snapshot'): void {
     const task = (async () => {
       await this.#replications.get(stream)?.cancel();
       this.#replications.delete(stream);
@@ -253,13 +267,20 @@ export class Terminal {
         this.#snapshotPulled = n;
         this.#scheduleStatus();
       });
-      this.#identity.generations[stream] += 1;
+      // A new generation is a new replication identifier: RxDB then starts from the snapshot's seq.
+      if (why === 're-snapshot') this.#identity.generations[stream] += 1;
+      this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
       await saveIdentity(this.db, this.#identity);
       this.#checkpoints[stream] = result.checkpoint;
       if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
     })()
       .catch((error: unknown) => {
-        this.#logger.error({ err: error, stream }, 're-snapshot failed; retrying by pull');
+        // Offline or refused: fall back to RxDB's pull from our checkpoint (a snapshot from seq 0
+        // when there is none), which retries until the cloud answers.
+        this.#logger.warn(
+          { err: error, stream, why },
+          'bulk snapshot failed; pulling page by page',
+        );
         if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
           this.#startStream(stream);
         }
@@ -437,6 +458,10 @@ export class Terminal {
     };
   }
 
+  /**
+   * Refreshes `status$` at most every 250 ms: counts are queries, and a burst of events (a snapshot,
+   * a flush of thousands of sales) must not turn into a query storm on the cashier's event loop.
+   */
   #scheduleStatus(): void {
     if (this.#statusTimer || this.#closed) return;
     this.#statusTimer = setTimeout(() => {
@@ -445,7 +470,7 @@ export class Terminal {
       this.status()
         .then((status) => this.#status$.next(status))
         .catch((error: unknown) => this.#logger.warn({ err: error }, 'status refresh failed'));
-    }, 50);
+    }, 250);
   }
 
   /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
