@@ -1,6 +1,6 @@
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
-import type { RxCollection, RxDocument } from 'rxdb';
+import type { MangoQuerySelector, RxCollection, RxDocument } from 'rxdb';
 import { PUSH_DOCUMENTS, computeBackoffMs, decideSaleRetry } from '../replication/index.ts';
 import type { Sale } from '../schema/index.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
@@ -60,6 +60,13 @@ export class SalesPushWorker {
   /** Booked by the cloud, waiting for the ingested copy: id → when it was booked. */
   readonly #awaitingAck = new Map<string, number>();
   #failures = 0;
+  /**
+   * Where the last round stopped in `[syncState, createdAt]` order: the next round reads from there,
+   * so sales already sent and waiting for their acknowledgement are not read again on every round
+   * (with 10,000 queued sales that re-reading dominated the flush). Reset to the start after a failure
+   * and when a round finds nothing further, so nothing is ever skipped for good.
+   */
+  #cursor: string | null = null;
   #nextRunAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -141,17 +148,30 @@ export class SalesPushWorker {
   async #runRound(): Promise<boolean> {
     const { batchSize, concurrency, ackTimeoutMs } = this.#options;
     const now = Date.now();
-    const queued = await this.#sales
-      .find({
-        selector: { syncState: 'queued' },
-        sort: [{ createdAt: 'asc' }],
-        limit: batchSize * concurrency + this.#awaitingAck.size,
-      })
-      .exec();
-    const due = queued.filter((doc) => {
+    const wanted = batchSize * concurrency;
+    const isDue = (doc: RxDocument<Sale>) => {
       const bookedAt = this.#awaitingAck.get(doc.id);
       return bookedAt === undefined || now - bookedAt > ackTimeoutMs;
-    });
+    };
+    let due: RxDocument<Sale>[] = [];
+    let wrapped = this.#cursor === null;
+    for (let pages = 0; pages < 100 && due.length === 0; pages++) {
+      const selector: MangoQuerySelector<Sale> = { syncState: 'queued' };
+      if (this.#cursor !== null) selector.createdAt = { $gte: this.#cursor };
+      const limit = wanted * 4;
+      const page = await this.#sales.find({ selector, sort: [{ createdAt: 'asc' }], limit }).exec();
+      due = page.filter(isDue).slice(0, wanted);
+      // Sales made in the same millisecond share a createdAt, hence `$gte` and the filter above.
+      const last = due[due.length - 1] ?? page[page.length - 1];
+      if (due.length > 0 || page.length === limit) {
+        this.#cursor = last?.createdAt ?? null;
+        continue;
+      }
+      // End of the queue: start over once from the beginning, then stop.
+      this.#cursor = null;
+      if (wrapped) break;
+      wrapped = true;
+    }
     if (due.length === 0) return false;
     const batches: RxDocument<Sale>[][] = [];
     for (let i = 0; i < due.length && batches.length < concurrency; i += batchSize) {
@@ -275,6 +295,7 @@ export class SalesPushWorker {
 
   #backOff(retryAfterMs?: number): void {
     this.#failures += 1;
+    this.#cursor = null;
     const delay = computeBackoffMs(this.#failures, {
       baseMs: this.#options.backoffBaseMs,
       capMs: this.#options.backoffCapMs,

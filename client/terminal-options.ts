@@ -31,7 +31,7 @@ export const terminalOptionsSchema = z
     /** Documents per catalog/inventory pull request (snapshot batches). */
     pullBatchSize: z.int().min(1).max(PULL_LIMIT_MAX).default(PULL_LIMIT_MAX),
     /** Sales per push request. */
-    pushBatchSize: z.int().min(1).max(PUSH_ROWS_MAX).default(100),
+    pushBatchSize: z.int().min(1).max(PUSH_ROWS_MAX).default(200),
     /** Push requests in flight at once. */
     pushConcurrency: z.int().min(1).max(16).default(2),
     /** Server-side failures of one sale before it goes to `needs_attention`. */
