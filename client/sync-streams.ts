@@ -15,6 +15,8 @@ export type StreamReplication = RxGraphQLReplicationState<any, Checkpoint>;
 export type StreamContext = {
   httpUrl: string;
   token: string;
+  /** The terminal's branch: inventory rows of another branch (purged after a move) are never pushed. */
+  branchId: string;
   fetch: typeof globalThis.fetch;
   batchSize: number;
   backoffBaseMs: number;
@@ -65,7 +67,16 @@ export function startStreamReplication(
       },
     },
     ...(stream === 'inventory'
-      ? { push: { queryBuilder: createPushQueryBuilder('inventory'), batchSize: 100 } }
+      ? {
+          push: {
+            queryBuilder: createPushQueryBuilder('inventory'),
+            batchSize: 100,
+            // The purge after a branch change leaves tombstones of the old branch's rows; the new
+            // branch's token may not write them (POS_FORBIDDEN would block the whole push forever).
+            modifier: (doc: { branchId: string }) =>
+              doc.branchId === context.branchId ? doc : null,
+          },
+        }
       : {}),
   });
   return replication;

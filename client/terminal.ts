@@ -177,6 +177,7 @@ export class Terminal {
       {
         httpUrl: this.#options.serverUrl,
         token: this.#options.token,
+        branchId: this.#identity.branchId,
         fetch: this.#fetch,
         batchSize: this.#options.pullBatchSize,
         backoffBaseMs: this.#options.backoffBaseMs,
