@@ -12,9 +12,12 @@ Commands:
   start          the demo: the cloud server on the embedded store in ./data (POS_DATA_DIR),
                  GraphiQL on, a demo catalog seeded when the store is empty
   server         the cloud server (flags below)
+  terminal       a terminal daemon with a status line (flags below)
   help           this text
 
-${SERVER_USAGE}`;
+${SERVER_USAGE}
+pos terminal: see \`pos terminal --help\`
+`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
@@ -26,6 +29,14 @@ async function main(argv: string[]): Promise<number> {
       // Loaded on demand: the server's dependencies are not needed for `help`.
       const { runServer } = await import('./server-command.ts');
       return runServer(rest, command);
+    }
+    case 'terminal': {
+      const { runTerminal, TERMINAL_USAGE } = await import('./terminal-command.ts');
+      if (rest.includes('--help')) {
+        process.stdout.write(TERMINAL_USAGE);
+        return 0;
+      }
+      return runTerminal(rest);
     }
     case 'help':
       process.stdout.write(usage);

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { BranchProduct, Sale, SaleLine } from '../schema/index.ts';
+import {
+  PosError,
+  computeSaleTotals,
+  idSchema,
+  paymentSchema,
+  priceSaleLine,
+  saleLineInputSchema,
+  validateSale,
+} from '../schema/index.ts';
+
+/** What a cashier asks `sell()` for. */
+export const sellInputSchema = z.object({
+  lines: z.array(saleLineInputSchema).min(1).max(1000),
+  payments: z.array(paymentSchema).min(1).max(20),
+  cashierId: idSchema.nullable().optional(),
+});
+
+/** What a cashier asks `sell()` for. */
+export type SellInput = z.input<typeof sellInputSchema>;
+
+/** Who sells: fixed per terminal installation. */
+export type SaleIdentity = { terminalId: string; posId: string; branchId: string };
+
+/**
+ * Builds a complete sale from the local catalog: every line priced with the product's branch price and
+ * tax (`priceSaleLine`), totals by `computeSaleTotals`, change from the payments, then checked with the
+ * same `validateSale` the cloud runs, so a sale the cloud would refuse is refused at the till instead.
+ * Throws `POS_PRODUCT_UNAVAILABLE` (unknown, deleted or inactive product) or `POS_INPUT_INVALID`.
+ */
+export function buildSale(options: {
+  input: SellInput;
+  products: ReadonlyMap<string, BranchProduct>;
+  identity: SaleIdentity;
+  localEventId: number;
+  id: string;
+  createdAt: string;
+  currency?: string | undefined;
+}): Sale {
+  const parsed = sellInputSchema.safeParse(options.input);
+  if (!parsed.success) {
+    throw new PosError('POS_INPUT_INVALID', 'invalid sale', { issues: parsed.error.issues });
+  }
+  const input = parsed.data;
+  const firstProduct = options.products.get(input.lines[0]!.productId);
+  const currency = options.currency ?? firstProduct?.currency ?? 'XXX';
+  const lines: SaleLine[] = input.lines.map((line) =>
+    priceSaleLine(line, options.products.get(line.productId), currency),
+  );
+  const totals = computeSaleTotals(lines);
+  const paid = input.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  if (paid < totals.totalMinor) {
+    throw new PosError(
+      'POS_INPUT_INVALID',
+      `payments ${paid} are short of the total ${totals.totalMinor}`,
+      {
+        paidMinor: paid,
+        totalMinor: totals.totalMinor,
+      },
+    );
+  }
+  const sale: Sale = {
+    id: options.id,
+    terminalId: options.identity.terminalId,
+    posId: options.identity.posId,
+    localEventId: options.localEventId,
+    branchId: options.identity.branchId,
+    cashierId: input.cashierId ?? null,
+    createdAt: options.createdAt,
+    currency,
+    lines,
+    totals,
+    payments: input.payments,
+    changeMinor: paid - totals.totalMinor,
+    invoiceNo: null,
+    ingestedAt: null,
+    syncState: 'queued',
+    lastError: null,
+    syncAttempts: 0,
+  };
+  const result = validateSale(sale, {
+    expectedBranchId: options.identity.branchId,
+    expectedTerminalId: options.identity.terminalId,
+    expectedCurrency: currency,
+  });
+  if (!result.ok) {
+    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
+      problems: result.problems,
+    });
+  }
+  return sale;
+}

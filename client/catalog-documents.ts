@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { branchProductSchema, categorySchema } from '../schema/index.ts';
+
+/**
+ * Catalog documents as the cloud sends them outside of replication (reconcile fetches, re-snapshot),
+ * checked before they are written: `_deleted` is kept, unknown keys are dropped.
+ */
+export const catalogWriteSchemas = {
+  products: branchProductSchema.extend({ _deleted: z.boolean() }),
+  categories: categorySchema.extend({ _deleted: z.boolean() }),
+} as const;

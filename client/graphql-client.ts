@@ -1,0 +1,123 @@
+/** A failed GraphQL call: `code` is the server's `extensions.code`, absent for network failures. */
+export class SyncRequestError extends Error {
+  override readonly name = 'SyncRequestError';
+  readonly code: string | null;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, code: string | null, retryAfterMs?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** What a sync call reports to whoever tracks connectivity and auth. */
+export type SyncCallObserver = {
+  /** Any answer from the server, even an error: the network works. */
+  onReachable(): void;
+  /** No answer (connection refused, reset, timeout). */
+  onUnreachable(error: unknown): void;
+  /** An answer with an error code; `operation` is the GraphQL operation name. */
+  onErrorCode(code: string, operation: string): void;
+};
+
+type GraphQLBody = {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string; retryAfterMs?: number } }[];
+};
+
+/** The first error's code and retry hint of a GraphQL answer, or null when it has no errors. */
+export function errorOfAnswer(body: GraphQLBody, status: number): SyncRequestError | null {
+  const first = body.errors?.[0];
+  if (!first) {
+    if (status >= 500) return new SyncRequestError(`HTTP ${status}`, null);
+    return null;
+  }
+  const code = first.extensions?.code ?? null;
+  return new SyncRequestError(first.message, code, first.extensions?.retryAfterMs);
+}
+
+/**
+ * Wraps `fetch` for RxDB's `replicateGraphQL` and for the terminal's own calls: reports reachability
+ * and error codes to the observer (auth loss, re-snapshot answers), and turns a proxy's non-JSON error
+ * page into a GraphQL-shaped network error so RxDB retries instead of failing on `res.json()`.
+ */
+export function createObservedFetch(
+  observer: SyncCallObserver,
+  timeoutMs = 30_000,
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    const request = new Request(input as RequestInfo, init);
+    let operation = 'unknown';
+    try {
+      operation =
+        ((await request.clone().json()) as { operationName?: string }).operationName ?? operation;
+    } catch {
+      // Not a JSON body: not one of ours, the operation name stays unknown.
+    }
+    let response: Response;
+    try {
+      response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      observer.onUnreachable(error);
+      throw error;
+    }
+    const text = await response.text();
+    let body: GraphQLBody;
+    try {
+      body = JSON.parse(text) as GraphQLBody;
+    } catch {
+      observer.onUnreachable(new Error(`HTTP ${response.status}: not a GraphQL answer`));
+      throw new SyncRequestError(`HTTP ${response.status}: not a GraphQL answer`, null);
+    }
+    observer.onReachable();
+    const error = errorOfAnswer(body, response.status);
+    if (error?.code) observer.onErrorCode(error.code, operation);
+    return new Response(text, {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+}
+
+/** A small GraphQL caller for the push worker and reconcile, over the observed fetch. */
+export class GraphQLCaller {
+  readonly #url: string;
+  readonly #fetch: typeof globalThis.fetch;
+  #token: string;
+
+  constructor(url: string, token: string, fetchImpl: typeof globalThis.fetch) {
+    this.#url = url;
+    this.#token = token;
+    this.#fetch = fetchImpl;
+  }
+
+  /** Runs one operation and returns `data[field]`, or throws a `SyncRequestError`. */
+  async call<T>(
+    query: string,
+    operationName: string,
+    variables: Record<string, unknown>,
+  ): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#token}` },
+        body: JSON.stringify({ query, operationName, variables }),
+      });
+    } catch (error) {
+      if (error instanceof SyncRequestError) throw error;
+      throw new SyncRequestError(`network: ${(error as Error).message}`, null, undefined, error);
+    }
+    const body = (await response.json()) as GraphQLBody;
+    const error = errorOfAnswer(body, response.status);
+    if (error) throw error;
+    const data = body.data?.[operationName];
+    if (data === undefined) throw new SyncRequestError(`no data for ${operationName}`, null);
+    return data as T;
+  }
+}
+
+/** Whether a code means the token no longer works: stop syncing until an operator acts. */
+export function isAuthLoss(code: string | null | undefined): boolean {
+  return code === 'POS_SYNC_UNAUTHORIZED' || code === 'POS_TERMINAL_REVOKED';
+}

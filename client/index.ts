@@ -1,0 +1,14 @@
+export type { SellInput, SaleIdentity } from './build-sale.ts';
+export { buildSale, sellInputSchema } from './build-sale.ts';
+export type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
+export type { OpenTerminalDependencies } from './open-terminal.ts';
+export { openTerminal } from './open-terminal.ts';
+export type { ReconcileResult } from './terminal.ts';
+export { Terminal } from './terminal.ts';
+export type { TerminalCollections, TerminalDatabase } from './terminal-database.ts';
+export { TERMINAL_DATABASE_NAME } from './terminal-database.ts';
+export type { TerminalIdentity } from './terminal-identity.ts';
+export type { ResolvedTerminalOptions, TerminalOptions } from './terminal-options.ts';
+export { resolveTerminalOptions, terminalOptionsSchema } from './terminal-options.ts';
+export type { ReconcileSummary, SyncHalt, TerminalStatus } from './terminal-status.ts';
+export { formatStatusLine } from './terminal-status.ts';

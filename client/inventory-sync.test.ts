@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudProcess } from './test-support/cloud-process.ts';
+import { CloudProcess as Cloud, productInput, tempDir } from './test-support/cloud-process.ts';
+import { eventually, openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
+import type { Terminal } from './terminal.ts';
+
+describe('inventory CRDT across three terminals of one branch', () => {
+  let cloud: CloudProcess;
+  const open: Terminal[] = [];
+
+  beforeAll(async () => {
+    cloud = await Cloud.start();
+    await cloud.createBranch('b-1');
+    await cloud.upsertProducts([productInput(1), productInput(2)]);
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((t) => t.close()));
+    await cloud?.destroy();
+  });
+
+  it('converges with no lost operation through interleaved offline periods', async () => {
+    const registered = await Promise.all([1, 2, 3].map(() => cloud.registerTerminal('b-1')));
+    const dirs = registered.map(() => tempDir('pos-terminal-'));
+    const start = async (i: number, autoStart = true) => {
+      const terminal = await openTestTerminal(cloud, registered[i]!, {
+        dataDir: dirs[i]!,
+        autoStart,
+      });
+      open.push(terminal);
+      return terminal;
+    };
+    const stop = async (terminal: Terminal) => {
+      open.splice(open.indexOf(terminal), 1);
+      await terminal.close();
+    };
+    const onHand = async (terminal: Terminal, productId = 'p-1') =>
+      (await terminal.db.inventory.findOne(`b-1:${productId}`).exec())?.onHand ?? null;
+
+    let a = await start(0);
+    let b = await start(1);
+    const c = await start(2);
+    await a.adjustInventory('p-1', 10, 'receiving');
+    await syncWithin(a);
+    await eventually(async () => (await onHand(b)) === 10 && (await onHand(c)) === 10);
+
+    // B goes offline and keeps working; A and C stay online.
+    await stop(b);
+    b = await start(1, false);
+    await b.adjustInventory('p-1', -3, 'shrinkage');
+    await b.adjustInventory('p-2', 4, 'receiving');
+    await a.adjustInventory('p-1', 5, 'receiving');
+    await c.adjustInventory('p-1', 7, 'return');
+    await syncWithin(a);
+    await syncWithin(c);
+
+    // The cloud goes down: A and C work offline too, C counts the shelf (sees 22, counts 20).
+    await cloud.stop();
+    await a.adjustInventory('p-1', 1, 'correction');
+    expect(await onHand(c)).toBe(22);
+    await c.countInventory('p-1', 20);
+    await c.adjustInventory('p-2', 1, 'receiving');
+    await stop(a);
+    await cloud.start();
+
+    // B comes back online, A restarts later.
+    await stop(b);
+    b = await start(1);
+    a = await start(0);
+    for (const t of [a, b, c]) await syncWithin(t, 20_000);
+    for (const t of [a, b, c]) await syncWithin(t, 20_000);
+
+    // 10 + 5 + 7 - 3 + 1, then the count (20 seen as 22: -2) = 18; p-2: 4 + 1.
+    for (const t of [a, b, c]) {
+      expect(await onHand(t)).toBe(18);
+      expect(await onHand(t, 'p-2')).toBe(5);
+    }
+  });
+});

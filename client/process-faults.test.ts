@@ -1,0 +1,140 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CloudProcess } from './test-support/cloud-process.ts';
+import { CloudProcess as Cloud, productInput, tempDir } from './test-support/cloud-process.ts';
+import { eventually, openTestTerminal } from './test-support/terminal-fixtures.ts';
+import { spawnTerminal } from './test-support/terminal-process.ts';
+
+/** Every booked sale is there once: no duplicate id, no duplicate key, invoice numbers unique. */
+function expectExactlyOnce(booked: any[]): void {
+  expect(new Set(booked.map((s) => s.id)).size).toBe(booked.length);
+  const keys = booked.map((s) => `${s.terminalId}:${s.posId}:${s.localEventId}`);
+  expect(new Set(keys).size).toBe(booked.length);
+  const invoices = booked.map((s) => s.invoiceNo);
+  expect(new Set(invoices).size).toBe(booked.length);
+}
+
+describe('faults with real processes', () => {
+  const clouds: CloudProcess[] = [];
+  afterAll(async () => {
+    for (const cloud of clouds) await cloud.destroy();
+  });
+
+  it('keeps exactly-once when a terminal process is killed with SIGKILL in the middle of a push', async () => {
+    // A tight rate limit keeps the push slow, so the kill lands while batches are in flight.
+    const cloud = await Cloud.start({
+      POS_RATE_LIMIT_PER_SECOND: '15',
+      POS_RATE_LIMIT_BURST: '15',
+    });
+    clouds.push(cloud);
+    await cloud.createBranch('b-1');
+    await cloud.upsertProducts(Array.from({ length: 10 }, (_, i) => productInput(i)));
+    const registered = await cloud.registerTerminal('b-1');
+    const dataDir = tempDir('pos-terminal-');
+    const flags = {
+      server: cloud.url,
+      token: registered.token,
+      'terminal-id': registered.terminalId,
+      branch: 'b-1',
+      'data-dir': dataDir,
+      'push-batch': '5',
+      'backoff-cap-ms': '1000',
+      'log-level': 'silent',
+    };
+    const first = spawnTerminal({ ...flags, sell: '150' });
+    await eventually(() => first.output().includes('sold 150'), 30_000);
+    await eventually(async () => (await cloud.bookedSales('b-1')).length >= 20, 30_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const bookedAtKill = (await cloud.bookedSales('b-1')).length;
+    expect(bookedAtKill).toBeLessThan(150);
+
+    const second = spawnTerminal({ ...flags, 'exit-when-synced': true });
+    expect(await second.exited).toBe(0);
+    const booked = await cloud.bookedSales('b-1');
+    expect(booked).toHaveLength(150);
+    expectExactlyOnce(booked);
+    expect(booked.map((s) => s.localEventId).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 150 }, (_, i) => i + 1),
+    );
+    expect(second.output()).toMatch(/queued=0 synced=150 attention=0/);
+  }, 60_000);
+
+  it('five terminal processes in two branches sell while the cloud restarts twice: no loss, no duplicate, branch data stays apart', async () => {
+    // One process per terminal, as in a shop (RxDB's open-source build also caps a process at 13
+    // open collections, i.e. three terminals).
+    const cloud = await Cloud.start();
+    clouds.push(cloud);
+    await cloud.createBranch('b-east');
+    await cloud.createBranch('b-west');
+    await cloud.upsertProducts([
+      ...Array.from({ length: 20 }, (_, i) => productInput(i)),
+      productInput(100, { branchIds: ['b-east'] }),
+      productInput(200, { branchIds: ['b-west'] }),
+    ]);
+    const SALES = 50;
+    const branches = ['b-east', 'b-east', 'b-east', 'b-west', 'b-west'];
+    const terminals = [];
+    for (const branch of branches) {
+      const registered = await cloud.registerTerminal(branch);
+      const dataDir = tempDir('pos-terminal-');
+      const process = spawnTerminal({
+        server: cloud.url,
+        token: registered.token,
+        'terminal-id': registered.terminalId,
+        branch,
+        'data-dir': dataDir,
+        'push-batch': '10',
+        'backoff-cap-ms': '1000',
+        'log-level': 'silent',
+        sell: String(SALES),
+        'sell-interval-ms': '25',
+        'exit-when-synced': true,
+      });
+      terminals.push({ registered, dataDir, process });
+    }
+    // Restart once sales are flowing, and again a moment later, while the terminals keep selling.
+    await eventually(
+      async () =>
+        (await cloud.bookedSales('b-east')).length + (await cloud.bookedSales('b-west')).length >=
+        10,
+      30_000,
+    );
+    for (let restart = 0; restart < 2; restart++) {
+      if (restart > 0) await new Promise((r) => setTimeout(r, 600));
+      await cloud.stop();
+      await new Promise((r) => setTimeout(r, 400));
+      await cloud.start();
+    }
+    for (const t of terminals) {
+      expect(await t.process.exited, t.process.output()).toBe(0);
+      expect(t.process.output()).toContain(`sold ${SALES}`);
+    }
+    for (const branch of ['b-east', 'b-west']) {
+      const booked = await cloud.bookedSales(branch);
+      const own = terminals.filter((t) => t.registered.branchId === branch);
+      expect(booked).toHaveLength(SALES * own.length);
+      expectExactlyOnce(booked);
+      const ids = new Set(own.map((t) => t.registered.terminalId));
+      expect(booked.every((s) => s.branchId === branch && ids.has(s.terminalId))).toBe(true);
+    }
+    for (const t of terminals) {
+      const terminal = await openTestTerminal(cloud, t.registered, {
+        dataDir: t.dataDir,
+        autoStart: false,
+      });
+      try {
+        expect(await terminal.status()).toMatchObject({
+          queued: 0,
+          needsAttention: 0,
+          synced: SALES,
+        });
+        const foreign = t.registered.branchId === 'b-east' ? 'p-200' : 'p-100';
+        const own = t.registered.branchId === 'b-east' ? 'p-100' : 'p-200';
+        expect(await terminal.db.products.findOne(foreign).exec()).toBeNull();
+        expect(await terminal.db.products.findOne(own).exec()).not.toBeNull();
+      } finally {
+        await terminal.close();
+      }
+    }
+  }, 90_000);
+});

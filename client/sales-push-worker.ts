@@ -1,0 +1,319 @@
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'pino';
+import type { MangoQuerySelector, RxCollection, RxDocument } from 'rxdb';
+import { PUSH_DOCUMENTS, computeBackoffMs, decideSaleRetry } from '../replication/index.ts';
+import type { Sale } from '../schema/index.ts';
+import type { GraphQLCaller } from './graphql-client.ts';
+import { SyncRequestError } from './graphql-client.ts';
+
+/** Settings of the push worker. */
+export type SalesPushWorkerOptions = {
+  batchSize: number;
+  concurrency: number;
+  maxServerAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** A booked sale whose ingested copy has not come back by pull after this long is pushed again. */
+  ackTimeoutMs?: number;
+};
+
+/** What the worker tells the terminal. */
+export type SalesPushEvents = {
+  onPushed(at: Date): void;
+  /** Booked sales: the sales pull should run to fetch their ingested copies. */
+  onBooked(): void;
+  onAuthLoss(code: string): void;
+};
+
+type WireSale = Sale & { _deleted: false };
+
+function toWire(doc: RxDocument<Sale>): WireSale {
+  const { _meta, _rev, _attachments, _deleted, ...sale } = doc.toMutableJSON(true) as any;
+  void _meta;
+  void _rev;
+  void _attachments;
+  void _deleted;
+  return { ...(sale as Sale), _deleted: false };
+}
+
+/**
+ * Pushes queued sales with `pushSales` — a custom worker rather than RxDB's push, because RxDB's push
+ * retries a whole batch after a fixed delay and knows nothing of per-sale attempts, `retryAfterMs`,
+ * jitter or a halted queue. Exactly-once is the server's job (idempotency key
+ * `terminalId:posId:localEventId`); the worker only guarantees every queued sale is sent until the
+ * cloud answers for it:
+ * - booked rows come back as nothing: their ingested copy (invoice number) arrives by the sales pull;
+ * - a duplicate comes back as the booked copy and a refusal as the sale marked `needs_attention`;
+ *   both are written locally at once;
+ * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
+ *   floor) and retry forever; retryable server failures count `syncAttempts` up to a cap; a
+ *   non-retryable answer to a batch is retried sale by sale so one bad sale blocks nothing else;
+ * - an unauthorized or revoked token halts the queue: selling continues offline.
+ */
+export class SalesPushWorker {
+  readonly #sales: RxCollection<Sale>;
+  readonly #caller: GraphQLCaller;
+  readonly #options: Required<SalesPushWorkerOptions>;
+  readonly #events: SalesPushEvents;
+  readonly #logger: Logger;
+  readonly #limiter: Bottleneck;
+  /** Booked by the cloud, waiting for the ingested copy: id → when it was booked. */
+  readonly #awaitingAck = new Map<string, number>();
+  #failures = 0;
+  /**
+   * Where the last round stopped in `[syncState, createdAt]` order: the next round reads from there,
+   * so sales already sent and waiting for their acknowledgement are not read again on every round
+   * (with 10,000 queued sales that re-reading dominated the flush). Reset to the start after a failure
+   * and when a round finds nothing further, so nothing is ever skipped for good.
+   */
+  #cursor: string | null = null;
+  #nextRunAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #halted = false;
+  #closed = false;
+
+  constructor(options: {
+    sales: RxCollection<Sale>;
+    caller: GraphQLCaller;
+    settings: SalesPushWorkerOptions;
+    events: SalesPushEvents;
+    logger: Logger;
+  }) {
+    this.#sales = options.sales;
+    this.#caller = options.caller;
+    this.#options = { ackTimeoutMs: 30_000, ...options.settings };
+    this.#events = options.events;
+    this.#logger = options.logger;
+    this.#limiter = new Bottleneck({ maxConcurrent: this.#options.concurrency });
+  }
+
+  /** Whether the queue is halted by a token problem. */
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /** The cloud acknowledged these by pull; stop tracking them. */
+  acknowledge(id: string): void {
+    this.#awaitingAck.delete(id);
+  }
+
+  /** Push soon: a sale was made, the network came back, or a caller waits for sync. */
+  wake(resetBackoff = false): void {
+    if (this.#closed || this.#halted) return;
+    if (resetBackoff) {
+      this.#nextRunAt = 0;
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    const wait = this.#nextRunAt - Date.now();
+    if (wait > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.wake();
+      }, wait);
+      return;
+    }
+    this.#running = this.#runRounds().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async #runRounds(): Promise<void> {
+    for (;;) {
+      if (this.#closed || this.#halted || Date.now() < this.#nextRunAt) return;
+      let progressed: boolean;
+      try {
+        progressed = await this.#runRound();
+      } catch (error) {
+        if (this.#closed) return;
+        this.#logger.error({ err: error }, 'push round failed');
+        this.#backOff();
+        return;
+      }
+      if (!progressed) return;
+    }
+  }
+
+  /** One round: up to `concurrency` batches in parallel. Returns whether anything was sent. */
+  async #runRound(): Promise<boolean> {
+    const { batchSize, concurrency, ackTimeoutMs } = this.#options;
+    const now = Date.now();
+    const wanted = batchSize * concurrency;
+    const isDue = (doc: RxDocument<Sale>) => {
+      const bookedAt = this.#awaitingAck.get(doc.id);
+      return bookedAt === undefined || now - bookedAt > ackTimeoutMs;
+    };
+    let due: RxDocument<Sale>[] = [];
+    let wrapped = this.#cursor === null;
+    for (let pages = 0; pages < 100 && due.length === 0; pages++) {
+      const selector: MangoQuerySelector<Sale> = { syncState: 'queued' };
+      if (this.#cursor !== null) selector.createdAt = { $gte: this.#cursor };
+      const limit = wanted * 4;
+      const page = await this.#sales.find({ selector, sort: [{ createdAt: 'asc' }], limit }).exec();
+      due = page.filter(isDue).slice(0, wanted);
+      // Sales made in the same millisecond share a createdAt, hence `$gte` and the filter above.
+      const last = due[due.length - 1] ?? page[page.length - 1];
+      if (due.length > 0 || page.length === limit) {
+        this.#cursor = last?.createdAt ?? null;
+        continue;
+      }
+      // End of the queue: start over once from the beginning, then stop.
+      this.#cursor = null;
+      if (wrapped) break;
+      wrapped = true;
+    }
+    if (due.length === 0) return false;
+    const batches: RxDocument<Sale>[][] = [];
+    for (let i = 0; i < due.length && batches.length < concurrency; i += batchSize) {
+      batches.push(due.slice(i, i + batchSize));
+    }
+    const results = await Promise.all(
+      batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
+    );
+    return results.every(Boolean);
+  }
+
+  /** Pushes one batch; returns false when the worker must stop this round (backoff or halt). */
+  async #pushBatch(batch: RxDocument<Sale>[]): Promise<boolean> {
+    if (this.#closed || this.#halted) return false;
+    let conflicts: Sale[];
+    try {
+      conflicts = await this.#caller.call<Sale[]>(PUSH_DOCUMENTS.sales, 'pushSales', {
+        rows: batch.map((doc) => ({ assumedMasterState: null, newDocumentState: toWire(doc) })),
+      });
+    } catch (error) {
+      return this.#handleFailure(batch, error);
+    }
+    this.#failures = 0;
+    this.#events.onPushed(new Date());
+    const answered = new Map(conflicts.map((c) => [c.id, c]));
+    let booked = false;
+    for (const doc of batch) {
+      const master = answered.get(doc.id);
+      if (!master) {
+        this.#awaitingAck.set(doc.id, Date.now());
+        booked = true;
+      } else if (master.invoiceNo !== null || master.syncState === 'needs_attention') {
+        await this.#applyMaster(doc, master);
+      } else {
+        this.#awaitingAck.set(doc.id, Date.now());
+        booked = true;
+      }
+    }
+    if (booked) this.#events.onBooked();
+    return true;
+  }
+
+  /** Writes the cloud's answer for a sale: its booked copy, or the refusal with its error. */
+  async #applyMaster(doc: RxDocument<Sale>, master: Sale): Promise<void> {
+    this.#awaitingAck.delete(doc.id);
+    await doc.incrementalModify((current) => ({
+      ...current,
+      invoiceNo: master.invoiceNo,
+      ingestedAt: master.ingestedAt,
+      syncState: master.invoiceNo !== null ? 'synced' : master.syncState,
+      lastError: master.invoiceNo !== null ? null : master.lastError,
+    }));
+    if (master.syncState === 'needs_attention') {
+      this.#logger.warn(
+        { eventId: doc.id, errorCode: master.lastError?.code, localEventId: doc.localEventId },
+        'sale refused by the cloud',
+      );
+    }
+  }
+
+  async #handleFailure(batch: RxDocument<Sale>[], error: unknown): Promise<boolean> {
+    const failure =
+      error instanceof SyncRequestError
+        ? error
+        : new SyncRequestError(String((error as Error)?.message ?? error), null);
+    const first = batch[0]!;
+    const decision = decideSaleRetry(
+      failure.code,
+      first.syncAttempts,
+      this.#options.maxServerAttempts,
+    );
+    this.#logger.warn(
+      { errorCode: failure.code, syncAttempt: first.syncAttempts + 1, sales: batch.length },
+      `push failed: ${failure.message}`,
+    );
+    switch (decision.action) {
+      case 'halt':
+        this.#halted = true;
+        this.#events.onAuthLoss(failure.code ?? 'POS_SYNC_UNAUTHORIZED');
+        return false;
+      case 'acknowledged':
+        for (const doc of batch) this.#awaitingAck.set(doc.id, Date.now());
+        return true;
+      case 'needs_attention':
+        if (batch.length > 1) {
+          // Find the culprit: one by one, the good sales go through.
+          let ok = true;
+          for (const doc of batch) ok = (await this.#pushBatch([doc])) && ok;
+          return ok;
+        }
+        await this.#markNeedsAttention(first, failure);
+        return true;
+      case 'retry':
+        if (decision.countsAttempt) {
+          for (const doc of batch) {
+            const next = decideSaleRetry(
+              failure.code,
+              doc.syncAttempts,
+              this.#options.maxServerAttempts,
+            );
+            if (next.action === 'needs_attention') await this.#markNeedsAttention(doc, failure);
+            else await doc.incrementalPatch({ syncAttempts: doc.syncAttempts + 1 });
+          }
+        }
+        this.#backOff(failure.retryAfterMs);
+        return false;
+    }
+  }
+
+  async #markNeedsAttention(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
+    await doc.incrementalModify((current) => ({
+      ...current,
+      syncState: 'needs_attention',
+      syncAttempts: current.syncAttempts + 1,
+      lastError: {
+        code: failure.code ?? 'POS_SYNC_EVENT_INVALID',
+        message: failure.message.slice(0, 2000),
+      },
+    }));
+  }
+
+  #backOff(retryAfterMs?: number): void {
+    this.#failures += 1;
+    this.#cursor = null;
+    const delay = computeBackoffMs(this.#failures, {
+      baseMs: this.#options.backoffBaseMs,
+      capMs: this.#options.backoffCapMs,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    this.#nextRunAt = Date.now() + delay;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.wake();
+    }, delay);
+  }
+
+  /** Stops pushing; a push in flight finishes (its answer is written) before this resolves. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+    await this.#limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,119 @@
+import { createClient } from 'graphql-ws/client';
+import type { Client } from 'graphql-ws/client';
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import type { StreamName } from '../replication/index.ts';
+import { STREAM_DOCUMENTS, computeBackoffMs, streamOperationName } from '../replication/index.ts';
+
+/** What the wake-up subscriptions report. */
+export type StreamWakeupEvents = {
+  /** A hint for one stream: pull it from our own checkpoint. */
+  onHint(stream: StreamName): void;
+  /** (Re)connected: anything may have changed while we were away, pull every stream. */
+  onConnected(): void;
+  onDisconnected(): void;
+  /** A subscription was refused with this code (an auth problem, usually). */
+  onErrorCode(code: string): void;
+};
+
+/**
+ * The `streamX` subscriptions of one terminal over one graphql-ws connection: hints that wake the
+ * pull, never data. Run here rather than through `replicateGraphQL`'s `url.ws` because RxDB keeps one
+ * WebSocket client per URL for the whole process (the first caller's token for everyone), forces its
+ * retry policy, and turns a subscription error into an error of its pull stream nobody handles (an
+ * unhandled error in a daemon). Here a dropped connection reconnects forever with exponential backoff
+ * and full jitter, each reconnect triggers a full RESYNC, and a refused subscription is retried later.
+ */
+export class StreamWakeups {
+  readonly #client: Client;
+  readonly #events: StreamWakeupEvents;
+  readonly #logger: Logger;
+  readonly #backoff: { baseMs: number; capMs: number };
+  readonly #unsubscribe = new Map<StreamName, () => void>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: {
+    wsUrl: string;
+    token: string;
+    streams: readonly StreamName[];
+    events: StreamWakeupEvents;
+    logger: Logger;
+    backoff: { baseMs: number; capMs: number };
+  }) {
+    this.#events = options.events;
+    this.#logger = options.logger;
+    this.#backoff = options.backoff;
+    this.#client = createClient({
+      url: options.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { headers: { Authorization: `Bearer ${options.token}` } },
+      lazy: false,
+      keepAlive: 10_000,
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: () => true,
+      retryWait: (retries) => this.#sleep(computeBackoffMs(retries + 1, this.#backoff)),
+      on: {
+        connected: () => this.#events.onConnected(),
+        closed: () => {
+          if (!this.#closed) this.#events.onDisconnected();
+        },
+        // Connection errors are retried; they are reported by `closed` and the HTTP calls.
+        error: () => undefined,
+      },
+    });
+    for (const stream of options.streams) this.#subscribe(stream, 1);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+    });
+  }
+
+  #subscribe(stream: StreamName, attempt: number): void {
+    if (this.#closed) return;
+    const unsubscribe = this.#client.subscribe(
+      { query: STREAM_DOCUMENTS[stream], operationName: streamOperationName(stream) },
+      {
+        next: () => this.#events.onHint(stream),
+        error: (error: unknown) => {
+          const code = Array.isArray(error)
+            ? (error[0] as { extensions?: { code?: string } })?.extensions?.code
+            : undefined;
+          if (code) this.#events.onErrorCode(code);
+          this.#logger.debug({ stream, errorCode: code }, 'stream subscription failed');
+          this.#retry(stream, attempt + 1);
+        },
+        complete: () => this.#retry(stream, 1),
+      },
+    );
+    this.#unsubscribe.set(stream, unsubscribe);
+  }
+
+  #retry(stream: StreamName, attempt: number): void {
+    if (this.#closed) return;
+    void this.#sleep(computeBackoffMs(attempt, this.#backoff)).then(() =>
+      this.#subscribe(stream, attempt),
+    );
+  }
+
+  /** Ends the subscriptions and the connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    for (const unsubscribe of this.#unsubscribe.values()) unsubscribe();
+    // graphql-ws's dispose waits for a pending connection attempt, which never ends while the cloud is
+    // down and retries are parked on our cleared timers: do not let an outage block shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.resolve(this.#client.dispose()).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 200))),
+    ]);
+    clearTimeout(timer);
+  }
+}

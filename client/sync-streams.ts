@@ -1,0 +1,83 @@
+import type { RxCollection } from 'rxdb';
+import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
+import type { RxGraphQLReplicationState } from 'rxdb/plugins/replication-graphql';
+import type { Checkpoint, StreamName } from '../replication/index.ts';
+import {
+  createPullQueryBuilder,
+  createPullResponseModifier,
+  createPushQueryBuilder,
+} from '../replication/index.ts';
+
+/** One replicated stream as the terminal runs it. */
+export type StreamReplication = RxGraphQLReplicationState<any, Checkpoint>;
+
+/** What every stream replication of one terminal shares. */
+export type StreamContext = {
+  httpUrl: string;
+  token: string;
+  /** The terminal's branch: inventory rows of another branch (purged after a move) are never pushed. */
+  branchId: string;
+  fetch: typeof globalThis.fetch;
+  batchSize: number;
+  backoffBaseMs: number;
+  getQueueDepth: () => number;
+  /** Called with every pull answer: the checkpoint reached and how many documents came. */
+  onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void;
+};
+
+/**
+ * Starts RxDB's GraphQL replication of one stream, live:
+ * - catalog (`products`, `categories`) and `sales` acknowledgements: pull only;
+ * - `inventory`: push and pull, merged by the crdt plugin's conflict handler.
+ * Wake-ups come from `StreamWakeups` as `reSync()` calls (RESYNC: pull from our own checkpoint), so a
+ * subscription can never move a checkpoint. A failed pull is retried by RxDB after `retryTime`.
+ */
+export function startStreamReplication(
+  context: StreamContext,
+  stream: StreamName,
+  collection: RxCollection<any>,
+  identifier: string,
+  initialCheckpoint?: Checkpoint,
+): StreamReplication {
+  const modifier = createPullResponseModifier<any>();
+  const replication = replicateGraphQL<any, Checkpoint>({
+    collection,
+    replicationIdentifier: identifier,
+    url: { http: context.httpUrl },
+    headers: { Authorization: `Bearer ${context.token}` },
+    fetch: context.fetch,
+    live: true,
+    waitForLeadership: false,
+    retryTime: context.backoffBaseMs * 2,
+    autoStart: true,
+    pull: {
+      queryBuilder: createPullQueryBuilder(stream, { getQueueDepth: context.getQueueDepth }),
+      batchSize: context.batchSize,
+      ...(initialCheckpoint ? { initialCheckpoint } : {}),
+      responseModifier: (response, origin, requestCheckpoint) => {
+        if (origin === 'handler') {
+          const page = response as { documents: unknown[]; checkpoint: Checkpoint | null };
+          context.onPulled(
+            stream,
+            page.checkpoint ?? requestCheckpoint ?? null,
+            page.documents.length,
+          );
+        }
+        return modifier(response, origin, requestCheckpoint);
+      },
+    },
+    ...(stream === 'inventory'
+      ? {
+          push: {
+            queryBuilder: createPushQueryBuilder('inventory'),
+            batchSize: 100,
+            // The purge after a branch change leaves tombstones of the old branch's rows; the new
+            // branch's token may not write them (POS_FORBIDDEN would block the whole push forever).
+            modifier: (doc: { branchId: string }) =>
+              doc.branchId === context.branchId ? doc : null,
+          },
+        }
+      : {}),
+  });
+  return replication;
+}

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import type { RxCollection, RxDatabase } from 'rxdb';
+import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
+import { createCatalogConflictHandler, saleConflictHandler } from '../replication/index.ts';
+import type { BranchProduct, Category, InventoryItem, Sale } from '../schema/index.ts';
+import {
+  PosError,
+  categoryRxSchema,
+  inventoryRxSchema,
+  productRxSchema,
+  saleRxSchema,
+} from '../schema/index.ts';
+import { getRxStorageSqlite } from './storage/index.ts';
+
+addRxPlugin(RxDBcrdtPlugin);
+addRxPlugin(RxDBLocalDocumentsPlugin);
+
+/** The terminal's collections. */
+export type TerminalCollections = {
+  products: RxCollection<BranchProduct>;
+  categories: RxCollection<Category>;
+  inventory: RxCollection<InventoryItem>;
+  sales: RxCollection<Sale>;
+};
+
+/** The terminal's RxDB database. */
+export type TerminalDatabase = RxDatabase<TerminalCollections>;
+
+/** Name of the RxDB database, hence of the SQLite file `<dataDir>/terminal.sqlite`. */
+export const TERMINAL_DATABASE_NAME = 'terminal';
+
+/**
+ * Opens the terminal's database: one SQLite file holding the catalog, the branch inventory, the sales
+ * and (as RxDB local documents) the terminal's identity.
+ *
+ * Durability: sales and inventory commit with `synchronous=FULL` (a sale shown to a cashier survives a
+ * power loss); the catalog collections with `catalogSynchronous` (NORMAL by default: they can be pulled
+ * again, and WAL frames become durable in order, so the next sale's FULL commit flushes them too).
+ */
+export async function openTerminalDatabase(options: {
+  dataDir: string;
+  catalogSynchronous: 'FULL' | 'NORMAL';
+}): Promise<TerminalDatabase> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const base = getRxStorageSqlite({ directory: options.dataDir, synchronous: 'FULL' });
+  const db = await createRxDatabase<TerminalCollections>({
+    name: TERMINAL_DATABASE_NAME,
+    // RxDB refuses two open databases with the same storage name and database name in one process
+    // (DB8), but the storage's name is a constant: naming it after the file lets several terminals
+    // (tests, the simulator, benchmarks) run in one process, each on its own file.
+    storage: { ...base, name: `${base.name}:${resolve(options.dataDir)}` },
+    localDocuments: true,
+    // One process per data dir (the storage locks the file), so no cross-tab leader election.
+    multiInstance: false,
+    eventReduce: true,
+  });
+  const catalog = { synchronous: options.catalogSynchronous };
+  await db.addCollections({
+    products: {
+      schema: productRxSchema,
+      conflictHandler: createCatalogConflictHandler<BranchProduct>(),
+      instanceCreationOptions: catalog,
+    },
+    categories: {
+      schema: categoryRxSchema,
+      conflictHandler: createCatalogConflictHandler<Category>(),
+      instanceCreationOptions: catalog,
+    },
+    // The crdt plugin installs the inventory's conflict handler itself.
+    inventory: { schema: inventoryRxSchema },
+    sales: { schema: saleRxSchema, conflictHandler: saleConflictHandler },
+  });
+  refuseLocalCatalogWrites(db.products);
+  refuseLocalCatalogWrites(db.categories);
+  return db;
+}
+
+/**
+ * The cloud owns the catalog: writes through the collection API (a POS front end, a bug) are refused.
+ * Replication and reconcile write through the storage instance, which these hooks do not see.
+ */
+function refuseLocalCatalogWrites(collection: RxCollection<any>): void {
+  const refuse = () => {
+    throw new PosError(
+      'POS_FORBIDDEN',
+      `the ${collection.name} collection is owned by the cloud and read-only on the terminal`,
+      { collection: collection.name },
+    );
+  };
+  collection.preInsert(refuse, false);
+  collection.preSave(refuse, false);
+  collection.preRemove(refuse, false);
+}

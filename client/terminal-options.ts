@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_SERVER_ATTEMPTS,
+  PULL_LIMIT_MAX,
+  PUSH_ROWS_MAX,
+} from '../replication/index.ts';
+import { PosError, currencySchema, idSchema } from '../schema/index.ts';
+
+/**
+ * Every option of `openTerminal`, validated once at the boundary (a bad option fails fast with every
+ * problem listed). Identity (`terminalId`, `branchId`) is an option because the cloud has no operation
+ * a terminal token can call to learn its own scope (see client/README.md, "Identity").
+ */
+export const terminalOptionsSchema = z
+  .object({
+    /** Folder of the terminal's SQLite file (`terminal.sqlite`); one terminal process per folder. */
+    dataDir: z.string().min(1),
+    /** The cloud's GraphQL endpoint, `http(s)://host:port/graphql`; WebSocket is derived from it. */
+    serverUrl: z.url(),
+    /** The terminal token issued by `registerTerminal` / `reassignTerminal`. */
+    token: z.string().min(8),
+    /** The terminal id the token was issued for. */
+    terminalId: idSchema,
+    /** The branch the terminal is registered to; a different branch than last time purges the catalog. */
+    branchId: idSchema,
+    /** Sale currency; defaults to the currency of the products sold. */
+    currency: currencySchema.optional(),
+    /** Start replication at once (false: offline until `start()`). */
+    autoStart: z.boolean().default(true),
+    /** Documents per catalog/inventory pull request (snapshot batches). */
+    pullBatchSize: z.int().min(1).max(PULL_LIMIT_MAX).default(PULL_LIMIT_MAX),
+    /** Sales per push request. */
+    pushBatchSize: z.int().min(1).max(PUSH_ROWS_MAX).default(200),
+    /** Push requests in flight at once. */
+    pushConcurrency: z.int().min(1).max(16).default(2),
+    /** Server-side failures of one sale before it goes to `needs_attention`. */
+    maxServerAttempts: z.int().min(1).max(1000).default(DEFAULT_MAX_SERVER_ATTEMPTS),
+    /** Backoff of failed pushes and pulls: first ceiling and cap, in ms. */
+    backoffBaseMs: z.int().min(1).default(DEFAULT_BACKOFF.baseMs),
+    backoffCapMs: z.int().min(1).default(DEFAULT_BACKOFF.capMs),
+    /** Catalog collections commit with NORMAL durability (they can be pulled again); sales always FULL. */
+    catalogSynchronous: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
+    /** pino level of the terminal's JSON logs. */
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .strict();
+
+/** Options of `openTerminal` as given. */
+export type TerminalOptions = z.input<typeof terminalOptionsSchema>;
+
+/** Options of `openTerminal` after defaults. */
+export type ResolvedTerminalOptions = z.output<typeof terminalOptionsSchema>;
+
+/** Parses the options, throwing one `POS_INPUT_INVALID` that lists every problem. */
+export function resolveTerminalOptions(input: unknown): ResolvedTerminalOptions {
+  const result = terminalOptionsSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new PosError('POS_INPUT_INVALID', `invalid terminal options: ${problems.join('; ')}`, {
+    problems,
+  });
+}
+
+/** The WebSocket URL of a GraphQL endpoint (`http:` → `ws:`, `https:` → `wss:`). */
+export function toWebSocketUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}

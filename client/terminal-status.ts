@@ -1,0 +1,64 @@
+/** Why the terminal does not sync, when it does not. */
+export type SyncHalt = 'unauthorized' | 'revoked' | null;
+
+/** A reconcile's outcome as status shows it. */
+export type ReconcileSummary = {
+  at: string;
+  missing: number;
+  stale: number;
+  extra: number;
+  applied: number;
+};
+
+/** The terminal's state for a status line, a cashier page or a health probe (DESIGN.md, "Status"). */
+export type TerminalStatus = {
+  terminalId: string;
+  branchId: string;
+  posId: string;
+  /** The cloud answered the last call (any answer, even an error). */
+  online: boolean;
+  /** Set when a token problem stopped syncing; selling goes on. */
+  halted: SyncHalt;
+  queued: number;
+  synced: number;
+  needsAttention: number;
+  lastPullAt: string | null;
+  lastPushAt: string | null;
+  catalog: {
+    products: number;
+    categories: number;
+    /** Seq reached per catalog stream in this process (null before the first pull answer). */
+    checkpoint: { products: number | null; categories: number | null };
+    /** A snapshot (first run, re-snapshot, new branch) is being pulled. */
+    snapshotting: boolean;
+    /** Documents pulled by the snapshot so far. */
+    snapshotPulled: number;
+  };
+  lastReconcile: ReconcileSummary | null;
+  counters: {
+    queued_events: number;
+    synced_events: number;
+    reconcile_runs: number;
+    delta_sync_runs: number;
+  };
+};
+
+/** One line for the daemon: everything an operator glances at. */
+export function formatStatusLine(status: TerminalStatus): string {
+  const state = status.halted ? `HALTED(${status.halted})` : status.online ? 'online' : 'offline';
+  const cp = status.catalog.checkpoint;
+  return [
+    `[${state}]`,
+    `branch=${status.branchId}`,
+    `queued=${status.queued}`,
+    `synced=${status.synced}`,
+    `attention=${status.needsAttention}`,
+    `products=${status.catalog.products}@${cp.products ?? '-'}`,
+    `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
+    status.catalog.snapshotting ? `snapshot=${status.catalog.snapshotPulled}` : '',
+    `lastPull=${status.lastPullAt ?? '-'}`,
+    `lastPush=${status.lastPushAt ?? '-'}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}

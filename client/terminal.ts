@@ -1,0 +1,491 @@
+import type { Logger } from 'pino';
+import type { Observable, Subscription } from 'rxjs';
+import { BehaviorSubject, firstValueFrom } from 'rxjs';
+import { filter } from 'rxjs/operators';
+import type { Checkpoint, StreamName } from '../replication/index.ts';
+import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
+import {
+  PosError,
+  adjustInventory as adjustOperation,
+  countInventory as countOperation,
+  createInventoryItem,
+  createUuidV7,
+  inventoryItemId,
+} from '../schema/index.ts';
+import type { SellInput } from './build-sale.ts';
+import { buildSale } from './build-sale.ts';
+import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
+import { reconcileCatalogStream } from './catalog-reconcile.ts';
+import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
+import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
+import { SalesPushWorker } from './sales-push-worker.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { StreamWakeups } from './stream-wakeups.ts';
+import type { StreamReplication } from './sync-streams.ts';
+import { startStreamReplication } from './sync-streams.ts';
+import type { TerminalDatabase } from './terminal-database.ts';
+import type { TerminalIdentity } from './terminal-identity.ts';
+import { replicationIdentifier, saveIdentity } from './terminal-identity.ts';
+import type { ResolvedTerminalOptions } from './terminal-options.ts';
+import { toWebSocketUrl } from './terminal-options.ts';
+import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+
+/** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
+export type ReconcileResult = {
+  missing: string[];
+  stale: string[];
+  extra: string[];
+  applied: number;
+  streams: Record<CatalogStream, StreamReconcileResult>;
+};
+
+const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
+
+/**
+ * A running terminal: the database, the stream replications, the sales push worker and the status.
+ * Built by `openTerminal`; see there for the lifecycle.
+ */
+export class Terminal {
+  readonly db: TerminalDatabase;
+  readonly #options: ResolvedTerminalOptions;
+  readonly #logger: Logger;
+  readonly #identity: TerminalIdentity;
+  readonly #caller: GraphQLCaller;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #sellQueue = new SerialQueue();
+  readonly #replications = new Map<StreamName, StreamReplication>();
+  readonly #worker: SalesPushWorker;
+  readonly #status$: BehaviorSubject<TerminalStatus>;
+  readonly #subscriptions: Subscription[] = [];
+  #nextLocalEventId: number;
+  #queueDepth = 0;
+  #online = false;
+  #halted: SyncHalt = null;
+  #started = false;
+  #wakeups: StreamWakeups | undefined;
+  #closed = false;
+  #statusTimer: NodeJS.Timeout | undefined;
+  readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
+  #snapshotPulled = 0;
+  readonly #checkpoints: { products: number | null; categories: number | null } = {
+    products: null,
+    categories: null,
+  };
+  #lastPullAt: string | null = null;
+  #lastPushAt: string | null = null;
+  #lastReconcile: TerminalStatus['lastReconcile'] = null;
+  readonly #counters = {
+    queued_events: 0,
+    synced_events: 0,
+    reconcile_runs: 0,
+    delta_sync_runs: 0,
+  };
+
+  constructor(init: {
+    db: TerminalDatabase;
+    options: ResolvedTerminalOptions;
+    logger: Logger;
+    identity: TerminalIdentity;
+    nextLocalEventId: number;
+  }) {
+    this.db = init.db;
+    this.#options = init.options;
+    this.#logger = init.logger;
+    this.#identity = init.identity;
+    this.#nextLocalEventId = init.nextLocalEventId;
+    this.#fetch = createObservedFetch({
+      onReachable: () => this.#setOnline(true),
+      onUnreachable: () => this.#setOnline(false),
+      onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
+    });
+    this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
+    this.#worker = new SalesPushWorker({
+      sales: this.db.sales,
+      caller: this.#caller,
+      logger: this.#logger.child({ component: 'push' }),
+      settings: {
+        batchSize: init.options.pushBatchSize,
+        concurrency: init.options.pushConcurrency,
+        maxServerAttempts: init.options.maxServerAttempts,
+        backoffBaseMs: init.options.backoffBaseMs,
+        backoffCapMs: init.options.backoffCapMs,
+      },
+      events: {
+        onPushed: (at) => {
+          this.#lastPushAt = at.toISOString();
+          this.#scheduleStatus();
+        },
+        onBooked: () => this.#replications.get('sales')?.reSync(),
+        onAuthLoss: (code) => this.#halt(code),
+      },
+    });
+    this.#status$ = new BehaviorSubject<TerminalStatus>(this.#statusWithCounts(0, 0, 0, 0, 0));
+    this.#subscriptions.push(
+      this.db.sales.$.subscribe((event) => {
+        const sale = event.documentData as Sale;
+        const before = event.previousDocumentData as Sale | undefined;
+        if (sale.syncState !== 'queued') this.#worker.acknowledge(sale.id);
+        if (sale.syncState === 'synced' && before?.syncState !== 'synced') {
+          this.#counters.synced_events += 1;
+        }
+        this.#scheduleStatus();
+      }),
+    );
+  }
+
+  /** The terminal's identity: `terminalId`, `branchId` and this installation's `posId`. */
+  get identity(): Readonly<TerminalIdentity> {
+    return this.#identity;
+  }
+
+  /** Status updates, at most every 250 ms. */
+  get status$(): Observable<TerminalStatus> {
+    return this.#status$.asObservable();
+  }
+
+  /** Starts syncing (done by `openTerminal` unless `autoStart: false`). */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    for (const stream of STREAM_ORDER) {
+      if (stream !== 'products' && stream !== 'categories') this.#startStream(stream);
+      else if (this.#identity.snapshots?.[stream] === undefined)
+        this.#snapshot(stream, 'first run');
+      else this.#startStream(stream);
+    }
+    this.#wakeups = new StreamWakeups({
+      wsUrl: toWebSocketUrl(this.#options.serverUrl),
+      token: this.#options.token,
+      streams: STREAM_ORDER,
+      logger: this.#logger.child({ component: 'stream' }),
+      backoff: { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs },
+      events: {
+        onHint: (stream) => this.#replications.get(stream)?.reSync(),
+        onConnected: () => {
+          for (const replication of this.#replications.values()) replication.reSync();
+          this.#setOnline(true);
+        },
+        onDisconnected: () => this.#setOnline(false),
+        onErrorCode: (code) => this.#onErrorCode(code, 'subscription'),
+      },
+    });
+    this.#worker.wake();
+  }
+
+  #startStream(stream: StreamName, initialCheckpoint?: Checkpoint): void {
+    const replication = startStreamReplication(
+      {
+        httpUrl: this.#options.serverUrl,
+        token: this.#options.token,
+        branchId: this.#identity.branchId,
+        fetch: this.#fetch,
+        batchSize: this.#options.pullBatchSize,
+        backoffBaseMs: this.#options.backoffBaseMs,
+        getQueueDepth: () => this.#queueDepth,
+        onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
+      },
+      stream,
+      this.db[stream],
+      replicationIdentifier(this.#identity, stream),
+      initialCheckpoint,
+    );
+    this.#subscriptions.push(
+      replication.error$.subscribe((error) => {
+        this.#logger.debug({ err: error, stream }, 'replication error (retrying)');
+      }),
+    );
+    this.#replications.set(stream, replication);
+  }
+
+  #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
+    this.#lastPullAt = new Date().toISOString();
+    if (stream === 'products' || stream === 'categories') {
+      const before = this.#checkpoints[stream];
+      if (before === null || before === 0) this.#snapshotPulled += documents;
+      else if (documents > 0) this.#counters.delta_sync_runs += 1;
+      if (checkpoint) this.#checkpoints[stream] = checkpoint.seq;
+    }
+    this.#scheduleStatus();
+  }
+
+  #setOnline(online: boolean): void {
+    if (online === this.#online) return;
+    this.#online = online;
+    this.#logger.info({ online }, online ? 'cloud reachable' : 'cloud unreachable');
+    // Back online: push now instead of waiting out a backoff grown while offline.
+    if (online) this.#worker.wake(true);
+    this.#scheduleStatus();
+  }
+
+  #onErrorCode(code: string, operation: string): void {
+    if (isAuthLoss(code)) {
+      this.#halt(code);
+      return;
+    }
+    if (code === 'POS_CATALOG_RESNAPSHOT_REQUIRED') {
+      const stream = operation === 'pullCategories' ? 'categories' : 'products';
+      if (operation === 'pullProducts' || operation === 'pullCategories') this.#resnapshot(stream);
+    }
+  }
+
+  /**
+   * The token stopped working (revoked, or replaced by a re-registration): stop every replication and
+   * the push worker so the terminal does not hammer the cloud; selling goes on, sales stay queued.
+   */
+  #halt(code: string): void {
+    if (this.#halted || this.#closed) return;
+    this.#halted = code === 'POS_TERMINAL_REVOKED' ? 'revoked' : 'unauthorized';
+    this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
+    for (const replication of this.#replications.values()) void replication.cancel();
+    void this.#wakeups?.close();
+    void this.#worker.close();
+    this.#scheduleStatus();
+  }
+
+  /**
+   * The cloud no longer has the changes after our checkpoint (retention): pull a new snapshot in the
+   * background while the old catalog keeps serving sales, then swap in one write.
+   */
+  #resnapshot(stream: CatalogStream): void {
+    if (this.#resnapshots.has(stream) || this.#closed || this.#halted) return;
+    this.#logger.warn({ stream }, 'checkpoint too old: re-snapshotting the catalog');
+    this.#snapshot(stream, 're-snapshot');
+  }
+
+  /**
+   * Pulls a catalog snapshot in large pages and writes it in one bulk write (the storage rebuilds its
+   * indexes once for a bulk load, far cheaper than RxDB's page-by-page downstream), then hands the
+   * stream to RxDB's replication from the snapshot's seq. Used on the first run of a generation and for
+   * a re-snapshot; the current catalog keeps serving sales until the swap.
+   */
+  #snapshot(stream: CatalogStream, why: 'first run' | 're-snapshot'): void {
+    const task = (async () => {
+      await this.#replications.get(stream)?.cancel();
+      this.#replications.delete(stream);
+      this.#snapshotPulled = 0;
+      this.#scheduleStatus();
+      const result = await resnapshotCatalogStream(this.#caller, stream, this.db[stream], (n) => {
+        this.#snapshotPulled = n;
+        this.#scheduleStatus();
+      });
+      // A new generation is a new replication identifier: RxDB then starts from the snapshot's seq.
+      if (why === 're-snapshot') this.#identity.generations[stream] += 1;
+      this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
+      await saveIdentity(this.db, this.#identity);
+      this.#checkpoints[stream] = result.checkpoint;
+      if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
+    })()
+      .catch((error: unknown) => {
+        // Offline or refused: fall back to RxDB's pull from our checkpoint (a snapshot from seq 0
+        // when there is none), which retries until the cloud answers.
+        this.#logger.warn(
+          { err: error, stream, why },
+          'bulk snapshot failed; pulling page by page',
+        );
+        if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
+          this.#startStream(stream);
+        }
+      })
+      .finally(() => {
+        this.#resnapshots.delete(stream);
+        this.#scheduleStatus();
+      });
+    this.#resnapshots.set(stream, task);
+  }
+
+  /**
+   * Sells from the local catalog and queues the sale for push. Never touches the network.
+   *
+   * Atomicity of "the sale and the next localEventId": the counter is derived from the sales
+   * collection itself (the largest stored `localEventId` + 1, read once at open), and sales are never
+   * deleted locally, so the insert of the sale is the only write: one SQLite transaction with FULL
+   * durability. Calls run one at a time through a queue, so two sales cannot take the same number,
+   * and the number only advances after the insert committed.
+   */
+  sell(input: SellInput): Promise<Sale> {
+    return this.#sellQueue.run(async () => {
+      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
+      const found = await this.db.products.findByIds(ids).exec();
+      const products = new Map<string, BranchProduct>();
+      for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
+      const now = Date.now();
+      const sale = buildSale({
+        input,
+        products,
+        identity: this.#identity,
+        localEventId: this.#nextLocalEventId,
+        id: createUuidV7(now),
+        createdAt: new Date(now).toISOString(),
+        currency: this.#options.currency,
+      });
+      await this.db.sales.insert(sale);
+      this.#nextLocalEventId += 1;
+      this.#counters.queued_events += 1;
+      this.#worker.wake();
+      return sale;
+    });
+  }
+
+  /** Adds `delta` to the branch's on-hand stock of a product (a CRDT `$inc`, merged across terminals). */
+  async adjustInventory(
+    productId: string,
+    delta: number,
+    reason: InventoryReason,
+  ): Promise<number> {
+    const doc = await this.#inventoryItem(productId);
+    const updated = await doc.updateCRDT(adjustOperation(delta, reason));
+    return updated.onHand;
+  }
+
+  /**
+   * Records a stock count: stored as the difference to the on-hand value this terminal sees, so
+   * adjustments made elsewhere meanwhile are kept on top of the count.
+   */
+  async countInventory(productId: string, counted: number): Promise<number> {
+    const doc = await this.#inventoryItem(productId);
+    const updated = await doc.updateCRDT(
+      countOperation(counted, doc.onHand, new Date().toISOString()),
+    );
+    return updated.onHand;
+  }
+
+  async #inventoryItem(productId: string) {
+    const id = inventoryItemId(this.#identity.branchId, productId);
+    const existing = await this.db.inventory.findOne(id).exec();
+    if (existing) return existing;
+    try {
+      return await this.db.inventory.insert(
+        createInventoryItem(this.#identity.branchId, productId),
+      );
+    } catch {
+      // Created meanwhile (by a pull): use that one.
+      return this.db.inventory.findOne(id).exec(true);
+    }
+  }
+
+  /** Runs the bucket-digest reconcile of both catalog streams and applies the plan. */
+  async reconcile(): Promise<ReconcileResult> {
+    const streams = {} as Record<CatalogStream, StreamReconcileResult>;
+    for (const stream of ['categories', 'products'] as const) {
+      streams[stream] = await reconcileCatalogStream(this.#caller, stream, this.db[stream]);
+    }
+    const result: ReconcileResult = {
+      missing: [...streams.categories.missing, ...streams.products.missing],
+      stale: [...streams.categories.stale, ...streams.products.stale],
+      extra: [...streams.categories.extra, ...streams.products.extra],
+      applied: streams.categories.applied + streams.products.applied,
+      streams,
+    };
+    this.#counters.reconcile_runs += 1;
+    this.#lastReconcile = {
+      at: new Date().toISOString(),
+      missing: result.missing.length,
+      stale: result.stale.length,
+      extra: result.extra.length,
+      applied: result.applied,
+    };
+    this.#logger.info({ reconcile: this.#lastReconcile }, 'reconciled');
+    this.#scheduleStatus();
+    return result;
+  }
+
+  /**
+   * Resolves when every queued sale has been answered by the cloud (synced or needs_attention) and
+   * every stream has pulled up to the cloud's state at the time of the call. Waits as long as the
+   * cloud is unreachable; race it with a timeout where that matters.
+   */
+  async awaitInSync(): Promise<void> {
+    if (this.#halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+    await Promise.all([...this.#resnapshots.values()]);
+    const pulls = () =>
+      Promise.all(
+        [...this.#replications.values()].map(async (replication) => {
+          replication.reSync();
+          await replication.awaitInSync();
+        }),
+      );
+    await pulls();
+    this.#worker.wake(true);
+    await firstValueFrom(
+      this.db.sales.count({ selector: { syncState: 'queued' } }).$.pipe(filter((n) => n === 0)),
+    );
+    await pulls();
+  }
+
+  /** The current status, with counts read now. */
+  async status(): Promise<TerminalStatus> {
+    const [queued, synced, needsAttention, products, categories] = await Promise.all([
+      this.db.sales.count({ selector: { syncState: 'queued' } }).exec(),
+      this.db.sales.count({ selector: { syncState: 'synced' } }).exec(),
+      this.db.sales.count({ selector: { syncState: 'needs_attention' } }).exec(),
+      this.db.products.count().exec(),
+      this.db.categories.count().exec(),
+    ]);
+    this.#queueDepth = queued;
+    return this.#statusWithCounts(queued, synced, needsAttention, products, categories);
+  }
+
+  #statusWithCounts(
+    queued: number,
+    synced: number,
+    needsAttention: number,
+    products: number,
+    categories: number,
+  ): TerminalStatus {
+    return {
+      terminalId: this.#identity.terminalId,
+      branchId: this.#identity.branchId,
+      posId: this.#identity.posId,
+      online: this.#online,
+      halted: this.#halted,
+      queued,
+      synced,
+      needsAttention,
+      lastPullAt: this.#lastPullAt,
+      lastPushAt: this.#lastPushAt,
+      catalog: {
+        products,
+        categories,
+        checkpoint: { ...this.#checkpoints },
+        snapshotting:
+          this.#resnapshots.size > 0 ||
+          (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
+        snapshotPulled: this.#snapshotPulled,
+      },
+      lastReconcile: this.#lastReconcile,
+      counters: { ...this.#counters },
+    };
+  }
+
+  /**
+   * Refreshes `status$` at most every 250 ms: counts are queries, and a burst of events (a snapshot,
+   * a flush of thousands of sales) must not turn into a query storm on the cashier's event loop.
+   */
+  #scheduleStatus(): void {
+    if (this.#statusTimer || this.#closed) return;
+    this.#statusTimer = setTimeout(() => {
+      this.#statusTimer = undefined;
+      if (this.#closed) return;
+      this.status()
+        .then((status) => this.#status$.next(status))
+        .catch((error: unknown) => this.#logger.warn({ err: error }, 'status refresh failed'));
+    }, 250);
+  }
+
+  /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#sellQueue.drain();
+    this.#closed = true;
+    if (this.#statusTimer) clearTimeout(this.#statusTimer);
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#worker.close();
+    await this.#wakeups?.close();
+    await Promise.allSettled([...this.#resnapshots.values()]);
+    await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
+    this.#status$.complete();
+    await this.db.close();
+  }
+}

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { Terminal } from '../../client/index.ts';
+import { formatStatusLine, openTerminal } from '../../client/index.ts';
+
+export const TERMINAL_USAGE = `pos terminal --server URL --token T --terminal-id ID --branch B --data-dir D
+             [--status-interval MS] [--log-level L] [--sell N] [--sell-interval-ms MS]
+             [--exit-when-synced] [--json] [--push-batch N] [--backoff-cap-ms MS]
+  Runs a terminal as a daemon: syncs the branch catalog and inventory, pushes queued sales, prints a
+  status line every --status-interval ms (default 1000; --json prints status objects instead). Logs
+  are pino JSON lines on stderr (--log-level, default warn). --sell N simulates a cashier selling N
+  sales from the local catalog (round robin, cash, --sell-interval-ms apart); --exit-when-synced exits 0 once everything is in
+  sync. Identity flags are needed because the cloud has no "who am I" operation for terminal tokens.
+`;
+
+/** Sells `count` sales from the local catalog, one product each, round robin. */
+async function simulateSales(terminal: Terminal, count: number, intervalMs: number): Promise<void> {
+  const products = (await terminal.db.products.find({ selector: { active: true } }).exec()).map(
+    (p) => p.id,
+  );
+  if (products.length === 0) throw new Error('no active products in the local catalog to sell');
+  for (let i = 0; i < count; i++) {
+    await terminal.sell({
+      lines: [{ productId: products[i % products.length]!, quantity: 1 + (i % 3) }],
+      payments: [{ method: 'cash', amountMinor: 10_000_000 }],
+    });
+    if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** `pos terminal`: resolves with the exit code after SIGINT/SIGTERM (or sync, with --exit-when-synced). */
+export async function runTerminal(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      'terminal-id': { type: 'string' },
+      branch: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'status-interval': { type: 'string', default: '1000' },
+      'log-level': { type: 'string', default: 'warn' },
+      'push-batch': { type: 'string' },
+      'backoff-cap-ms': { type: 'string' },
+      sell: { type: 'string' },
+      'sell-interval-ms': { type: 'string', default: '0' },
+      'exit-when-synced': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  let terminal: Terminal;
+  try {
+    terminal = await openTerminal(
+      {
+        serverUrl: values.server ?? '',
+        token: values.token ?? '',
+        terminalId: values['terminal-id'] ?? '',
+        branchId: values.branch ?? '',
+        dataDir: values['data-dir'] ?? '',
+        ...(values['push-batch'] ? { pushBatchSize: Number(values['push-batch']) } : {}),
+        ...(values['backoff-cap-ms'] ? { backoffCapMs: Number(values['backoff-cap-ms']) } : {}),
+        logLevel: values['log-level'] as never,
+      },
+      {
+        logger: pino(
+          { level: values['log-level'] ?? 'warn', base: { service: 'pos-terminal' } },
+          pino.destination(2),
+        ),
+      },
+    );
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${TERMINAL_USAGE}`);
+    return 2;
+  }
+  const print = async () => {
+    const status = await terminal.status();
+    process.stdout.write(`${values.json ? JSON.stringify(status) : formatStatusLine(status)}\n`);
+  };
+  const timer = setInterval(
+    () => void print().catch(() => undefined),
+    Number(values['status-interval']),
+  );
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  try {
+    if (values.sell) {
+      await terminal.awaitInSync().catch(() => undefined);
+      await simulateSales(terminal, Number(values.sell), Number(values['sell-interval-ms']));
+      process.stdout.write(`sold ${values.sell}\n`);
+    }
+    if (values['exit-when-synced']) {
+      await Promise.race([terminal.awaitInSync(), stopped]);
+    } else {
+      await stopped;
+    }
+    await print();
+    return 0;
+  } finally {
+    clearInterval(timer);
+    await terminal.close();
+  }
+}
