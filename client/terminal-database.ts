@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { addRxPlugin, createRxDatabase } from 'rxdb';
 import type { RxCollection, RxDatabase } from 'rxdb';
 import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
@@ -45,13 +44,11 @@ export async function openTerminalDatabase(options: {
   catalogSynchronous: 'FULL' | 'NORMAL';
 }): Promise<TerminalDatabase> {
   mkdirSync(options.dataDir, { recursive: true });
-  const base = getRxStorageSqlite({ directory: options.dataDir, synchronous: 'FULL' });
   const db = await createRxDatabase<TerminalCollections>({
     name: TERMINAL_DATABASE_NAME,
-    // RxDB refuses two open databases with the same storage name and database name in one process
-    // (DB8), but the storage's name is a constant: naming it after the file lets several terminals
-    // (tests, the simulator, benchmarks) run in one process, each on its own file.
-    storage: { ...base, name: `${base.name}:${resolve(options.dataDir)}` },
+    // The storage's name includes its directory, so several terminals (tests, the simulator,
+    // benchmarks) run in one process, each on its own file.
+    storage: getRxStorageSqlite({ directory: options.dataDir, synchronous: 'FULL' }),
     localDocuments: true,
     // One process per data dir (the storage locks the file), so no cross-tab leader election.
     multiInstance: false,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Subject } from 'rxjs';
+import { CheckpointWorker } from './checkpoint-worker.ts';
 import { DocumentCache } from './document-cache.ts';
 import type { ResolvedSqliteStorageOptions, Synchronous } from './sqlite-options.ts';
 
@@ -58,6 +59,10 @@ export class SqliteDatabaseHandle {
     private readonly onDisk: boolean,
     private readonly warn: (message: string, error: unknown) => void,
     private readonly onLastRelease: (handle: SqliteDatabaseHandle) => void,
+    /** Checkpoints the file off this thread; absent for in-memory databases. */
+    readonly checkpointWorker?: CheckpointWorker,
+    /** Holds the file's process lock for as long as this handle is open. */
+    private readonly lock?: Database.Database,
   ) {
     this.#synchronous = initialSynchronous;
   }
@@ -102,23 +107,15 @@ export class SqliteDatabaseHandle {
   }
 
   /**
-   * A failed checkpoint (a full disk, say) loses nothing: the pages stay in the WAL, readers still see
-   * them, and the next checkpoint tries again. So it is reported, never thrown into a writer or a timer.
+   * Hands a checkpoint to the worker thread. A failed checkpoint (a full disk, say) loses nothing: the
+   * pages stay in the WAL, readers still see them, and the next checkpoint tries again; the worker
+   * reports it through `onWarning`, never into a writer or a timer.
    */
   checkpoint(): void {
     clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
     this.#bytesSinceCheckpoint = 0;
-    if (!this.db.open) return;
-    try {
-      this.#runCheckpoint();
-    } catch (error) {
-      this.warn(`WAL checkpoint of ${this.key} failed; it is retried after the next write`, error);
-    }
-  }
-
-  #runCheckpoint(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    if (this.db.open) this.checkpointWorker?.request();
   }
 
   acquire(): this {
@@ -132,7 +129,9 @@ export class SqliteDatabaseHandle {
       clearTimeout(this.#checkpointTimer);
       this.onLastRelease(this);
       for (const state of this.#tables.values()) state.changes.complete();
+      this.checkpointWorker?.close();
       this.db.close();
+      this.lock?.close();
     }
   }
 
@@ -171,23 +170,19 @@ export function acquireSqliteDatabase(
   if (existing) return existing.acquire();
 
   if (options.directory) mkdirSync(options.directory, { recursive: true });
+  const lock = file ? lockFile(file) : undefined;
   let db: Database.Database;
   try {
     db = new Database(file ?? ':memory:');
   } catch (cause) {
+    lock?.close();
     throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}`, { cause });
   }
   try {
     configure(db, options, file !== undefined);
   } catch (cause) {
     db.close();
-    if (isBusy(cause)) {
-      throw new SqliteStorageError(
-        'SQLITE_STORAGE_LOCKED',
-        `the database file ${file} is in use by another process; one terminal process per data directory`,
-        { cause },
-      );
-    }
+    lock?.close();
     const reason = cause instanceof Error ? `: ${cause.message}` : '';
     throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot open ${key}${reason}`, {
       cause,
@@ -201,22 +196,43 @@ export function acquireSqliteDatabase(
     file !== undefined,
     options.onWarning,
     (h) => openHandles.delete(h.key),
+    file ? new CheckpointWorker(file, options.onWarning) : undefined,
+    lock,
   );
   openHandles.set(key, handle);
   return handle.acquire();
 }
 
+/**
+ * One process per database file. The lock is a second, tiny SQLite file held with an exclusive lock
+ * for as long as the database is open: the operating system drops it when the process dies (SIGKILL
+ * included), and a second process fails at once with a clear error. The database itself then uses
+ * normal locking, which lets the checkpoint worker's connection work beside the main one.
+ */
+function lockFile(file: string): Database.Database {
+  const lock = new Database(`${file}.lock`);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    return lock;
+  } catch (cause) {
+    lock.close();
+    if (isBusy(cause)) {
+      throw new SqliteStorageError(
+        'SQLITE_STORAGE_LOCKED',
+        `the database file ${file} is in use by another process; one terminal process per data directory`,
+        { cause },
+      );
+    }
+    throw new SqliteStorageError('SQLITE_STORAGE_OPEN_FAILED', `cannot lock ${file}`, { cause });
+  }
+}
+
 function configure(db: Database.Database, options: ResolvedSqliteStorageOptions, onDisk: boolean) {
   if (onDisk) {
-    // Fail at once if another process holds the file, instead of waiting for a lock it never frees.
-    db.pragma('busy_timeout = 0');
-    // Exclusive locking: a second process cannot corrupt or silently share the file, and WAL then
-    // keeps its index in heap memory instead of a shared-memory file.
-    db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma('wal_autocheckpoint = 0');
-    // Take the lock now, so a second process fails when it opens, not at its first write.
-    db.exec('BEGIN EXCLUSIVE; COMMIT');
   }
   db.pragma(`synchronous = ${options.synchronous}`);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);

@@ -8,7 +8,13 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getRxStorageSqlite } from './sqlite-storage.ts';
 import type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
-import { filledItemSchema, makeItem, makeTempDir, toStorageDoc } from './test-fixtures.ts';
+import {
+  filledItemSchema,
+  makeItem,
+  makeTempDir,
+  openItemsDatabase,
+  toStorageDoc,
+} from './test-fixtures.ts';
 import type { Item } from './test-fixtures.ts';
 
 type Instance<T = Item> = RxStorageInstance<T, any, any>;
@@ -212,4 +218,19 @@ describe('sqlite storage review', () => {
     const [stored] = await instance.findDocumentsById([v1.id], false);
     expect(stored?._rev).toBe('2-b');
   }, 60_000);
+});
+
+describe('databases of one name in two directories', () => {
+  it('open side by side in one process (the directory is part of the storage name)', async () => {
+    const a = makeTempDir();
+    const b = makeTempDir();
+    const first = await openItemsDatabase(getRxStorageSqlite({ directory: a.dir }), 'terminal');
+    const second = await openItemsDatabase(getRxStorageSqlite({ directory: b.dir }), 'terminal');
+    await first.items.insert(makeItem(1));
+    expect(await second.items.count().exec()).toBe(0);
+    await first.close();
+    await second.close();
+    a.remove();
+    b.remove();
+  });
 });

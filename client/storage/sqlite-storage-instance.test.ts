@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { SqliteStorageError, sqliteFileOf } from './sqlite-database.ts';
 import { getRxStorageSqlite } from './sqlite-storage.ts';
 import type { RxStorageSqlite } from './sqlite-storage.ts';
+import type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
 import {
   filledItemSchema,
   makeItem,
@@ -396,6 +397,21 @@ describe('SqliteStorageInstance', () => {
     const byPrice = await instance.query(prepareItemQuery({ selector: { price: 4242 } }));
     expect(byPrice.documents).toEqual([v2]);
     await other.close();
+  });
+
+  it('checkpoints the WAL on the worker thread once writes pause, copying every frame', async () => {
+    const { handle } = instance.internals as SqliteStorageInternals;
+    const checkpointed = handle.checkpointWorker!.next();
+    const docs = Array.from({ length: 2_000 }, (_, n) => ({ document: toStorageDoc(makeItem(n)) }));
+    await instance.bulkWrite(docs, 'test');
+    const result = await checkpointed;
+    expect(result.log).toBeGreaterThan(0);
+    expect(result.checkpointed).toBe(result.log);
+    // The main connection still reads everything after the worker moved the pages.
+    expect(await instance.count(prepareItemQuery({ selector: {} }))).toEqual({
+      count: 2_000,
+      mode: 'fast',
+    });
   });
 
   it('keeps in-memory databases apart by name and drops them when closed', async () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
 import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
 import { acquireSqliteDatabase } from './sqlite-database.ts';
@@ -15,7 +16,9 @@ export type RxStorageSqlite = RxStorage<SqliteStorageInternals, SqliteInstanceOp
 export function getRxStorageSqlite(options: SqliteStorageOptions = {}): RxStorageSqlite {
   const resolved = sqliteStorageOptionsSchema.parse(options);
   return {
-    name: 'pos-sqlite',
+    // RxDB refuses a second open database of the same name and storage name in one process; databases
+    // of one name in two directories are two databases, so the directory is part of the storage name.
+    name: resolved.directory ? `pos-sqlite:${path.resolve(resolved.directory)}` : 'pos-sqlite',
     rxdbVersion: RXDB_VERSION,
     async createStorageInstance<RxDocType>(
       params: RxStorageInstanceCreationParams<RxDocType, SqliteInstanceOptions>,
