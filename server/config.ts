@@ -54,6 +54,15 @@ export const serverConfigSchema = z.object({
   maxQueryDepth: intFromEnv(2, 100).default(10),
   /** POS_MAX_ALIASES: most aliases one document may use. */
   maxAliases: intFromEnv(0, 1_000).default(15),
+  /** POS_MONGO_URL: MongoDB connection string; when set the server stores in MongoDB, not SQLite. */
+  mongoUrl: z.string().min(1).optional(),
+  /** POS_MONGO_DB: MongoDB database name. */
+  mongoDb: z.string().min(1).default('pos_sync'),
+  /**
+   * POS_STREAM_POLL: how often each instance reads the stream heads to wake its subscribers for writes
+   * made through other instances; 0 turns it off. Default: 500ms with MongoDB, off with SQLite.
+   */
+  streamPollMs: durationMsSchema.optional(),
   /** POS_UPSERT_MAX: most catalog rows one admin upsert may carry. */
   upsertMax: intFromEnv(1, 100_000).default(5_000),
 });
@@ -80,6 +89,9 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   maxQueryDepth: 'POS_MAX_QUERY_DEPTH',
   maxAliases: 'POS_MAX_ALIASES',
   upsertMax: 'POS_UPSERT_MAX',
+  mongoUrl: 'POS_MONGO_URL',
+  mongoDb: 'POS_MONGO_DB',
+  streamPollMs: 'POS_STREAM_POLL',
 };
 
 /** The options found in an environment (empty strings count as unset). */

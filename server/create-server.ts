@@ -19,6 +19,7 @@ import { useQueryLimits } from './plugins/use-query-limits.ts';
 import { TerminalRateLimiter, useRateLimit } from './plugins/use-rate-limit.ts';
 import type { CloudStore } from './store/index.ts';
 import { createToken, hashToken } from './store/index.ts';
+import { startStreamHeadPoller } from './stream-head-poller.ts';
 import { StreamHub } from './stream-hub.ts';
 
 /** What `createServer` needs; no I/O singletons, so tests build each piece themselves. */
@@ -148,10 +149,16 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   );
   pruneTimer.unref();
 
+  // Several instances on one MongoDB: writes through the others reach this hub by polling heads.
+  const pollMs = config.streamPollMs ?? (config.mongoUrl ? 500 : 0);
+  const poller =
+    pollMs > 0 ? startStreamHeadPoller({ store, hub, intervalMs: pollMs, logger }) : null;
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(pruneTimer);
+      await poller?.close();
       await wsHandle.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       await new Promise<void>((resolve) => {

@@ -46,6 +46,11 @@ export class StreamHub {
     };
   }
 
+  /** The topics someone listens to now (the multi-instance poller reads only their heads). */
+  topics(): string[] {
+    return [...this.#listeners.keys()];
+  }
+
   /** Number of listeners, for tests and shutdown checks. */
   get size(): number {
     let size = 0;

@@ -32,3 +32,5 @@ export {
 export { createToken, hashToken } from './token-hash.ts';
 export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from './sqlite/index.ts';
 export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
+export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
+export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';

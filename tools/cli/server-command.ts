@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { ServerConfigInput } from '../../server/index.ts';
 import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
+import type { CloudStore } from '../../server/store/index.ts';
 import { openSqliteCloudStore } from '../../server/store/index.ts';
+import { openMongoCloudStore } from '../../server/store/mongo/index.ts';
 import { seedDemo } from './demo-seed.ts';
 
 /**
@@ -18,6 +20,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
       'admin-token': { type: 'string' },
       host: { type: 'string' },
       dev: { type: 'boolean' },
+      'mongo-url': { type: 'string' },
     },
   });
   const flags: ServerConfigInput = {
@@ -25,6 +28,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     dataDir: values['data-dir'],
     adminToken: values['admin-token'],
     host: values.host,
+    mongoUrl: values['mongo-url'],
     dev:
       values.dev ?? (mode === 'start' && process.env['POS_DEV'] === undefined ? true : undefined),
   };
@@ -36,16 +40,27 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     return 2;
   }
   const logger = createLogger({ level: config.logLevel });
-  const store = openSqliteCloudStore({
-    dataDir: config.dataDir,
-    retentionMs: config.retentionMs,
-    staleAfterMs: config.staleTerminalAfterMs,
-  });
+  // The embedded SQLite store is the default; --mongo-url / POS_MONGO_URL selects MongoDB.
+  const store: CloudStore = config.mongoUrl
+    ? await openMongoCloudStore({
+        url: config.mongoUrl,
+        dbName: config.mongoDb,
+        retentionMs: config.retentionMs,
+        staleAfterMs: config.staleTerminalAfterMs,
+        logger,
+      })
+    : openSqliteCloudStore({
+        dataDir: config.dataDir,
+        retentionMs: config.retentionMs,
+        staleAfterMs: config.staleTerminalAfterMs,
+      });
   const seeded = mode === 'start' ? await seedDemo(store) : null;
   const server = await createServer({ config, store, logger });
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out();
-  out(`pos-sync cloud server (data: ${config.dataDir})`);
+  out(
+    `pos-sync cloud server (data: ${config.mongoUrl ? `MongoDB ${config.mongoDb}` : config.dataDir})`,
+  );
   out(`  GraphQL    ${server.url}${config.dev ? '   (GraphiQL in a browser)' : ''}`);
   out(`  WebSocket  ${server.wsUrl}`);
   out(`  Health     ${server.url.replace(/\/graphql$/, '/healthz')}`);

@@ -1,0 +1,250 @@
+import type { Collection, Db, IndexDescription } from 'mongodb';
+import type { WithDeleted } from 'rxdb';
+import type { InventoryItem, Sale } from '../../../schema/index.ts';
+import type { IngestProblem } from '../cloud-store.ts';
+
+/** A catalog record (products or categories): the cloud document plus what pulls and digests need. */
+export type CatalogDoc<T> = {
+  tenantId: string;
+  id: string;
+  seq: number;
+  deleted: boolean;
+  changedAt: string;
+  viewHash: string;
+  idHash32: number;
+  branchSpecific: boolean;
+  doc: T;
+};
+
+export type StreamHeadDoc = { _id: string; floor: number };
+export type SettingDoc = { _id: string; value: string };
+export type TenantDoc = { _id: string; name: string; createdAt: string };
+export type AdminTokenDoc = {
+  _id: string;
+  tenantId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: string;
+};
+export type BranchDoc = {
+  tenantId: string;
+  id: string;
+  name: string;
+  currency: string | null;
+  createdAt: string;
+};
+export type TerminalDoc = {
+  tenantId: string;
+  id: string;
+  branchId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastPullAt: string | null;
+  lastPushAt: string | null;
+  queueDepth: number | null;
+  checkpoints: Record<string, number>;
+};
+export type SaleDoc = {
+  tenantId: string;
+  id: string;
+  branchId: string;
+  terminalId: string;
+  posId: string;
+  localEventId: number;
+  eventKey: string;
+  /** '' for a regular ingest, the dead letter id for an operator's accept. */
+  acceptedFrom: string;
+  contentHash: string;
+  invoiceNo: number;
+  createdAt: string;
+  ingestedAt: string;
+  doc: Sale;
+};
+export type SaleAckDoc = {
+  tenantId: string;
+  branchId: string;
+  terminalId: string;
+  saleId: string;
+  seq: number;
+  ingested: boolean;
+  doc: Sale;
+};
+export type PosProgressDoc = {
+  tenantId: string;
+  terminalId: string;
+  posId: string;
+  branchId: string;
+  highestContiguous: number;
+  highestSeen: number;
+};
+export type DeadLetterDoc = {
+  /** UUIDv7: time-ordered, so listing by `_id` is arrival order. */
+  _id: string;
+  tenantId: string;
+  branchId: string;
+  terminalId: string;
+  eventKey: string;
+  eventId: string | null;
+  posId: string | null;
+  localEventId: number | null;
+  code: string;
+  message: string;
+  problems: IngestProblem[];
+  /** Canonical JSON of the payload as received (keeps keys MongoDB would refuse, like `$x`). */
+  payload: string;
+  payloadHash: string;
+  receivedAt: string;
+  resolvedAt: string | null;
+  resolution: 'accepted' | 'discarded' | null;
+  resolutionNote: string | null;
+  resolvedBy: string | null;
+};
+export type InventoryDoc = {
+  tenantId: string;
+  branchId: string;
+  id: string;
+  seq: number;
+  deleted: boolean;
+  changedAt: string;
+  doc: WithDeleted<InventoryItem>;
+};
+export type AuditDoc = {
+  /** UUIDv7: time-ordered, so listing by `_id` is oldest first. */
+  _id: string;
+  tenantId: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+};
+
+export type Collections = {
+  settings: Collection<SettingDoc>;
+  streamHeads: Collection<StreamHeadDoc>;
+  tenants: Collection<TenantDoc>;
+  adminTokens: Collection<AdminTokenDoc>;
+  branches: Collection<BranchDoc>;
+  terminals: Collection<TerminalDoc>;
+  products: Collection<CatalogDoc<any>>;
+  categories: Collection<CatalogDoc<any>>;
+  inventory: Collection<InventoryDoc>;
+  sales: Collection<SaleDoc>;
+  saleAcks: Collection<SaleAckDoc>;
+  posProgress: Collection<PosProgressDoc>;
+  deadLetters: Collection<DeadLetterDoc>;
+  auditLog: Collection<AuditDoc>;
+};
+
+/**
+ * Every index, by collection. Unique indexes carry the invariants (one seq per stream, one invoice
+ * number per branch, one booking per idempotency key); the others serve exactly one pull or admin
+ * query each (named after it). Names are stable: duplicate-key errors are recognised by them.
+ */
+export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
+  settings: [],
+  streamHeads: [],
+  tenants: [],
+  adminTokens: [{ key: { tokenHash: 1 }, name: 'admin_token_hash', unique: true }],
+  branches: [{ key: { tenantId: 1, id: 1 }, name: 'branch_id', unique: true }],
+  terminals: [
+    { key: { tenantId: 1, id: 1 }, name: 'terminal_id', unique: true },
+    { key: { tokenHash: 1 }, name: 'terminal_token_hash', unique: true },
+    { key: { tenantId: 1, branchId: 1, name: 1, id: 1 }, name: 'terminal_list' },
+  ],
+  products: catalogIndexes('products'),
+  categories: catalogIndexes('categories'),
+  inventory: [
+    { key: { tenantId: 1, id: 1 }, name: 'inventory_id', unique: true },
+    { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'inventory_seq', unique: true },
+    { key: { deleted: 1, changedAt: 1 }, name: 'inventory_retention' },
+  ],
+  sales: [
+    { key: { tenantId: 1, eventKey: 1, acceptedFrom: 1 }, name: 'sale_event_key', unique: true },
+    { key: { tenantId: 1, branchId: 1, invoiceNo: 1 }, name: 'sale_invoice_no', unique: true },
+    { key: { tenantId: 1, id: 1 }, name: 'sale_id', unique: true },
+    { key: { tenantId: 1, ingestedAt: 1, branchId: 1, invoiceNo: 1 }, name: 'sale_query' },
+    { key: { tenantId: 1, branchId: 1, ingestedAt: 1, invoiceNo: 1 }, name: 'sale_query_branch' },
+    {
+      key: { tenantId: 1, terminalId: 1, ingestedAt: 1, branchId: 1, invoiceNo: 1 },
+      name: 'sale_query_terminal',
+    },
+    { key: { tenantId: 1, terminalId: 1, posId: 1, localEventId: 1 }, name: 'sale_pos_events' },
+  ],
+  saleAcks: [
+    { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'sale_ack_seq', unique: true },
+    { key: { tenantId: 1, branchId: 1, saleId: 1 }, name: 'sale_ack_sale', unique: true },
+    { key: { tenantId: 1, branchId: 1, terminalId: 1, seq: 1 }, name: 'sale_ack_pull' },
+  ],
+  posProgress: [
+    { key: { tenantId: 1, terminalId: 1, posId: 1 }, name: 'pos_progress_id', unique: true },
+    { key: { tenantId: 1, branchId: 1, terminalId: 1, posId: 1 }, name: 'pos_progress_branch' },
+  ],
+  deadLetters: [
+    { key: { tenantId: 1, resolvedAt: 1, _id: 1 }, name: 'dead_letter_list' },
+    { key: { tenantId: 1, eventKey: 1, payloadHash: 1 }, name: 'dead_letter_payload' },
+    {
+      key: { tenantId: 1, terminalId: 1, posId: 1, localEventId: 1 },
+      name: 'dead_letter_pos_events',
+    },
+  ],
+  auditLog: [
+    { key: { tenantId: 1, _id: 1 }, name: 'audit_list' },
+    { key: { at: 1 }, name: 'audit_retention' },
+  ],
+};
+
+function catalogIndexes(stream: string): IndexDescription[] {
+  return [
+    { key: { tenantId: 1, id: 1 }, name: `${stream}_id`, unique: true },
+    // The pull: `seq > C` ordered by seq is a range scan of this index.
+    { key: { tenantId: 1, seq: 1 }, name: `${stream}_seq`, unique: true },
+    { key: { tenantId: 1, deleted: 1, idHash32: 1 }, name: `${stream}_live` },
+    { key: { deleted: 1, changedAt: 1 }, name: `${stream}_retention` },
+  ];
+}
+
+const COLLECTION_NAMES: Record<keyof Collections, string> = {
+  settings: 'settings',
+  streamHeads: 'stream_heads',
+  tenants: 'tenants',
+  adminTokens: 'admin_tokens',
+  branches: 'branches',
+  terminals: 'terminals',
+  products: 'products',
+  categories: 'categories',
+  inventory: 'inventory',
+  sales: 'sales',
+  saleAcks: 'sale_acks',
+  posProgress: 'pos_progress',
+  deadLetters: 'dead_letters',
+  auditLog: 'audit_log',
+};
+
+/**
+ * The collections with the adapter's read and write concerns: every write waits for a majority (a
+ * seq or invoice number a terminal saw can never be rolled back by a failover) and every read is
+ * majority-committed. The seq allocator reads the maximum with `local` instead (`stream-seq.ts`).
+ */
+export function collectionsOf(db: Db): Collections {
+  const out = {} as Record<string, Collection>;
+  for (const [key, name] of Object.entries(COLLECTION_NAMES)) {
+    out[key] = db.collection(name, {
+      writeConcern: { w: 'majority' },
+      readConcern: { level: 'majority' },
+    });
+  }
+  return out as unknown as Collections;
+}
+
+/** Creates every index (idempotent: an existing index with the same definition is a no-op). */
+export async function ensureIndexes(collections: Collections): Promise<void> {
+  await Promise.all(
+    (Object.keys(INDEXES) as (keyof Collections)[]).map(async (key) => {
+      const indexes = INDEXES[key];
+      if (indexes.length > 0) await collections[key].createIndexes(indexes);
+    }),
+  );
+}

@@ -1,0 +1,223 @@
+import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleContentOf,
+  saleIdempotencyKey,
+  saleSchema,
+} from '../../../schema/index.ts';
+import type {
+  Connection,
+  DeadLetter,
+  IngestProblem,
+  PageArgs,
+  RejectedEventFilter,
+  TerminalScope,
+} from '../cloud-store.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import type { Collections, DeadLetterDoc } from './collections.ts';
+import { pageOf } from './paging.ts';
+import type { SaleLedger } from './sale-ledger.ts';
+
+/** What is known about a refused payload. */
+export type Refusal = {
+  key: string | null;
+  sale: Sale | null;
+  message: string;
+  problems: IngestProblem[];
+};
+
+/** The dead-letter queue of refused sales and the operator's decisions on it. */
+export class DeadLetterQueue {
+  readonly #c: Collections;
+  readonly #ledger: SaleLedger;
+  readonly #audit: AuditTrail;
+  readonly #now: () => Date;
+
+  constructor(collections: Collections, ledger: SaleLedger, audit: AuditTrail, now: () => Date) {
+    this.#c = collections;
+    this.#ledger = ledger;
+    this.#audit = audit;
+    this.#now = now;
+  }
+
+  /** Stores a refused payload; the same payload refused again maps to the open entry. */
+  async record(scope: TerminalScope, payload: unknown, refusal: Refusal): Promise<string> {
+    const payloadJson = canonicalJson(payload) ?? 'null';
+    const payloadHash = sha256Hex(payloadJson);
+    const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
+    const open = await this.#c.deadLetters.findOne(
+      { tenantId: scope.tenantId, eventKey, payloadHash, resolvedAt: null },
+      { projection: { _id: 1 } },
+    );
+    if (open) return open._id;
+    const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+      string,
+      unknown
+    >;
+    const id = createUuidV7();
+    await this.#c.deadLetters.insertOne({
+      _id: id,
+      tenantId: scope.tenantId,
+      branchId: scope.branchId,
+      terminalId: scope.terminalId,
+      eventKey,
+      eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
+      posId: refusal.sale?.posId ?? null,
+      localEventId: refusal.sale?.localEventId ?? null,
+      code: 'POS_SYNC_EVENT_INVALID',
+      message: refusal.message,
+      problems: refusal.problems,
+      payload: payloadJson,
+      payloadHash,
+      receivedAt: this.#now().toISOString(),
+      resolvedAt: null,
+      resolution: null,
+      resolutionNote: null,
+      resolvedBy: null,
+    });
+    return id;
+  }
+
+  async list(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    page: PageArgs,
+  ): Promise<Connection<DeadLetter>> {
+    const status = filter.status ?? 'open';
+    return pageOf(
+      this.#c.deadLetters,
+      {
+        tenantId,
+        ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+        ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+        ...(status === 'all'
+          ? {}
+          : { resolvedAt: status === 'open' ? null : { $type: 'string' as const } }),
+      },
+      page,
+      deadLetterOfDoc,
+    );
+  }
+
+  /**
+   * Books the refused sale as received, flagged by `acceptedFrom`. Idempotent without a transaction:
+   * booking again after a crash hits the unique (key, acceptedFrom) index and goes on to resolve.
+   */
+  async accept(tenantId: string, id: string, note: string, actor: string): Promise<DeadLetter> {
+    const entry = await this.#requireOpen(tenantId, id);
+    const parsed = saleSchema.safeParse(JSON.parse(entry.payload));
+    if (!parsed.success) {
+      throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
+    }
+    const sale = parsed.data;
+    if (sale.branchId !== entry.branchId || sale.terminalId !== entry.terminalId) {
+      throw new PosError('POS_INPUT_INVALID', 'the sale claims another branch or terminal');
+    }
+    const contentHash = sha256Hex(canonicalJson(saleContentOf(sale)));
+    const [result] = await this.#ledger.book(tenantId, entry.branchId, [
+      { sale, contentHash, acceptedFrom: entry._id },
+    ]);
+    let booked: Sale;
+    if (result && 'booked' in result) booked = result.booked;
+    else {
+      const mine = (await this.#ledger.salesByKeys(tenantId, [saleIdempotencyKey(sale)]))
+        .get(saleIdempotencyKey(sale))
+        ?.find((d) => d.acceptedFrom === entry._id);
+      if (!mine)
+        throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
+      booked = mine.doc;
+    }
+    const scope = { tenantId, branchId: entry.branchId, terminalId: entry.terminalId };
+    await this.#ledger.acknowledge(tenantId, entry.branchId, [
+      { terminalId: scope.terminalId, sale: booked, ingested: true },
+    ]);
+    await this.#resolve(tenantId, id, 'accepted', note, actor);
+    await this.#audit.record(tenantId, actor, 'acceptRejectedSale', id, {
+      note,
+      saleId: sale.id,
+      eventKey: saleIdempotencyKey(sale),
+      invoiceNo: booked.invoiceNo,
+    });
+    return deadLetterOfDoc((await this.#c.deadLetters.findOne({ tenantId, _id: id }))!);
+  }
+
+  /** Closes the entry; a readable sale goes back to its terminal marked as discarded. */
+  async discard(tenantId: string, id: string, note: string, actor: string): Promise<DeadLetter> {
+    const entry = await this.#requireOpen(tenantId, id);
+    const parsed = saleSchema.safeParse(JSON.parse(entry.payload));
+    if (parsed.success) {
+      await this.#ledger.acknowledge(tenantId, entry.branchId, [
+        {
+          terminalId: entry.terminalId,
+          ingested: false,
+          sale: {
+            ...parsed.data,
+            syncState: 'needs_attention',
+            lastError: {
+              code: 'POS_SYNC_EVENT_INVALID',
+              message: `Discarded by an operator: ${note}`.slice(0, 2000),
+            },
+          },
+        },
+      ]);
+    }
+    await this.#resolve(tenantId, id, 'discarded', note, actor);
+    await this.#audit.record(tenantId, actor, 'discardRejectedSale', id, { note });
+    return deadLetterOfDoc((await this.#c.deadLetters.findOne({ tenantId, _id: id }))!);
+  }
+
+  async #requireOpen(tenantId: string, id: string): Promise<DeadLetterDoc> {
+    const entry = await this.#c.deadLetters.findOne({ tenantId, _id: id });
+    if (!entry) throw new PosError('POS_NOT_FOUND', `rejected event ${id} does not exist`);
+    if (entry.resolvedAt !== null) {
+      throw new PosError(
+        'POS_INPUT_INVALID',
+        `rejected event ${id} is already ${entry.resolution}`,
+      );
+    }
+    return entry;
+  }
+
+  async #resolve(
+    tenantId: string,
+    id: string,
+    resolution: 'accepted' | 'discarded',
+    note: string,
+    actor: string,
+  ): Promise<void> {
+    await this.#c.deadLetters.updateOne(
+      { tenantId, _id: id, resolvedAt: null },
+      {
+        $set: {
+          resolvedAt: this.#now().toISOString(),
+          resolution,
+          resolutionNote: note.slice(0, 2000),
+          resolvedBy: actor,
+        },
+      },
+    );
+  }
+}
+
+function deadLetterOfDoc(doc: DeadLetterDoc): DeadLetter {
+  return {
+    id: doc._id,
+    tenantId: doc.tenantId,
+    branchId: doc.branchId,
+    terminalId: doc.terminalId,
+    eventKey: doc.eventKey,
+    eventId: doc.eventId,
+    kind: 'sale',
+    code: doc.code,
+    message: doc.message,
+    problems: doc.problems,
+    payload: JSON.parse(doc.payload) as unknown,
+    receivedAt: doc.receivedAt,
+    resolvedAt: doc.resolvedAt,
+    resolution: doc.resolution,
+    resolutionNote: doc.resolutionNote,
+    resolvedBy: doc.resolvedBy,
+  };
+}

@@ -1,0 +1,235 @@
+import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
+import type { Sale, SaleProblem } from '../../../schema/index.ts';
+import {
+  PosError,
+  saleContentOf,
+  saleIdempotencyKey,
+  saleSchema,
+  validateSale,
+} from '../../../schema/index.ts';
+import { INGEST_MAX } from '../cloud-store.ts';
+import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
+import type { DeadLetterQueue, Refusal } from './dead-letter-queue.ts';
+import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
+
+type Valid = { ok: true; input: unknown; sale: Sale; key: string; contentHash: string };
+type Invalid = { ok: false; input: unknown; refusal: Refusal; contentHash: string | null };
+type Checked = Valid | Invalid;
+
+/** The decision for one input before the writes: a duplicate, a refusal, or a booking. */
+type Plan =
+  | { kind: 'duplicate'; key: string; sale: Sale }
+  | { kind: 'refuse'; checked: Invalid }
+  | { kind: 'book'; checked: Valid }
+  /** Same key and content as an earlier input of this batch: its outcome once that one is booked. */
+  | { kind: 'same-as'; index: number; checked: Valid };
+
+/**
+ * Idempotent sale ingest on MongoDB (DESIGN.md, "Identities and idempotency"), with the same outcomes
+ * as the SQLite adapter. Without a transaction the unique indexes decide races: a sale booked
+ * concurrently under the same key (a redelivery racing itself, maybe through another instance) comes
+ * back from `book` as refused by the key index and is answered as the duplicate it is.
+ */
+export async function ingestSales(
+  ledger: SaleLedger,
+  deadLetters: DeadLetterQueue,
+  scope: TerminalScope,
+  currency: string | undefined,
+  inputs: unknown[],
+): Promise<SaleIngestOutcome[]> {
+  if (inputs.length > INGEST_MAX) {
+    throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
+  }
+  const checked = inputs.map((input) => check(input, scope, currency));
+  const keys = checked.flatMap((c) => (c.ok ? [c.key] : c.refusal.key ? [c.refusal.key] : []));
+  const stored = await ledger.salesByKeys(scope.tenantId, keys);
+  const takenIds = await ledger.saleIdsBooked(
+    scope.tenantId,
+    checked.flatMap((c) => (c.ok ? [c.sale.id] : [])),
+  );
+  const sameStored = (key: string | null, hash: string | null) =>
+    key && hash ? stored.get(key)?.find((d) => d.contentHash === hash)?.doc : undefined;
+
+  const inBatch = new Map<string, number>();
+  const plans: Plan[] = checked.map((c, index) => {
+    if (!c.ok) {
+      // Idempotency comes before validation: a sale an operator accepted as it was is booked, and a
+      // redelivery of it is a duplicate, not a new refusal.
+      const booked = sameStored(c.refusal.key, c.contentHash);
+      return booked
+        ? { kind: 'duplicate', key: c.refusal.key!, sale: booked }
+        : { kind: 'refuse', checked: c };
+    }
+    const booked = sameStored(c.key, c.contentHash);
+    if (booked) return { kind: 'duplicate', key: c.key, sale: booked };
+    const earlier = inBatch.get(c.key);
+    if (earlier !== undefined) {
+      const first = checked[earlier] as Valid;
+      if (first.contentHash === c.contentHash)
+        return { kind: 'same-as', index: earlier, checked: c };
+      return { kind: 'refuse', checked: keyConflict(c) };
+    }
+    if (stored.get(c.key)?.some((d) => d.acceptedFrom === '')) {
+      return { kind: 'refuse', checked: keyConflict(c) };
+    }
+    if (takenIds.has(c.sale.id)) return { kind: 'refuse', checked: idReused(c) };
+    inBatch.set(c.key, index);
+    takenIds.add(c.sale.id);
+    return { kind: 'book', checked: c };
+  });
+
+  const toBook = plans.flatMap((p, index) => (p.kind === 'book' ? [{ p, index }] : []));
+  const results = await ledger.book(
+    scope.tenantId,
+    scope.branchId,
+    toBook.map(({ p }): Booking => {
+      const c = (p as Extract<Plan, { kind: 'book' }>).checked;
+      return { sale: c.sale, contentHash: c.contentHash, acceptedFrom: '' };
+    }),
+  );
+  for (const [k, { p, index }] of toBook.entries()) {
+    const result = results[k]!;
+    if ('booked' in result) continue;
+    const c = (p as Extract<Plan, { kind: 'book' }>).checked;
+    // Lost a race on a unique index: look at what won.
+    const now = await ledger.salesByKeys(scope.tenantId, [c.key]);
+    const same = now.get(c.key)?.find((d) => d.contentHash === c.contentHash);
+    plans[index] = same
+      ? { kind: 'duplicate', key: c.key, sale: same.doc }
+      : { kind: 'refuse', checked: result.refusedBy === 'sale_id' ? idReused(c) : keyConflict(c) };
+  }
+  const bookedAt = new Map(toBook.map(({ index }, k) => [index, results[k]!]));
+
+  const outcomes: SaleIngestOutcome[] = [];
+  const acks: Ack[] = [];
+  const events: { terminalId: string; posId: string; localEventId: number }[] = [];
+  for (const [index, plan] of plans.entries()) {
+    const outcome = await outcomeOf(plan, index);
+    outcomes.push(outcome);
+    if (outcome.status !== 'rejected') {
+      // A duplicate's acknowledgement may be missing after a crash between booking and acking.
+      acks.push({ terminalId: outcome.sale.terminalId, sale: outcome.sale, ingested: true });
+      events.push(outcome.sale);
+    } else if (outcome.sale) {
+      acks.push({ terminalId: scope.terminalId, sale: outcome.sale, ingested: false });
+      // A refused event still arrived: it must not show up as a lost sale.
+      if (outcome.sale.terminalId === scope.terminalId) events.push(outcome.sale);
+    }
+  }
+  await ledger.acknowledge(scope.tenantId, scope.branchId, acks);
+  await ledger.noteEvents(scope.tenantId, scope.branchId, events);
+  return outcomes;
+
+  async function outcomeOf(plan: Plan, index: number): Promise<SaleIngestOutcome> {
+    switch (plan.kind) {
+      case 'duplicate':
+        return { status: 'duplicate', key: plan.key, sale: plan.sale };
+      case 'book': {
+        const result = bookedAt.get(index)!;
+        return {
+          status: 'ingested',
+          key: plan.checked.key,
+          sale: (result as { booked: Sale }).booked,
+        };
+      }
+      case 'same-as': {
+        const first = outcomes[plan.index]!;
+        return first.status === 'rejected'
+          ? outcomeOf({ kind: 'refuse', checked: keyConflict(plan.checked) }, index)
+          : { status: 'duplicate', key: plan.checked.key, sale: first.sale };
+      }
+      case 'refuse': {
+        const { refusal, input } = plan.checked;
+        const rejectedEventId = await deadLetters.record(scope, input, refusal);
+        const sale = refusal.sale
+          ? {
+              ...refusal.sale,
+              syncState: 'needs_attention' as const,
+              lastError: { code: 'POS_SYNC_EVENT_INVALID', message: refusal.message },
+            }
+          : null;
+        return {
+          status: 'rejected',
+          key: refusal.key,
+          code: 'POS_SYNC_EVENT_INVALID',
+          message: refusal.message,
+          problems: refusal.problems,
+          rejectedEventId,
+          sale,
+        };
+      }
+    }
+  }
+}
+
+function keyConflict(c: Valid): Invalid {
+  return {
+    ok: false,
+    input: c.input,
+    contentHash: c.contentHash,
+    refusal: {
+      key: c.key,
+      sale: c.sale,
+      message: `a different sale was already ingested with key ${c.key}`,
+      problems: [
+        { rule: 'key_conflict', path: '', message: 'same idempotency key, different content' },
+      ],
+    },
+  };
+}
+
+function idReused(c: Valid): Invalid {
+  return {
+    ok: false,
+    input: c.input,
+    contentHash: c.contentHash,
+    refusal: {
+      key: c.key,
+      sale: c.sale,
+      message: `sale id ${c.sale.id} is already booked under another key`,
+      problems: [{ rule: 'id_reused', path: 'id', message: 'sale id reused' }],
+    },
+  };
+}
+
+function check(input: unknown, scope: TerminalScope, currency: string | undefined): Checked {
+  const result = validateSale(input, {
+    expectedBranchId: scope.branchId,
+    expectedTerminalId: scope.terminalId,
+    ...(currency === undefined ? {} : { expectedCurrency: currency }),
+  });
+  if (!result.ok) {
+    // A sale of the right shape but wrong sums or scope is still readable: the terminal gets it back
+    // marked needs_attention, and the dead letter keeps its key.
+    const readable = saleSchema.safeParse(input);
+    const sale = readable.success ? readable.data : null;
+    return {
+      ok: false,
+      input,
+      contentHash: sale ? hashContent(sale) : null,
+      refusal: {
+        key: sale ? saleIdempotencyKey(sale) : null,
+        sale,
+        message: summarize(result.problems),
+        problems: result.problems,
+      },
+    };
+  }
+  return {
+    ok: true,
+    input,
+    sale: result.sale,
+    key: saleIdempotencyKey(result.sale),
+    contentHash: hashContent(result.sale),
+  };
+}
+
+function hashContent(sale: Sale): string {
+  return sha256Hex(canonicalJson(saleContentOf(sale)));
+}
+
+function summarize(problems: SaleProblem[]): string {
+  const first = problems.slice(0, 3).map((p) => `${p.path || '(sale)'}: ${p.message}`);
+  const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
+  return `invalid sale: ${first.join('; ')}${more}`.slice(0, 2000);
+}

@@ -1,0 +1,216 @@
+import type { Filter } from 'mongodb';
+import type { Checkpoint } from '../../../replication/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
+import type {
+  Connection,
+  PageArgs,
+  PosGaps,
+  PullResult,
+  SalesFilter,
+  TerminalScope,
+} from '../cloud-store.ts';
+import { checkPageSize } from '../sqlite/cursor.ts';
+import { checkLimit } from './catalog-collection.ts';
+import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
+import type { StreamSeq } from './stream-seq.ts';
+
+type SalePosition = { ingestedAt: string; branchId: string; invoiceNo: number };
+
+/** Cursors are opaque; inside they are the sale's admin-order position, which never changes. */
+function encodeSaleCursor(p: SalePosition): string {
+  return Buffer.from(JSON.stringify([p.ingestedAt, p.branchId, p.invoiceNo]), 'utf8').toString(
+    'base64url',
+  );
+}
+
+function decodeSaleCursor(cursor: string | null | undefined): SalePosition | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  try {
+    const [ingestedAt, branchId, invoiceNo] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (
+      typeof ingestedAt === 'string' &&
+      typeof branchId === 'string' &&
+      Number.isInteger(invoiceNo)
+    ) {
+      return { ingestedAt, branchId, invoiceNo: invoiceNo as number };
+    }
+  } catch {
+    // fall through: any unreadable cursor is the caller's mistake
+  }
+  throw new PosError('POS_INPUT_INVALID', 'invalid cursor', { cursor });
+}
+
+/** Reads of sales: the terminal's acknowledgements stream, the admin sales list, lost-sale gaps. */
+export class SalesQueries {
+  readonly #c: Collections;
+  readonly #seq: StreamSeq;
+
+  constructor(collections: Collections, seq: StreamSeq) {
+    this.#c = collections;
+    this.#seq = seq;
+  }
+
+  async pullSales(
+    scope: TerminalScope,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<Sale>> {
+    checkLimit(limit);
+    const after = checkpoint?.seq ?? 0;
+    const { tenantId, branchId, terminalId } = scope;
+    // A range scan of (tenantId, branchId, terminalId, seq).
+    const rows = await this.#c.saleAcks
+      .find(
+        { tenantId, branchId, terminalId, seq: { $gt: after } },
+        { sort: { seq: 1 }, limit, projection: { _id: 0, seq: 1, doc: 1 } },
+      )
+      .toArray();
+    await this.#seq.checkPullBound(
+      { tenantId, stream: 'sales', scope: branchId },
+      checkpoint,
+      rows.length === 0,
+      this.#c.saleAcks,
+      { tenantId, branchId },
+    );
+    return {
+      documents: rows.map((row) => ({ ...row.doc, _deleted: false })),
+      checkpoint: { seq: rows.at(-1)?.seq ?? after },
+    };
+  }
+
+  /** The seq of the terminal's newest acknowledgement: the head of its filtered view of the stream. */
+  async terminalAckHead(scope: TerminalScope): Promise<number> {
+    const [top] = await this.#c.saleAcks
+      .find(
+        { tenantId: scope.tenantId, branchId: scope.branchId, terminalId: scope.terminalId },
+        { sort: { seq: -1 }, limit: 1, projection: { _id: 0, seq: 1 } },
+      )
+      .toArray();
+    return top?.seq ?? 0;
+  }
+
+  /** Booked sales in ingest order: (ingestedAt, branchId, invoiceNo), see `SaleLedger.book`. */
+  async querySales(
+    tenantId: string,
+    filter: SalesFilter,
+    page: PageArgs,
+  ): Promise<Connection<Sale>> {
+    const first = checkPageSize(page.first);
+    const after = decodeSaleCursor(page.after);
+    const created =
+      filter.from === undefined && filter.to === undefined
+        ? {}
+        : {
+            createdAt: {
+              ...(filter.from === undefined ? {} : { $gte: filter.from }),
+              ...(filter.to === undefined ? {} : { $lt: filter.to }),
+            },
+          };
+    const base: Filter<SaleDoc> = {
+      tenantId,
+      ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+      ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+      ...created,
+    };
+    const position: Filter<SaleDoc> =
+      after === null
+        ? {}
+        : {
+            $or: [
+              { ingestedAt: { $gt: after.ingestedAt } },
+              { ingestedAt: after.ingestedAt, branchId: { $gt: after.branchId } },
+              {
+                ingestedAt: after.ingestedAt,
+                branchId: after.branchId,
+                invoiceNo: { $gt: after.invoiceNo },
+              },
+            ],
+          };
+    const [rows, totalCount] = await Promise.all([
+      this.#c.sales
+        .find(
+          { ...base, ...position },
+          {
+            sort: { ingestedAt: 1, branchId: 1, invoiceNo: 1 },
+            limit: first + 1,
+            projection: { _id: 0, ingestedAt: 1, branchId: 1, invoiceNo: 1, doc: 1 },
+          },
+        )
+        .toArray(),
+      this.#c.sales.countDocuments(base),
+    ]);
+    const edges = rows
+      .slice(0, first)
+      .map((row) => ({ cursor: encodeSaleCursor(row), node: row.doc }));
+    return {
+      totalCount,
+      edges,
+      pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+    };
+  }
+
+  async saleGaps(
+    tenantId: string,
+    filter: { branchId?: string; terminalId?: string },
+  ): Promise<PosGaps[]> {
+    const rows = await this.#c.posProgress
+      .find(
+        {
+          tenantId,
+          ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+          ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+        },
+        { sort: { terminalId: 1, posId: 1 }, projection: { _id: 0 } },
+      )
+      .toArray();
+    return Promise.all(rows.map((row) => this.#gapsOf(row)));
+  }
+
+  /**
+   * Only the tail above the stored contiguous prefix is read; the prefix found is stored back with
+   * `$max`, so the next call reads less (ingest only raises `highestSeen`, without a transaction it
+   * cannot maintain the prefix exactly).
+   */
+  async #gapsOf(row: PosProgressDoc): Promise<PosGaps> {
+    const filter = {
+      tenantId: row.tenantId,
+      terminalId: row.terminalId,
+      posId: row.posId,
+      localEventId: { $gt: row.highestContiguous },
+    };
+    const options = { projection: { _id: 0, localEventId: 1 }, sort: { localEventId: 1 } } as const;
+    const [booked, refused] = await Promise.all([
+      this.#c.sales.find(filter, options).toArray(),
+      this.#c.deadLetters.find(filter, options).toArray(),
+    ]);
+    const arrived = [...new Set([...booked, ...refused].map((d) => d.localEventId as number))].sort(
+      (a, b) => a - b,
+    );
+    const gaps: { from: number; to: number }[] = [];
+    let expected = row.highestContiguous + 1;
+    let contiguous = row.highestContiguous;
+    for (const id of arrived) {
+      if (id > expected) gaps.push({ from: expected, to: id - 1 });
+      else if (gaps.length === 0) contiguous = id;
+      expected = id + 1;
+    }
+    if (contiguous > row.highestContiguous) {
+      await this.#c.posProgress.updateOne(
+        { tenantId: row.tenantId, terminalId: row.terminalId, posId: row.posId },
+        { $max: { highestContiguous: contiguous } },
+      );
+    }
+    return {
+      tenantId: row.tenantId,
+      branchId: row.branchId,
+      terminalId: row.terminalId,
+      posId: row.posId,
+      highestContiguous: contiguous,
+      highestSeen: row.highestSeen,
+      gaps,
+    };
+  }
+}

@@ -1,0 +1,171 @@
+import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
+import type { Checkpoint } from '../../../replication/index.ts';
+import { PosError } from '../../../schema/index.ts';
+import type { StreamHeadDoc } from './collections.ts';
+
+/** The stream keys of the store: scope '' for tenant-wide streams, the branch id for branch streams. */
+export type StreamKey = {
+  tenantId: string;
+  stream: 'products' | 'categories' | 'inventory' | 'sales';
+  scope: string;
+};
+
+/** The logger the adapter needs (pino's signature). */
+export type StoreLogger = { warn(details: object, message: string): void };
+
+/** Attempts of a seq or invoice allocation before the write fails with `POS_SYNC_STORAGE_FAILED`. */
+export const ALLOCATION_ATTEMPTS = 50;
+
+export function streamHeadId(key: StreamKey): string {
+  return `${key.tenantId}/${key.stream}/${key.scope}`;
+}
+
+/** The duplicate-key error of an ordered bulk write or a single write, with the index it hit. */
+export function duplicateKeyOf(error: unknown): { index: number; indexName: string } | null {
+  if (error instanceof MongoBulkWriteError) {
+    const first = error.writeErrors instanceof Array ? error.writeErrors[0] : error.writeErrors;
+    if (first?.code !== 11000) return null;
+    return { index: first.index, indexName: indexNameOf(first.errmsg ?? '') };
+  }
+  if (error instanceof MongoServerError && error.code === 11000) {
+    return { index: 0, indexName: indexNameOf(error.message) };
+  }
+  return null;
+}
+
+function indexNameOf(message: string): string {
+  return /index: (\S+)/.exec(message)?.[1] ?? '';
+}
+
+/**
+ * Checkpoints that never skip, without transactions (DESIGN.md): a writer reads the stream's maximum
+ * seq and writes with max+1, max+2, … in one ordered bulk write, so the server applies them in seq
+ * order and stops at the first failure. A duplicate key on the unique (stream, seq) index means another
+ * writer took that seq: the writes before it stand, the rest go again with a fresh maximum. A seq N can
+ * therefore only exist once N-1 was written, and majority reads see them in that order (the oplog
+ * order). Retries are bounded and logged.
+ */
+export class StreamSeq {
+  readonly #heads: Collection<StreamHeadDoc>;
+  readonly #log: StoreLogger;
+
+  constructor(heads: Collection<StreamHeadDoc>, log: StoreLogger) {
+    this.#heads = heads;
+    this.#log = log;
+  }
+
+  /**
+   * The highest seq ever handed out: the max of the documents, or the retention floor when prune
+   * deleted the documents that held the largest ones. The max is read before the floor: prune raises
+   * the floor before it deletes, so one of the two always sees a pruned maximum.
+   */
+  async head<T extends Document>(
+    key: StreamKey,
+    collection: Collection<T>,
+    filter: Filter<T>,
+    readLocal = false,
+  ): Promise<number> {
+    const top = await collection
+      .find(filter, {
+        sort: { seq: -1 },
+        limit: 1,
+        projection: { _id: 0, seq: 1 },
+        ...(readLocal ? { readConcern: { level: 'local' } } : {}),
+      })
+      .toArray();
+    const floor = await this.floor(key);
+    return Math.max((top[0]?.['seq'] as number | undefined) ?? 0, floor);
+  }
+
+  async floor(key: StreamKey): Promise<number> {
+    return (await this.#heads.findOne({ _id: streamHeadId(key) }))?.floor ?? 0;
+  }
+
+  async raiseFloor(key: StreamKey, seq: number): Promise<void> {
+    await this.#heads.updateOne(
+      { _id: streamHeadId(key) },
+      { $max: { floor: seq } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * Writes `items` with consecutive new seqs of the stream (see the class comment). `opOf` builds the
+   * write of one item with its seq. A duplicate key on another index than `seqIndex` goes to
+   * `onOtherDuplicate`, which returns whether to retry that item (true) or drop it (false). Returns how
+   * many writes matched or inserted a document (a conditional update that matched nothing did not).
+   */
+  async write<T extends Document, I>(
+    key: StreamKey,
+    collection: Collection<T>,
+    streamFilter: Filter<T>,
+    seqIndex: string,
+    items: I[],
+    opOf: (item: I, seq: number) => AnyBulkWriteOperation<T>,
+    onOtherDuplicate?: (item: I, indexName: string) => Promise<boolean>,
+  ): Promise<{ applied: number }> {
+    let rest = items;
+    let applied = 0;
+    for (let attempt = 1; rest.length > 0; attempt++) {
+      const next = (await this.head(key, collection, streamFilter, true)) + 1;
+      try {
+        const result = await collection.bulkWrite(
+          rest.map((item, i) => opOf(item, next + i)),
+          { ordered: true },
+        );
+        applied += result.matchedCount + result.upsertedCount + result.insertedCount;
+        return { applied };
+      } catch (error) {
+        const duplicate = duplicateKeyOf(error);
+        if (!duplicate) throw error;
+        applied += duplicate.index;
+        const failed = rest[duplicate.index]!;
+        let keep = true;
+        if (duplicate.indexName !== seqIndex) {
+          if (!onOtherDuplicate) throw error;
+          keep = await onOtherDuplicate(failed, duplicate.indexName);
+        }
+        rest = [...(keep ? [failed] : []), ...rest.slice(duplicate.index + 1)];
+        if (attempt >= ALLOCATION_ATTEMPTS) {
+          throw new PosError('POS_SYNC_STORAGE_FAILED', 'seq allocation kept colliding; retry', {
+            stream: streamHeadId(key),
+            attempts: attempt,
+          });
+        }
+        this.#log.warn(
+          { stream: streamHeadId(key), attempt, index: duplicate.indexName },
+          'seq taken by a concurrent writer, retrying',
+        );
+      }
+    }
+    return { applied };
+  }
+
+  /**
+   * The `seq > after` bound of a pull, checked after the page was read: a checkpoint below the
+   * retention floor may have missed a pruned tombstone, one beyond the head comes from another store.
+   * Reading the floor after the page is what makes it safe without a transaction: prune raises the
+   * floor before deleting, so a page that missed a deleted tombstone always meets the raised floor.
+   */
+  async checkPullBound<T extends Document>(
+    key: StreamKey,
+    checkpoint: Checkpoint | null,
+    pageIsEmpty: boolean,
+    collection: Collection<T>,
+    streamFilter: Filter<T>,
+  ): Promise<void> {
+    const after = checkpoint?.seq ?? 0;
+    if (after === 0) return;
+    const floor = await this.floor(key);
+    const head = pageIsEmpty ? await this.head(key, collection, streamFilter) : Infinity;
+    if (after < floor || after > head) {
+      throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
+        stream: key.stream,
+        checkpoint: after,
+        retainedFrom: floor,
+        head: head === Infinity ? null : head,
+      });
+    }
+  }
+}

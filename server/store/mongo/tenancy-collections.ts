@@ -1,0 +1,287 @@
+import { z } from 'zod';
+import type { Branch, Tenant, Terminal } from '../../../schema/index.ts';
+import {
+  DEFAULT_TENANT_ID,
+  PosError,
+  branchSchema,
+  createUuidV7,
+  idSchema,
+  nameSchema,
+  tenantSchema,
+} from '../../../schema/index.ts';
+import type {
+  AdminIdentity,
+  BranchInput,
+  IssuedAdminToken,
+  RegisteredTerminal,
+  TerminalContact,
+  TerminalIdentity,
+  TerminalScope,
+} from '../cloud-store.ts';
+import { parseInput } from '../sqlite/parse-input.ts';
+import { createToken, hashToken } from '../token-hash.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import type { Collections, TerminalDoc } from './collections.ts';
+import { duplicateKeyOf } from './stream-seq.ts';
+
+const ROOT_TOKEN_HASH_KEY = 'root_token_hash';
+
+export function terminalOfDoc(doc: TerminalDoc): Terminal {
+  const contacts = [doc.lastPullAt, doc.lastPushAt].filter((t): t is string => t !== null);
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    branchId: doc.branchId,
+    name: doc.name,
+    createdAt: doc.createdAt,
+    revokedAt: doc.revokedAt,
+    lastSyncAt: contacts.length === 0 ? null : contacts.sort().at(-1)!,
+  };
+}
+
+/** Tenants, admin tokens, branches and terminals: single-document writes, uniqueness by index. */
+export class TenancyCollections {
+  readonly #c: Collections;
+  readonly #audit: AuditTrail;
+  readonly #now: () => Date;
+
+  constructor(collections: Collections, audit: AuditTrail, now: () => Date) {
+    this.#c = collections;
+    this.#audit = audit;
+    this.#now = now;
+  }
+
+  /** The embedded default runs one tenant; it exists from the first open so the simple case needs no setup. */
+  async ensureDefaultTenant(): Promise<void> {
+    await this.#c.tenants.updateOne(
+      { _id: DEFAULT_TENANT_ID },
+      { $setOnInsert: { name: 'Default', createdAt: this.#now().toISOString() } },
+      { upsert: true },
+    );
+  }
+
+  async createTenant(input: Tenant, actor: string): Promise<Tenant> {
+    const tenant = parseInput(tenantSchema, input, 'tenant');
+    await insertUnique(
+      this.#c.tenants.insertOne({
+        _id: tenant.id,
+        name: tenant.name,
+        createdAt: this.#now().toISOString(),
+      }),
+      `tenant ${tenant.id} exists`,
+    );
+    await this.#audit.record(tenant.id, actor, 'createTenant', tenant.id, { name: tenant.name });
+    return tenant;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const docs = await this.#c.tenants.find({}, { sort: { _id: 1 } }).toArray();
+    return docs.map((d) => ({ id: d._id, name: d.name }));
+  }
+
+  async requireTenant(tenantId: string): Promise<void> {
+    if ((await this.#c.tenants.findOne({ _id: tenantId })) === null) {
+      throw new PosError('POS_NOT_FOUND', `tenant ${tenantId} does not exist`);
+    }
+  }
+
+  async createAdminToken(tenantId: string, name: string, actor: string): Promise<IssuedAdminToken> {
+    const tokenName = parseInput(nameSchema, name, 'token name');
+    await this.requireTenant(tenantId);
+    const token = createToken('pos_a');
+    const tokenId = createUuidV7();
+    await this.#c.adminTokens.insertOne({
+      _id: tokenId,
+      tenantId,
+      name: tokenName,
+      tokenHash: hashToken(token),
+      createdAt: this.#now().toISOString(),
+    });
+    await this.#audit.record(tenantId, actor, 'createAdminToken', tokenId, { name: tokenName });
+    return { tokenId, tenantId, name: tokenName, token };
+  }
+
+  async verifyAdminToken(token: string): Promise<AdminIdentity | null> {
+    const hash = hashToken(token);
+    if ((await this.getRootTokenHash()) === hash) return { kind: 'root' };
+    const doc = await this.#c.adminTokens.findOne({ tokenHash: hash });
+    return doc ? { kind: 'tenant', tenantId: doc.tenantId, tokenId: doc._id } : null;
+  }
+
+  async getRootTokenHash(): Promise<string | null> {
+    return (await this.#c.settings.findOne({ _id: ROOT_TOKEN_HASH_KEY }))?.value ?? null;
+  }
+
+  async setRootTokenHash(hash: string): Promise<void> {
+    parseInput(z.string().regex(/^[0-9a-f]{64}$/), hash, 'root token hash (SHA-256 hex)');
+    await this.#c.settings.updateOne(
+      { _id: ROOT_TOKEN_HASH_KEY },
+      { $set: { value: hash } },
+      { upsert: true },
+    );
+  }
+
+  async createBranch(tenantId: string, input: BranchInput, actor: string): Promise<Branch> {
+    const branch = parseInput(branchSchema, { ...input, tenantId }, 'branch');
+    await this.requireTenant(tenantId);
+    await insertUnique(
+      this.#c.branches.insertOne({
+        tenantId,
+        id: branch.id,
+        name: branch.name,
+        currency: branch.currency ?? null,
+        createdAt: this.#now().toISOString(),
+      }),
+      `branch ${branch.id} exists`,
+    );
+    await this.#audit.record(tenantId, actor, 'createBranch', branch.id, { ...input });
+    return branch;
+  }
+
+  async listBranches(tenantId: string): Promise<Branch[]> {
+    const docs = await this.#c.branches.find({ tenantId }, { sort: { id: 1 } }).toArray();
+    return docs.map(branchOfDoc);
+  }
+
+  async getBranch(tenantId: string, branchId: string): Promise<Branch | null> {
+    const doc = await this.#c.branches.findOne({ tenantId, id: branchId });
+    return doc ? branchOfDoc(doc) : null;
+  }
+
+  async requireBranch(tenantId: string, branchId: string): Promise<Branch> {
+    const branch = await this.getBranch(tenantId, branchId);
+    if (!branch) throw new PosError('POS_NOT_FOUND', `branch ${branchId} does not exist`);
+    return branch;
+  }
+
+  async registerTerminal(
+    tenantId: string,
+    input: { branchId: string; name: string },
+    actor: string,
+  ): Promise<RegisteredTerminal> {
+    const { branchId, name } = parseInput(
+      z.object({ branchId: idSchema, name: nameSchema }),
+      input,
+      'terminal',
+    );
+    await this.requireBranch(tenantId, branchId);
+    const id = createUuidV7();
+    const token = createToken('pos_t');
+    await this.#c.terminals.insertOne({
+      tenantId,
+      id,
+      branchId,
+      name,
+      tokenHash: hashToken(token),
+      createdAt: this.#now().toISOString(),
+      revokedAt: null,
+      lastPullAt: null,
+      lastPushAt: null,
+      queueDepth: null,
+      checkpoints: {},
+    });
+    await this.#audit.record(tenantId, actor, 'registerTerminal', id, { branchId, name });
+    return { terminal: await this.requireTerminal(tenantId, id), token };
+  }
+
+  async revokeTerminal(tenantId: string, terminalId: string, actor: string): Promise<Terminal> {
+    await this.requireTerminal(tenantId, terminalId);
+    await this.#c.terminals.updateOne(
+      { tenantId, id: terminalId, revokedAt: null },
+      { $set: { revokedAt: this.#now().toISOString() } },
+    );
+    await this.#audit.record(tenantId, actor, 'revokeTerminal', terminalId);
+    return this.requireTerminal(tenantId, terminalId);
+  }
+
+  async reassignTerminal(
+    tenantId: string,
+    terminalId: string,
+    branchId: string,
+    actor: string,
+  ): Promise<RegisteredTerminal> {
+    const before = await this.requireTerminal(tenantId, terminalId);
+    if (before.revokedAt !== null) {
+      throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+    }
+    await this.requireBranch(tenantId, branchId);
+    const token = createToken('pos_t');
+    // The revoked check is repeated in the filter: a revoke racing this call wins.
+    const { matchedCount } = await this.#c.terminals.updateOne(
+      { tenantId, id: terminalId, revokedAt: null },
+      { $set: { branchId, tokenHash: hashToken(token), checkpoints: {} } },
+    );
+    if (matchedCount === 0) {
+      throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+    }
+    await this.#audit.record(tenantId, actor, 'reassignTerminal', terminalId, {
+      from: before.branchId,
+      to: branchId,
+    });
+    return { terminal: await this.requireTerminal(tenantId, terminalId), token };
+  }
+
+  async terminalDocs(tenantId: string, branchId: string | null): Promise<TerminalDoc[]> {
+    return this.#c.terminals
+      .find(
+        { tenantId, ...(branchId === null ? {} : { branchId }) },
+        { sort: { branchId: 1, name: 1, id: 1 }, projection: { _id: 0 } },
+      )
+      .toArray() as Promise<TerminalDoc[]>;
+  }
+
+  async getTerminal(tenantId: string, terminalId: string): Promise<Terminal | null> {
+    const doc = await this.#c.terminals.findOne({ tenantId, id: terminalId });
+    return doc ? terminalOfDoc(doc) : null;
+  }
+
+  async requireTerminal(tenantId: string, terminalId: string): Promise<Terminal> {
+    const terminal = await this.getTerminal(tenantId, terminalId);
+    if (!terminal) throw new PosError('POS_NOT_FOUND', `terminal ${terminalId} does not exist`);
+    return terminal;
+  }
+
+  async verifyTerminalToken(token: string): Promise<TerminalIdentity | null> {
+    const doc = await this.#c.terminals.findOne({ tokenHash: hashToken(token) });
+    if (!doc) return null;
+    return {
+      tenantId: doc.tenantId,
+      terminalId: doc.id,
+      branchId: doc.branchId,
+      revoked: doc.revokedAt !== null,
+    };
+  }
+
+  async recordTerminalContact(scope: TerminalScope, contact: TerminalContact): Promise<void> {
+    const at = (contact.at ?? this.#now()).toISOString();
+    const set: Record<string, unknown> = {
+      [contact.kind === 'pull' ? 'lastPullAt' : 'lastPushAt']: at,
+    };
+    if (contact.queueDepth != null) set['queueDepth'] = contact.queueDepth;
+    if (contact.stream !== undefined && contact.checkpoint != null) {
+      set[`checkpoints.${contact.stream}`] = contact.checkpoint.seq;
+    }
+    await this.#c.terminals.updateOne(
+      { tenantId: scope.tenantId, id: scope.terminalId },
+      { $set: set },
+    );
+  }
+}
+
+async function insertUnique(insert: Promise<unknown>, message: string): Promise<void> {
+  try {
+    await insert;
+  } catch (error) {
+    if (duplicateKeyOf(error)) throw new PosError('POS_INPUT_INVALID', message);
+    throw error;
+  }
+}
+
+function branchOfDoc(doc: { tenantId: string; id: string; name: string; currency: string | null }) {
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    name: doc.name,
+    ...(doc.currency === null ? {} : { currency: doc.currency }),
+  };
+}
