@@ -2,6 +2,7 @@ import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongod
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import type { Checkpoint } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
+import { pageOf, pullBound } from '../pull-window.ts';
 import type { StreamHeadDoc } from './collections.ts';
 
 /** The stream keys of the store: scope '' for tenant-wide streams, the branch id for branch streams. */
@@ -143,29 +144,29 @@ export class StreamSeq {
   }
 
   /**
-   * The `seq > after` bound of a pull, checked after the page was read: a checkpoint below the
-   * retention floor may have missed a pruned tombstone, one beyond the head comes from another store.
-   * Reading the floor after the page is what makes it safe without a transaction: prune raises the
-   * floor before deleting, so a page that missed a deleted tombstone always meets the raised floor.
+   * One pull of a stream without a transaction. `read(after, n)` reads at most `n` rows with
+   * `seq > after` ordered by seq; it is called with `limit + 1` to peek past the page.
+   *
+   * The floor is read twice. Before the page: every seq up to it was handed out before the read, so the
+   * page's checkpoint may be raised to it and stamped with it (`pageOf`). After the page: prune raises
+   * the floor before deleting, so a page that missed a deleted tombstone always meets the raised floor
+   * in the bound check (`pullBound`); the head is read only when the page is empty (a checkpoint beyond
+   * it comes from another store).
    */
-  async checkPullBound<T extends Document>(
+  async pull<T extends Document, R extends { seq: number }>(
     key: StreamKey,
     checkpoint: Checkpoint | null,
-    pageIsEmpty: boolean,
+    limit: number,
+    read: (after: number, n: number) => Promise<R[]>,
     collection: Collection<T>,
     streamFilter: Filter<T>,
-  ): Promise<void> {
+  ): Promise<{ rows: R[]; checkpoint: Checkpoint }> {
     const after = checkpoint?.seq ?? 0;
-    if (after === 0) return;
+    const floorBefore = await this.floor(key);
+    const rows = await read(after, limit + 1);
     const floor = await this.floor(key);
-    const head = pageIsEmpty ? await this.head(key, collection, streamFilter) : Infinity;
-    if (after < floor || after > head) {
-      throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
-        stream: key.stream,
-        checkpoint: after,
-        retainedFrom: floor,
-        head: head === Infinity ? null : head,
-      });
-    }
+    const head = rows.length === 0 ? await this.head(key, collection, streamFilter) : Infinity;
+    pullBound(key.stream, checkpoint, { floor, head });
+    return pageOf(after, rows, limit, floorBefore);
   }
 }
