@@ -34,29 +34,42 @@ parentPort.on('message', (message) => {
  * snapshot writes ~100 MB of it) never blocks the thread a cashier's `sell()` runs on.
  */
 export class CheckpointWorker {
-  readonly #worker: Worker;
+  #worker: Worker | undefined;
+  #closed = false;
   #running = false;
   #again = false;
   #waiters: ((result: CheckpointResult) => void)[] = [];
 
   constructor(
-    file: string,
+    private readonly file: string,
     private readonly warn: (message: string, error: unknown) => void,
-  ) {
+  ) {}
+
+  /** The thread starts with the first checkpoint, so a database opened briefly costs no thread. */
+  #start(): Worker {
     const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, betterSqlite3 } });
-    this.#worker.unref();
-    this.#worker.on('message', (reply) => this.#onReply(reply));
-    this.#worker.on('error', (error) => this.warn(`checkpoint worker of ${file} failed`, error));
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file: this.file, betterSqlite3 },
+    });
+    worker.unref();
+    worker.on('message', (reply) => this.#onReply(reply));
+    worker.on('error', (error) => {
+      // After close the file may be gone already; nothing is lost by a checkpoint not made.
+      if (!this.#closed) this.warn(`checkpoint worker of ${this.file} failed`, error);
+    });
+    return worker;
   }
 
   /** Asks for a checkpoint; one runs at a time, and a request during one runs once it ends. */
   request(): void {
+    if (this.#closed) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
     this.#running = true;
+    this.#worker ??= this.#start();
     this.#worker.postMessage('checkpoint');
   }
 
@@ -66,7 +79,8 @@ export class CheckpointWorker {
   }
 
   close(): void {
-    this.#worker.postMessage('close');
+    this.#closed = true;
+    this.#worker?.postMessage('close');
   }
 
   #onReply(reply: { ok: true; result: CheckpointResult } | { ok: false; message: string }): void {
@@ -75,7 +89,7 @@ export class CheckpointWorker {
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const resolve of waiters) resolve(reply.result);
-    } else {
+    } else if (!this.#closed) {
       this.warn(
         'WAL checkpoint failed; it is retried after the next write',
         new Error(reply.message),

@@ -112,11 +112,15 @@ export function describeCheckpointInvariantContract(ctx: ContractContext): void 
                 );
                 // Pull again from every checkpoint the puller held: a document whose seq is at or
                 // below that checkpoint must have been received before the puller held it.
-                for (const { seq, receivedCount } of puller.held) {
+                // Re-pulling costs a round trip per page on a networked store, so that part samples
+                // about 20 held checkpoints (the last always); the seen-before check covers all.
+                const every = Math.max(1, Math.ceil(puller.held.length / 20));
+                for (const [i, { seq, receivedCount }] of puller.held.entries()) {
                   const seenThen = new Set(puller.received.slice(0, receivedCount));
                   for (const doc of final) {
                     if (doc.seq <= seq) expect(seenThen.has(doc.id)).toBe(true);
                   }
+                  if (i % every !== 0 && i !== puller.held.length - 1) continue;
                   const fromThere = await pullAll(stream.pull, { seq }, 1_000);
                   expect(
                     fromThere.documents.every((d) => final.find((f) => f.id === d.id)!.seq > seq),
