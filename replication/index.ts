@@ -1,7 +1,13 @@
 export { canonicalJson, withoutLocalMeta } from './canonical-json.ts';
 export { createCatalogConflictHandler, isSameDocument } from './catalog-conflict-handler.ts';
 export type { Checkpoint } from './checkpoint.ts';
-export { INITIAL_CHECKPOINT, checkpointSchema, isAfter, laterCheckpoint } from './checkpoint.ts';
+export {
+  INITIAL_CHECKPOINT,
+  checkpointSchema,
+  isAfter,
+  laterCheckpoint,
+  wireCheckpoint,
+} from './checkpoint.ts';
 export { HASH_HEX_LENGTH, contentHash, sha256Hex } from './content-hash.ts';
 export {
   createInventoryConflictHandler,

@@ -33,7 +33,7 @@ describe('operation documents', () => {
       expect(operation.operation).toBe('query');
       expect(operation.name?.value).toBe(name);
       expect(variablesOf(operation)).toEqual(['checkpoint', 'limit', 'queueDepth']);
-      expect(PULL_DOCUMENTS[stream]).toContain('checkpoint { seq }');
+      expect(PULL_DOCUMENTS[stream]).toContain('checkpoint { seq snapshotFloor }');
       expect(PULL_DOCUMENTS[stream]).toContain(`documents { ${DOCUMENT_SELECTIONS[stream]} }`);
     },
   );

@@ -50,7 +50,8 @@ export function streamOperationName(stream: StreamName): string {
 }
 
 /**
- * Pull query of a stream: changes after `checkpoint` (null = from the start), at most `limit`.
+ * Pull query of a stream: changes after `checkpoint` (null = from the start), at most `limit`. The
+ * answered checkpoint is selected whole (`seq snapshotFloor`): the terminal sends it back as it came.
  * `queueDepth` is the terminal's count of queued sales, reported with every pull so the server can show
  * it per terminal without a separate request; it changes nothing in the answer.
  */
@@ -59,7 +60,7 @@ function pullDocument(stream: StreamName): string {
   return (
     `query ${name}($checkpoint: CheckpointInput, $limit: Int!, $queueDepth: Int) { ` +
     `${name}(checkpoint: $checkpoint, limit: $limit, queueDepth: $queueDepth) { ` +
-    `documents { ${DOCUMENT_SELECTIONS[stream]} } checkpoint { seq } } }`
+    `documents { ${DOCUMENT_SELECTIONS[stream]} } checkpoint { seq snapshotFloor } } }`
   );
 }
 

@@ -21,6 +21,10 @@ import {
  */
 export const PROTOCOL_HISTORY = [
   { version: 1, hash: '3b18eb3554f8005ee6de5c02b0deebfaa77d96b0d98a4350800af5d151d66b79' },
+  // 2: pull checkpoints are `{ seq snapshotFloor }`, selected and sent back whole, so a snapshot paged
+  // below the retention floor after a prune completes. Additive: a version-1 terminal (`{ seq }` only)
+  // still pulls, but its snapshot of a catalog pruned below retained rows is refused at the floor.
+  { version: 2, hash: '14ba8e24ada251907e0495b27a9718db174cd21e25ea7e396c2eb7747ea4af16' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */

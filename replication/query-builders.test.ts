@@ -9,12 +9,20 @@ import {
 import { createPullResponseModifier } from './stream-hint.ts';
 
 describe('query builders', () => {
-  it('builds a pull from a checkpoint, sending only its seq', async () => {
+  it('builds a pull from a checkpoint, sending its wire fields and dropping unknown ones', async () => {
     const build = createPullQueryBuilder('products');
-    expect(await build({ seq: 42, extra: 'old' } as never, 500)).toEqual({
+    expect(await build({ seq: 42, snapshotFloor: null, extra: 'old' } as never, 500)).toEqual({
       query: PULL_DOCUMENTS.products,
       operationName: 'pullProducts',
       variables: { checkpoint: { seq: 42 }, limit: 500 },
+    });
+  });
+
+  it('sends back the snapshot floor of a checkpoint a snapshot below the floor answered', async () => {
+    const build = createPullQueryBuilder('categories');
+    expect((await build({ seq: 7, snapshotFloor: 90 }, 500)).variables.checkpoint).toEqual({
+      seq: 7,
+      snapshotFloor: 90,
     });
   });
 

@@ -6,6 +6,7 @@ import type {
   RxReplicationWriteToMasterRow,
 } from 'rxdb';
 import type { Checkpoint } from './checkpoint.ts';
+import { wireCheckpoint } from './checkpoint.ts';
 import type { PushStreamName, StreamName } from './operation-documents.ts';
 import {
   PULL_DOCUMENTS,
@@ -24,8 +25,9 @@ export type PullQueryBuilderOptions = {
 
 /**
  * The `pull.queryBuilder` for RxDB's `replicateGraphQL`: `(checkpoint, limit) => { query, operationName,
- * variables }`. Only `seq` is sent from the checkpoint, so a checkpoint stored by an older version with
- * extra fields still pulls correctly.
+ * variables }`. The checkpoint RxDB stored from the last answer is sent back whole (`seq` and, during a
+ * snapshot below the retention floor, `snapshotFloor`: without it the next snapshot page is refused);
+ * fields `CheckpointInput` does not know, from a checkpoint stored by another version, are dropped.
  */
 export function createPullQueryBuilder(
   stream: StreamName,
@@ -33,7 +35,7 @@ export function createPullQueryBuilder(
 ): RxGraphQLReplicationPullQueryBuilder<Checkpoint> {
   return (checkpoint, limit): RxGraphQLReplicationQueryBuilderResponseObject => {
     const variables: Record<string, unknown> = {
-      checkpoint: checkpoint ? { seq: checkpoint.seq } : null,
+      checkpoint: checkpoint ? wireCheckpoint(checkpoint) : null,
       limit,
     };
     if (options.getQueueDepth) variables['queueDepth'] = options.getQueueDepth();

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
@@ -62,7 +63,7 @@ async function ensureRootToken(store: CloudStore, adminToken?: string): Promise<
 
 /**
  * Starts the cloud server: yoga's request pipeline (body limit → endpoints → auth → query limits →
- * rate limit → Pothos schema → masked errors), HTTP at `/graphql` and graphql-ws on the same path.
+ * rate limit → Pothos schema executed by graphql-jit → masked errors), HTTP at `/graphql` and graphql-ws on the same path.
  */
 export async function createServer(options: CreateServerOptions): Promise<PosServer> {
   const { config } = options;
@@ -97,6 +98,11 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
       useAuth({ store, logger }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
       useRateLimit({ limiter, metrics }),
+      // Compiled execution (graphql-jit): the same protocol and answers, but resolving a 5,000-product
+      // pull page's fields is several times cheaper than graphql-js's generic executor (see
+      // docs/benchmarks.md, "Cloud server"). Runs after auth, limits and rate limit, which it does not
+      // touch; compiled queries are cached per parsed document.
+      useGraphQlJit(),
     ],
   });
 

@@ -93,10 +93,15 @@ describe('a terminal replicating with RxDB replicateGraphQL against the real ser
     rmSync(dbDir, { recursive: true, force: true });
   });
 
-  const replicate = <T>(collection: RxCollection<T>, stream: 'products' | 'sales', push: boolean) =>
+  const replicate = <T>(
+    collection: RxCollection<T>,
+    stream: 'products' | 'sales',
+    push: boolean,
+    replicationIdentifier = `e2e-${stream}`,
+  ) =>
     replicateGraphQL<T, Checkpoint>({
       collection,
-      replicationIdentifier: `e2e-${stream}`,
+      replicationIdentifier,
       url: { http: t.server.url, ws: t.server.wsUrl },
       headers: { Authorization: `Bearer ${terminal.token}` },
       live: true,
@@ -137,6 +142,37 @@ describe('a terminal replicating with RxDB replicateGraphQL against the real ser
     const metrics = await (await fetch(t.server.url.replace(/graphql$/, 'metrics'))).text();
     expect(metrics).toMatch(/pos_open_subscriptions\{stream="products"\} 1/);
     expect(errors).toEqual([]);
+    await replication.cancel();
+  });
+
+  it('snapshots a catalog pruned above retained rows in batches to the end (RxDB stores and sends back the whole checkpoint)', async () => {
+    // The previous test deleted p-0009 last: pruning its tombstone puts the retention floor above
+    // nearly every retained product, so every 50-product page of a new terminal's snapshot ends below
+    // it. Before checkpoints carried snapshotFloor, the second page was refused with
+    // POS_CATALOG_RESNAPSHOT_REQUIRED and RxDB retried forever.
+    const report = await t.store.prune({ olderThanMs: 0, now: new Date(Date.now() + 60_000) });
+    expect(report.tombstones).toBe(1);
+    expect(report.floors).toEqual([{ tenantId: 'default', stream: 'products', seq: 234 }]);
+    const { fresh } = await db.addCollections({
+      fresh: { schema: productRxSchema, conflictHandler: createCatalogConflictHandler() },
+    });
+    const replication = replicate(
+      fresh as RxCollection<BranchProduct>,
+      'products',
+      false,
+      'e2e-fresh',
+    );
+    const errors: unknown[] = [];
+    replication.error$.subscribe((e) => errors.push(e));
+    const done = replication.awaitInitialReplication();
+    await Promise.race([
+      done,
+      eventually(async () => expect(errors).toEqual(['no error before the snapshot ends']), 20_000),
+    ]);
+    const ids = async (c: RxCollection<any>) => (await c.find().exec()).map((d) => d.id).sort();
+    expect(errors).toEqual([]);
+    expect(await ids(fresh!)).toEqual(await ids(products));
+    expect(await fresh!.count().exec()).toBe(228);
     await replication.cancel();
   });
 

@@ -9,7 +9,7 @@ import { parseInput, requireTerminal } from './guards.ts';
 
 /** Arguments every `pullX` field declares (the contract of `PULL_DOCUMENTS`). */
 export type PullFieldArgs = {
-  checkpoint?: { seq: number } | null;
+  checkpoint?: { seq: number; snapshotFloor?: number | null } | null;
   limit: number;
   queueDepth?: number | null;
 };
@@ -32,15 +32,13 @@ export async function recordContact(
 
 /**
  * A storage failure of a catalog pull is reported with the catalog codes of DESIGN.md: a pull from the
- * start is a snapshot, any later one a delta. Other streams keep `POS_SYNC_STORAGE_FAILED`.
+ * start, or from a checkpoint a snapshot below the floor answered, is a snapshot; any other a delta. Other streams keep `POS_SYNC_STORAGE_FAILED`.
  */
 function pullFailure(stream: StreamName, checkpoint: Checkpoint | null, error: unknown): unknown {
   if (!isPosError(error) || error.code !== 'POS_SYNC_STORAGE_FAILED') return error;
   if (stream !== 'products' && stream !== 'categories') return error;
-  const code: ErrorCode =
-    checkpoint === null || checkpoint.seq === 0
-      ? 'POS_CATALOG_SNAPSHOT_FAILED'
-      : 'POS_CATALOG_DELTA_FAILED';
+  const snapshot = checkpoint === null || checkpoint.seq === 0 || checkpoint.snapshotFloor != null;
+  const code: ErrorCode = snapshot ? 'POS_CATALOG_SNAPSHOT_FAILED' : 'POS_CATALOG_DELTA_FAILED';
   return new PosError(code, undefined, { stream }, { cause: error });
 }
 

@@ -29,7 +29,10 @@ import type {
  *   raised to the retention floor when no retained document lies between the two (so a snapshot of a
  *   stream ending in pruned tombstones does not end below the floor and get refused forever).
  * - A pull whose checkpoint is older than the retained changes throws `PosError`
- *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones.
+ *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones,
+ *   except a snapshot in progress: a page ending below the floor answers `{ seq, snapshotFloor }`,
+ *   served again while the floor is unchanged (`pullBound` and `pageOf` in `pull-window.ts` are the
+ *   rules; every adapter uses them).
  * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as
  *   `POS_NOT_FOUND`; bad arguments as `POS_INPUT_INVALID`. A failed call changes nothing.
  * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,10 @@ const { values: flags } = parseArgs({
     'batch-size': { type: 'string', default: '50' },
     products: { type: 'string', default: '100000' },
     'pull-limit': { type: 'string', default: '5000' },
+    /** Run only one part: `ingest` or `pull`. */
+    only: { type: 'string' },
+    /** Write a V8 CPU profile of the server process into this directory (`node --cpu-prof`). */
+    'profile-server': { type: 'string' },
   },
 });
 const TERMINALS = Number(flags.terminals);
@@ -35,9 +39,20 @@ const PRODUCTS = Number(flags.products);
 const PULL_LIMIT = Number(flags['pull-limit']);
 
 async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const profile = flags['profile-server'];
   const child = spawn(
     process.execPath,
-    [POS, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ROOT],
+    [
+      ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []),
+      POS,
+      'server',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--admin-token',
+      ROOT,
+    ],
     {
       env: {
         ...process.env,
@@ -59,6 +74,19 @@ async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url:
     child.once('exit', (code) => reject(new Error(`pos server exited with ${code}`)));
   });
   return { child, url };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); null elsewhere. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -133,6 +161,8 @@ async function benchIngest(): Promise<void> {
       ),
     );
     const total = TERMINALS * BATCHES * BATCH_SIZE;
+    const serverCpuBefore = processCpuMs(child.pid!);
+    const clientCpuBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       terminals.map(async (terminal, t) => {
@@ -153,6 +183,11 @@ async function benchIngest(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const serverCpuAfter = processCpuMs(child.pid!);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpuMs =
+      serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore;
+    const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     await stopServer(child);
 
     // Exactly once: every sale booked, invoice numbers unique, read back through the store.
@@ -181,6 +216,17 @@ async function benchIngest(): Promise<void> {
         `(goal >= 5,000; ratio ${(total / seconds / 5000).toFixed(2)}x); ` +
         `verified: ${count} booked, ${invoices.size} distinct invoice numbers`,
     );
+    if (serverCpuMs !== null) {
+      // The server's own cost, independent of the client sharing the cores: what one server core
+      // could ingest if the clients ran elsewhere (SQLite's fsyncs wait off-CPU, so it is an upper bound).
+      console.log(
+        `    CPU during ingest: server ${(serverCpuMs / 1000).toFixed(1)} s ` +
+          `(${((serverCpuMs * 1000) / total).toFixed(0)} µs per sale -> ` +
+          `${Math.round(total / (serverCpuMs / 1000))} sales per server CPU-second), ` +
+          `bench client ${(clientCpuMs / 1000).toFixed(1)} s ` +
+          `(${((100 * clientCpuMs) / (clientCpuMs + serverCpuMs)).toFixed(0)} % of the CPU used)`,
+      );
+    }
   } finally {
     if (child.exitCode === null) await stopServer(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -331,5 +377,5 @@ async function benchPull(): Promise<void> {
 console.log(
   `node ${process.version}, ${(await import('node:os')).cpus().length} cores, store synchronous=FULL`,
 );
-await benchIngest();
-await benchPull();
+if (flags.only !== 'pull') await benchIngest();
+if (flags.only !== 'ingest') await benchPull();

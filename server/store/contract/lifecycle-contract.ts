@@ -8,8 +8,10 @@ import {
   manifestOfBuckets,
   sha256HashFunction,
 } from '../../../replication/index.ts';
+import type { Checkpoint } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
 import { createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import type { PullResult } from '../cloud-store.ts';
 import type { ContractContext } from './contract-context.ts';
 import { expectCode, productInput, pullAll, saleOf } from './harness.ts';
 
@@ -142,9 +144,7 @@ export function describeLifecycleContract(ctx: ContractContext): void {
       clock.advance(40 * DAY);
       expect((await store.prune({ olderThanMs: 30 * DAY })).tombstones).toBe(1);
       // The last document served has seq 2, below the floor (4): the checkpoint must not stay there,
-      // or every later pull would be refused and the terminal would re-snapshot forever. (Known gap: a
-      // snapshot paged so that a page ends below the floor with retained rows after it is still refused
-      // at its next page; see server/store/README.md, Retention.)
+      // or every later pull would be refused and the terminal would re-snapshot forever.
       for (const limit of [2, 10]) {
         const snapshot = await pullAll(
           (cp, l) => store.pullProducts(world.tenantId, 'b-1', cp, l),
@@ -162,6 +162,115 @@ export function describeLifecycleContract(ctx: ContractContext): void {
       // A checkpoint below the floor from before the prune is still refused.
       expect(delta).toMatchObject({ code: 'POS_CATALOG_RESNAPSHOT_REQUIRED' });
     });
+  });
+
+  describe('retention: snapshots paged across the floor', () => {
+    type CatalogPull = (
+      cp: Checkpoint | null,
+      limit: number,
+    ) => Promise<PullResult<{ id: string }>>;
+    /** Products and categories alike: retained rows below the floor, the floor, rows above it. */
+    const streams: Record<
+      'products' | 'categories',
+      {
+        upsert(c: ContractContext, ids: string[]): Promise<unknown>;
+        remove(c: ContractContext, ids: string[]): Promise<unknown>;
+        pull(c: ContractContext): CatalogPull;
+      }
+    > = {
+      products: {
+        upsert: (c: ContractContext, ids: string[]) =>
+          c.store.upsertProducts(
+            c.world.tenantId,
+            ids.map((id) => productInput({ id })),
+            'root',
+          ),
+        remove: (c: ContractContext, ids: string[]) =>
+          c.store.deleteProducts(c.world.tenantId, ids, 'root'),
+        pull: (c: ContractContext) => (cp: Checkpoint | null, limit: number) =>
+          c.store.pullProducts(c.world.tenantId, 'b-1', cp, limit),
+      },
+      categories: {
+        upsert: (c: ContractContext, ids: string[]) =>
+          c.store.upsertCategories(
+            c.world.tenantId,
+            ids.map((id, i) => ({ id, name: id, parentId: null, sortOrder: i })),
+            'root',
+          ),
+        remove: (c: ContractContext, ids: string[]) =>
+          c.store.deleteCategories(c.world.tenantId, ids, 'root'),
+        pull: (c: ContractContext) => (cp: Checkpoint | null, limit: number) =>
+          c.store.pullCategories(c.world.tenantId, cp, limit),
+      },
+    };
+    const oldIds = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+
+    /** seqs 1-7 retained (a-g), 9 a pruned tombstone (the floor; 8 its insert), 10 retained (h). */
+    async function catalogPrunedBelowRetainedRows(stream: keyof typeof streams) {
+      const { upsert, remove } = streams[stream];
+      await upsert(ctx, oldIds);
+      await upsert(ctx, ['gone']);
+      await remove(ctx, ['gone']);
+      ctx.clock.advance(40 * DAY);
+      expect((await ctx.store.prune({ olderThanMs: 30 * DAY })).tombstones).toBe(1);
+      await upsert(ctx, ['h']);
+    }
+
+    it.each(['products', 'categories'] as const)(
+      'completes a %s snapshot whose pages end below the floor with retained rows after them',
+      async (stream) => {
+        await catalogPrunedBelowRetainedRows(stream);
+        const pull = streams[stream].pull(ctx);
+        const checkpoints: Checkpoint[] = [];
+        const ids: string[] = [];
+        let checkpoint: Checkpoint | null = null;
+        for (;;) {
+          const page: PullResult<{ id: string }> = await pull(checkpoint, 3);
+          if (page.documents.length === 0) break;
+          ids.push(...page.documents.map((d) => d.id));
+          checkpoint = page.checkpoint;
+          checkpoints.push(checkpoint);
+        }
+        expect(ids).toEqual([...oldIds, 'h']);
+        // Pages below the floor carry the floor they started under; past it checkpoints are plain.
+        expect(checkpoints.map((cp) => [cp.seq, cp.snapshotFloor ?? null])).toEqual([
+          [3, 9],
+          [6, 9],
+          [10, null],
+        ]);
+        // A plain checkpoint below the floor (a terminal that slept through the prune) is refused.
+        await expectCode(pull({ seq: 3 }, 3), 'POS_CATALOG_RESNAPSHOT_REQUIRED');
+        // A prune that raises no floor does not interrupt a snapshot in progress.
+        expect((await ctx.store.prune({ olderThanMs: 30 * DAY })).tombstones).toBe(0);
+        expect((await pull(checkpoints[0]!, 3)).documents.map((d) => d.id)).toEqual([
+          'd',
+          'e',
+          'f',
+        ]);
+      },
+    );
+
+    it.each(['products', 'categories'] as const)(
+      'refuses a %s snapshot in progress once a prune raised the floor, and the re-snapshot completes',
+      async (stream) => {
+        await catalogPrunedBelowRetainedRows(stream);
+        const { remove, pull: pullOf } = streams[stream];
+        const pull = pullOf(ctx);
+        const first = await pull(null, 3);
+        expect(first.checkpoint).toEqual({ seq: 3, snapshotFloor: 9 });
+        // 'b' was served by the first page; its tombstone is pruned before the snapshot reaches it.
+        await remove(ctx, ['b']);
+        ctx.clock.advance(40 * DAY);
+        expect((await ctx.store.prune({ olderThanMs: 30 * DAY })).tombstones).toBe(1);
+        await expectCode(pull(first.checkpoint, 3), 'POS_CATALOG_RESNAPSHOT_REQUIRED');
+        // A stamp of another floor does not help.
+        await expectCode(pull({ seq: 3, snapshotFloor: 10 }, 3), 'POS_CATALOG_RESNAPSHOT_REQUIRED');
+        const again = await pullAll(pull, null, 3);
+        expect(again.documents.map((d) => d.id)).toEqual(['a', 'c', 'd', 'e', 'f', 'g', 'h']);
+        expect(again.checkpoint).toEqual({ seq: 11 });
+        expect((await pull(again.checkpoint, 3)).documents).toEqual([]);
+      },
+    );
   });
 
   describe('inventory', () => {

@@ -155,23 +155,24 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
     limit: number,
   ): Promise<PullResult<TView>> {
     checkLimit(limit);
-    const after = checkpoint?.seq ?? 0;
     // The pull: `seq > C` ordered by seq, a range scan of the unique (tenantId, seq) index.
-    const rows = await this.#coll
-      .find({ tenantId, seq: { $gt: after } }, { sort: { seq: 1 }, limit, projection: { _id: 0 } })
-      .toArray();
-    const seq = await this.#seq.finishPull(
+    const { rows, checkpoint: next } = await this.#seq.pull(
       this.#key(tenantId),
       checkpoint,
-      rows.at(-1)?.seq,
+      limit,
+      (after, n) =>
+        this.#coll
+          .find(
+            { tenantId, seq: { $gt: after } },
+            { sort: { seq: 1 }, limit: n, projection: { _id: 0 } },
+          )
+          .toArray() as Promise<CatalogDoc<TStored>[]>,
       this.#coll,
-      {
-        tenantId,
-      },
+      { tenantId },
     );
     return {
-      documents: rows.map((row) => this.#branchDocument(row as CatalogDoc<TStored>, branchId)),
-      checkpoint: { seq },
+      documents: rows.map((row) => this.#branchDocument(row, branchId)),
+      checkpoint: next,
     };
   }
 

@@ -119,24 +119,21 @@ export class InventoryCollection {
     limit: number,
   ): Promise<PullResult<InventoryItem>> {
     checkLimit(limit);
-    const after = checkpoint?.seq ?? 0;
-    const rows = await this.#coll
-      .find(
-        { tenantId, branchId, seq: { $gt: after } },
-        { sort: { seq: 1 }, limit, projection: { _id: 0, seq: 1, doc: 1 } },
-      )
-      .toArray();
-    const seq = await this.#seq.finishPull(
+    const { rows, checkpoint: next } = await this.#seq.pull(
       { tenantId, stream: 'inventory', scope: branchId },
       checkpoint,
-      rows.at(-1)?.seq,
+      limit,
+      (after, n) =>
+        this.#coll
+          .find(
+            { tenantId, branchId, seq: { $gt: after } },
+            { sort: { seq: 1 }, limit: n, projection: { _id: 0, seq: 1, doc: 1 } },
+          )
+          .toArray(),
       this.#coll,
       { tenantId, branchId },
     );
-    return {
-      documents: rows.map((row) => row.doc),
-      checkpoint: { seq },
-    };
+    return { documents: rows.map((row) => row.doc), checkpoint: next };
   }
 
   async head(tenantId: string, branchId: string): Promise<number> {

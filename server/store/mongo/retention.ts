@@ -13,7 +13,7 @@ type Tombstoned = Collection<{
 /**
  * Retention without a transaction: per stream, the floor is raised to the highest seq about to be
  * deleted *before* the delete, so a pull that could miss a deleted tombstone always meets the raised
- * floor (`StreamSeq.finishPull`), and the floor keeps seqs from being handed out twice once the
+ * floor (`StreamSeq.pull`), and the floor keeps seqs from being handed out twice once the
  * documents holding the largest ones are gone (`StreamSeq.head`).
  */
 export async function pruneMongo(

@@ -59,25 +59,25 @@ export class SalesQueries {
     limit: number,
   ): Promise<PullResult<Sale>> {
     checkLimit(limit);
-    const after = checkpoint?.seq ?? 0;
     const { tenantId, branchId, terminalId } = scope;
-    // A range scan of (tenantId, branchId, terminalId, seq).
-    const rows = await this.#c.saleAcks
-      .find(
-        { tenantId, branchId, terminalId, seq: { $gt: after } },
-        { sort: { seq: 1 }, limit, projection: { _id: 0, seq: 1, doc: 1 } },
-      )
-      .toArray();
-    const seq = await this.#seq.finishPull(
+    const { rows, checkpoint: next } = await this.#seq.pull(
       { tenantId, stream: 'sales', scope: branchId },
       checkpoint,
-      rows.at(-1)?.seq,
+      limit,
+      // A range scan of (tenantId, branchId, terminalId, seq).
+      (after, n) =>
+        this.#c.saleAcks
+          .find(
+            { tenantId, branchId, terminalId, seq: { $gt: after } },
+            { sort: { seq: 1 }, limit: n, projection: { _id: 0, seq: 1, doc: 1 } },
+          )
+          .toArray(),
       this.#c.saleAcks,
       { tenantId, branchId },
     );
     return {
       documents: rows.map((row) => ({ ...row.doc, _deleted: false })),
-      checkpoint: { seq },
+      checkpoint: next,
     };
   }
 

@@ -2,6 +2,7 @@ import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongod
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import type { Checkpoint } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
+import { pageOf, pullBound } from '../pull-window.ts';
 import type { StreamHeadDoc } from './collections.ts';
 
 /** The stream keys of the store: scope '' for tenant-wide streams, the branch id for branch streams. */
@@ -143,42 +144,29 @@ export class StreamSeq {
   }
 
   /**
-   * Checks a pull's `seq > after` bound after its page was read, and returns the page's checkpoint.
-   * A checkpoint below the retention floor may have missed a pruned tombstone, one beyond the head
-   * comes from another store: both are refused (`POS_CATALOG_RESNAPSHOT_REQUIRED`). Reading the floor
-   * after the page is what makes this safe without a transaction: prune raises the floor before
-   * deleting, so a page that missed a deleted tombstone always meets the raised floor.
-   * The checkpoint is the last row's seq (or `after`), raised to the floor when no retained row lies
-   * between them, so a stream whose newest changes were pruned tombstones does not hand out a
-   * checkpoint every later pull must refuse.
+   * One pull of a stream without a transaction. `read(after, n)` reads at most `n` rows with
+   * `seq > after` ordered by seq; it is called with `limit + 1` to peek past the page.
+   *
+   * The floor is read twice. Before the page: every seq up to it was handed out before the read, so the
+   * page's checkpoint may be raised to it and stamped with it (`pageOf`). After the page: prune raises
+   * the floor before deleting, so a page that missed a deleted tombstone always meets the raised floor
+   * in the bound check (`pullBound`); the head is read only when the page is empty (a checkpoint beyond
+   * it comes from another store).
    */
-  async finishPull<T extends Document>(
+  async pull<T extends Document, R extends { seq: number }>(
     key: StreamKey,
     checkpoint: Checkpoint | null,
-    lastSeq: number | undefined,
+    limit: number,
+    read: (after: number, n: number) => Promise<R[]>,
     collection: Collection<T>,
     streamFilter: Filter<T>,
-  ): Promise<number> {
+  ): Promise<{ rows: R[]; checkpoint: Checkpoint }> {
     const after = checkpoint?.seq ?? 0;
+    const floorBefore = await this.floor(key);
+    const rows = await read(after, limit + 1);
     const floor = await this.floor(key);
-    if (after !== 0) {
-      const head =
-        lastSeq === undefined ? await this.head(key, collection, streamFilter) : Infinity;
-      if (after < floor || after > head) {
-        throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
-          stream: key.stream,
-          checkpoint: after,
-          retainedFrom: floor,
-          head: head === Infinity ? null : head,
-        });
-      }
-    }
-    const reached = lastSeq ?? after;
-    if (reached >= floor) return reached;
-    const between = await collection.findOne(
-      { ...streamFilter, seq: { $gt: reached, $lte: floor } } as Filter<T>,
-      { projection: { _id: 1 } },
-    );
-    return between ? reached : floor;
+    const head = rows.length === 0 ? await this.head(key, collection, streamFilter) : Infinity;
+    pullBound(key.stream, checkpoint, { floor, head });
+    return pageOf(after, rows, limit, floorBefore);
   }
 }

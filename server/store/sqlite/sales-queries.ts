@@ -65,20 +65,19 @@ export class SalesQueries {
   pullSales(scope: TerminalScope, checkpoint: Checkpoint | null, limit: number): PullResult<Sale> {
     checkLimit(limit);
     return this.#ctx.db.transaction(() => {
-      const after = this.#ctx.seq.pullBound(
-        { tenantId: scope.tenantId, stream: 'sales', scope: scope.branchId },
-        checkpoint,
-      );
-      const rows = this.#s.selectAcksAfterSeq.all(
+      const key = { tenantId: scope.tenantId, stream: 'sales' as const, scope: scope.branchId };
+      const after = this.#ctx.seq.pullBound(key, checkpoint);
+      const read = this.#s.selectAcksAfterSeq.all(
         scope.tenantId,
         scope.branchId,
         scope.terminalId,
         after,
-        limit,
+        limit + 1,
       ) as { seq: number; doc: string }[];
+      const { rows, checkpoint: next } = this.#ctx.seq.page(key, after, read, limit);
       return {
         documents: rows.map((row) => ({ ...(JSON.parse(row.doc) as Sale), _deleted: false })),
-        checkpoint: { seq: rows.at(-1)?.seq ?? after },
+        checkpoint: next,
       };
     })();
   }

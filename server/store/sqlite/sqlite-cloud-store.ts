@@ -33,6 +33,7 @@ import { DeadLetters } from './dead-letters.ts';
 import { InventoryTable } from './inventory-table.ts';
 import { migrate } from './migrations.ts';
 import { Retention } from './retention.ts';
+import { GroupCommit } from './group-commit.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
 import { SalesQueries } from './sales-queries.ts';
@@ -102,6 +103,7 @@ export class SqliteCloudStore implements CloudStore {
   readonly #categories: CatalogTable<Category, CategoryInput, Category>;
   readonly #inventory: InventoryTable;
   readonly #ledger: SaleLedger;
+  readonly #ingestGroup: GroupCommit;
   readonly #deadLetters: DeadLetters;
   readonly #sales: SalesQueries;
   readonly #retention: Retention;
@@ -124,6 +126,7 @@ export class SqliteCloudStore implements CloudStore {
     this.#categories = new CatalogTable(this.#ctx, categoryKind);
     this.#inventory = new InventoryTable(this.#ctx);
     this.#ledger = new SaleLedger(this.#ctx);
+    this.#ingestGroup = new GroupCommit(this.#db);
     this.#deadLetters = new DeadLetters(this.#ctx, this.#ledger);
     this.#sales = new SalesQueries(this.#ctx);
     this.#retention = new Retention(this.#ctx);
@@ -211,11 +214,21 @@ export class SqliteCloudStore implements CloudStore {
   categoriesByIds = (tenantId: string, ids: string[]) =>
     this.#run(() => this.#categories.byIds(tenantId, '', ids));
 
+  // Concurrent pushes share one commit (group commit): one fsync per event-loop turn, not per push.
   ingestSales = (scope: TerminalScope, sales: unknown[]) =>
-    this.#run(() => {
-      const branch = this.#tenancy.requireBranch(scope.tenantId, scope.branchId);
-      return ingestSales(this.#ctx, this.#ledger, this.#deadLetters, scope, branch.currency, sales);
-    });
+    this.#run(() =>
+      this.#ingestGroup.run(() => {
+        const branch = this.#tenancy.requireBranch(scope.tenantId, scope.branchId);
+        return ingestSales(
+          this.#ctx,
+          this.#ledger,
+          this.#deadLetters,
+          scope,
+          branch.currency,
+          sales,
+        );
+      }),
+    );
   pushInventory = (scope: TerminalScope, rows: InventoryPushRow[]) =>
     this.#run(() => this.#inventory.push(scope, rows));
 

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Checkpoint } from '../../../replication/index.ts';
-import { PosError } from '../../../schema/index.ts';
+import { pageOf, pullBound } from '../pull-window.ts';
 
 /** The stream keys of the store: scope '' for tenant-wide streams, the branch id for branch streams. */
 export type StreamKey = {
@@ -58,34 +58,18 @@ export class StreamSeq {
   }
 
   /**
-   * The `seq > after` bound of a pull, or `POS_CATALOG_RESNAPSHOT_REQUIRED` when the checkpoint cannot
-   * be served without a silent gap: older than the retention floor (a tombstone after it was pruned), or
-   * beyond the head (the terminal's data came from another store, e.g. a restored backup).
-   * Call inside the pull's read transaction.
+   * The `seq > after` bound of a pull (`pullBound` of the port: a checkpoint below the retention floor
+   * is served only to a snapshot started under the current floor, one beyond the head never). Call
+   * inside the pull's read transaction, so the bound and the page come from the same snapshot.
    */
   pullBound(key: StreamKey, checkpoint: Checkpoint | null): number {
-    const after = checkpoint?.seq ?? 0;
-    if (after === 0) return 0;
-    const { head, floor } = this.read(key);
-    if (after < floor || after > head) {
-      throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
-        stream: key.stream,
-        checkpoint: after,
-        retainedFrom: floor,
-        head,
-      });
-    }
-    return after;
+    return pullBound(key.stream, checkpoint, this.read(key));
   }
 
   /**
-   * Splits the `limit + 1` rows a pull read into the page and its checkpoint. The checkpoint is the seq
-   * of the last row served, raised to the retention floor when no retained row lies between them (the
-   * peeked next row is above the floor, or there is none). Without the raise, a catalog whose newest
-   * change was a pruned tombstone would hand every snapshot a checkpoint below the floor, and the next
-   * pull would answer POS_CATALOG_RESNAPSHOT_REQUIRED forever. The raise skips nothing: every seq up
-   * to the floor was committed before the prune, and the rows the read did not see in between are
-   * exactly the pruned tombstones. Call inside the pull's read transaction.
+   * Splits the `limit + 1` rows a pull read into the page and its checkpoint (`pageOf` of the port:
+   * raised to the floor when only pruned rows lie between, `snapshotFloor` while a snapshot is below the
+   * floor). Call inside the pull's read transaction.
    */
   page<R extends { seq: number }>(
     key: StreamKey,
@@ -93,11 +77,6 @@ export class StreamSeq {
     rows: R[],
     limit: number,
   ): { rows: R[]; checkpoint: Checkpoint } {
-    const page = rows.length > limit ? rows.slice(0, limit) : rows;
-    const last = page.at(-1)?.seq ?? after;
-    const next = rows.length > limit ? rows[limit]!.seq : null;
-    const { floor } = this.read(key);
-    const seq = last < floor && (next === null || next > floor) ? floor : last;
-    return { rows: page, checkpoint: { seq } };
+    return pageOf(after, rows, limit, this.read(key).floor);
   }
 }
