@@ -38,6 +38,8 @@ const { values: flags } = parseArgs({
     'pull-limit': { type: 'string', default: '5000' },
     /** Run only one part: `ingest` or `pull`. */
     only: { type: 'string' },
+    /** Branches the ingest terminals are spread over (round robin); invoice numbers are per branch. */
+    branches: { type: 'string', default: '1' },
     /** The store adapter(s): `sqlite`, `mongo` or `both` (one report). */
     store: { type: 'string', default: 'sqlite' },
     /** Write a V8 CPU profile of the server process into this directory (`node --cpu-prof`). */
@@ -49,6 +51,9 @@ const BATCHES = Number(flags.batches);
 const BATCH_SIZE = Number(flags['batch-size']);
 const PRODUCTS = Number(flags.products);
 const PULL_LIMIT = Number(flags['pull-limit']);
+const BRANCHES = Number(flags.branches);
+/** How often a push answered POS_SYNC_STORAGE_FAILED is sent again, as a terminal would, before giving up. */
+const STORAGE_RETRIES = 20;
 if (!['sqlite', 'mongo', 'both'].includes(flags.store)) {
   throw new Error(`--store must be sqlite, mongo or both, not ${flags.store}`);
 }
@@ -205,17 +210,21 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
   const { child, url } = await spawnServer(db);
   const gql = clientOf(url);
   try {
-    await gql(
-      'mutation { createBranch(input: { id: "b-1", name: "b-1", currency: "EUR" }) { id } }',
-      {},
-    );
-    const terminals: { terminalId: string; token: string }[] = [];
-    for (let i = 0; i < TERMINALS; i++) {
-      const data = await gql(
-        'mutation { registerTerminal(input: { branchId: "b-1", name: "Till" }) { terminalId token } }',
-        {},
+    const branchIds = Array.from({ length: BRANCHES }, (_, k) => `b-${k + 1}`);
+    for (const id of branchIds) {
+      await gql(
+        'mutation ($id: String!) { createBranch(input: { id: $id, name: $id, currency: "EUR" }) { id } }',
+        { id },
       );
-      terminals.push(data.registerTerminal);
+    }
+    const terminals: { terminalId: string; token: string; branchId: string }[] = [];
+    for (let i = 0; i < TERMINALS; i++) {
+      const branchId = branchIds[i % BRANCHES]!;
+      const data = await gql(
+        'mutation ($b: String!) { registerTerminal(input: { branchId: $b, name: "Till" }) { terminalId token } }',
+        { b: branchId },
+      );
+      terminals.push({ ...data.registerTerminal, branchId });
     }
     // Request bodies are built before the clock starts: the bench measures the server, not makeSale.
     const bodies = terminals.map((terminal) =>
@@ -227,7 +236,7 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
               newDocumentState: {
                 ...makeSale({
                   terminalId: terminal.terminalId,
-                  branchId: 'b-1',
+                  branchId: terminal.branchId,
                   posId: 'pos-bench',
                   localEventId: b * BATCH_SIZE + i + 1,
                 }),
@@ -241,21 +250,39 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
     const total = TERMINALS * BATCHES * BATCH_SIZE;
     const serverCpuBefore = processCpuMs(child.pid!);
     const clientCpuBefore = process.cpuUsage();
+    let storageRetries = 0;
     const started = performance.now();
     await Promise.all(
       terminals.map(async (terminal, t) => {
         for (const body of bodies[t]!) {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${terminal.token}`,
-            },
-            body,
-          });
-          const answer = (await response.json()) as { data?: any; errors?: unknown };
-          if (answer.errors || answer.data.pushSales.length !== 0) {
-            throw new Error(`push not fully ingested: ${JSON.stringify(answer).slice(0, 300)}`);
+          for (let attempt = 1; ; attempt++) {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${terminal.token}`,
+              },
+              body,
+            });
+            const answer = (await response.json()) as {
+              data?: any;
+              errors?: { extensions?: { code?: string } }[];
+            };
+            // A store failure loses nothing: the terminal sends the same batch again later, and the
+            // sales already booked come back as duplicates. Counted, since it is part of the cost.
+            const storageFailed =
+              answer.errors?.[0]?.extensions?.code === 'POS_SYNC_STORAGE_FAILED';
+            if (storageFailed && attempt < STORAGE_RETRIES) {
+              storageRetries++;
+              await new Promise((r) =>
+                setTimeout(r, Math.random() * Math.min(50 * 2 ** attempt, 1_000)),
+              );
+              continue;
+            }
+            if (answer.errors || answer.data.pushSales.length !== 0) {
+              throw new Error(`push not fully ingested: ${JSON.stringify(answer).slice(0, 300)}`);
+            }
+            break;
           }
         }
       }),
@@ -270,14 +297,18 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
 
     // Exactly once: every sale booked, invoice numbers unique, read back through the store.
     const store = await db.open();
-    const invoices = new Set<number>();
+    const invoices = new Set<string>();
     let booked = 0;
     for (const terminal of terminals) {
-      const scope = { tenantId: 'default', branchId: 'b-1', terminalId: terminal.terminalId };
+      const scope = {
+        tenantId: 'default',
+        branchId: terminal.branchId,
+        terminalId: terminal.terminalId,
+      };
       const page = await store.pullSales(scope, null, 5_000);
       for (const sale of page.documents) {
         if (sale.syncState !== 'synced' || sale.invoiceNo == null) throw new Error('not booked');
-        invoices.add(sale.invoiceNo);
+        invoices.add(`${terminal.branchId}:${sale.invoiceNo}`);
         booked++;
       }
     }
@@ -293,7 +324,9 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
       `(a) ingest: ${TERMINALS} terminals x ${BATCHES} batches x ${BATCH_SIZE} = ${total} sales in ` +
         `${seconds.toFixed(2)} s -> ${Math.round(total / seconds)} sales/s ` +
         `(goal >= 5,000; ratio ${(total / seconds / 5000).toFixed(2)}x); ` +
-        `verified: ${count} booked, ${invoices.size} distinct invoice numbers`,
+        `verified: ${count} booked, ${invoices.size} distinct invoice numbers` +
+        (BRANCHES > 1 ? ` (per branch, ${BRANCHES} branches)` : '') +
+        `; pushes retried after POS_SYNC_STORAGE_FAILED: ${storageRetries}`,
     );
     if (serverCpuMs !== null) {
       // The server's own cost, independent of the client sharing the cores: what one server core
