@@ -44,6 +44,15 @@ export const serverConfigSchema = z.object({
   rateLimitPerSecond: intFromEnv(1, 100_000).default(20),
   /** POS_RATE_LIMIT_BURST: operations a terminal may run at once after being idle. */
   rateLimitBurst: intFromEnv(1, 100_000).default(60),
+  /**
+   * POS_REDIS_URL: Redis shared by every instance (`redis://[:password@]host:port[/db]`, `rediss://` for
+   * TLS); rate limits are then one budget per terminal across instances instead of one per instance.
+   * While Redis is unreachable each instance limits alone (fail open).
+   */
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
   /** POS_STALE_TERMINAL_AFTER: a terminal without contact for this long is listed as stale. */
   staleTerminalAfterMs: durationMsSchema.default(DEFAULT_STALE_AFTER_MS),
   /** POS_RETENTION: tombstones and old log entries older than this are pruned. */
@@ -83,6 +92,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   dev: 'POS_DEV',
   rateLimitPerSecond: 'POS_RATE_LIMIT_PER_SECOND',
   rateLimitBurst: 'POS_RATE_LIMIT_BURST',
+  redisUrl: 'POS_REDIS_URL',
   staleTerminalAfterMs: 'POS_STALE_TERMINAL_AFTER',
   retentionMs: 'POS_RETENTION',
   bodyLimitBytes: 'POS_BODY_LIMIT_BYTES',

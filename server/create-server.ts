@@ -17,11 +17,12 @@ import { useAuth } from './plugins/use-auth.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useEndpoints } from './plugins/use-endpoints.ts';
 import { useQueryLimits } from './plugins/use-query-limits.ts';
-import { TerminalRateLimiter, useRateLimit } from './plugins/use-rate-limit.ts';
+import { useRateLimit } from './plugins/use-rate-limit.ts';
 import type { CloudStore } from './store/index.ts';
 import { createToken, hashToken } from './store/index.ts';
 import { startStreamHeadPoller } from './stream-head-poller.ts';
 import { StreamHub } from './stream-hub.ts';
+import { TerminalRateLimiter } from './terminal-rate-limiter.ts';
 
 /** What `createServer` needs; no I/O singletons, so tests build each piece themselves. */
 export type CreateServerOptions = {
@@ -73,6 +74,9 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   const limiter = new TerminalRateLimiter({
     perSecond: config.rateLimitPerSecond,
     burst: config.rateLimitBurst,
+    redisUrl: config.redisUrl,
+    logger,
+    metrics,
   });
   const services: ServerServices = { config, store, logger, metrics, hub };
   const generatedAdminToken = await ensureRootToken(store, config.adminToken);

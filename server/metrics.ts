@@ -42,6 +42,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Operations refused with POS_SYNC_RATE_LIMITED.',
       registers,
     }),
+    rateLimitShared: new Gauge({
+      name: 'pos_rate_limit_shared',
+      help: '1 while rate limits are shared through Redis (POS_REDIS_URL), 0 while this instance limits alone.',
+      registers,
+    }),
     errors: new Counter({
       name: 'pos_errors_total',
       help: 'GraphQL errors sent, by code.',

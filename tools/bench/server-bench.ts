@@ -3,18 +3,28 @@
  * concurrent terminals, (b) a full pull of a large catalog over GraphQL, with where the time goes.
  * The server runs as a separate `pos server` process (its own core), as in production; the breakdown
  * of (b) runs the same store and schema in this process to time each layer alone.
+ *
+ * `--store sqlite|mongo|both` picks the adapter(s). MongoDB is `MONGODB_URI` when set, otherwise the
+ * stand-in (mongo-java-server, memory backend) started like the mongo test suites; stand-in figures are
+ * labelled as such: they measure the adapter's request pattern over a Java emulation, not MongoDB.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
 import { PULL_DOCUMENTS, PUSH_DOCUMENTS } from '../../replication/index.ts';
 import { makeSale } from '../../schema/index.ts';
+import type { ServerConfigInput } from '../../server/index.ts';
 import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
+import type { CloudStore } from '../../server/store/index.ts';
 import { openSqliteCloudStore } from '../../server/store/index.ts';
+import { openMongoCloudStore } from '../../server/store/mongo/index.ts';
+import { startTestMongo } from '../../server/store/mongo/test-mongo.ts';
 
 const POS = fileURLToPath(new URL('../cli/pos.js', import.meta.url));
 const ROOT = 'bench-root-token-0123456789';
@@ -28,6 +38,10 @@ const { values: flags } = parseArgs({
     'pull-limit': { type: 'string', default: '5000' },
     /** Run only one part: `ingest` or `pull`. */
     only: { type: 'string' },
+    /** Branches the ingest terminals are spread over (round robin); invoice numbers are per branch. */
+    branches: { type: 'string', default: '1' },
+    /** The store adapter(s): `sqlite`, `mongo` or `both` (one report). */
+    store: { type: 'string', default: 'sqlite' },
     /** Write a V8 CPU profile of the server process into this directory (`node --cpu-prof`). */
     'profile-server': { type: 'string' },
   },
@@ -37,8 +51,74 @@ const BATCHES = Number(flags.batches);
 const BATCH_SIZE = Number(flags['batch-size']);
 const PRODUCTS = Number(flags.products);
 const PULL_LIMIT = Number(flags['pull-limit']);
+const BRANCHES = Number(flags.branches);
+/** How often a push answered POS_SYNC_STORAGE_FAILED is sent again, as a terminal would, before giving up. */
+const STORAGE_RETRIES = 20;
+if (!['sqlite', 'mongo', 'both'].includes(flags.store)) {
+  throw new Error(`--store must be sqlite, mongo or both, not ${flags.store}`);
+}
 
-async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+/** One empty database of an adapter, for one part of the bench. */
+type BenchDatabase = {
+  /** `pos server` flags and environment that point the server process at it. */
+  serverArgs: string[];
+  serverEnv: Record<string, string>;
+  /** The same, for `createServer` in this process. */
+  config: ServerConfigInput;
+  open(): Promise<CloudStore>;
+  remove(): Promise<void>;
+};
+
+/** An adapter under test: its label (printed with every figure) and fresh databases on it. */
+type BenchTarget = { label: string; fresh(): BenchDatabase; close(): Promise<void> };
+
+const sqliteTarget: BenchTarget = {
+  label: 'SQLite (embedded, synchronous=FULL)',
+  fresh() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-'));
+    return {
+      serverArgs: ['--data-dir', dataDir],
+      serverEnv: {},
+      config: { dataDir },
+      open: async () => openSqliteCloudStore({ dataDir }),
+      remove: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  },
+  close: async () => {},
+};
+
+/** MongoDB from `MONGODB_URI`, else the stand-in; null (with the reason printed) when neither runs. */
+async function mongoTarget(): Promise<BenchTarget | null> {
+  const mongo = await startTestMongo();
+  if ('skip' in mongo) {
+    console.log(`MongoDB skipped: ${mongo.skip}`);
+    return null;
+  }
+  const url = mongo.url;
+  return {
+    label:
+      mongo.kind === 'real'
+        ? 'MongoDB (MONGODB_URI)'
+        : "MongoDB adapter on the stand-in (mongo-java-server, memory backend; not MongoDB's performance)",
+    fresh() {
+      const dbName = `pos_bench_${randomUUID().slice(0, 8)}`;
+      return {
+        serverArgs: ['--mongo-url', url],
+        serverEnv: { POS_MONGO_DB: dbName },
+        config: { mongoUrl: url, mongoDb: dbName },
+        open: () => openMongoCloudStore({ url, dbName }),
+        async remove() {
+          const client = new MongoClient(url);
+          await client.db(dbName).dropDatabase();
+          await client.close();
+        },
+      };
+    },
+    close: () => mongo.close(),
+  };
+}
+
+async function spawnServer(db: BenchDatabase): Promise<{ child: ChildProcess; url: string }> {
   const profile = flags['profile-server'];
   const child = spawn(
     process.execPath,
@@ -48,8 +128,7 @@ async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url:
       'server',
       '--port',
       '0',
-      '--data-dir',
-      dataDir,
+      ...db.serverArgs,
       '--admin-token',
       ROOT,
     ],
@@ -60,6 +139,7 @@ async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url:
         POS_RATE_LIMIT_PER_SECOND: '100000',
         POS_RATE_LIMIT_BURST: '100000',
         POS_BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
+        ...db.serverEnv,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -122,22 +202,29 @@ function product(i: number) {
   };
 }
 
-async function benchIngest(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-ingest-'));
-  const { child, url } = await spawnServer(dataDir);
+/** The headline figures of one adapter, for the summary. */
+type Figures = { label: string; salesPerSecond?: number; pullMs?: number };
+
+async function benchIngest(target: BenchTarget, figures: Figures): Promise<void> {
+  const db = target.fresh();
+  const { child, url } = await spawnServer(db);
   const gql = clientOf(url);
   try {
-    await gql(
-      'mutation { createBranch(input: { id: "b-1", name: "b-1", currency: "EUR" }) { id } }',
-      {},
-    );
-    const terminals: { terminalId: string; token: string }[] = [];
-    for (let i = 0; i < TERMINALS; i++) {
-      const data = await gql(
-        'mutation { registerTerminal(input: { branchId: "b-1", name: "Till" }) { terminalId token } }',
-        {},
+    const branchIds = Array.from({ length: BRANCHES }, (_, k) => `b-${k + 1}`);
+    for (const id of branchIds) {
+      await gql(
+        'mutation ($id: String!) { createBranch(input: { id: $id, name: $id, currency: "EUR" }) { id } }',
+        { id },
       );
-      terminals.push(data.registerTerminal);
+    }
+    const terminals: { terminalId: string; token: string; branchId: string }[] = [];
+    for (let i = 0; i < TERMINALS; i++) {
+      const branchId = branchIds[i % BRANCHES]!;
+      const data = await gql(
+        'mutation ($b: String!) { registerTerminal(input: { branchId: $b, name: "Till" }) { terminalId token } }',
+        { b: branchId },
+      );
+      terminals.push({ ...data.registerTerminal, branchId });
     }
     // Request bodies are built before the clock starts: the bench measures the server, not makeSale.
     const bodies = terminals.map((terminal) =>
@@ -149,7 +236,7 @@ async function benchIngest(): Promise<void> {
               newDocumentState: {
                 ...makeSale({
                   terminalId: terminal.terminalId,
-                  branchId: 'b-1',
+                  branchId: terminal.branchId,
                   posId: 'pos-bench',
                   localEventId: b * BATCH_SIZE + i + 1,
                 }),
@@ -163,21 +250,39 @@ async function benchIngest(): Promise<void> {
     const total = TERMINALS * BATCHES * BATCH_SIZE;
     const serverCpuBefore = processCpuMs(child.pid!);
     const clientCpuBefore = process.cpuUsage();
+    let storageRetries = 0;
     const started = performance.now();
     await Promise.all(
       terminals.map(async (terminal, t) => {
         for (const body of bodies[t]!) {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${terminal.token}`,
-            },
-            body,
-          });
-          const answer = (await response.json()) as { data?: any; errors?: unknown };
-          if (answer.errors || answer.data.pushSales.length !== 0) {
-            throw new Error(`push not fully ingested: ${JSON.stringify(answer).slice(0, 300)}`);
+          for (let attempt = 1; ; attempt++) {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${terminal.token}`,
+              },
+              body,
+            });
+            const answer = (await response.json()) as {
+              data?: any;
+              errors?: { extensions?: { code?: string } }[];
+            };
+            // A store failure loses nothing: the terminal sends the same batch again later, and the
+            // sales already booked come back as duplicates. Counted, since it is part of the cost.
+            const storageFailed =
+              answer.errors?.[0]?.extensions?.code === 'POS_SYNC_STORAGE_FAILED';
+            if (storageFailed && attempt < STORAGE_RETRIES) {
+              storageRetries++;
+              await new Promise((r) =>
+                setTimeout(r, Math.random() * Math.min(50 * 2 ** attempt, 1_000)),
+              );
+              continue;
+            }
+            if (answer.errors || answer.data.pushSales.length !== 0) {
+              throw new Error(`push not fully ingested: ${JSON.stringify(answer).slice(0, 300)}`);
+            }
+            break;
           }
         }
       }),
@@ -191,15 +296,19 @@ async function benchIngest(): Promise<void> {
     await stopServer(child);
 
     // Exactly once: every sale booked, invoice numbers unique, read back through the store.
-    const store = openSqliteCloudStore({ dataDir });
-    const invoices = new Set<number>();
+    const store = await db.open();
+    const invoices = new Set<string>();
     let booked = 0;
     for (const terminal of terminals) {
-      const scope = { tenantId: 'default', branchId: 'b-1', terminalId: terminal.terminalId };
+      const scope = {
+        tenantId: 'default',
+        branchId: terminal.branchId,
+        terminalId: terminal.terminalId,
+      };
       const page = await store.pullSales(scope, null, 5_000);
       for (const sale of page.documents) {
         if (sale.syncState !== 'synced' || sale.invoiceNo == null) throw new Error('not booked');
-        invoices.add(sale.invoiceNo);
+        invoices.add(`${terminal.branchId}:${sale.invoiceNo}`);
         booked++;
       }
     }
@@ -210,11 +319,14 @@ async function benchIngest(): Promise<void> {
         `expected ${total}, booked ${booked}, counted ${count}, invoices ${invoices.size}`,
       );
     }
+    figures.salesPerSecond = total / seconds;
     console.log(
       `(a) ingest: ${TERMINALS} terminals x ${BATCHES} batches x ${BATCH_SIZE} = ${total} sales in ` +
         `${seconds.toFixed(2)} s -> ${Math.round(total / seconds)} sales/s ` +
         `(goal >= 5,000; ratio ${(total / seconds / 5000).toFixed(2)}x); ` +
-        `verified: ${count} booked, ${invoices.size} distinct invoice numbers`,
+        `verified: ${count} booked, ${invoices.size} distinct invoice numbers` +
+        (BRANCHES > 1 ? ` (per branch, ${BRANCHES} branches)` : '') +
+        `; pushes retried after POS_SYNC_STORAGE_FAILED: ${storageRetries}`,
     );
     if (serverCpuMs !== null) {
       // The server's own cost, independent of the client sharing the cores: what one server core
@@ -229,7 +341,7 @@ async function benchIngest(): Promise<void> {
     }
   } finally {
     if (child.exitCode === null) await stopServer(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    await db.remove();
   }
 }
 
@@ -259,9 +371,9 @@ const best = async (
   return results.sort((a, b) => a.ms - b.ms)[0]!;
 };
 
-async function benchPull(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-pull-'));
-  const { child, url } = await spawnServer(dataDir);
+async function benchPull(target: BenchTarget, figures: Figures): Promise<void> {
+  const db = target.fresh();
+  const { child, url } = await spawnServer(db);
   const gql = clientOf(url);
   try {
     await gql(
@@ -296,7 +408,7 @@ async function benchPull(): Promise<void> {
     await stopServer(child);
 
     // The same pull, one layer at a time, in this process on the same data.
-    const store = openSqliteCloudStore({ dataDir });
+    const store = await db.open();
     const storeOnly = await best(3, () =>
       pullAllTimed(async (seq) => {
         const page = await store.pullProducts('default', 'b-1', { seq }, PULL_LIMIT);
@@ -315,8 +427,9 @@ async function benchPull(): Promise<void> {
       });
     });
     const config = parseServerConfig({
+      ...db.config,
       port: 0,
-      dataDir,
+      streamPollMs: 0,
       adminToken: ROOT,
       logLevel: 'silent',
       rateLimitPerSecond: 100_000,
@@ -354,6 +467,7 @@ async function benchPull(): Promise<void> {
     await server.close();
     await store.close();
 
+    figures.pullMs = overHttp.ms;
     const f = (v: number) => `${v.toFixed(0)} ms`;
     const gqlExec = yogaNoParse.ms - parseMs - storeOnly.ms - serializeMs;
     console.log(
@@ -370,12 +484,36 @@ async function benchPull(): Promise<void> {
     );
   } finally {
     if (child.exitCode === null) await stopServer(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    await db.remove();
   }
 }
 
-console.log(
-  `node ${process.version}, ${(await import('node:os')).cpus().length} cores, store synchronous=FULL`,
-);
-if (flags.only !== 'pull') await benchIngest();
-if (flags.only !== 'ingest') await benchPull();
+console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+// Started one after the other, so the stand-in's JVM is not running beside the SQLite figures.
+const targets: (() => Promise<BenchTarget | null>)[] = [];
+if (flags.store !== 'mongo') targets.push(async () => sqliteTarget);
+if (flags.store !== 'sqlite') targets.push(mongoTarget);
+const summary: Figures[] = [];
+for (const start of targets) {
+  const target = await start();
+  if (!target) continue;
+  const figures: Figures = { label: target.label };
+  summary.push(figures);
+  console.log(`\n== ${target.label}`);
+  try {
+    if (flags.only !== 'pull') await benchIngest(target, figures);
+    if (flags.only !== 'ingest') await benchPull(target, figures);
+  } finally {
+    await target.close();
+  }
+}
+if (summary.length > 1) {
+  console.log(
+    '\n| store | (a) ingest, sales/s | (b) full pull over HTTP, ms |\n| --- | --- | --- |',
+  );
+  for (const row of summary) {
+    const ingest = row.salesPerSecond === undefined ? '–' : Math.round(row.salesPerSecond);
+    const pull = row.pullMs === undefined ? '–' : Math.round(row.pullMs);
+    console.log(`| ${row.label} | ${ingest} | ${pull} |`);
+  }
+}

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 
 const SERVER_USAGE = `pos server [--port N] [--data-dir DIR] [--admin-token TOKEN] [--host H] [--dev] [--mongo-url URL]
+                 [--redis-url URL]
   Starts the cloud server on the embedded SQLite store, or on MongoDB with --mongo-url (POS_MONGO_URL,
-  POS_MONGO_DB, POS_STREAM_POLL). Flags override the environment
+  POS_MONGO_DB, POS_STREAM_POLL). --redis-url (POS_REDIS_URL) shares the per-terminal rate limits
+  between instances. Flags override the environment
   (POS_PORT, POS_DATA_DIR, POS_ADMIN_TOKEN, POS_HOST, POS_DEV; see docs/api.md for the rest).
 `;
 

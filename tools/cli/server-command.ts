@@ -21,6 +21,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
       host: { type: 'string' },
       dev: { type: 'boolean' },
       'mongo-url': { type: 'string' },
+      'redis-url': { type: 'string' },
     },
   });
   const flags: ServerConfigInput = {
@@ -29,6 +30,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     adminToken: values['admin-token'],
     host: values.host,
     mongoUrl: values['mongo-url'],
+    redisUrl: values['redis-url'],
     dev:
       values.dev ?? (mode === 'start' && process.env['POS_DEV'] === undefined ? true : undefined),
   };
