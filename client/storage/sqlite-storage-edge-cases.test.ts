@@ -3,7 +3,7 @@
  * storage, the reference) expects. They fail against the storage as reviewed.
  */
 import { createBlob, getChangedDocumentsSince, randomToken } from 'rxdb';
-import type { RxDocumentData, RxJsonSchema, RxStorage, RxStorageInstance } from 'rxdb';
+import type { RxDocumentData, RxJsonSchema, RxStorageInstance } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getRxStorageSqlite } from './sqlite-storage.ts';
@@ -11,6 +11,7 @@ import type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
 import {
   filledItemSchema,
   makeItem,
+  createInstance,
   makeTempDir,
   openItemsDatabase,
   toStorageDoc,
@@ -19,24 +20,7 @@ import type { Item } from './test-fixtures.ts';
 
 type Instance<T = Item> = RxStorageInstance<T, any, any>;
 
-async function createInstance<T = Item>(
-  storage: RxStorage<any, any>,
-  databaseName: string,
-  schema: RxJsonSchema<RxDocumentData<T>> = filledItemSchema as any,
-  collectionName = 'items',
-): Promise<Instance<T>> {
-  return storage.createStorageInstance<T>({
-    databaseInstanceToken: randomToken(10),
-    databaseName,
-    collectionName,
-    schema,
-    options: {},
-    multiInstance: false,
-    devMode: false,
-  });
-}
-
-describe('sqlite storage review', () => {
+describe('edge cases of the storage contract', () => {
   let temp: ReturnType<typeof makeTempDir>;
   let dbName: string;
   const open: Instance<any>[] = [];

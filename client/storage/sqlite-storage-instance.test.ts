@@ -10,6 +10,7 @@ import type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
 import {
   filledItemSchema,
   makeItem,
+  createInstance,
   makeTempDir,
   prepareItemQuery,
   toStorageDoc,
@@ -20,23 +21,6 @@ type Instance<T = Item> = RxStorageInstance<T, any, any>;
 
 function changedSince(instance: Instance, limit: number, checkpoint?: any) {
   return ensureNotFalsy(instance.getChangedDocumentsSince).call(instance, limit, checkpoint);
-}
-
-async function createInstance<T = Item>(
-  storage: RxStorageSqlite,
-  databaseName: string,
-  schema: RxJsonSchema<RxDocumentData<T>> = filledItemSchema as any,
-  collectionName = 'items',
-): Promise<Instance<T>> {
-  return storage.createStorageInstance<T>({
-    databaseInstanceToken: randomToken(10),
-    databaseName,
-    collectionName,
-    schema,
-    options: {},
-    multiInstance: false,
-    devMode: false,
-  });
 }
 
 describe('SqliteStorageInstance', () => {

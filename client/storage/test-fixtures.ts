@@ -9,7 +9,7 @@ import {
   prepareQuery,
   randomToken,
 } from 'rxdb';
-import type { MangoQuery, RxDocumentData, RxJsonSchema, RxStorage } from 'rxdb';
+import type { MangoQuery, RxDocumentData, RxJsonSchema, RxStorage, RxStorageInstance } from 'rxdb';
 
 /** A document with every kind of field a query can touch: strings, numbers, booleans, arrays, objects. */
 export type Item = {
@@ -111,4 +111,22 @@ export async function openItemsDatabase(
   const db = await createRxDatabase<{ items: any }>({ name, storage, multiInstance: false });
   await db.addCollections({ items: { schema: itemSchema } });
   return db;
+}
+
+/** A storage instance created the way RxDB creates one for a collection. */
+export async function createInstance<T = Item>(
+  storage: RxStorage<any, any>,
+  databaseName: string,
+  schema: RxJsonSchema<RxDocumentData<T>> = filledItemSchema as any,
+  collectionName = 'items',
+): Promise<RxStorageInstance<T, any, any>> {
+  return storage.createStorageInstance<T>({
+    databaseInstanceToken: randomToken(10),
+    databaseName,
+    collectionName,
+    schema,
+    options: {},
+    multiInstance: false,
+    devMode: false,
+  });
 }
