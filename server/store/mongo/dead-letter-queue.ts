@@ -10,7 +10,6 @@ import {
 import type {
   Connection,
   DeadLetter,
-  IngestProblem,
   PageArgs,
   RejectedEventFilter,
   TerminalScope,
@@ -21,12 +20,9 @@ import { pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
-export type Refusal = {
-  key: string | null;
-  sale: Sale | null;
-  message: string;
-  problems: IngestProblem[];
-};
+import type { Refusal } from '../pushed-sale-check.ts';
+
+export type { Refusal };
 
 /** The dead-letter queue of refused sales and the operator's decisions on it. */
 export class DeadLetterQueue {

@@ -1,20 +1,14 @@
-import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
-import type { Sale, SaleProblem } from '../../../schema/index.ts';
-import {
-  PosError,
-  saleContentOf,
-  saleIdempotencyKey,
-  saleSchema,
-  validateSale,
-} from '../../../schema/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import type { DeadLetterQueue, Refusal } from './dead-letter-queue.ts';
+import { checkPushedSale } from '../pushed-sale-check.ts';
+import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 
-type Valid = { ok: true; input: unknown; sale: Sale; key: string; contentHash: string };
-type Invalid = { ok: false; input: unknown; refusal: Refusal; contentHash: string | null };
-type Checked = Valid | Invalid;
+type Valid = ValidPushedSale;
+type Invalid = InvalidPushedSale;
 
 /** The decision for one input before the writes: a duplicate, a refusal, or a booking. */
 type Plan =
@@ -40,7 +34,7 @@ export async function ingestSales(
   if (inputs.length > INGEST_MAX) {
     throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
   }
-  const checked = inputs.map((input) => check(input, scope, currency));
+  const checked = inputs.map((input) => checkPushedSale(input, scope, currency));
   const keys = checked.flatMap((c) => (c.ok ? [c.key] : c.refusal.key ? [c.refusal.key] : []));
   const stored = await ledger.salesByKeys(scope.tenantId, keys);
   const takenIds = await ledger.saleIdsBooked(
@@ -190,46 +184,4 @@ function idReused(c: Valid): Invalid {
       problems: [{ rule: 'id_reused', path: 'id', message: 'sale id reused' }],
     },
   };
-}
-
-function check(input: unknown, scope: TerminalScope, currency: string | undefined): Checked {
-  const result = validateSale(input, {
-    expectedBranchId: scope.branchId,
-    expectedTerminalId: scope.terminalId,
-    ...(currency === undefined ? {} : { expectedCurrency: currency }),
-  });
-  if (!result.ok) {
-    // A sale of the right shape but wrong sums or scope is still readable: the terminal gets it back
-    // marked needs_attention, and the dead letter keeps its key.
-    const readable = saleSchema.safeParse(input);
-    const sale = readable.success ? readable.data : null;
-    return {
-      ok: false,
-      input,
-      contentHash: sale ? hashContent(sale) : null,
-      refusal: {
-        key: sale ? saleIdempotencyKey(sale) : null,
-        sale,
-        message: summarize(result.problems),
-        problems: result.problems,
-      },
-    };
-  }
-  return {
-    ok: true,
-    input,
-    sale: result.sale,
-    key: saleIdempotencyKey(result.sale),
-    contentHash: hashContent(result.sale),
-  };
-}
-
-function hashContent(sale: Sale): string {
-  return sha256Hex(canonicalJson(saleContentOf(sale)));
-}
-
-function summarize(problems: SaleProblem[]): string {
-  const first = problems.slice(0, 3).map((p) => `${p.path || '(sale)'}: ${p.message}`);
-  const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
-  return `invalid sale: ${first.join('; ')}${more}`.slice(0, 2000);
 }

@@ -1,6 +1,5 @@
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
-import type { Sale } from '../../../schema/index.ts';
 import {
   PosError,
   createUuidV7,
@@ -63,12 +62,9 @@ type DeadLetterRow = {
 };
 
 /** What is known about a refused payload. */
-export type Refusal = {
-  key: string | null;
-  sale: Sale | null;
-  message: string;
-  problems: IngestProblem[];
-};
+import type { Refusal } from '../pushed-sale-check.ts';
+
+export type { Refusal };
 
 /** The dead-letter queue of refused sales and the operator's decisions on it. */
 export class DeadLetters {

@@ -1,21 +1,14 @@
-import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
-import type { Sale, SaleProblem } from '../../../schema/index.ts';
-import {
-  PosError,
-  saleContentOf,
-  saleIdempotencyKey,
-  saleSchema,
-  validateSale,
-} from '../../../schema/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import type { DeadLetters, Refusal } from './dead-letters.ts';
+import { checkPushedSale } from '../pushed-sale-check.ts';
+import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
 
-type Checked =
-  | { ok: true; input: unknown; sale: Sale; key: string; contentHash: string }
-  | { ok: false; input: unknown; refusal: Refusal; contentHash: string | null };
+type Checked = ValidPushedSale | InvalidPushedSale;
 
 /**
  * Idempotent sale ingest (DESIGN.md, "Identities and idempotency"). Validation and hashing are pure
@@ -33,7 +26,7 @@ export function ingestSales(
   if (inputs.length > INGEST_MAX) {
     throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
   }
-  const checked = inputs.map((input) => check(input, scope, currency));
+  const checked = inputs.map((input) => checkPushedSale(input, scope, currency));
   return ctx.db.transaction(() => {
     const batch = ledger.begin(scope.tenantId, scope.branchId);
     const outcomes = checked.map((c) => {
@@ -51,42 +44,6 @@ export function ingestSales(
     batch.finish();
     return outcomes;
   })();
-}
-
-function check(input: unknown, scope: TerminalScope, currency: string | undefined): Checked {
-  const result = validateSale(input, {
-    expectedBranchId: scope.branchId,
-    expectedTerminalId: scope.terminalId,
-    ...(currency === undefined ? {} : { expectedCurrency: currency }),
-  });
-  if (!result.ok) {
-    // A sale of the right shape but wrong sums or scope is still readable: the terminal gets it back
-    // marked needs_attention, and the dead letter keeps its key.
-    const readable = saleSchema.safeParse(input);
-    const sale = readable.success ? readable.data : null;
-    return {
-      ok: false,
-      input,
-      contentHash: sale ? hashContent(sale) : null,
-      refusal: {
-        key: sale ? saleIdempotencyKey(sale) : null,
-        sale,
-        message: summarize(result.problems),
-        problems: result.problems,
-      },
-    };
-  }
-  return {
-    ok: true,
-    input,
-    sale: result.sale,
-    key: saleIdempotencyKey(result.sale),
-    contentHash: hashContent(result.sale),
-  };
-}
-
-function hashContent(sale: Sale): string {
-  return sha256Hex(canonicalJson(saleContentOf(sale)));
 }
 
 function ingestOne(
@@ -168,10 +125,4 @@ function refuse(
     rejectedEventId,
     sale,
   };
-}
-
-function summarize(problems: SaleProblem[]): string {
-  const first = problems.slice(0, 3).map((p) => `${p.path || '(sale)'}: ${p.message}`);
-  const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
-  return `invalid sale: ${first.join('; ')}${more}`.slice(0, 2000);
 }
