@@ -3,14 +3,13 @@ import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry } from '../../../replication/index.ts';
 import {
   MANIFEST_MAX_ENTRIES,
-  RECONCILE_MAX_BUCKET_COUNT,
-  canonicalJson,
   computeBucketDigests,
   contentHash,
 } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
+import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from '../sqlite/catalog-kinds.ts';
 import { idHash32 } from '../sqlite/catalog-kinds.ts';
 import { parseInput } from '../sqlite/parse-input.ts';
@@ -68,7 +67,7 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
     for (const doc of stamped) {
       const existing = stored.get(doc.id);
       // Re-importing an unchanged row must not wake every terminal: keep its seq and time.
-      if (existing && !existing.deleted && sameContent(existing.doc, doc)) {
+      if (existing && !existing.deleted && sameCatalogContent(existing.doc, doc)) {
         result.push(existing.doc);
         continue;
       }
@@ -262,28 +261,5 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
       if (view !== null) entries.push({ id: row.id, hash: contentHash(view as object) });
     }
     return entries;
-  }
-}
-
-function sameContent<T extends { updatedAt: string }>(a: T, b: T): boolean {
-  return canonicalJson({ ...a, updatedAt: '' }) === canonicalJson({ ...b, updatedAt: '' });
-}
-
-export function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new PosError('POS_INPUT_INVALID', 'limit must be a positive integer');
-  }
-}
-
-function checkBucketCount(bucketCount: number): void {
-  if (
-    !Number.isInteger(bucketCount) ||
-    bucketCount < 1 ||
-    bucketCount > RECONCILE_MAX_BUCKET_COUNT
-  ) {
-    throw new PosError(
-      'POS_INPUT_INVALID',
-      `bucketCount must be an integer in 1..${RECONCILE_MAX_BUCKET_COUNT}`,
-    );
   }
 }

@@ -1,17 +1,13 @@
 import type { Collection } from 'mongodb';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
-import { z } from 'zod';
 import type { Checkpoint } from '../../../replication/index.ts';
 import { createInventoryConflictHandler, withoutLocalMeta } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
-import { PosError, inventoryItemId, inventoryItemWireSchema } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
 import type { InventoryPushRow, PullResult, TerminalScope } from '../cloud-store.ts';
-import { parseInput } from '../sqlite/parse-input.ts';
-import { checkLimit } from './catalog-collection.ts';
+import { checkLimit, parseInventoryPush } from '../store-input-checks.ts';
 import type { InventoryDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
-
-const pushedDocumentSchema = inventoryItemWireSchema.extend({ _deleted: z.boolean() });
 
 type Doc = WithDeleted<InventoryItem>;
 
@@ -36,22 +32,7 @@ export class InventoryCollection {
   }
 
   async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<Doc[]> {
-    const pushed = rows.map((row, i) => {
-      const doc = parseInput(
-        pushedDocumentSchema,
-        withoutLocalMeta(row.newDocumentState),
-        `rows[${i}]`,
-      ) as Doc;
-      if (doc.branchId !== scope.branchId) {
-        throw new PosError('POS_FORBIDDEN', 'inventory of another branch', { id: doc.id });
-      }
-      if (doc.id !== inventoryItemId(doc.branchId, doc.productId)) {
-        throw new PosError('POS_INPUT_INVALID', `inventory id must be branchId:productId`, {
-          id: doc.id,
-        });
-      }
-      return doc;
-    });
+    const pushed = parseInventoryPush(scope, rows);
     const conflicts: Doc[] = [];
     for (const doc of pushed) {
       const answer = await this.#pushOne(scope, doc);

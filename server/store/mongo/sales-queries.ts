@@ -11,7 +11,7 @@ import type {
   TerminalScope,
 } from '../cloud-store.ts';
 import { checkPageSize } from '../sqlite/cursor.ts';
-import { checkLimit } from './catalog-collection.ts';
+import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 

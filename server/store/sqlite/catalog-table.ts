@@ -3,14 +3,13 @@ import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry } from '../../../replication/index.ts';
 import {
   MANIFEST_MAX_ENTRIES,
-  RECONCILE_MAX_BUCKET_COUNT,
-  canonicalJson,
   computeBucketDigests,
   contentHash,
 } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
+import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from './catalog-kinds.ts';
 import { idHash32 } from './catalog-kinds.ts';
 import { parseInput } from './parse-input.ts';
@@ -87,7 +86,7 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
         // Re-importing an unchanged row must not wake every terminal: keep its seq and time.
         if (existing && existing.deleted === 0) {
           const stored = JSON.parse(existing.doc) as TStored;
-          if (sameContent(stored, stamped)) {
+          if (sameCatalogContent(stored, stamped)) {
             result.push(stored);
             continue;
           }
@@ -233,28 +232,5 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
       if (view !== null) entries.push({ id: row.id, hash: contentHash(view as object) });
     }
     return entries;
-  }
-}
-
-function sameContent<T extends { updatedAt: string }>(a: T, b: T): boolean {
-  return canonicalJson({ ...a, updatedAt: '' }) === canonicalJson({ ...b, updatedAt: '' });
-}
-
-export function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new PosError('POS_INPUT_INVALID', 'limit must be a positive integer');
-  }
-}
-
-function checkBucketCount(bucketCount: number): void {
-  if (
-    !Number.isInteger(bucketCount) ||
-    bucketCount < 1 ||
-    bucketCount > RECONCILE_MAX_BUCKET_COUNT
-  ) {
-    throw new PosError(
-      'POS_INPUT_INVALID',
-      `bucketCount must be an integer in 1..${RECONCILE_MAX_BUCKET_COUNT}`,
-    );
   }
 }

@@ -1,13 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
-import { z } from 'zod';
 import type { Checkpoint } from '../../../replication/index.ts';
 import { createInventoryConflictHandler, withoutLocalMeta } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
-import { PosError, inventoryItemId, inventoryItemWireSchema } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
 import type { InventoryPushRow, PullResult, TerminalScope } from '../cloud-store.ts';
-import { checkLimit } from './catalog-table.ts';
-import { parseInput } from './parse-input.ts';
+import { checkLimit, parseInventoryPush } from '../store-input-checks.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 
@@ -22,8 +20,6 @@ const INVENTORY_SQL = {
   selectAfterSeq: `SELECT seq, doc FROM inventory
     WHERE tenant_id = ? AND branch_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 } as const;
-
-const pushedDocumentSchema = inventoryItemWireSchema.extend({ _deleted: z.boolean() });
 
 type Doc = WithDeleted<InventoryItem>;
 
@@ -48,22 +44,7 @@ export class InventoryTable {
   }
 
   async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<Doc[]> {
-    const pushed = rows.map((row, i) => {
-      const doc = parseInput(
-        pushedDocumentSchema,
-        withoutLocalMeta(row.newDocumentState),
-        `rows[${i}]`,
-      ) as Doc;
-      if (doc.branchId !== scope.branchId) {
-        throw new PosError('POS_FORBIDDEN', 'inventory of another branch', { id: doc.id });
-      }
-      if (doc.id !== inventoryItemId(doc.branchId, doc.productId)) {
-        throw new PosError('POS_INPUT_INVALID', `inventory id must be branchId:productId`, {
-          id: doc.id,
-        });
-      }
-      return doc;
-    });
+    const pushed = parseInventoryPush(scope, rows);
     for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
       const masters = this.#readMasters(scope.tenantId, pushed);
       const plan = await this.#plan(pushed, masters);
