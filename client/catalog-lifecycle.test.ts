@@ -41,13 +41,12 @@ describe('catalog lifecycle: branch change and re-snapshot', () => {
         { id: registered.terminalId },
       )
     ).reassignTerminal;
-    terminal = await openTestTerminal(
-      cloud,
-      { ...registered, token: moved.token, branchId: 'b-2' },
-      { dataDir },
-    );
+    // Only the token changes: the terminal learns its new branch from the cloud at start.
+    terminal = await openTestTerminal(cloud, { ...registered, token: moved.token }, { dataDir });
     try {
       await syncWithin(terminal);
+      expect(terminal.identity.branchId).toBe('b-2');
+      expect((await terminal.status()).branchId).toBe('b-2');
       expect(await terminal.db.products.findOne('p-10').exec()).toBeNull();
       expect(await terminal.db.products.findOne('p-20').exec()).not.toBeNull();
       expect(await terminal.db.inventory.count().exec()).toBe(0);

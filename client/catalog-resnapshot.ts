@@ -8,11 +8,15 @@ import type { GraphQLCaller } from './graphql-client.ts';
 type PullPage = { documents: WithDeleted<any>[]; checkpoint: { seq: number } | null };
 
 /**
- * Pulls a complete new snapshot of a catalog stream into memory while the current catalog keeps
- * serving sales, then swaps it in with one write: every live document of the snapshot, and a
- * tombstone for every local document the snapshot no longer has (its tombstone may have been pruned,
- * which is why the cloud asked for a re-snapshot). Sales are not touched.
- * Returns the seq the snapshot reached: the next pull continues from there.
+ * Pulls a complete snapshot of a catalog stream, one page in flight ahead of the one being written,
+ * so the cloud prepares page n+1 while the terminal validates and writes page n.
+ * - Into an empty collection (first run, a new branch after the purge) each page is written as it
+ *   arrives: there is no catalog to keep consistent yet, and the write overlaps the pull.
+ * - Otherwise (a re-snapshot) the snapshot is gathered in memory while the current catalog keeps
+ *   serving sales, then swapped in with one write: every live document of the snapshot, and a
+ *   tombstone for every local document the snapshot no longer has (its tombstone may have been
+ *   pruned, which is why the cloud asked for a re-snapshot).
+ * Sales are not touched. Returns the seq the snapshot reached: the next pull continues from there.
  */
 export async function resnapshotCatalogStream(
   caller: GraphQLCaller,
@@ -21,24 +25,60 @@ export async function resnapshotCatalogStream(
   onProgress: (pulled: number) => void,
 ): Promise<{ checkpoint: number; documents: number }> {
   const operation = pullOperationName(stream);
-  const snapshot = new Map<string, WithDeleted<any>>();
-  let checkpoint: { seq: number } | null = null;
-  for (;;) {
-    const page: PullPage = await caller.call<PullPage>(PULL_DOCUMENTS[stream], operation, {
+  const fetchPage = (checkpoint: { seq: number } | null): Promise<PullPage> => {
+    const page = caller.call<PullPage>(PULL_DOCUMENTS[stream], operation, {
       checkpoint,
       limit: PULL_LIMIT_MAX,
     });
-    for (const doc of page.documents) snapshot.set(doc.id, catalogWriteSchemas[stream].parse(doc));
-    onProgress(snapshot.size);
-    if (page.documents.length === 0 || !page.checkpoint) break;
-    checkpoint = page.checkpoint;
+    // Awaited below; a page still in flight when a write fails must not become an unhandled rejection.
+    page.catch(() => undefined);
+    return page;
+  };
+  const writeAsPulled = (await collection.count().exec()) === 0;
+  const snapshot = new Map<string, WithDeleted<any>>();
+  let pulled = 0;
+  let live = 0;
+  let checkpoint: { seq: number } | null = null;
+  let next = fetchPage(null);
+  for (;;) {
+    let a = performance.now();
+    const page = await next;
+    const waitMs = performance.now() - a;
+    a = performance.now();
+    const last = page.documents.length === 0 || !page.checkpoint;
+    if (!last) {
+      checkpoint = page.checkpoint;
+      next = fetchPage(checkpoint);
+    }
+    const documents = page.documents.map((doc) => catalogWriteSchemas[stream].parse(doc));
+    if (writeAsPulled) {
+      await writeCatalogDocuments(collection, documents);
+      live += documents.filter((doc) => !doc._deleted).length;
+    } else {
+      for (const doc of documents) snapshot.set(doc.id, doc);
+    }
+    if (documents.length > 100)
+      console.log(
+        new Date().toISOString().slice(17),
+        'wait',
+        waitMs.toFixed(0),
+        'parse+write',
+        (performance.now() - a).toFixed(0),
+      );
+    pulled += documents.length;
+    onProgress(pulled);
+    if (last) break;
   }
-  const live = [...snapshot.values()].filter((doc) => !doc._deleted);
-  const liveIds = new Set(live.map((doc) => doc.id as string));
-  const local = await collection.find().exec();
-  const gone = local
-    .filter((doc) => !liveIds.has(doc.primary))
-    .map((doc) => ({ id: doc.primary, _deleted: true }) as WithDeleted<any>);
-  await writeCatalogDocuments(collection, [...live, ...gone]);
-  return { checkpoint: checkpoint?.seq ?? 0, documents: live.length };
+  if (!writeAsPulled) {
+    const liveDocs = [...snapshot.values()].filter((doc) => !doc._deleted);
+    const liveIds = new Set(liveDocs.map((doc) => doc.id as string));
+    const local = await collection.find().exec();
+    const gone = local
+      .filter((doc) => !liveIds.has(doc.primary))
+      .map((doc) => ({ id: doc.primary, _deleted: true }) as WithDeleted<any>);
+    await writeCatalogDocuments(collection, [...liveDocs, ...gone]);
+    live = liveDocs.length;
+  }
+  console.log(new Date().toISOString().slice(17), 'snapshot done', stream);
+  return { checkpoint: checkpoint?.seq ?? 0, documents: live };
 }

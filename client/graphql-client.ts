@@ -25,6 +25,13 @@ type GraphQLBody = {
   errors?: { message: string; extensions?: { code?: string; retryAfterMs?: number } }[];
 };
 
+/**
+ * Bodies the observed fetch already parsed, by the Response it handed out: the terminal's own caller
+ * reads them from here instead of parsing the same JSON again (a 5,000-document snapshot page is
+ * megabytes). RxDB's replication reads the Response as usual.
+ */
+const parsedBodies = new WeakMap<Response, GraphQLBody>();
+
 /** The first error's code and retry hint of a GraphQL answer, or null when it has no errors. */
 export function errorOfAnswer(body: GraphQLBody, status: number): SyncRequestError | null {
   const first = body.errors?.[0];
@@ -72,10 +79,12 @@ export function createObservedFetch(
     observer.onReachable();
     const error = errorOfAnswer(body, response.status);
     if (error?.code) observer.onErrorCode(error.code, operation);
-    return new Response(text, {
+    const answer = new Response(text, {
       status: response.status,
       headers: { 'content-type': 'application/json' },
     });
+    parsedBodies.set(answer, body);
+    return answer;
   };
 }
 
@@ -108,7 +117,7 @@ export class GraphQLCaller {
       if (error instanceof SyncRequestError) throw error;
       throw new SyncRequestError(`network: ${(error as Error).message}`, null, undefined, error);
     }
-    const body = (await response.json()) as GraphQLBody;
+    const body = parsedBodies.get(response) ?? ((await response.json()) as GraphQLBody);
     const error = errorOfAnswer(body, response.status);
     if (error) throw error;
     const data = body.data?.[operationName];

@@ -1,13 +1,20 @@
-import type { RxCollection, WithDeleted } from 'rxdb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { writeCatalogDocuments } from './catalog-writer.ts';
+import { computeBackoffMs, isRetryable } from '../replication/index.ts';
+import { PosError, isErrorCode } from '../schema/index.ts';
+import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
 import { Terminal } from './terminal.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
-import type { TerminalIdentity } from './terminal-identity.ts';
-import { loadIdentity, saveIdentity } from './terminal-identity.ts';
-import type { TerminalOptions } from './terminal-options.ts';
+import type { CloudScope } from './terminal-identity.ts';
+import {
+  createIdentity,
+  fetchCloudScope,
+  loadIdentity,
+  saveIdentity,
+} from './terminal-identity.ts';
+import type { ResolvedTerminalOptions, TerminalOptions } from './terminal-options.ts';
 import { resolveTerminalOptions } from './terminal-options.ts';
 
 /** Extra, non-serialisable dependencies of `openTerminal`. */
@@ -25,68 +32,84 @@ async function nextLocalEventId(db: TerminalDatabase): Promise<number> {
   return max + 1;
 }
 
-async function purgeCollection(collection: RxCollection<any>): Promise<number> {
-  const docs = await collection.find().exec();
-  const tombstones = docs.map((doc) => ({ id: doc.primary, _deleted: true }) as WithDeleted<any>);
-  return writeCatalogDocuments(collection, tombstones);
-}
-
 /**
- * A terminal registered to another branch than last time: the old branch's catalog and inventory
- * go (they are the other branch's data), every stream starts over under a new replication identifier,
- * and the sales stay — queued ones are still pushed.
+ * First run of a data dir: the token is all the terminal knows, so it asks the cloud whose token it
+ * is, retrying with backoff for up to `firstContactTimeoutMs`. A refused token fails at once with the
+ * cloud's code; an unreachable cloud fails with `POS_SYNC_OFFLINE` (nothing was written).
  */
-async function switchBranch(
-  db: TerminalDatabase,
-  identity: TerminalIdentity,
-  previous: TerminalIdentity,
-  logger: Logger,
-): Promise<void> {
-  const purged = {
-    products: await purgeCollection(db.products),
-    categories: await purgeCollection(db.categories),
-    inventory: await purgeCollection(db.inventory),
-  };
-  for (const stream of ['products', 'categories', 'inventory', 'sales'] as const) {
-    identity.generations[stream] = previous.generations[stream] + 1;
+async function firstContact(options: ResolvedTerminalOptions, logger: Logger): Promise<CloudScope> {
+  const caller = new GraphQLCaller(options.serverUrl, options.token, globalThis.fetch);
+  const deadline = Date.now() + options.firstContactTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchCloudScope(caller);
+    } catch (error) {
+      const code = error instanceof SyncRequestError ? error.code : null;
+      if (code && !isRetryable(code) && isErrorCode(code)) {
+        throw new PosError(
+          code,
+          `first start: the cloud refused the token (${code})`,
+          {},
+          {
+            cause: error,
+          },
+        );
+      }
+      const hint = error instanceof SyncRequestError ? (error.retryAfterMs ?? 0) : 0;
+      const wait = Math.max(
+        hint,
+        computeBackoffMs(attempt, {
+          baseMs: options.backoffBaseMs,
+          capMs: options.backoffCapMs,
+        }),
+      );
+      if (Date.now() + wait > deadline) {
+        throw new PosError(
+          'POS_SYNC_OFFLINE',
+          `first start: the cloud at ${options.serverUrl} could not be reached to learn this ` +
+            `terminal's identity (${attempt} attempts in ${options.firstContactTimeoutMs} ms)`,
+          { attempts: attempt },
+          { cause: error },
+        );
+      }
+      logger.warn({ err: error, attempt, retryInMs: wait }, 'first start: cloud not reached yet');
+      await sleep(wait);
+    }
   }
-  identity.snapshots = {};
-  logger.warn({ from: previous.branchId, to: identity.branchId, purged }, 'branch changed');
 }
 
 /**
- * Opens a terminal on its data dir: the SQLite file, its identity (a `posId` made on first run), the
- * next `localEventId`, then (unless `autoStart: false`) the stream replications and the push worker.
- * Selling works at once, online or not.
+ * Opens a terminal on its data dir: the SQLite file, its identity, the next `localEventId`, then
+ * (unless `autoStart: false`) the stream replications and the push worker. The first run of a data
+ * dir asks the cloud for the token's terminal and branch (and makes the `posId`); later runs open
+ * from the stored identity at once, online or not, and `start()` checks it against the cloud before
+ * syncing. Selling works as soon as this resolves.
  */
 export async function openTerminal(
   options: TerminalOptions,
   dependencies: OpenTerminalDependencies = {},
 ): Promise<Terminal> {
   const resolved = resolveTerminalOptions(options);
+  const baseLogger =
+    dependencies.logger ??
+    pino(
+      { level: resolved.logLevel, base: { service: 'pos-terminal' } },
+      dependencies.logDestination,
+    );
   const db = await openTerminalDatabase(resolved);
   try {
-    const { identity, previous } = await loadIdentity(db, resolved);
-    const logger = (
-      dependencies.logger ??
-      pino(
-        { level: resolved.logLevel, base: { service: 'pos-terminal' } },
-        dependencies.logDestination,
-      )
-    ).child({
-      terminalId: identity.terminalId,
-      branchId: identity.branchId,
-      posId: identity.posId,
-    });
-    if (previous && previous.branchId !== identity.branchId) {
-      await switchBranch(db, identity, previous, logger);
+    let identity = await loadIdentity(db);
+    const firstRun = identity === null;
+    if (!identity) {
+      identity = createIdentity(await firstContact(resolved, baseLogger));
+      await saveIdentity(db, identity);
     }
-    await saveIdentity(db, identity);
     const terminal = new Terminal({
       db,
       options: resolved,
-      logger,
+      baseLogger,
       identity,
+      identityConfirmed: firstRun,
       nextLocalEventId: await nextLocalEventId(db),
     });
     if (resolved.autoStart) terminal.start();

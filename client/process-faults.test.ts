@@ -33,8 +33,6 @@ describe('faults with real processes', () => {
     const flags = {
       server: cloud.url,
       token: registered.token,
-      'terminal-id': registered.terminalId,
-      branch: 'b-1',
       'data-dir': dataDir,
       'push-batch': '5',
       'backoff-cap-ms': '1000',
@@ -80,8 +78,6 @@ describe('faults with real processes', () => {
       const process = spawnTerminal({
         server: cloud.url,
         token: registered.token,
-        'terminal-id': registered.terminalId,
-        branch,
         'data-dir': dataDir,
         'push-batch': '10',
         'backoff-cap-ms': '1000',

@@ -5,12 +5,12 @@ import {
   PULL_LIMIT_MAX,
   PUSH_ROWS_MAX,
 } from '../replication/index.ts';
-import { PosError, currencySchema, idSchema } from '../schema/index.ts';
+import { PosError, currencySchema } from '../schema/index.ts';
 
 /**
  * Every option of `openTerminal`, validated once at the boundary (a bad option fails fast with every
- * problem listed). Identity (`terminalId`, `branchId`) is an option because the cloud has no operation
- * a terminal token can call to learn its own scope (see client/README.md, "Identity").
+ * problem listed). The terminal's id and branch are not options: the cloud states them for the token
+ * (`currentTerminal`, see client/README.md, "Identity").
  */
 export const terminalOptionsSchema = z
   .object({
@@ -20,12 +20,10 @@ export const terminalOptionsSchema = z
     serverUrl: z.url(),
     /** The terminal token issued by `registerTerminal` / `reassignTerminal`. */
     token: z.string().min(8),
-    /** The terminal id the token was issued for. */
-    terminalId: idSchema,
-    /** The branch the terminal is registered to; a different branch than last time purges the catalog. */
-    branchId: idSchema,
-    /** Sale currency; defaults to the currency of the products sold. */
+    /** Sale currency; defaults to the branch's currency, else the currency of the products sold. */
     currency: currencySchema.optional(),
+    /** First run only: how long to keep trying to reach the cloud before `POS_SYNC_OFFLINE`. */
+    firstContactTimeoutMs: z.int().min(0).default(30_000),
     /** Start replication at once (false: offline until `start()`). */
     autoStart: z.boolean().default(true),
     /** Documents per catalog/inventory pull request (snapshot batches). */

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
+import { computeBackoffMs } from '../replication/index.ts';
 import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
 import {
   PosError,
@@ -17,7 +19,12 @@ import { buildSale } from './build-sale.ts';
 import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
 import { reconcileCatalogStream } from './catalog-reconcile.ts';
 import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
-import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
+import {
+  GraphQLCaller,
+  SyncRequestError,
+  createObservedFetch,
+  isAuthLoss,
+} from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
@@ -25,7 +32,12 @@ import type { StreamReplication } from './sync-streams.ts';
 import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
-import { replicationIdentifier, saveIdentity } from './terminal-identity.ts';
+import {
+  adoptCloudScope,
+  fetchCloudScope,
+  replicationIdentifier,
+  saveIdentity,
+} from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
@@ -48,13 +60,20 @@ const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sale
 export class Terminal {
   readonly db: TerminalDatabase;
   readonly #options: ResolvedTerminalOptions;
-  readonly #logger: Logger;
+  readonly #baseLogger: Logger;
+  #logger: Logger;
   readonly #identity: TerminalIdentity;
+  /** The cloud confirmed the stored identity in this process (first run: it was just fetched). */
+  #identityConfirmed: boolean;
+  /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
+  #starting: Promise<void> | undefined;
+  readonly #stopping = new AbortController();
   readonly #caller: GraphQLCaller;
   readonly #fetch: typeof globalThis.fetch;
   readonly #sellQueue = new SerialQueue();
   readonly #replications = new Map<StreamName, StreamReplication>();
-  readonly #worker: SalesPushWorker;
+  /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
+  #worker: SalesPushWorker | undefined;
   readonly #status$: BehaviorSubject<TerminalStatus>;
   readonly #subscriptions: Subscription[] = [];
   #nextLocalEventId: number;
@@ -65,6 +84,7 @@ export class Terminal {
   #wakeups: StreamWakeups | undefined;
   #closed = false;
   #statusTimer: NodeJS.Timeout | undefined;
+  #lastStatusAt = 0;
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
   #snapshotPulled = 0;
   readonly #checkpoints: { products: number | null; categories: number | null } = {
@@ -84,14 +104,19 @@ export class Terminal {
   constructor(init: {
     db: TerminalDatabase;
     options: ResolvedTerminalOptions;
-    logger: Logger;
+    /** The logger without the terminal's bindings (they follow the identity). */
+    baseLogger: Logger;
     identity: TerminalIdentity;
+    /** Whether the identity comes straight from the cloud (first run). */
+    identityConfirmed: boolean;
     nextLocalEventId: number;
   }) {
     this.db = init.db;
     this.#options = init.options;
-    this.#logger = init.logger;
+    this.#baseLogger = init.baseLogger;
     this.#identity = init.identity;
+    this.#logger = this.#loggerForIdentity();
+    this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
     this.#fetch = createObservedFetch({
       onReachable: () => this.#setOnline(true),
@@ -99,32 +124,12 @@ export class Terminal {
       onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
     });
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
-    this.#worker = new SalesPushWorker({
-      sales: this.db.sales,
-      caller: this.#caller,
-      logger: this.#logger.child({ component: 'push' }),
-      settings: {
-        batchSize: init.options.pushBatchSize,
-        concurrency: init.options.pushConcurrency,
-        maxServerAttempts: init.options.maxServerAttempts,
-        backoffBaseMs: init.options.backoffBaseMs,
-        backoffCapMs: init.options.backoffCapMs,
-      },
-      events: {
-        onPushed: (at) => {
-          this.#lastPushAt = at.toISOString();
-          this.#scheduleStatus();
-        },
-        onBooked: () => this.#replications.get('sales')?.reSync(),
-        onAuthLoss: (code) => this.#halt(code),
-      },
-    });
     this.#status$ = new BehaviorSubject<TerminalStatus>(this.#statusWithCounts(0, 0, 0, 0, 0));
     this.#subscriptions.push(
       this.db.sales.$.subscribe((event) => {
         const sale = event.documentData as Sale;
         const before = event.previousDocumentData as Sale | undefined;
-        if (sale.syncState !== 'queued') this.#worker.acknowledge(sale.id);
+        if (sale.syncState !== 'queued') this.#worker?.acknowledge(sale.id);
         if (sale.syncState === 'synced' && before?.syncState !== 'synced') {
           this.#counters.synced_events += 1;
         }
@@ -138,15 +143,98 @@ export class Terminal {
     return this.#identity;
   }
 
-  /** Status updates, at most every 250 ms. */
+  /** Status updates: at once after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#status$.asObservable();
   }
 
-  /** Starts syncing (done by `openTerminal` unless `autoStart: false`). */
+  #loggerForIdentity(): Logger {
+    return this.#baseLogger.child({
+      terminalId: this.#identity.terminalId,
+      branchId: this.#identity.branchId,
+      posId: this.#identity.posId,
+    });
+  }
+
+  /**
+   * Starts syncing (done by `openTerminal` unless `autoStart: false`): checks the stored identity
+   * against the cloud's `currentTerminal` first (retrying while the cloud is unreachable; selling
+   * goes on meanwhile), then starts the stream replications, the wake-ups and the push worker.
+   */
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
+    this.#starting = this.#confirmIdentity()
+      .then((confirmed) => {
+        if (confirmed && !this.#closed && !this.#halted) this.#startSync();
+      })
+      .catch((error: unknown) => {
+        if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
+      });
+  }
+
+  /**
+   * Asks the cloud whose token this is until it answers. Another branch or terminal than stored is
+   * adopted before any stream starts (see `adoptCloudScope`), in the sell queue so no sale is built
+   * halfway through the change. False when the terminal closed or the token was refused meanwhile.
+   */
+  async #confirmIdentity(): Promise<boolean> {
+    for (let attempt = 1; !this.#identityConfirmed; attempt++) {
+      if (this.#closed || this.#halted) return false;
+      try {
+        const scope = await fetchCloudScope(this.#caller);
+        await this.#sellQueue.run(async () => {
+          if (this.#closed) return;
+          const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
+          if (change.changed) this.#logger = this.#loggerForIdentity();
+          if (change.branchChanged) {
+            this.#checkpoints.products = null;
+            this.#checkpoints.categories = null;
+          }
+        });
+        this.#identityConfirmed = true;
+      } catch (error) {
+        // A refused token halts through the observed fetch; anything else is waited out.
+        if (this.#closed || this.#halted) return false;
+        const hint = error instanceof SyncRequestError ? (error.retryAfterMs ?? 0) : 0;
+        const wait = Math.max(hint, computeBackoffMs(attempt, this.#backoff));
+        this.#logger.warn({ err: error, retryInMs: wait }, 'identity check failed; retrying');
+        try {
+          await sleep(wait, undefined, { signal: this.#stopping.signal });
+        } catch {
+          return false;
+        }
+      }
+    }
+    this.#scheduleStatus();
+    return !this.#closed && !this.#halted;
+  }
+
+  get #backoff(): { baseMs: number; capMs: number } {
+    return { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs };
+  }
+
+  #startSync(): void {
+    this.#worker = new SalesPushWorker({
+      sales: this.db.sales,
+      caller: this.#caller,
+      logger: this.#logger.child({ component: 'push' }),
+      settings: {
+        batchSize: this.#options.pushBatchSize,
+        concurrency: this.#options.pushConcurrency,
+        maxServerAttempts: this.#options.maxServerAttempts,
+        backoffBaseMs: this.#options.backoffBaseMs,
+        backoffCapMs: this.#options.backoffCapMs,
+      },
+      events: {
+        onPushed: (at) => {
+          this.#lastPushAt = at.toISOString();
+          this.#scheduleStatus();
+        },
+        onBooked: () => this.#replications.get('sales')?.reSync(),
+        onAuthLoss: (code) => this.#halt(code),
+      },
+    });
     for (const stream of STREAM_ORDER) {
       if (stream !== 'products' && stream !== 'categories') this.#startStream(stream);
       else if (this.#identity.snapshots?.[stream] === undefined)
@@ -158,7 +246,7 @@ export class Terminal {
       token: this.#options.token,
       streams: STREAM_ORDER,
       logger: this.#logger.child({ component: 'stream' }),
-      backoff: { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs },
+      backoff: this.#backoff,
       events: {
         onHint: (stream) => this.#replications.get(stream)?.reSync(),
         onConnected: () => {
@@ -213,7 +301,7 @@ export class Terminal {
     this.#online = online;
     this.#logger.info({ online }, online ? 'cloud reachable' : 'cloud unreachable');
     // Back online: push now instead of waiting out a backoff grown while offline.
-    if (online) this.#worker.wake(true);
+    if (online) this.#worker?.wake(true);
     this.#scheduleStatus();
   }
 
@@ -238,7 +326,7 @@ export class Terminal {
     this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
     for (const replication of this.#replications.values()) void replication.cancel();
     void this.#wakeups?.close();
-    void this.#worker.close();
+    void this.#worker?.close();
     this.#scheduleStatus();
   }
 
@@ -317,12 +405,12 @@ export class Terminal {
         localEventId: this.#nextLocalEventId,
         id: createUuidV7(now),
         createdAt: new Date(now).toISOString(),
-        currency: this.#options.currency,
+        currency: this.#options.currency ?? this.#identity.currency ?? undefined,
       });
       await this.db.sales.insert(sale);
       this.#nextLocalEventId += 1;
       this.#counters.queued_events += 1;
-      this.#worker.wake();
+      this.#worker?.wake();
       return sale;
     });
   }
@@ -398,6 +486,9 @@ export class Terminal {
   async awaitInSync(): Promise<void> {
     if (this.#halted)
       throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+    await this.#starting;
+    if (this.#halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
     await Promise.all([...this.#resnapshots.values()]);
     const pulls = () =>
       Promise.all(
@@ -407,7 +498,7 @@ export class Terminal {
         }),
       );
     await pulls();
-    this.#worker.wake(true);
+    this.#worker?.wake(true);
     await firstValueFrom(
       this.db.sales.count({ selector: { syncState: 'queued' } }).$.pipe(filter((n) => n === 0)),
     );
@@ -465,13 +556,16 @@ export class Terminal {
    */
   #scheduleStatus(): void {
     if (this.#statusTimer || this.#closed) return;
+    // Leading edge: the first change after a quiet spell shows at once, later ones 250 ms apart.
+    const wait = Math.max(0, this.#lastStatusAt + 250 - Date.now());
     this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
       if (this.#closed) return;
+      this.#lastStatusAt = Date.now();
       this.status()
         .then((status) => this.#status$.next(status))
         .catch((error: unknown) => this.#logger.warn({ err: error }, 'status refresh failed'));
-    }, 250);
+    }, wait);
   }
 
   /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
@@ -479,9 +573,11 @@ export class Terminal {
     if (this.#closed) return;
     await this.#sellQueue.drain();
     this.#closed = true;
+    this.#stopping.abort();
     if (this.#statusTimer) clearTimeout(this.#statusTimer);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    await this.#worker.close();
+    // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
+    await this.#worker?.close();
     await this.#wakeups?.close();
     await Promise.allSettled([...this.#resnapshots.values()]);
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));

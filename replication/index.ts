@@ -17,6 +17,7 @@ export type { PushStreamName, StreamName } from './operation-documents.ts';
 export {
   CATALOG_BY_IDS_DOCUMENTS,
   CATALOG_STREAM_ENUM,
+  CURRENT_TERMINAL_DOCUMENT,
   DOCUMENT_SELECTIONS,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,

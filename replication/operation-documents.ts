@@ -140,3 +140,10 @@ export const CATALOG_BY_IDS_DOCUMENTS = {
 
 /** The catalog streams reconcile covers, as the `CatalogStream` GraphQL enum spells them. */
 export const CATALOG_STREAM_ENUM = { products: 'PRODUCTS', categories: 'CATEGORIES' } as const;
+
+/**
+ * The terminal's own scope, from its token alone: a terminal is configured with a server URL and a
+ * token, and learns its `terminalId`, `branchId` and the branch's currency from this query.
+ */
+export const CURRENT_TERMINAL_DOCUMENT =
+  'query currentTerminal { currentTerminal { terminalId tenantId branchId name currency } }';

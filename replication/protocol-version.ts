@@ -8,6 +8,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { sha256Hex } from './content-hash.ts';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
+  CURRENT_TERMINAL_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -25,6 +26,9 @@ export const PROTOCOL_HISTORY = [
   // below the retention floor after a prune completes. Additive: a version-1 terminal (`{ seq }` only)
   // still pulls, but its snapshot of a catalog pruned below retained rows is refused at the floor.
   { version: 2, hash: '14ba8e24ada251907e0495b27a9718db174cd21e25ea7e396c2eb7747ea4af16' },
+  // 3: `currentTerminal`, the terminal's own scope from its token (a terminal is configured with a URL
+  // and a token only). Additive: the pull, push and stream documents are unchanged.
+  { version: 3, hash: '9a7d0053dd99fc3313f24e8e1ad05fbb7612c38ff4da28cebb4bbd1d5935dcfc' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -43,6 +47,7 @@ export function computeProtocolHash(): string {
         stream: STREAM_DOCUMENTS,
         reconcile: RECONCILE_CATALOG_DOCUMENT,
         byIds: CATALOG_BY_IDS_DOCUMENTS,
+        currentTerminal: CURRENT_TERMINAL_DOCUMENT,
       },
       rxSchemas: {
         products: productRxSchema,

@@ -96,6 +96,11 @@ export const ERROR_CODES = {
     retryable: false,
     httpStatus: 426,
   },
+  POS_SYNC_OFFLINE: {
+    message: 'The cloud could not be reached.',
+    retryable: true,
+    httpStatus: 503,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

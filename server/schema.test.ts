@@ -5,6 +5,7 @@ import { parse, printSchema, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
+  CURRENT_TERMINAL_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -43,6 +44,7 @@ describe('GraphQL schema', () => {
     ...Object.fromEntries(Object.entries(PUSH_DOCUMENTS).map(([k, v]) => [`push ${k}`, v])),
     ...Object.fromEntries(Object.entries(STREAM_DOCUMENTS).map(([k, v]) => [`stream ${k}`, v])),
     reconcile: RECONCILE_CATALOG_DOCUMENT,
+    currentTerminal: CURRENT_TERMINAL_DOCUMENT,
     ...Object.fromEntries(
       Object.entries(CATALOG_BY_IDS_DOCUMENTS).map(([k, v]) => [`byIds ${k}`, v]),
     ),

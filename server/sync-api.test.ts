@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PULL_DOCUMENTS, PUSH_DOCUMENTS, PUSH_ROWS_MAX } from '../replication/index.ts';
+import {
+  CURRENT_TERMINAL_DOCUMENT,
+  PULL_DOCUMENTS,
+  PUSH_DOCUMENTS,
+  PUSH_ROWS_MAX,
+} from '../replication/index.ts';
 import type { Sale } from '../schema/index.ts';
 import { makeSale } from '../schema/index.ts';
 import type { TestServer } from './test-fixtures.ts';
@@ -175,6 +180,42 @@ describe('sync API over HTTP', () => {
     expect(answer.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
     const inv = (await pull('inventory', south.token, null)).data.pullInventory.documents;
     expect(inv).toEqual([]);
+  });
+
+  it("states the calling terminal's scope with currentTerminal, for terminal tokens only", async () => {
+    const own = await t.gql(CURRENT_TERMINAL_DOCUMENT, {}, south.token);
+    expect(own.errors).toBeUndefined();
+    expect(own.data.currentTerminal).toEqual({
+      terminalId: south.terminalId,
+      tenantId: 'default',
+      branchId: 'b-south',
+      name: 'Till',
+      currency: 'EUR',
+    });
+    const asAdmin = await t.gql(CURRENT_TERMINAL_DOCUMENT, {});
+    expect(asAdmin.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
+    const anonymous = await t.gql(CURRENT_TERMINAL_DOCUMENT, {}, 'pos_t_not-a-token');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('POS_SYNC_UNAUTHORIZED');
+    const moved = (
+      await t.gql(
+        'mutation ($id: String!) { reassignTerminal(terminalId: $id, branchId: "b-north") { token } }',
+        { id: south.terminalId },
+      )
+    ).data.reassignTerminal;
+    const after = await t.gql(CURRENT_TERMINAL_DOCUMENT, {}, moved.token);
+    expect(after.data.currentTerminal).toMatchObject({
+      terminalId: south.terminalId,
+      branchId: 'b-north',
+    });
+    const old = await t.gql(CURRENT_TERMINAL_DOCUMENT, {}, south.token);
+    expect(old.errors?.[0]?.extensions?.code).toMatch(/^POS_(SYNC_UNAUTHORIZED|TERMINAL_REVOKED)$/);
+    // Put the terminal back for the other tests.
+    south = (
+      await t.gql(
+        'mutation ($id: String!) { reassignTerminal(terminalId: $id, branchId: "b-south") { terminalId token } }',
+        { id: south.terminalId },
+      )
+    ).data.reassignTerminal;
   });
 
   it('answers POS_SYNC_UNAUTHORIZED without a valid token and POS_TERMINAL_REVOKED after revocation', async () => {

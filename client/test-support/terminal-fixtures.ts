@@ -24,8 +24,6 @@ export async function openTestTerminal(
     dataDir: options.dataDir ?? tempDir('pos-terminal-'),
     serverUrl: cloud.url,
     token: registered.token,
-    terminalId: registered.terminalId,
-    branchId: registered.branchId,
     ...FAST_SYNC,
     ...options,
   });

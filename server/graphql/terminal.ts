@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { STREAMS } from '../../replication/index.ts';
 import type { Terminal } from '../../schema/index.ts';
-import { idSchema, nameSchema } from '../../schema/index.ts';
+import { PosError, idSchema, nameSchema } from '../../schema/index.ts';
 import type { RegisteredTerminal, TerminalStatus } from '../store/index.ts';
 import { builder } from './builder.ts';
-import { parseInput, requireAdmin } from './guards.ts';
+import { parseInput, requireAdmin, requireTerminal } from './guards.ts';
 import { PosGapsRef } from './sale.ts';
 
 export const TerminalRef = builder.objectRef<Terminal>('Terminal').implement({
@@ -80,7 +80,51 @@ const RegisterTerminalInput = builder.inputType('RegisterTerminalInput', {
   }),
 });
 
+/** What a terminal learns about itself from its token. */
+type CurrentTerminal = {
+  terminalId: string;
+  tenantId: string;
+  branchId: string;
+  name: string;
+  currency: string | null;
+};
+
+const CurrentTerminalRef = builder.objectRef<CurrentTerminal>('CurrentTerminal').implement({
+  description: 'The terminal a token belongs to, as the terminal itself sees it.',
+  fields: (t) => ({
+    terminalId: t.exposeString('terminalId'),
+    tenantId: t.exposeString('tenantId'),
+    branchId: t.exposeString('branchId'),
+    name: t.exposeString('name'),
+    currency: t.exposeString('currency', {
+      nullable: true,
+      description: "The branch's currency, when the branch has one.",
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  currentTerminal: t.field({
+    type: CurrentTerminalRef,
+    description:
+      "The calling terminal's id, branch and currency (terminal token): how a terminal learns its scope.",
+    resolve: async (_root, _args, context) => {
+      const scope = requireTerminal(context);
+      const [terminal, branch] = await Promise.all([
+        context.store.getTerminal(scope.tenantId, scope.terminalId),
+        context.store.getBranch(scope.tenantId, scope.branchId),
+      ]);
+      // The token resolved a moment ago; a missing row means it was deleted in between.
+      if (!terminal || !branch) throw new PosError('POS_SYNC_UNAUTHORIZED');
+      return {
+        terminalId: terminal.id,
+        tenantId: scope.tenantId,
+        branchId: scope.branchId,
+        name: terminal.name,
+        currency: branch.currency ?? null,
+      };
+    },
+  }),
   terminals: t.field({
     type: [TerminalStatusRef],
     description: 'Terminals (of a branch) with last sync, lag, gaps and staleness (admin).',

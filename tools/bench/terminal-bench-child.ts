@@ -15,8 +15,6 @@ const terminals = await Promise.all(
       dataDir: mkdtempSync(join(tmpdir(), 'pos-bench-delta-')),
       serverUrl,
       token: id.token,
-      terminalId: id.terminalId,
-      branchId: id.branchId,
       logLevel: 'silent',
     }),
   ),

@@ -101,7 +101,12 @@ async function benchSnapshotSellFlush() {
   try {
     const identity = await cloud.register();
     const dataDir = temp('pos-bench-terminal-');
-    const base = { dataDir, serverUrl: cloud.url, ...identity, logLevel: 'silent' as const };
+    const base = {
+      dataDir,
+      serverUrl: cloud.url,
+      token: identity.token,
+      logLevel: 'silent' as const,
+    };
     const start = performance.now();
     let terminal = await openTerminal(base);
     // "Queryable": every product is in the terminal's SQLite and found through an index.

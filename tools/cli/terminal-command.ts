@@ -3,15 +3,20 @@ import { pino } from 'pino';
 import type { Terminal } from '../../client/index.ts';
 import { formatStatusLine, openTerminal } from '../../client/index.ts';
 
-export const TERMINAL_USAGE = `pos terminal --server URL --token T --terminal-id ID --branch B --data-dir D
+export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
              [--status-interval MS] [--log-level L] [--sell N] [--sell-interval-ms MS]
              [--exit-when-synced] [--json] [--push-batch N] [--backoff-cap-ms MS]
+             [--first-contact-timeout-ms MS]
   Runs a terminal as a daemon: syncs the branch catalog and inventory, pushes queued sales, prints a
   status line every --status-interval ms (default 1000; --json prints status objects instead). Logs
   are pino JSON lines on stderr (--log-level, default warn). --sell N simulates a cashier selling N
   sales from the local catalog (round robin, cash, --sell-interval-ms apart); --exit-when-synced exits 0 once everything is in
-  sync. Identity flags are needed because the cloud has no "who am I" operation for terminal tokens.
+  sync. The terminal id and branch come from the cloud for the token; on the first run of a data dir
+  the daemon waits for the cloud to answer (--first-contact-timeout-ms, default: without limit).
 `;
+
+/** "Without limit" for the first contact: the largest delay a Node timer takes (about 24.8 days). */
+const WAIT_FOR_CLOUD_MS = 2_147_483_647;
 
 /** Sells `count` sales from the local catalog, one product each, round robin. */
 async function simulateSales(terminal: Terminal, count: number, intervalMs: number): Promise<void> {
@@ -36,8 +41,7 @@ export async function runTerminal(argv: string[]): Promise<number> {
     options: {
       server: { type: 'string' },
       token: { type: 'string' },
-      'terminal-id': { type: 'string' },
-      branch: { type: 'string' },
+      'first-contact-timeout-ms': { type: 'string' },
       'data-dir': { type: 'string' },
       'status-interval': { type: 'string', default: '1000' },
       'log-level': { type: 'string', default: 'warn' },
@@ -55,8 +59,9 @@ export async function runTerminal(argv: string[]): Promise<number> {
       {
         serverUrl: values.server ?? '',
         token: values.token ?? '',
-        terminalId: values['terminal-id'] ?? '',
-        branchId: values.branch ?? '',
+        firstContactTimeoutMs: values['first-contact-timeout-ms']
+          ? Number(values['first-contact-timeout-ms'])
+          : WAIT_FOR_CLOUD_MS,
         dataDir: values['data-dir'] ?? '',
         ...(values['push-batch'] ? { pushBatchSize: Number(values['push-batch']) } : {}),
         ...(values['backoff-cap-ms'] ? { backoffCapMs: Number(values['backoff-cap-ms']) } : {}),
