@@ -3,6 +3,7 @@ import { PULL_DOCUMENTS, PULL_LIMIT_MAX, pullOperationName } from '../replicatio
 import { catalogWriteSchemas } from './catalog-documents.ts';
 import type { CatalogStream } from './catalog-reconcile.ts';
 import { writeCatalogDocuments } from './catalog-writer.ts';
+import { withDeferredIndexes } from './storage/index.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 
 type PullPage = { documents: WithDeleted<any>[]; checkpoint: { seq: number } | null };
@@ -38,37 +39,32 @@ export async function resnapshotCatalogStream(
   const snapshot = new Map<string, WithDeleted<any>>();
   let pulled = 0;
   let live = 0;
-  let checkpoint: { seq: number } | null = null;
-  let next = fetchPage(null);
-  for (;;) {
-    let a = performance.now();
-    const page = await next;
-    const waitMs = performance.now() - a;
-    a = performance.now();
-    const last = page.documents.length === 0 || !page.checkpoint;
-    if (!last) {
-      checkpoint = page.checkpoint;
-      next = fetchPage(checkpoint);
+  let checkpoint = null as { seq: number } | null;
+  const pullAll = async (): Promise<void> => {
+    let next = fetchPage(null);
+    for (;;) {
+      const page = await next;
+      const last = page.documents.length === 0 || !page.checkpoint;
+      if (!last) {
+        checkpoint = page.checkpoint;
+        next = fetchPage(checkpoint);
+      }
+      const documents = page.documents.map((doc) => catalogWriteSchemas[stream].parse(doc));
+      if (writeAsPulled) {
+        await writeCatalogDocuments(collection, documents, { fresh: true });
+        live += documents.filter((doc) => !doc._deleted).length;
+      } else {
+        for (const doc of documents) snapshot.set(doc.id, doc);
+      }
+      pulled += documents.length;
+      onProgress(pulled);
+      if (last) return;
     }
-    const documents = page.documents.map((doc) => catalogWriteSchemas[stream].parse(doc));
-    if (writeAsPulled) {
-      await writeCatalogDocuments(collection, documents);
-      live += documents.filter((doc) => !doc._deleted).length;
-    } else {
-      for (const doc of documents) snapshot.set(doc.id, doc);
-    }
-    if (documents.length > 100)
-      console.log(
-        new Date().toISOString().slice(17),
-        'wait',
-        waitMs.toFixed(0),
-        'parse+write',
-        (performance.now() - a).toFixed(0),
-      );
-    pulled += documents.length;
-    onProgress(pulled);
-    if (last) break;
-  }
+  };
+  // Written as pulled, the pages go into the table without its secondary indexes, built once at the
+  // end (`deferIndexes` in client/storage).
+  if (writeAsPulled) await withDeferredIndexes(collection.storageInstance, pullAll);
+  else await pullAll();
   if (!writeAsPulled) {
     const liveDocs = [...snapshot.values()].filter((doc) => !doc._deleted);
     const liveIds = new Set(liveDocs.map((doc) => doc.id as string));
@@ -79,6 +75,5 @@ export async function resnapshotCatalogStream(
     await writeCatalogDocuments(collection, [...liveDocs, ...gone]);
     live = liveDocs.length;
   }
-  console.log(new Date().toISOString().slice(17), 'snapshot done', stream);
   return { checkpoint: checkpoint?.seq ?? 0, documents: live };
 }

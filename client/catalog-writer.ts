@@ -13,6 +13,14 @@ import type { RxCollection, RxDocumentData, WithDeleted } from 'rxdb';
 export async function writeCatalogDocuments<T>(
   collection: RxCollection<T>,
   documents: readonly WithDeleted<T>[],
+  options: {
+    /**
+     * The documents are not expected to be stored (a snapshot into an empty collection): the first
+     * round skips the lookup of the stored versions; one stored meanwhile comes back as a 409 and is
+     * written again after the lookup.
+     */
+    fresh?: boolean;
+  } = {},
 ): Promise<number> {
   const primaryPath = collection.schema.primaryPath as string;
   const storage = collection.storageInstance;
@@ -20,7 +28,7 @@ export async function writeCatalogDocuments<T>(
   let written = 0;
   for (let round = 0; round < 5 && pending.length > 0; round++) {
     const ids = pending.map((d) => (d as any)[primaryPath] as string);
-    const current = await storage.findDocumentsById(ids, true);
+    const current = round === 0 && options.fresh ? [] : await storage.findDocumentsById(ids, true);
     const byId = new Map(current.map((d) => [(d as any)[primaryPath] as string, d]));
     const rows = pending
       .map((doc) => {

@@ -1,6 +1,6 @@
 export { getRxStorageSqlite } from './sqlite-storage.ts';
 export type { RxStorageSqlite } from './sqlite-storage.ts';
-export { SqliteStorageInstance } from './sqlite-storage-instance.ts';
+export { SqliteStorageInstance, withDeferredIndexes } from './sqlite-storage-instance.ts';
 export type { SqliteStorageInternals } from './sqlite-storage-instance.ts';
 export { SqliteStorageError, sqliteFileOf } from './sqlite-database.ts';
 export type {

@@ -32,6 +32,8 @@ export class TableState {
   readonly cache: DocumentCache<unknown>;
   writeQueue: Promise<unknown> = Promise.resolve();
   removed = false;
+  /** Inside `deferIndexes`: the secondary indexes are dropped until the load ends. */
+  indexesDeferred = false;
 
   constructor(cacheSize: number) {
     this.cache = new DocumentCache(cacheSize);
