@@ -16,6 +16,13 @@ export const sqliteStorageOptionsSchema = z
     directory: z.string().min(1).optional(),
     /** Default durability of a commit (see `synchronousSchema`). */
     synchronous: synchronousSchema.default('FULL'),
+    /**
+     * Durability of RxDB's replication bookkeeping: the collection RxDB creates per replication for
+     * its checkpoints and assumed master states. Default: `synchronous`. NORMAL is enough where a
+     * replication can redo what a lost commit recorded (pull again from an older checkpoint, push
+     * again into an idempotent or merging server); it spares an fsync per replication round.
+     */
+    replicationMetaSynchronous: synchronousSchema.optional(),
     /** How long a write waits for a lock held by this process's other connection, in ms. */
     busyTimeoutMs: z.number().int().min(0).default(5_000),
     /** Parsed documents kept per collection to spare `JSON.parse` on reads; 0 disables. */

@@ -2,7 +2,14 @@
  * Review findings for client/storage: each test states the behaviour RxDB's contract (or RxDB's memory
  * storage, the reference) expects. They fail against the storage as reviewed.
  */
-import { createBlob, getChangedDocumentsSince, randomToken } from 'rxdb';
+import {
+  createBlob,
+  fillWithDefaultSettings,
+  getChangedDocumentsSince,
+  getComposedPrimaryKeyOfDocumentData,
+  getRxReplicationMetaInstanceSchema,
+  randomToken,
+} from 'rxdb';
 import type { RxDocumentData, RxJsonSchema, RxStorageInstance } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +142,39 @@ describe('edge cases of the storage contract', () => {
     await salesItems.bulkWrite([{ document: toStorageDoc(makeItem(1)) }], 'test');
     const { handle } = salesItems.internals as SqliteStorageInternals;
     // 2 = FULL, 1 = NORMAL
+    expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it("commits RxDB's replication bookkeeping with replicationMetaSynchronous, everything else with synchronous", async () => {
+    const storage = getRxStorageSqlite({
+      directory: temp.dir,
+      replicationMetaSynchronous: 'NORMAL',
+    });
+    const meta = await track(
+      createInstance(
+        storage,
+        dbName,
+        fillWithDefaultSettings(getRxReplicationMetaInstanceSchema(filledItemSchema, false)) as any,
+        'rx-replication-meta-test',
+      ),
+    );
+    const items = await track(createInstance(storage, dbName));
+    const { handle } = items.internals as SqliteStorageInternals;
+    const metaDoc = {
+      id: '',
+      isCheckpoint: '1',
+      itemId: 'up',
+      checkpointData: { id: 'a', lwt: 1 },
+      _deleted: false,
+      _attachments: {},
+      _meta: { lwt: 1 },
+      _rev: '1-aaaa',
+    };
+    metaDoc.id = getComposedPrimaryKeyOfDocumentData(meta.schema, metaDoc as any);
+    await meta.bulkWrite([{ document: metaDoc as any }], 'replication-set-checkpoint');
+    // 2 = FULL, 1 = NORMAL
+    expect(handle.db.pragma('synchronous', { simple: true })).toBe(1);
+    await items.bulkWrite([{ document: toStorageDoc(makeItem(1)) }], 'test');
     expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
   });
 

@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
+import {
+  ensureRxStorageInstanceParamsAreCorrect,
+  META_INSTANCE_SCHEMA_TITLE,
+  RXDB_VERSION,
+} from 'rxdb';
 import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
 import { acquireSqliteDatabase } from './sqlite-database.ts';
 import { sqliteInstanceOptionsSchema, sqliteStorageOptionsSchema } from './sqlite-options.ts';
@@ -33,7 +37,9 @@ export function getRxStorageSqlite(options: SqliteStorageOptions = {}): RxStorag
           params.schema,
           instanceOptions,
           handle,
-          resolved.synchronous,
+          params.schema.title === META_INSTANCE_SCHEMA_TITLE
+            ? (resolved.replicationMetaSynchronous ?? resolved.synchronous)
+            : resolved.synchronous,
         );
       } catch (error) {
         handle.release();
