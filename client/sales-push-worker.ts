@@ -71,6 +71,7 @@ export class SalesPushWorker {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  #started = false;
   #halted = false;
   #closed = false;
 
@@ -99,9 +100,15 @@ export class SalesPushWorker {
     this.#awaitingAck.delete(id);
   }
 
+  /** Starts pushing (the terminal's `start()`); until then sales only queue up. */
+  start(): void {
+    this.#started = true;
+    this.wake();
+  }
+
   /** Push soon: a sale was made, the network came back, or a caller waits for sync. */
   wake(resetBackoff = false): void {
-    if (this.#closed || this.#halted) return;
+    if (!this.#started || this.#closed || this.#halted) return;
     if (resetBackoff) {
       this.#nextRunAt = 0;
       if (this.#timer) clearTimeout(this.#timer);
