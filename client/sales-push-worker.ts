@@ -46,8 +46,9 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  * - a duplicate comes back as the booked copy and a refusal as the sale marked `needs_attention`;
  *   both are written locally at once;
  * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
- *   floor) and retry forever; retryable server failures count `syncAttempts` up to a cap; a
- *   non-retryable answer to a batch is retried sale by sale so one bad sale blocks nothing else;
+ *   floor that even a wake-up asking to skip the backoff keeps) and retry forever; retryable server
+ *   failures count `syncAttempts` up to a cap; a non-retryable answer to a batch is retried sale by
+ *   sale so one bad sale blocks nothing else;
  * - an unauthorized or revoked token halts the queue: selling continues offline.
  */
 export class SalesPushWorker {
@@ -68,6 +69,8 @@ export class SalesPushWorker {
    */
   #cursor: string | null = null;
   #nextRunAt = 0;
+  /** The cloud's `retryAfterMs` as a time: no push before it, whatever wakes the worker. */
+  #notBefore = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -110,7 +113,9 @@ export class SalesPushWorker {
   wake(resetBackoff = false): void {
     if (!this.#started || this.#closed || this.#halted) return;
     if (resetBackoff) {
-      this.#nextRunAt = 0;
+      // Forget the backoff grown from failures, not the cloud's rate-limit hint: the terminal's
+      // bucket refills on the cloud's clock whether or not someone waits for sync.
+      this.#nextRunAt = this.#notBefore;
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = undefined;
     }
@@ -193,6 +198,8 @@ export class SalesPushWorker {
   /** Pushes one batch; returns false when the worker must stop this round (backoff or halt). */
   async #pushBatch(batch: RxDocument<Sale>[]): Promise<boolean> {
     if (this.#closed || this.#halted) return false;
+    // Another batch of this round was told to back off (rate limit, outage): this one waits too.
+    if (Date.now() < this.#nextRunAt) return false;
     let conflicts: Sale[];
     try {
       conflicts = await this.#caller.call<Sale[]>(PUSH_DOCUMENTS.sales, 'pushSales', {
@@ -308,7 +315,9 @@ export class SalesPushWorker {
       capMs: this.#options.backoffCapMs,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
-    this.#nextRunAt = Date.now() + delay;
+    const now = Date.now();
+    this.#nextRunAt = now + delay;
+    if (retryAfterMs !== undefined) this.#notBefore = now + retryAfterMs;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
