@@ -47,8 +47,9 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  *   both are written locally at once;
  * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
  *   floor that even a wake-up asking to skip the backoff keeps) and retry forever; retryable server
- *   failures count `syncAttempts` up to a cap; a non-retryable answer to a batch is retried sale by
- *   sale so one bad sale blocks nothing else;
+ *   failures count `syncAttempts` of the sale pushed alone up to a cap; a batch the cloud refused or
+ *   failed as a whole is retried sale by sale, so one bad sale neither blocks the others for good nor
+ *   charges them its attempts;
  * - an unauthorized or revoked token halts the queue: selling continues offline.
  */
 export class SalesPushWorker {
@@ -270,29 +271,32 @@ export class SalesPushWorker {
         for (const doc of batch) this.#awaitingAck.set(doc.id, Date.now());
         return true;
       case 'needs_attention':
-        if (batch.length > 1) {
-          // Find the culprit: one by one, the good sales go through.
-          let ok = true;
-          for (const doc of batch) ok = (await this.#pushBatch([doc])) && ok;
-          return ok;
-        }
+        if (batch.length > 1) return this.#pushOneByOne(batch);
         await this.#markNeedsAttention(first, failure);
         return true;
       case 'retry':
         if (decision.countsAttempt) {
-          for (const doc of batch) {
-            const next = decideSaleRetry(
-              failure.code,
-              doc.syncAttempts,
-              this.#options.maxServerAttempts,
-            );
-            if (next.action === 'needs_attention') await this.#markNeedsAttention(doc, failure);
-            else await doc.incrementalPatch({ syncAttempts: doc.syncAttempts + 1 });
-          }
+          if (batch.length > 1) return this.#pushOneByOne(batch);
+          await first.incrementalPatch({ syncAttempts: first.syncAttempts + 1 });
         }
         this.#backOff(failure.retryAfterMs);
         return false;
     }
+  }
+
+  /**
+   * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
+   * a time, so a failure counts only against the sale that failed alone and the sales before it go
+   * through. Stops at the first push that backs off: a sale keeps failing (its attempt counted), or
+   * the cloud or the way to it fails for every sale — then a round costs two requests, not one per
+   * sale, and no other sale is charged an attempt. Sales behind a sale that keeps failing wait until
+   * it reaches `maxServerAttempts`.
+   */
+  async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
+    for (const doc of batch) {
+      if (!(await this.#pushBatch([doc]))) return false;
+    }
+    return true;
   }
 
   async #markNeedsAttention(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
