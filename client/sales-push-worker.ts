@@ -46,8 +46,10 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  * - a duplicate comes back as the booked copy and a refusal as the sale marked `needs_attention`;
  *   both are written locally at once;
  * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
- *   floor) and retry forever; retryable server failures count `syncAttempts` up to a cap; a
- *   non-retryable answer to a batch is retried sale by sale so one bad sale blocks nothing else;
+ *   floor that even a wake-up asking to skip the backoff keeps) and retry forever; retryable server
+ *   failures count `syncAttempts` of the sale pushed alone up to a cap; a batch the cloud refused or
+ *   failed as a whole is retried sale by sale, so one bad sale neither blocks the others for good nor
+ *   charges them its attempts;
  * - an unauthorized or revoked token halts the queue: selling continues offline.
  */
 export class SalesPushWorker {
@@ -68,9 +70,12 @@ export class SalesPushWorker {
    */
   #cursor: string | null = null;
   #nextRunAt = 0;
+  /** The cloud's `retryAfterMs` as a time: no push before it, whatever wakes the worker. */
+  #notBefore = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  #started = false;
   #halted = false;
   #closed = false;
 
@@ -99,11 +104,19 @@ export class SalesPushWorker {
     this.#awaitingAck.delete(id);
   }
 
+  /** Starts pushing (the terminal's `start()`); until then sales only queue up. */
+  start(): void {
+    this.#started = true;
+    this.wake();
+  }
+
   /** Push soon: a sale was made, the network came back, or a caller waits for sync. */
   wake(resetBackoff = false): void {
-    if (this.#closed || this.#halted) return;
+    if (!this.#started || this.#closed || this.#halted) return;
     if (resetBackoff) {
-      this.#nextRunAt = 0;
+      // Forget the backoff grown from failures, not the cloud's rate-limit hint: the terminal's
+      // bucket refills on the cloud's clock whether or not someone waits for sync.
+      this.#nextRunAt = this.#notBefore;
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = undefined;
     }
@@ -186,6 +199,8 @@ export class SalesPushWorker {
   /** Pushes one batch; returns false when the worker must stop this round (backoff or halt). */
   async #pushBatch(batch: RxDocument<Sale>[]): Promise<boolean> {
     if (this.#closed || this.#halted) return false;
+    // Another batch of this round was told to back off (rate limit, outage): this one waits too.
+    if (Date.now() < this.#nextRunAt) return false;
     let conflicts: Sale[];
     try {
       conflicts = await this.#caller.call<Sale[]>(PUSH_DOCUMENTS.sales, 'pushSales', {
@@ -256,29 +271,32 @@ export class SalesPushWorker {
         for (const doc of batch) this.#awaitingAck.set(doc.id, Date.now());
         return true;
       case 'needs_attention':
-        if (batch.length > 1) {
-          // Find the culprit: one by one, the good sales go through.
-          let ok = true;
-          for (const doc of batch) ok = (await this.#pushBatch([doc])) && ok;
-          return ok;
-        }
+        if (batch.length > 1) return this.#pushOneByOne(batch);
         await this.#markNeedsAttention(first, failure);
         return true;
       case 'retry':
         if (decision.countsAttempt) {
-          for (const doc of batch) {
-            const next = decideSaleRetry(
-              failure.code,
-              doc.syncAttempts,
-              this.#options.maxServerAttempts,
-            );
-            if (next.action === 'needs_attention') await this.#markNeedsAttention(doc, failure);
-            else await doc.incrementalPatch({ syncAttempts: doc.syncAttempts + 1 });
-          }
+          if (batch.length > 1) return this.#pushOneByOne(batch);
+          await first.incrementalPatch({ syncAttempts: first.syncAttempts + 1 });
         }
         this.#backOff(failure.retryAfterMs);
         return false;
     }
+  }
+
+  /**
+   * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
+   * a time, so a failure counts only against the sale that failed alone and the sales before it go
+   * through. Stops at the first push that backs off: a sale keeps failing (its attempt counted), or
+   * the cloud or the way to it fails for every sale — then a round costs two requests, not one per
+   * sale, and no other sale is charged an attempt. Sales behind a sale that keeps failing wait until
+   * it reaches `maxServerAttempts`.
+   */
+  async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
+    for (const doc of batch) {
+      if (!(await this.#pushBatch([doc]))) return false;
+    }
+    return true;
   }
 
   async #markNeedsAttention(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
@@ -301,7 +319,9 @@ export class SalesPushWorker {
       capMs: this.#options.backoffCapMs,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
-    this.#nextRunAt = Date.now() + delay;
+    const now = Date.now();
+    this.#nextRunAt = now + delay;
+    if (retryAfterMs !== undefined) this.#notBefore = now + retryAfterMs;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;

@@ -257,7 +257,7 @@ export class Terminal {
         onErrorCode: (code) => this.#onErrorCode(code, 'subscription'),
       },
     });
-    this.#worker.wake();
+    this.#worker.start();
   }
 
   #startStream(stream: StreamName, initialCheckpoint?: Checkpoint): void {

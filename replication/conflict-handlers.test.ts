@@ -137,6 +137,20 @@ describe('sale conflict handler', () => {
     expect(saleConflictHandler.isEqual(a, b, 't')).toBe(true);
     expect(saleConflictHandler.isEqual(a, { ...a, invoiceNo: 1 }, 't')).toBe(false);
   });
+
+  it("tells an operator's discard from the refusal it closes, so the pull writes it", () => {
+    const refused = {
+      ...saleBase,
+      _deleted: false,
+      syncState: 'needs_attention' as const,
+      lastError: { code: 'POS_SYNC_EVENT_INVALID', message: 'totals do not add up' },
+    };
+    const discarded = {
+      ...refused,
+      lastError: { code: 'POS_SYNC_EVENT_INVALID', message: 'Discarded by an operator: test sale' },
+    };
+    expect(saleConflictHandler.isEqual(refused, discarded, 't')).toBe(false);
+  });
 });
 
 describe('inventory conflict handler (crdt plugin)', () => {

@@ -2,25 +2,23 @@ import type { RxConflictHandler, WithDeleted } from 'rxdb';
 import type { Sale } from '../schema/index.ts';
 import { canonicalJson } from './canonical-json.ts';
 
-/** Terminal-side bookkeeping fields of a sale; they never travel as a change of the sale. */
-const TERMINAL_STATE_KEYS = new Set([
-  'syncState',
-  'lastError',
-  'syncAttempts',
-  '_meta',
-  '_rev',
-  '_attachments',
-]);
+/**
+ * Terminal-side bookkeeping fields of a sale; they never travel as a change of the sale. `lastError` is
+ * not one of them: the cloud's refusal and an operator's later decision on it (a discard changes
+ * nothing else) reach the terminal in it.
+ */
+const TERMINAL_STATE_KEYS = new Set(['syncState', 'syncAttempts', '_meta', '_rev', '_attachments']);
 
 function replicatedPartOf(sale: WithDeleted<Sale>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(sale).filter(([key]) => !TERMINAL_STATE_KEYS.has(key)));
 }
 
 /**
- * Equality of two sale states for replication: content and cloud fields (`invoiceNo`, `ingestedAt`,
- * `_deleted`), ignoring terminal bookkeeping (`syncState`, `lastError`, `syncAttempts`). RxDB pushes a
- * document only when it differs from the last known master state, so a terminal counting attempts or
- * marking a sale `needs_attention` does not push the sale again.
+ * Equality of two sale states for replication: content, cloud fields (`invoiceNo`, `ingestedAt`,
+ * `_deleted`) and the cloud's word on the sale (`lastError`), ignoring terminal bookkeeping
+ * (`syncState`, `syncAttempts`). RxDB pushes a document only when it differs from the last known master
+ * state, so a terminal counting attempts does not push the sale again; and RxDB's pull skips a master
+ * state equal to the local one, so an operator's discard (a new `lastError`, nothing else) must differ.
  */
 export function isSameSale(a: WithDeleted<Sale>, b: WithDeleted<Sale>): boolean {
   return canonicalJson(replicatedPartOf(a)) === canonicalJson(replicatedPartOf(b));

@@ -1,0 +1,338 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Sale } from '../schema/index.ts';
+import type { Terminal } from './terminal.ts';
+import type { CloudProcess } from './test-support/cloud-process.ts';
+import {
+  CloudProcess as Cloud,
+  productInput,
+  removeDir,
+  tempDir,
+} from './test-support/cloud-process.ts';
+import { openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
+
+const sale = (productId: string, quantity = 1) => ({
+  lines: [{ productId, quantity }],
+  payments: [{ method: 'cash' as const, amountMinor: 100_000 }],
+});
+
+/** The terminal's stored copy of a sale. */
+async function localSale(terminal: Terminal, id: string): Promise<Sale> {
+  return (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
+}
+
+/** Stored content that no longer adds up (disk corruption, a bug): the cloud refuses the sale. */
+async function corruptTotals(terminal: Terminal, made: Sale): Promise<void> {
+  const doc = await terminal.db.sales.findOne(made.id).exec(true);
+  await doc.incrementalPatch({ totals: { ...made.totals, totalMinor: 1 } });
+}
+
+/**
+ * A terminal of `branchId` with the catalog synced, reopened with `autoStart: false`: what it sells
+ * stays queued until `start()`.
+ */
+async function openOfflineTerminal(
+  cloud: CloudProcess,
+  branchId: string,
+  dirs: string[],
+  options: { maxServerAttempts?: number; pushBatchSize?: number } = {},
+): Promise<Terminal> {
+  const registered = await cloud.registerTerminal(branchId);
+  const dataDir = tempDir('pos-terminal-');
+  dirs.push(dataDir);
+  const first = await openTestTerminal(cloud, registered, { dataDir });
+  await syncWithin(first);
+  await first.close();
+  return openTestTerminal(cloud, registered, { dataDir, autoStart: false, ...options });
+}
+
+/**
+ * A real storage fault confined to one sale: a trigger in the cloud's own SQLite file aborts the
+ * insert of that sale's booked row, so every push carrying it fails with POS_SYNC_STORAGE_FAILED
+ * (retryable) while pushes of other sales commit.
+ */
+function failBookingOf(cloud: CloudProcess, saleId: string): void {
+  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    // A UUIDv7 from the terminal; DDL takes no bound parameters.
+    expect(saleId).toMatch(/^[0-9a-f-]{36}$/);
+    db.exec(`CREATE TRIGGER fail_booking_${saleId.replaceAll('-', '_')}
+      BEFORE INSERT ON sales WHEN NEW.id = '${saleId}'
+      BEGIN SELECT RAISE(ABORT, 'injected storage fault'); END`);
+  } finally {
+    db.close();
+  }
+}
+
+type PushCall = {
+  saleIds: string[];
+  sentAt: number;
+  answeredAt: number;
+  code: string | null;
+  retryAfterMs: number | null;
+};
+
+/**
+ * Watches the `pushSales` requests of this process on their way to the real cloud (requests and
+ * answers pass through unchanged): the sales each carried, when it left, when its answer was read
+ * (NaN until then), and the answer's error code.
+ */
+function watchPushes(): { calls: PushCall[]; stop(): void } {
+  const calls: PushCall[] = [];
+  const realFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    let body: { operationName?: unknown; variables?: any } = {};
+    try {
+      body = (await request.clone().json()) as typeof body;
+    } catch {
+      // Not a JSON body: not a push.
+    }
+    if (body.operationName !== 'pushSales') return realFetch(request);
+    const saleIds = (body.variables.rows as { newDocumentState: Sale }[]).map(
+      (row) => row.newDocumentState.id,
+    );
+    const call: PushCall = {
+      saleIds,
+      sentAt: Date.now(),
+      answeredAt: Number.NaN,
+      code: null,
+      retryAfterMs: null,
+    };
+    calls.push(call);
+    const response = await realFetch(request);
+    const answer = (await response.clone().json()) as {
+      errors?: { extensions?: { code?: string; retryAfterMs?: number } }[];
+    };
+    const extensions = answer.errors?.[0]?.extensions;
+    call.answeredAt = Date.now();
+    call.code = extensions?.code ?? null;
+    call.retryAfterMs = extensions?.retryAfterMs ?? null;
+    return response;
+  });
+  return { calls, stop: () => spy.mockRestore() };
+}
+
+describe('sales that need attention, and push failures that are not the sale', () => {
+  let cloud: CloudProcess;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    cloud = await Cloud.start();
+    await cloud.createBranch('b-north');
+    await cloud.upsertProducts(Array.from({ length: 10 }, (_, i) => productInput(i)));
+  });
+
+  afterAll(async () => {
+    await cloud?.destroy();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  it("brings an operator's accept and discard of refused sales to the terminal by pull", async () => {
+    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs);
+    const pushes = watchPushes();
+    try {
+      const good = await terminal.sell(sale('p-1'));
+      const toAccept = await terminal.sell(sale('p-2'));
+      const toDiscard = await terminal.sell(sale('p-3'));
+      await corruptTotals(terminal, toAccept);
+      await corruptTotals(terminal, toDiscard);
+      expect(pushes.calls).toEqual([]);
+      terminal.start();
+      await syncWithin(terminal);
+
+      for (const refused of [toAccept, toDiscard]) {
+        expect(await localSale(terminal, refused.id)).toMatchObject({
+          syncState: 'needs_attention',
+          invoiceNo: null,
+          lastError: {
+            code: 'POS_SYNC_EVENT_INVALID',
+            message: expect.stringMatching(
+              /^invalid sale: totals\.totalMinor: totalMinor is 1, expected \d+$/,
+            ),
+          },
+        });
+      }
+      const open = await cloud.gql(
+        'query ($t: String) { rejectedEvents(terminalId: $t, status: OPEN) { edges { node { id eventId code } } } }',
+        { t: terminal.identity.terminalId },
+      );
+      const entries = open.rejectedEvents.edges.map((e: any) => e.node);
+      expect(entries.map((e: any) => e.eventId).sort()).toEqual([toAccept.id, toDiscard.id].sort());
+      expect(entries.every((e: any) => e.code === 'POS_SYNC_EVENT_INVALID')).toBe(true);
+      const entryOf = (saleId: string) => entries.find((e: any) => e.eventId === saleId).id;
+
+      const accepted = await cloud.gql(
+        'mutation ($id: String!) { acceptRejectedSale(id: $id, note: "receipt checked") { resolution } }',
+        { id: entryOf(toAccept.id) },
+      );
+      expect(accepted.acceptRejectedSale.resolution).toBe('accepted');
+      const discarded = await cloud.gql(
+        'mutation ($id: String!) { discardRejectedSale(id: $id, note: "test sale") { resolution } }',
+        { id: entryOf(toDiscard.id) },
+      );
+      expect(discarded.discardRejectedSale.resolution).toBe('discarded');
+
+      await syncWithin(terminal);
+      const booked = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(booked.map((s) => s.id).sort()).toEqual([good.id, toAccept.id].sort());
+      const bookedAccepted = booked.find((s) => s.id === toAccept.id)!;
+      expect(bookedAccepted.invoiceNo).toEqual(expect.any(Number));
+
+      // Booked as it was received: the corrupted totals stay, the invoice number is the cloud's.
+      expect(await localSale(terminal, toAccept.id)).toMatchObject({
+        syncState: 'synced',
+        invoiceNo: bookedAccepted.invoiceNo,
+        ingestedAt: expect.any(String),
+        lastError: null,
+        totals: { totalMinor: 1 },
+      });
+      expect(await localSale(terminal, toDiscard.id)).toMatchObject({
+        syncState: 'needs_attention',
+        invoiceNo: null,
+        ingestedAt: null,
+        lastError: {
+          code: 'POS_SYNC_EVENT_INVALID',
+          message: 'Discarded by an operator: test sale',
+        },
+      });
+      expect(await localSale(terminal, good.id)).toMatchObject({ syncState: 'synced' });
+      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 2, needsAttention: 1 });
+      const stillOpen = await cloud.gql(
+        'query ($t: String) { rejectedEvents(terminalId: $t, status: OPEN) { totalCount } }',
+        { t: terminal.identity.terminalId },
+      );
+      expect(stillOpen.rejectedEvents.totalCount).toBe(0);
+    } finally {
+      pushes.stop();
+      await terminal.close();
+    }
+  });
+
+  it('keeps what it sells queued until start() when opened with autoStart: false', async () => {
+    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs);
+    const pushes = watchPushes();
+    try {
+      const made = await terminal.sell(sale('p-7'));
+      // Ample time for a push worker that was not held back: a round takes milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(pushes.calls).toEqual([]);
+      expect(await localSale(terminal, made.id)).toMatchObject({ syncState: 'queued' });
+      terminal.start();
+      await syncWithin(terminal);
+      expect(pushes.calls.map((c) => c.saleIds)).toEqual([[made.id]]);
+      expect(await localSale(terminal, made.id)).toMatchObject({ syncState: 'synced' });
+    } finally {
+      pushes.stop();
+      await terminal.close();
+    }
+  });
+
+  it('waits at least retryAfterMs after POS_SYNC_RATE_LIMITED and books every sale once, none needing attention', async () => {
+    // Admin calls are not limited; the terminal gets 30 operations a second. One sale per push and
+    // more sales than that budget: the flush cannot fit into one second whatever else the terminal does.
+    const limited = await Cloud.start({
+      POS_RATE_LIMIT_PER_SECOND: '30',
+      POS_RATE_LIMIT_BURST: '30',
+    });
+    let terminal: Terminal | undefined;
+    const pushes = watchPushes();
+    try {
+      await limited.createBranch('b-1');
+      await limited.upsertProducts(Array.from({ length: 10 }, (_, i) => productInput(i)));
+      terminal = await openOfflineTerminal(limited, 'b-1', dirs, { pushBatchSize: 1 });
+      const made: string[] = [];
+      for (let i = 0; i < 40; i++) made.push((await terminal.sell(sale(`p-${i % 10}`))).id);
+      expect(pushes.calls).toEqual([]);
+      terminal.start();
+      await syncWithin(terminal);
+
+      const refused = pushes.calls.filter((c) => c.code === 'POS_SYNC_RATE_LIMITED');
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) {
+        expect(r.retryAfterMs).toBeGreaterThan(0);
+        const retries = pushes.calls.filter(
+          (c) => c.sentAt >= r.answeredAt && c.saleIds.some((id) => r.saleIds.includes(id)),
+        );
+        expect(retries.length).toBeGreaterThan(0);
+        const retriedAfter = Math.min(...retries.map((c) => c.sentAt)) - r.answeredAt;
+        expect(retriedAfter).toBeGreaterThanOrEqual(r.retryAfterMs!);
+      }
+      const metrics = await (await fetch(new URL('/metrics', limited.url))).text();
+      const counted = Number(/^pos_rate_limited_total (\d+)$/m.exec(metrics)?.[1]);
+      expect(counted).toBeGreaterThanOrEqual(refused.length);
+
+      const booked = (await limited.bookedSales('b-1')).filter(
+        (s) => s.posId === terminal!.identity.posId,
+      );
+      expect(booked).toHaveLength(40);
+      expect(new Set(booked.map((s) => s.id))).toEqual(new Set(made));
+      const local = (await terminal.db.sales.find().exec()).map((d) => d.toJSON());
+      expect(local.every((s) => s.syncState === 'synced' && s.invoiceNo !== null)).toBe(true);
+      // Rate limiting is the way to the cloud, not the sale: no attempt counted, no error kept.
+      expect(local.every((s) => s.syncAttempts === 0 && s.lastError === null)).toBe(true);
+      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 40, needsAttention: 0 });
+    } finally {
+      pushes.stop();
+      await terminal?.close();
+      await limited.destroy();
+    }
+  });
+
+  it('moves a sale the cloud keeps failing to store to needs_attention after maxServerAttempts, booking the others', async () => {
+    const maxServerAttempts = 3;
+    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
+    const pushes = watchPushes();
+    const mostAttempts = new Map<string, number>();
+    const counting = terminal.db.sales.$.subscribe((event) => {
+      const { id, syncAttempts } = event.documentData as Sale;
+      mostAttempts.set(id, Math.max(mostAttempts.get(id) ?? 0, syncAttempts));
+    });
+    try {
+      const good1 = await terminal.sell(sale('p-4'));
+      const failing = await terminal.sell(sale('p-5'));
+      const good2 = await terminal.sell(sale('p-6'));
+      failBookingOf(cloud, failing.id);
+      // Not started: nothing may have left before the fault was in place.
+      expect(pushes.calls).toEqual([]);
+      terminal.start();
+      await syncWithin(terminal);
+
+      expect(await localSale(terminal, failing.id)).toMatchObject({
+        syncState: 'needs_attention',
+        syncAttempts: maxServerAttempts,
+        invoiceNo: null,
+        lastError: { code: 'POS_SYNC_STORAGE_FAILED' },
+      });
+      // An attempt is a push of that sale alone failing: the cloud answered exactly that, that often.
+      const failedAlone = pushes.calls.filter(
+        (c) => c.saleIds.length === 1 && c.saleIds[0] === failing.id,
+      );
+      expect(failedAlone.map((c) => c.code)).toEqual(
+        Array.from({ length: maxServerAttempts }, () => 'POS_SYNC_STORAGE_FAILED'),
+      );
+      for (const good of [good1, good2]) {
+        expect(await localSale(terminal, good.id)).toMatchObject({
+          syncState: 'synced',
+          lastError: null,
+          invoiceNo: expect.any(Number),
+        });
+        // Never counted: the failures of requests they shared with the failing sale are not theirs.
+        expect(mostAttempts.get(good.id)).toBe(0);
+      }
+      const booked = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(booked.map((s) => s.id).sort()).toEqual([good1.id, good2.id].sort());
+      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 2, needsAttention: 1 });
+    } finally {
+      counting.unsubscribe();
+      pushes.stop();
+      await terminal.close();
+    }
+  });
+});
