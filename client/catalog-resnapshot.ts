@@ -6,6 +6,9 @@ import { writeCatalogDocuments } from './catalog-writer.ts';
 import { withDeferredIndexes } from './storage/index.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 
+/** Documents per write while a first snapshot is written as it is pulled. */
+const WRITE_CHUNK = 1_000;
+
 type PullPage = { documents: WithDeleted<any>[]; checkpoint: { seq: number } | null };
 
 /**
@@ -51,7 +54,13 @@ export async function resnapshotCatalogStream(
       }
       const documents = page.documents.map((doc) => catalogWriteSchemas[stream].parse(doc));
       if (writeAsPulled) {
-        await writeCatalogDocuments(collection, documents, { fresh: true });
+        for (let i = 0; i < documents.length; i += WRITE_CHUNK) {
+          // Between chunks the event loop reads the next page off the socket: a whole page written
+          // in one go would stall the cloud's send of the next page behind a full socket buffer.
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          const chunk = documents.slice(i, i + WRITE_CHUNK);
+          await writeCatalogDocuments(collection, chunk, { fresh: true });
+        }
         live += documents.filter((doc) => !doc._deleted).length;
       } else {
         for (const doc of documents) snapshot.set(doc.id, doc);
