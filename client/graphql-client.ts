@@ -32,6 +32,17 @@ type GraphQLBody = {
  */
 const parsedBodies = new WeakMap<Response, GraphQLBody>();
 
+/** The `operationName` of a GraphQL request body (a JSON string), `unknown` for anything else. */
+function operationNameOf(body: unknown): string {
+  if (typeof body !== 'string') return 'unknown';
+  try {
+    return (JSON.parse(body) as { operationName?: string }).operationName ?? 'unknown';
+  } catch {
+    // Not a JSON body: not one of ours.
+    return 'unknown';
+  }
+}
+
 /** The first error's code and retry hint of a GraphQL answer, or null when it has no errors. */
 export function errorOfAnswer(body: GraphQLBody, status: number): SyncRequestError | null {
   const first = body.errors?.[0];
@@ -53,17 +64,14 @@ export function createObservedFetch(
   timeoutMs = 30_000,
 ): typeof globalThis.fetch {
   return async (input, init) => {
-    const request = new Request(input as RequestInfo, init);
-    let operation = 'unknown';
-    try {
-      operation =
-        ((await request.clone().json()) as { operationName?: string }).operationName ?? operation;
-    } catch {
-      // Not a JSON body: not one of ours, the operation name stays unknown.
-    }
+    // RxDB's replication hands over a Request, the terminal's own caller a URL and a string body.
+    const operation =
+      input instanceof Request
+        ? operationNameOf(await input.clone().text())
+        : operationNameOf(init?.body);
     let response: Response;
     try {
-      response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       observer.onUnreachable(error);
       throw error;

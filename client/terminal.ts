@@ -143,7 +143,7 @@ export class Terminal {
     return this.#identity;
   }
 
-  /** Status updates: at once after a quiet spell, then at most every 250 ms. */
+  /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#status$.asObservable();
   }
@@ -556,8 +556,9 @@ export class Terminal {
    */
   #scheduleStatus(): void {
     if (this.#statusTimer || this.#closed) return;
-    // Leading edge: the first change after a quiet spell shows at once, later ones 250 ms apart.
-    const wait = Math.max(0, this.#lastStatusAt + 250 - Date.now());
+    // The first change after a quiet spell shows within 25 ms (after the burst it belongs to, not in
+    // the middle of it), later ones 250 ms apart.
+    const wait = Math.max(25, this.#lastStatusAt + 250 - Date.now());
     this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
       if (this.#closed) return;
