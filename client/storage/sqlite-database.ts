@@ -157,7 +157,7 @@ export const STORAGE_LAYOUT_VERSION = 1;
 /** Writes pause this long before the WAL is checkpointed. */
 const CHECKPOINT_IDLE_MS = 250;
 /** A WAL grown by this much (approximately: document bytes written) is checkpointed at once. */
-const CHECKPOINT_NOW_BYTES = Number(process.env.CKB ?? 64) * 1024 * 1024;
+const CHECKPOINT_NOW_BYTES = 64 * 1024 * 1024;
 
 /** Opens (or shares) the SQLite database of one RxDB database. */
 export function acquireSqliteDatabase(
