@@ -66,6 +66,17 @@ function failBookingOf(cloud: CloudProcess, saleId: string): void {
   }
 }
 
+/** Removes the fault `failBookingOf` put in place. */
+function repairBookingOf(cloud: CloudProcess, saleId: string): void {
+  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.exec(`DROP TRIGGER fail_booking_${saleId.replaceAll('-', '_')}`);
+  } finally {
+    db.close();
+  }
+}
+
 type PushCall = {
   saleIds: string[];
   sentAt: number;
@@ -155,6 +166,8 @@ describe('sales that need attention, and push failures that are not the sale', (
           },
         });
       }
+      // Refused by the cloud: not the terminal's to retry, an operator decides in the admin API.
+      expect(await terminal.requeue()).toEqual([]);
       const open = await cloud.gql(
         'query ($t: String) { rejectedEvents(terminalId: $t, status: OPEN) { edges { node { id eventId code } } } }',
         { t: terminal.identity.terminalId },
@@ -329,6 +342,21 @@ describe('sales that need attention, and push failures that are not the sale', (
       );
       expect(booked.map((s) => s.id).sort()).toEqual([good1.id, good2.id].sort());
       expect(await terminal.status()).toMatchObject({ queued: 0, synced: 2, needsAttention: 1 });
+
+      // The fault is repaired; an operator requeues what the terminal gave up on.
+      repairBookingOf(cloud, failing.id);
+      expect(await terminal.requeue()).toEqual([failing.id]);
+      await syncWithin(terminal);
+      expect(await localSale(terminal, failing.id)).toMatchObject({
+        syncState: 'synced',
+        lastError: null,
+        invoiceNo: expect.any(Number),
+      });
+      const bookedNow = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(bookedNow.filter((s) => s.id === failing.id)).toHaveLength(1);
+      expect(await terminal.requeue()).toEqual([]);
     } finally {
       counting.unsubscribe();
       pushes.stop();

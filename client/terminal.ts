@@ -4,7 +4,7 @@ import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { computeBackoffMs } from '../replication/index.ts';
+import { computeBackoffMs, isRetryable } from '../replication/index.ts';
 import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
 import {
   PosError,
@@ -450,6 +450,35 @@ export class Terminal {
       // Created meanwhile (by a pull): use that one.
       return this.db.inventory.findOne(id).exec(true);
     }
+  }
+
+  /**
+   * An operator's retry of sales the terminal gave up on: a `needs_attention` sale whose error is
+   * retryable (the cloud never refused it; it kept failing to store it until `maxServerAttempts`) goes
+   * back to the queue with its attempts reset. Sales the cloud refused stay as they are: an operator
+   * resolves those in the admin API (accept or discard), which reaches the terminal by pull.
+   * Returns the ids requeued (of `saleIds`, or of every sale when omitted).
+   */
+  async requeue(saleIds?: readonly string[]): Promise<string[]> {
+    const selector = { syncState: 'needs_attention' as const };
+    const candidates = saleIds
+      ? [...(await this.db.sales.findByIds([...saleIds]).exec()).values()]
+      : await this.db.sales.find({ selector }).exec();
+    const requeued: string[] = [];
+    for (const doc of candidates) {
+      if (doc.syncState !== 'needs_attention' || !isRetryable(doc.lastError?.code)) continue;
+      await doc.incrementalModify((current) =>
+        current.syncState === 'needs_attention'
+          ? { ...current, syncState: 'queued', syncAttempts: 0, lastError: null }
+          : current,
+      );
+      requeued.push(doc.id);
+    }
+    if (requeued.length > 0) {
+      this.#logger.info({ requeued: requeued.length }, 'sales requeued by an operator');
+      this.#worker?.wake(true);
+    }
+    return requeued;
   }
 
   /** Runs the bucket-digest reconcile of both catalog streams and applies the plan. */

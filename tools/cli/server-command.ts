@@ -76,6 +76,10 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     out();
     out('Demo catalog seeded. Terminal tokens (shown only now):');
     for (const t of seeded) out(`  ${t.branchId}  terminal ${t.terminalId}  ${t.token}`);
+    out('A terminal for the first one, in another shell:');
+    out(
+      `  npm run pos -- terminal --server ${server.url} --token ${seeded[0]!.token} --data-dir ./till-1`,
+    );
   }
   out();
   await new Promise<void>((resolve) => {
