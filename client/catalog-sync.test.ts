@@ -60,6 +60,27 @@ describe('catalog sync against a real cloud process', () => {
     expect((await north.status()).counters.delta_sync_runs).toBeGreaterThan(before);
   });
 
+  it('pulls over the open WebSocket: a delta woken by the stream makes no HTTP request', async () => {
+    await syncWithin(north);
+    const httpPulls: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const body = input instanceof Request ? await input.clone().text() : String(init?.body ?? '');
+      const operation = /"operationName":"(pull\w+)"/.exec(body)?.[1];
+      if (operation) httpPulls.push(operation);
+      return realFetch(input, init);
+    };
+    try {
+      await cloud.upsertProducts([productInput(3, { priceMinor: 3131 })]);
+      await eventually(
+        async () => (await north.db.products.findOne('p-3').exec())?.priceMinor === 3131,
+      );
+      expect(httpPulls).toEqual([]);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('refuses local writes to the catalog', async () => {
     const doc = await north.db.products.findOne('p-3').exec(true);
     await expect(doc.incrementalPatch({ priceMinor: 1 })).rejects.toMatchObject({

@@ -3,6 +3,7 @@ import type { Client } from 'graphql-ws/client';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import type { StreamName } from '../replication/index.ts';
+import type { GraphQLBody, GraphQLRequestBody } from './graphql-client.ts';
 import { STREAM_DOCUMENTS, computeBackoffMs, streamOperationName } from '../replication/index.ts';
 
 /** What the wake-up subscriptions report. */
@@ -32,6 +33,7 @@ export class StreamWakeups {
   readonly #unsubscribe = new Map<StreamName, () => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
+  #connected = false;
 
   constructor(options: {
     wsUrl: string;
@@ -54,8 +56,12 @@ export class StreamWakeups {
       shouldRetry: () => true,
       retryWait: (retries) => this.#sleep(computeBackoffMs(retries + 1, this.#backoff)),
       on: {
-        connected: () => this.#events.onConnected(),
+        connected: () => {
+          this.#connected = true;
+          this.#events.onConnected();
+        },
         closed: () => {
+          this.#connected = false;
           if (!this.#closed) this.#events.onDisconnected();
         },
         // Connection errors are retried; they are reported by `closed` and the HTTP calls.
@@ -100,6 +106,45 @@ export class StreamWakeups {
     void this.#sleep(computeBackoffMs(attempt, this.#backoff)).then(() =>
       this.#subscribe(stream, attempt),
     );
+  }
+
+  /**
+   * Runs one query or mutation over the connection when it is open (`undefined` otherwise): the token
+   * is the connection's, and the cloud checks it and the rate limit per operation as over HTTP. GraphQL
+   * errors resolve as an answer; a socket that closes or stays silent for `timeoutMs` rejects, and the
+   * caller sends the request over HTTP instead.
+   */
+  request(body: GraphQLRequestBody, timeoutMs = 30_000): Promise<GraphQLBody> | undefined {
+    if (!this.#connected || this.#closed) return undefined;
+    return new Promise<GraphQLBody>((resolve, reject) => {
+      let result: GraphQLBody | undefined;
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const timer = setTimeout(() => {
+        settle(() => reject(new Error(`no answer over the WebSocket in ${timeoutMs} ms`)));
+        unsubscribe();
+      }, timeoutMs);
+      const unsubscribe = this.#client.subscribe<Record<string, unknown>>(body, {
+        next: (value) => (result = value as GraphQLBody),
+        error: (error: unknown) =>
+          settle(() =>
+            Array.isArray(error)
+              ? resolve({ errors: error as NonNullable<GraphQLBody['errors']> })
+              : reject(error instanceof Error ? error : new Error('WebSocket closed')),
+          ),
+        complete: () =>
+          settle(() =>
+            result
+              ? resolve(result)
+              : reject(new Error('WebSocket operation ended without an answer')),
+          ),
+      });
+    });
   }
 
   /** Ends the subscriptions and the connection. */

@@ -118,11 +118,15 @@ export class Terminal {
     this.#logger = this.#loggerForIdentity();
     this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
-    this.#fetch = createObservedFetch({
-      onReachable: () => this.#setOnline(true),
-      onUnreachable: () => this.#setOnline(false),
-      onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
-    });
+    this.#fetch = createObservedFetch(
+      {
+        onReachable: () => this.#setOnline(true),
+        onUnreachable: () => this.#setOnline(false),
+        onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
+      },
+      30_000,
+      (request) => this.#wakeups?.request(request),
+    );
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
     this.#status$ = new BehaviorSubject<TerminalStatus>(this.#statusWithCounts(0, 0, 0, 0, 0));
     this.#subscriptions.push(
