@@ -89,9 +89,13 @@ export function createObservedFetch(
 ): typeof globalThis.fetch {
   return async (input, init) => {
     // RxDB's replication hands over a Request, the terminal's own caller a URL and a string body.
-    const request = requestBodyOf(
-      input instanceof Request ? await input.clone().text() : init?.body,
-    );
+    // A Request's body is read once, and sent again as that text if the request goes over HTTP.
+    if (input instanceof Request) {
+      const text = await input.text();
+      init = { method: input.method, headers: input.headers, body: text };
+      input = input.url;
+    }
+    const request = requestBodyOf(init?.body);
     const operation = request?.operationName ?? 'unknown';
     const overSocket = request && isQuery(request) ? socket?.(request) : undefined;
     if (overSocket) {
