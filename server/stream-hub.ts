@@ -30,9 +30,28 @@ function noticeTopic(notice: StreamNotice): string {
  */
 export class StreamHub {
   readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #reads = new Map<string, Promise<unknown>>();
 
   notify(notice: StreamNotice): void {
+    this.#reads.clear();
     for (const listener of this.#listeners.get(noticeTopic(notice)) ?? []) listener();
+  }
+
+  /**
+   * One `read` per `key` between two notices, shared by every caller: the subscriptions of one branch
+   * woken by the same notice read the stream heads once, not once each (20 terminals, 20 reads in the
+   * path of every hint). A failed read is not kept.
+   */
+  shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.#reads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.#reads.set(key, pending);
+      pending.catch(() => {
+        if (this.#reads.get(key) === pending) this.#reads.delete(key);
+      });
+    }
+    return pending;
   }
 
   /** Calls `listener` on every notice of `topic` until the returned function is called. */

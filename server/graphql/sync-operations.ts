@@ -83,7 +83,11 @@ export function streamHints(
   const scope = requireTerminal(context);
   const { hub, store, metrics } = context;
   const readHint = async (): Promise<StreamHintShape> => ({
-    latestSeq: (await store.streamHeads(scope.tenantId, scope.branchId))[stream],
+    latestSeq: (
+      await hub.shared(`heads:${scope.tenantId}:${scope.branchId}`, () =>
+        store.streamHeads(scope.tenantId, scope.branchId),
+      )
+    )[stream],
   });
   return {
     [Symbol.asyncIterator]() {
