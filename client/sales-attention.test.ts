@@ -204,8 +204,9 @@ describe('sales that need attention, and push failures that are not the sale', (
         lastError: null,
         totals: { totalMinor: 1 },
       });
+      // Discarded: no longer waiting for anyone, never booked, the operator's note kept.
       expect(await localSale(terminal, toDiscard.id)).toMatchObject({
-        syncState: 'needs_attention',
+        syncState: 'discarded',
         invoiceNo: null,
         ingestedAt: null,
         lastError: {
@@ -214,7 +215,13 @@ describe('sales that need attention, and push failures that are not the sale', (
         },
       });
       expect(await localSale(terminal, good.id)).toMatchObject({ syncState: 'synced' });
-      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 2, needsAttention: 1 });
+      expect(await terminal.status()).toMatchObject({
+        queued: 0,
+        synced: 2,
+        needsAttention: 0,
+        discarded: 1,
+      });
+      expect(await terminal.requeue([toDiscard.id])).toEqual([]);
       const stillOpen = await cloud.gql(
         'query ($t: String) { rejectedEvents(terminalId: $t, status: OPEN) { totalCount } }',
         { t: terminal.identity.terminalId },

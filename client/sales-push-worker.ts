@@ -27,6 +27,9 @@ export type SalesPushEvents = {
 
 type WireSale = Sale & { _deleted: false };
 
+/** How the cloud answers a sale it did not book: refused, or discarded by an operator. */
+const REFUSED_STATES: ReadonlySet<Sale['syncState']> = new Set(['needs_attention', 'discarded']);
+
 function toWire(doc: RxDocument<Sale>): WireSale {
   const { _meta, _rev, _attachments, _deleted, ...sale } = doc.toMutableJSON(true) as any;
   void _meta;
@@ -43,8 +46,8 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  * `terminalId:posId:localEventId`); the worker only guarantees every queued sale is sent until the
  * cloud answers for it:
  * - booked rows come back as nothing: their ingested copy (invoice number) arrives by the sales pull;
- * - a duplicate comes back as the booked copy and a refusal as the sale marked `needs_attention`;
- *   both are written locally at once;
+ * - a duplicate comes back as the booked copy, a refusal as the sale marked `needs_attention` (or
+ *   `discarded`, when an operator already discarded that payload); each is written locally at once;
  * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
  *   floor that even a wake-up asking to skip the backoff keeps) and retry forever; retryable server
  *   failures count `syncAttempts` of the sale pushed alone up to a cap; a batch the cloud refused or
@@ -218,7 +221,7 @@ export class SalesPushWorker {
       if (!master) {
         this.#awaitingAck.set(doc.id, Date.now());
         booked = true;
-      } else if (master.invoiceNo !== null || master.syncState === 'needs_attention') {
+      } else if (master.invoiceNo !== null || REFUSED_STATES.has(master.syncState)) {
         await this.#applyMaster(doc, master);
       } else {
         this.#awaitingAck.set(doc.id, Date.now());
@@ -239,10 +242,12 @@ export class SalesPushWorker {
       syncState: master.invoiceNo !== null ? 'synced' : master.syncState,
       lastError: master.invoiceNo !== null ? null : master.lastError,
     }));
-    if (master.syncState === 'needs_attention') {
+    if (master.invoiceNo === null) {
       this.#logger.warn(
         { eventId: doc.id, errorCode: master.lastError?.code, localEventId: doc.localEventId },
-        'sale refused by the cloud',
+        master.syncState === 'discarded'
+          ? 'sale discarded by an operator'
+          : 'sale refused by the cloud',
       );
     }
   }

@@ -3,6 +3,7 @@ import { addRxPlugin, createRxDatabase } from 'rxdb';
 import type { RxCollection, RxDatabase } from 'rxdb';
 import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { createCatalogConflictHandler, saleConflictHandler } from '../replication/index.ts';
 import type { BranchProduct, Category, InventoryItem, Sale } from '../schema/index.ts';
 import {
@@ -10,12 +11,14 @@ import {
   categoryRxSchema,
   inventoryRxSchema,
   productRxSchema,
+  saleRxMigrations,
   saleRxSchema,
 } from '../schema/index.ts';
 import { getRxStorageSqlite } from './storage/index.ts';
 
 addRxPlugin(RxDBcrdtPlugin);
 addRxPlugin(RxDBLocalDocumentsPlugin);
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** The terminal's collections. */
 export type TerminalCollections = {
@@ -27,6 +30,9 @@ export type TerminalCollections = {
 
 /** The terminal's RxDB database. */
 export type TerminalDatabase = RxDatabase<TerminalCollections>;
+
+/** Sales moved per write when a schema migration runs (see `openTerminalDatabase`). */
+const SALES_MIGRATION_BATCH = 2_000;
 
 /** Name of the RxDB database, hence of the SQLite file `<dataDir>/terminal.sqlite`. */
 export const TERMINAL_DATABASE_NAME = 'terminal';
@@ -75,8 +81,17 @@ export async function openTerminalDatabase(options: {
     },
     // The crdt plugin installs the inventory's conflict handler itself.
     inventory: { schema: inventoryRxSchema },
-    sales: { schema: saleRxSchema, conflictHandler: saleConflictHandler },
+    sales: {
+      schema: saleRxSchema,
+      conflictHandler: saleConflictHandler,
+      migrationStrategies: saleRxMigrations,
+      autoMigrate: false,
+    },
   });
+  // A file written by a release with an older sales schema migrates its stored sales before the
+  // terminal opens. RxDB's automatic migration moves 10 documents per write; large batches keep the
+  // first start after an upgrade short on a terminal holding a year of sales.
+  if (await db.sales.migrationNeeded()) await db.sales.migratePromise(SALES_MIGRATION_BATCH);
   refuseLocalCatalogWrites(db.products);
   refuseLocalCatalogWrites(db.categories);
   return db;

@@ -22,6 +22,8 @@ export type TerminalStatus = {
   queued: number;
   synced: number;
   needsAttention: number;
+  /** Refused sales an operator discarded in the admin API: final, never booked. */
+  discarded: number;
   lastPullAt: string | null;
   lastPushAt: string | null;
   catalog: {
@@ -53,6 +55,7 @@ export function formatStatusLine(status: TerminalStatus): string {
     `queued=${status.queued}`,
     `synced=${status.synced}`,
     `attention=${status.needsAttention}`,
+    status.discarded > 0 ? `discarded=${status.discarded}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
     status.catalog.snapshotting ? `snapshot=${status.catalog.snapshotPulled}` : '',

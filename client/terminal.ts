@@ -5,7 +5,7 @@ import { filter } from 'rxjs/operators';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import { computeBackoffMs, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
+import type { BranchProduct, InventoryReason, Sale, SaleSyncState } from '../schema/index.ts';
 import {
   PosError,
   adjustInventory as adjustOperation,
@@ -128,7 +128,9 @@ export class Terminal {
       (request) => this.#wakeups?.request(request),
     );
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
-    this.#status$ = new BehaviorSubject<TerminalStatus>(this.#statusWithCounts(0, 0, 0, 0, 0));
+    this.#status$ = new BehaviorSubject<TerminalStatus>(
+      this.#statusWithCounts({ queued: 0, synced: 0, needsAttention: 0, discarded: 0 }, 0, 0),
+    );
     this.#subscriptions.push(
       this.db.sales.$.subscribe((event) => {
         const sale = event.documentData as Sale;
@@ -540,21 +542,26 @@ export class Terminal {
 
   /** The current status, with counts read now. */
   async status(): Promise<TerminalStatus> {
-    const [queued, synced, needsAttention, products, categories] = await Promise.all([
-      this.db.sales.count({ selector: { syncState: 'queued' } }).exec(),
-      this.db.sales.count({ selector: { syncState: 'synced' } }).exec(),
-      this.db.sales.count({ selector: { syncState: 'needs_attention' } }).exec(),
+    const countOf = (syncState: SaleSyncState) =>
+      this.db.sales.count({ selector: { syncState } }).exec();
+    const [queued, synced, needsAttention, discarded, products, categories] = await Promise.all([
+      countOf('queued'),
+      countOf('synced'),
+      countOf('needs_attention'),
+      countOf('discarded'),
       this.db.products.count().exec(),
       this.db.categories.count().exec(),
     ]);
     this.#queueDepth = queued;
-    return this.#statusWithCounts(queued, synced, needsAttention, products, categories);
+    return this.#statusWithCounts(
+      { queued, synced, needsAttention, discarded },
+      products,
+      categories,
+    );
   }
 
   #statusWithCounts(
-    queued: number,
-    synced: number,
-    needsAttention: number,
+    sales: Pick<TerminalStatus, 'queued' | 'synced' | 'needsAttention' | 'discarded'>,
     products: number,
     categories: number,
   ): TerminalStatus {
@@ -564,9 +571,7 @@ export class Terminal {
       posId: this.#identity.posId,
       online: this.#online,
       halted: this.#halted,
-      queued,
-      synced,
-      needsAttention,
+      ...sales,
       lastPullAt: this.#lastPullAt,
       lastPushAt: this.#lastPushAt,
       catalog: {

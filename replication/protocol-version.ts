@@ -29,6 +29,10 @@ export const PROTOCOL_HISTORY = [
   // 3: `currentTerminal`, the terminal's own scope from its token (a terminal is configured with a URL
   // and a token only). Additive: the pull, push and stream documents are unchanged.
   { version: 3, hash: '9a7d0053dd99fc3313f24e8e1ad05fbb7612c38ff4da28cebb4bbd1d5935dcfc' },
+  // 4: a sale an operator discarded comes back with `syncState: "discarded"` (sales RxDB schema
+  // version 1) instead of staying `needs_attention`. Additive: an older terminal stores the state it is
+  // sent and no longer counts the sale as needing attention.
+  { version: 4, hash: '38ef4e84f3c69862080460ca5b9c4015b03f589cb6bf8eceec3e4fa648219249' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */

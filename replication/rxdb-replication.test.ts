@@ -1,15 +1,24 @@
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
 import type { RxCollection, RxDatabase, WithDeleted } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sale } from '../schema/index.ts';
-import { makeSale, saleRxSchema, saleSchema, validateSale } from '../schema/index.ts';
+import {
+  makeSale,
+  saleRxMigrations,
+  saleRxSchema,
+  saleSchema,
+  validateSale,
+} from '../schema/index.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { createPullQueryBuilder, createPushQueryBuilder } from './query-builders.ts';
 import { saleConflictHandler } from './sale-conflict-handler.ts';
 import { createPullResponseModifier } from './stream-hint.ts';
 import { pushArgsSchema, pushRowSchema } from './wire-inputs.ts';
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 type Row = { assumedMasterState?: WithDeleted<Sale> | null; newDocumentState: WithDeleted<Sale> };
 
@@ -94,7 +103,11 @@ describe('sales replication through RxDB replicateGraphQL', () => {
       storage: getRxStorageMemory(),
     });
     const { sales } = await db.addCollections({
-      sales: { schema: saleRxSchema, conflictHandler: saleConflictHandler },
+      sales: {
+        schema: saleRxSchema,
+        conflictHandler: saleConflictHandler,
+        migrationStrategies: saleRxMigrations,
+      },
     });
     return sales as RxCollection<Sale>;
   }

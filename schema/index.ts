@@ -87,7 +87,7 @@ export {
   saleSyncStateSchema,
   saleTotalsSchema,
 } from './sale.ts';
-export { saleRxSchema } from './sale-rx-schema.ts';
+export { saleRxMigrations, saleRxSchema } from './sale-rx-schema.ts';
 export type { SaleLineAmounts, SaleLinePricing } from './sale-totals.ts';
 export { computeSaleLine, computeSaleLineAmounts, computeSaleTotals } from './sale-totals.ts';
 export type { Terminal } from './terminal.ts';

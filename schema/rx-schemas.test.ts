@@ -2,6 +2,7 @@ import { addRxPlugin, createRxDatabase } from 'rxdb';
 import type { RxDatabase, RxJsonSchema } from 'rxdb';
 import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
 import { RxDBDevModePlugin, disableWarnings } from 'rxdb/plugins/dev-mode';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,11 +20,12 @@ import { inventoryRxSchema } from './inventory-rx-schema.ts';
 import { branchProductSchema } from './product.ts';
 import { productRxSchema } from './product-rx-schema.ts';
 import { saleSchema } from './sale.ts';
-import { saleRxSchema } from './sale-rx-schema.ts';
+import { saleRxMigrations, saleRxSchema } from './sale-rx-schema.ts';
 
 disableWarnings();
 addRxPlugin(RxDBDevModePlugin);
 addRxPlugin(RxDBcrdtPlugin);
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 type JsonNode = {
   type?: string | string[];
@@ -89,9 +91,11 @@ describe('RxDB JSON schemas', () => {
     expect(driftBetween(rx as JsonNode, fromZod, '$', opaque)).toEqual([]);
   });
 
-  it.each(pairs)('%s is version 0 with primary key id', (_name, rx) => {
-    expect(rx.version).toBe(0);
+  it.each(pairs)('%s has primary key id and a migration to each version above 0', (name, rx) => {
     expect(rx.primaryKey).toBe('id');
+    const migrations: Record<string, object> = name === 'sales' ? saleRxMigrations : {};
+    const expected = Array.from({ length: rx.version }, (_, i) => String(i + 1));
+    expect(Object.keys(migrations).sort()).toEqual(expected);
   });
 
   it('detects drift: a field missing from the RxDB schema is reported', () => {
@@ -117,7 +121,7 @@ describe('RxDB collections built from the schemas', () => {
     return db.addCollections({
       products: { schema: productRxSchema },
       categories: { schema: categoryRxSchema },
-      sales: { schema: saleRxSchema },
+      sales: { schema: saleRxSchema, migrationStrategies: saleRxMigrations },
       inventory: { schema: inventoryRxSchema },
     });
   }

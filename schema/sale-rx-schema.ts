@@ -1,4 +1,4 @@
-import type { RxJsonSchema } from 'rxdb';
+import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
 import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
 import type { Sale } from './sale.ts';
 import { PAYMENT_METHODS } from './sale.ts';
@@ -10,11 +10,13 @@ const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
  * RxDB schema of the terminal's `sales` collection. The `[syncState, createdAt]` index serves the push
  * queue (oldest queued first) and the status counts; `localEventId` is unique per posId, so it is not
  * indexed here: the terminal keeps its counter elsewhere.
+ *
+ * Version 1 adds the `discarded` sync state; every version-0 document is a valid version-1 document.
  */
 export const saleRxSchema: RxJsonSchema<Sale> = {
   title: 'sales',
   description: 'Sales made on this terminal, queued for push, then replaced by the ingested copy.',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -83,7 +85,11 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
     changeMinor: money,
     invoiceNo: { type: ['integer', 'null'], minimum: 1 },
     ingestedAt: { type: ['string', 'null'], maxLength: ISO_DATE_TIME_MAX_LENGTH },
-    syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
+    syncState: {
+      type: 'string',
+      enum: ['queued', 'synced', 'needs_attention', 'discarded'],
+      maxLength: 16,
+    },
     lastError: {
       type: ['object', 'null'],
       properties: {
@@ -116,4 +122,13 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
   ],
   additionalProperties: false,
   indexes: [['syncState', 'createdAt']],
+};
+
+/**
+ * How a terminal's stored sales move to the current `saleRxSchema` version (RxDB runs them when the
+ * collection opens on a file written by an older release). One entry per version above 0.
+ */
+export const saleRxMigrations: MigrationStrategies = {
+  // 1: `discarded` joins the sync states; the stored document is unchanged.
+  1: (doc: Sale) => doc,
 };

@@ -63,9 +63,11 @@ export type Payment = z.infer<typeof paymentSchema>;
 
 /**
  * Where a sale stands on the terminal: `queued` until the cloud ingested it, `synced` once the ingested
- * copy came back, `needs_attention` when the cloud refused it (or refused it too often), for an operator.
+ * copy came back, `needs_attention` when the cloud refused it (or refused it too often), for an operator,
+ * `discarded` once an operator discarded the refused sale in the admin API (final: never pushed again,
+ * never booked; `lastError` keeps the refusal's code and the operator's note).
  */
-export const saleSyncStateSchema = z.enum(['queued', 'synced', 'needs_attention']);
+export const saleSyncStateSchema = z.enum(['queued', 'synced', 'needs_attention', 'discarded']);
 
 /** Where a sale stands on the terminal. */
 export type SaleSyncState = z.infer<typeof saleSyncStateSchema>;

@@ -182,7 +182,7 @@ describe('dead letters over HTTP', () => {
       lastError: null,
     });
     expect(decisions.docs.get(keyClash.id)).toMatchObject({
-      syncState: 'needs_attention',
+      syncState: 'discarded',
       invoiceNo: null,
       lastError: { message: expect.stringContaining('Discarded by an operator: test sale') },
     });

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RxCollection, RxDatabase } from 'rxdb';
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Tests may use the terminal's storage to replicate against the real server; server code never does.
@@ -17,9 +18,11 @@ import {
   saleConflictHandler,
 } from '../replication/index.ts';
 import type { BranchProduct, Sale } from '../schema/index.ts';
-import { makeSale, productRxSchema, saleRxSchema } from '../schema/index.ts';
+import { makeSale, productRxSchema, saleRxMigrations, saleRxSchema } from '../schema/index.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { removeDataDir, startTestServer } from './test-fixtures.ts';
+
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 const UPSERT = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
 
@@ -80,7 +83,11 @@ describe('a terminal replicating with RxDB replicateGraphQL against the real ser
     });
     const collections = await db.addCollections({
       products: { schema: productRxSchema, conflictHandler: createCatalogConflictHandler() },
-      sales: { schema: saleRxSchema, conflictHandler: saleConflictHandler },
+      sales: {
+        schema: saleRxSchema,
+        conflictHandler: saleConflictHandler,
+        migrationStrategies: saleRxMigrations,
+      },
     });
     products = collections['products'] as RxCollection<BranchProduct>;
     sales = collections['sales'] as RxCollection<Sale>;

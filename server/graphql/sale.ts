@@ -62,7 +62,12 @@ export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
     changeMinor: t.expose('changeMinor', { type: 'SafeInt' }),
     invoiceNo: t.expose('invoiceNo', { type: 'SafeInt', nullable: true }),
     ingestedAt: t.exposeString('ingestedAt', { nullable: true }),
-    syncState: t.exposeString('syncState'),
+    syncState: t.exposeString('syncState', {
+      description:
+        'synced (booked, with invoiceNo), needs_attention (refused: see lastError; an operator ' +
+        'accepts or discards it with the rejected-event mutations) or discarded (an operator ' +
+        'discarded it: final, never booked). A terminal also has queued, which the cloud never returns.',
+    }),
     lastError: t.field({ type: SaleErrorRef, nullable: true, resolve: (s) => s.lastError }),
     syncAttempts: t.exposeInt('syncAttempts'),
     _deleted: t.boolean({ resolve: (s) => s._deleted ?? false }),

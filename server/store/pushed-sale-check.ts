@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from '../../replication/index.ts';
-import type { Sale, SaleProblem } from '../../schema/index.ts';
+import type { Sale, SaleError, SaleProblem } from '../../schema/index.ts';
 import { saleContentOf, saleIdempotencyKey, saleSchema, validateSale } from '../../schema/index.ts';
 import type { IngestProblem, TerminalScope } from './cloud-store.ts';
 
@@ -75,4 +75,33 @@ export function summarizeProblems(problems: SaleProblem[]): string {
   const first = problems.slice(0, 3).map((p) => `${p.path || '(sale)'}: ${p.message}`);
   const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
   return `invalid sale: ${first.join('; ')}${more}`.slice(0, 2000);
+}
+
+/**
+ * Where the dead-letter queue filed a refused payload: its open entry (new, or the one a redelivery of
+ * the same payload maps to), or the entry an operator discarded, with the note (`discardNote` set).
+ * A discard is final: the same payload delivered again reopens nothing.
+ */
+export type FiledRefusal = { rejectedEventId: string; discardNote: string | null };
+
+/** The error a discarded sale carries back to its terminal: the refusal's code, the operator's note. */
+export function discardedSaleError(note: string): SaleError {
+  return {
+    code: 'POS_SYNC_EVENT_INVALID',
+    message: `Discarded by an operator: ${note}`.slice(0, 2000),
+  };
+}
+
+/**
+ * The terminal's copy of a refused sale as the cloud answers it: `needs_attention` with the refusal,
+ * or `discarded` with the operator's note when the payload's dead letter was discarded.
+ */
+export function refusedSaleCopy(sale: Sale, message: string, discardNote: string | null): Sale {
+  return discardNote === null
+    ? {
+        ...sale,
+        syncState: 'needs_attention',
+        lastError: { code: 'POS_SYNC_EVENT_INVALID', message },
+      }
+    : { ...sale, syncState: 'discarded', lastError: discardedSaleError(discardNote) };
 }

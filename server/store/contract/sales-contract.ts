@@ -176,15 +176,39 @@ export function describeSalesContract(ctx: ContractContext): void {
       const id = rejected!.status === 'rejected' ? rejected!.rejectedEventId : '';
       await store.discardRejectedSale(world.tenantId, id, 'test sale', 'root');
       const after = await store.pullSales(world.t1, checkpoint, 10);
-      expect(after.documents).toMatchObject([
-        {
-          id: odd.id,
-          invoiceNo: null,
-          syncState: 'needs_attention',
-          lastError: { message: expect.stringContaining('Discarded') },
+      const discarded = {
+        id: odd.id,
+        invoiceNo: null,
+        syncState: 'discarded',
+        lastError: {
+          code: 'POS_SYNC_EVENT_INVALID',
+          message: 'Discarded by an operator: test sale',
         },
-      ]);
+      };
+      expect(after.documents).toMatchObject([discarded]);
       expect((await store.querySales(world.tenantId, {}, { first: 10 })).totalCount).toBe(0);
+
+      // A discard is final: the same payload delivered again (a terminal that never saw the answer)
+      // gets the discarded copy, opens no new entry and changes nothing in the sales stream.
+      const [again] = await store.ingestSales(world.t1, [odd]);
+      expect(again).toMatchObject({
+        status: 'rejected',
+        rejectedEventId: id,
+        message: 'Discarded by an operator: test sale',
+        sale: discarded,
+      });
+      expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
+        0,
+      );
+      const unchanged = await store.pullSales(world.t1, after.checkpoint, 10);
+      expect(unchanged.documents).toEqual([]);
+      // Other content under the same key is a new refusal, for an operator to look at.
+      const [other] = await store.ingestSales(world.t1, [{ ...odd, changeMinor: 8 }]);
+      expect(other).toMatchObject({ status: 'rejected', sale: { syncState: 'needs_attention' } });
+      expect(other!.status === 'rejected' && other!.rejectedEventId).not.toBe(id);
+      expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
+        1,
+      );
       await expectCode(
         store.discardRejectedSale(world.tenantId, 'nope', 'x', 'root'),
         'POS_NOT_FOUND',

@@ -20,7 +20,8 @@ import { pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
-import type { Refusal } from '../pushed-sale-check.ts';
+import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import { refusedSaleCopy } from '../pushed-sale-check.ts';
 
 export type { Refusal };
 
@@ -38,16 +39,32 @@ export class DeadLetterQueue {
     this.#now = now;
   }
 
-  /** Stores a refused payload; the same payload refused again maps to the open entry. */
-  async record(scope: TerminalScope, payload: unknown, refusal: Refusal): Promise<string> {
+  /**
+   * Stores a refused payload. The same payload refused again maps to its open entry, or to the entry
+   * an operator discarded: a discard is final.
+   */
+  async record(scope: TerminalScope, payload: unknown, refusal: Refusal): Promise<FiledRefusal> {
     const payloadJson = canonicalJson(payload) ?? 'null';
     const payloadHash = sha256Hex(payloadJson);
     const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
-    const open = await this.#c.deadLetters.findOne(
-      { tenantId: scope.tenantId, eventKey, payloadHash, resolvedAt: null },
-      { projection: { _id: 1 } },
-    );
-    if (open) return open._id;
+    // Null sorts first: the open entry before a discarded one.
+    const [filed] = await this.#c.deadLetters
+      .find(
+        {
+          tenantId: scope.tenantId,
+          eventKey,
+          payloadHash,
+          $or: [{ resolvedAt: null }, { resolution: 'discarded' }],
+        },
+        { projection: { _id: 1, resolvedAt: 1, resolutionNote: 1 } },
+      )
+      .sort({ resolvedAt: 1 })
+      .limit(1)
+      .toArray();
+    if (filed) {
+      const discardNote = filed.resolvedAt === null ? null : (filed.resolutionNote ?? '');
+      return { rejectedEventId: filed._id, discardNote };
+    }
     const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
       string,
       unknown
@@ -73,7 +90,7 @@ export class DeadLetterQueue {
       resolutionNote: null,
       resolvedBy: null,
     });
-    return id;
+    return { rejectedEventId: id, discardNote: null };
   }
 
   async list(
@@ -148,14 +165,7 @@ export class DeadLetterQueue {
         {
           terminalId: entry.terminalId,
           ingested: false,
-          sale: {
-            ...parsed.data,
-            syncState: 'needs_attention',
-            lastError: {
-              code: 'POS_SYNC_EVENT_INVALID',
-              message: `Discarded by an operator: ${note}`.slice(0, 2000),
-            },
-          },
+          sale: refusedSaleCopy(parsed.data, entry.message, note),
         },
       ]);
     }

@@ -2,7 +2,7 @@ import type { Sale } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import { checkPushedSale } from '../pushed-sale-check.ts';
+import { checkPushedSale, discardedSaleError, refusedSaleCopy } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
@@ -134,19 +134,15 @@ export async function ingestSales(
       }
       case 'refuse': {
         const { refusal, input } = plan.checked;
-        const rejectedEventId = await deadLetters.record(scope, input, refusal);
+        const { rejectedEventId, discardNote } = await deadLetters.record(scope, input, refusal);
         const sale = refusal.sale
-          ? {
-              ...refusal.sale,
-              syncState: 'needs_attention' as const,
-              lastError: { code: 'POS_SYNC_EVENT_INVALID', message: refusal.message },
-            }
+          ? refusedSaleCopy(refusal.sale, refusal.message, discardNote)
           : null;
         return {
           status: 'rejected',
           key: refusal.key,
           code: 'POS_SYNC_EVENT_INVALID',
-          message: refusal.message,
+          message: discardNote === null ? refusal.message : discardedSaleError(discardNote).message,
           problems: refusal.problems,
           rejectedEventId,
           sale,

@@ -21,8 +21,11 @@ import type { SaleLedger } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
 
 const DEAD_LETTER_SQL = {
-  selectOpenByPayload: `SELECT id FROM dead_letters
-    WHERE tenant_id = ? AND event_key = ? AND payload_hash = ? AND resolved_at IS NULL`,
+  // The open entry of a payload first, else one an operator discarded.
+  selectFiledByPayload: `SELECT id, resolved_at, resolution_note FROM dead_letters
+    WHERE tenant_id = ? AND event_key = ? AND payload_hash = ?
+      AND (resolved_at IS NULL OR resolution = 'discarded')
+    ORDER BY resolved_at IS NOT NULL LIMIT 1`,
   insert: `INSERT INTO dead_letters (tenant_id, id, branch_id, terminal_id, event_key, event_id,
       pos_id, local_event_id, kind, code, message, problems, payload, payload_hash, received_at)
     VALUES (@tenantId, @id, @branchId, @terminalId, @eventKey, @eventId, @posId, @localEventId,
@@ -62,7 +65,8 @@ type DeadLetterRow = {
 };
 
 /** What is known about a refused payload. */
-import type { Refusal } from '../pushed-sale-check.ts';
+import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import { refusedSaleCopy } from '../pushed-sale-check.ts';
 
 export type { Refusal };
 
@@ -80,15 +84,19 @@ export class DeadLetters {
 
   /**
    * Stores a refused payload, inside the ingest transaction. The same payload refused again (a retry
-   * of an at-least-once delivery) maps to the open entry instead of a second one.
+   * of an at-least-once delivery) maps to its open entry instead of a second one, or to the entry an
+   * operator discarded: a discard is final.
    */
-  record(scope: TerminalScope, payload: unknown, refusal: Refusal): string {
+  record(scope: TerminalScope, payload: unknown, refusal: Refusal): FiledRefusal {
     const payloadJson = canonicalJson(payload) ?? 'null';
     const payloadHash = sha256Hex(payloadJson);
     const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
-    const open = this.#s.selectOpenByPayload.get(scope.tenantId, eventKey, payloadHash) as
-      { id: string } | undefined;
-    if (open) return open.id;
+    const filed = this.#s.selectFiledByPayload.get(scope.tenantId, eventKey, payloadHash) as
+      { id: string; resolved_at: string | null; resolution_note: string | null } | undefined;
+    if (filed) {
+      const discardNote = filed.resolved_at === null ? null : (filed.resolution_note ?? '');
+      return { rejectedEventId: filed.id, discardNote };
+    }
     const id = createUuidV7();
     const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
       string,
@@ -110,7 +118,7 @@ export class DeadLetters {
       payloadHash,
       receivedAt: this.#ctx.now().toISOString(),
     });
-    return id;
+    return { rejectedEventId: id, discardNote: null };
   }
 
   list(tenantId: string, filter: RejectedEventFilter, page: PageArgs): Connection<DeadLetter> {
@@ -179,11 +187,7 @@ export class DeadLetters {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         batch.refuse(
           { tenantId, branchId: row.branch_id, terminalId: row.terminal_id },
-          parsed.data,
-          {
-            code: 'POS_SYNC_EVENT_INVALID',
-            message: `Discarded by an operator: ${note}`.slice(0, 2000),
-          },
+          refusedSaleCopy(parsed.data, row.message, note),
         );
         batch.finish();
       }

@@ -2,7 +2,7 @@ import type { Sale } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import { checkPushedSale } from '../pushed-sale-check.ts';
+import { checkPushedSale, discardedSaleError, refusedSaleCopy } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger } from './sale-ledger.ts';
@@ -104,13 +104,10 @@ function refuse(
   c: Extract<Checked, { ok: false }>,
 ): SaleIngestOutcome {
   const { refusal } = c;
-  const rejectedEventId = deadLetters.record(scope, c.input, refusal);
+  const { rejectedEventId, discardNote } = deadLetters.record(scope, c.input, refusal);
   let sale: Sale | null = null;
   if (refusal.sale) {
-    sale = batch.refuse(scope, refusal.sale, {
-      code: 'POS_SYNC_EVENT_INVALID',
-      message: refusal.message,
-    });
+    sale = batch.refuse(scope, refusedSaleCopy(refusal.sale, refusal.message, discardNote));
     // A refused event still arrived: it must not show up as a lost sale.
     if (refusal.sale.terminalId === scope.terminalId) {
       batch.noteEvent(scope.terminalId, refusal.sale.posId, refusal.sale.localEventId);
@@ -120,7 +117,7 @@ function refuse(
     status: 'rejected',
     key: refusal.key,
     code: 'POS_SYNC_EVENT_INVALID',
-    message: refusal.message,
+    message: discardNote === null ? refusal.message : discardedSaleError(discardNote).message,
     problems: refusal.problems,
     rejectedEventId,
     sale,

@@ -132,18 +132,18 @@ export class LedgerBatch {
   }
 
   /**
-   * Tells the terminal its sale was refused (or what an operator decided), unless the ingested copy of
-   * that sale id is already in its stream: the booked copy wins (sales conflict handler).
+   * Tells the terminal its sale was refused or discarded (`refused`, from `refusedSaleCopy`), unless the
+   * ingested copy of that sale id is already in its stream: the booked copy wins (sales conflict
+   * handler).
    */
-  refuse(scope: TerminalScope, sale: Sale, problem: { code: string; message: string }): Sale {
-    const refused: Sale = { ...sale, syncState: 'needs_attention', lastError: problem };
-    const pending = this.#acks.get(sale.id);
+  refuse(scope: TerminalScope, refused: Sale): Sale {
+    const pending = this.#acks.get(refused.id);
     if (pending?.ingested) return refused;
-    const stored = this.#s.selectAck.get(this.#tenantId, this.#branchId, sale.id) as
+    const stored = this.#s.selectAck.get(this.#tenantId, this.#branchId, refused.id) as
       { ingested: number; doc: string } | undefined;
     if (stored?.ingested === 1) return refused;
     if (stored && stored.doc === JSON.stringify(refused)) return refused;
-    this.#acks.set(sale.id, { terminalId: scope.terminalId, ingested: false, doc: refused });
+    this.#acks.set(refused.id, { terminalId: scope.terminalId, ingested: false, doc: refused });
     return refused;
   }
 

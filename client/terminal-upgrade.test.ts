@@ -1,0 +1,205 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createRxDatabase } from 'rxdb';
+import type { RxCollection, RxJsonSchema } from 'rxdb';
+import { replicateRxCollection } from 'rxdb/plugins/replication';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sale } from '../schema/index.ts';
+import { makeSale, saleRxSchema } from '../schema/index.ts';
+import { getRxStorageSqlite } from './storage/index.ts';
+import { TERMINAL_DATABASE_NAME, openTerminalDatabase } from './terminal-database.ts';
+import type { CloudProcess } from './test-support/cloud-process.ts';
+import {
+  CloudProcess as Cloud,
+  productInput,
+  removeDir,
+  tempDir,
+} from './test-support/cloud-process.ts';
+import { openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
+
+const sale = (productId: string) => ({
+  lines: [{ productId, quantity: 1 }],
+  payments: [{ method: 'cash' as const, amountMinor: 100_000 }],
+});
+
+/** The `sales` schema as releases before protocol version 4 declared it: no `discarded` state. */
+const SALES_SCHEMA_V0 = {
+  ...saleRxSchema,
+  version: 0,
+  properties: {
+    ...saleRxSchema.properties,
+    syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
+  },
+} as RxJsonSchema<Sale>;
+
+/**
+ * Puts the stored sales of a closed terminal's file back under `sales` schema version 0, as a release
+ * before version 1 left them: same documents, the version-0 table and schema record.
+ */
+async function storeSalesAsVersion0(dataDir: string): Promise<void> {
+  const open = async () =>
+    createRxDatabase({
+      name: TERMINAL_DATABASE_NAME,
+      storage: getRxStorageSqlite({ directory: dataDir }),
+      multiInstance: false,
+      localDocuments: true,
+    });
+  const current = await open();
+  await current.addCollections({ sales: { schema: saleRxSchema } });
+  const docs = (await current['sales']!.find().exec()).map((d) => d.toMutableJSON() as Sale);
+  await current['sales']!.remove();
+  await current.close();
+  const old = await open();
+  await old.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
+  await old['sales']!.bulkInsert(docs);
+  await old.close();
+}
+
+/** Row counts of the SQLite tables behind each version of the `sales` collection. */
+function salesTables(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, `${TERMINAL_DATABASE_NAME}.sqlite`), { readonly: true });
+  try {
+    const tables = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rx_sales_v%'`)
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        (db.prepare(`SELECT count(*) AS c FROM "${name}"`).get() as { c: number }).c,
+      ]),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe('a data dir written by a release with sales schema version 0', () => {
+  let cloud: CloudProcess;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    cloud = await Cloud.start();
+    await cloud.createBranch('b-north');
+    await cloud.upsertProducts(Array.from({ length: 5 }, (_, i) => productInput(i)));
+  });
+
+  afterAll(async () => {
+    await cloud?.destroy();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  it('migrates every stored sale, pushes the queued ones and keeps counting localEventId', async () => {
+    const registered = await cloud.registerTerminal('b-north');
+    const dataDir = tempDir('pos-terminal-');
+    dirs.push(dataDir);
+    const online = await openTestTerminal(cloud, registered, { dataDir });
+    await syncWithin(online);
+    const booked = [await online.sell(sale('p-1')), await online.sell(sale('p-2'))];
+    await syncWithin(online);
+    await online.close();
+    const offline = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
+    const queued = [await offline.sell(sale('p-3')), await offline.sell(sale('p-4'))];
+    await offline.close();
+
+    await storeSalesAsVersion0(dataDir);
+    const versionZero = salesTables(dataDir);
+    expect(Object.keys(versionZero).filter((t) => versionZero[t]! > 0)).toEqual(['rx_sales_v0']);
+    expect(versionZero['rx_sales_v0']).toBe(4);
+
+    const terminal = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
+    try {
+      // Opening ran the migration: the rows moved to the version-1 table, nothing was lost or changed.
+      expect(salesTables(dataDir)).toMatchObject({ rx_sales_v1: 4 });
+      expect(salesTables(dataDir)['rx_sales_v0'] ?? 0).toBe(0);
+      const stored = async (id: string) =>
+        (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
+      for (const made of booked) {
+        expect(await stored(made.id)).toMatchObject({
+          localEventId: made.localEventId,
+          totals: made.totals,
+          syncState: 'synced',
+          invoiceNo: expect.any(Number),
+        });
+      }
+      for (const made of queued) {
+        expect(await stored(made.id)).toMatchObject({ ...made, syncState: 'queued' });
+      }
+      expect(await terminal.status()).toMatchObject({ queued: 2, synced: 2, discarded: 0 });
+
+      const next = await terminal.sell(sale('p-0'));
+      expect(next.localEventId).toBe(5);
+      terminal.start();
+      await syncWithin(terminal);
+      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 5, needsAttention: 0 });
+      const cloudSales = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(cloudSales.map((s) => s.localEventId).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(new Set(cloudSales.map((s) => s.invoiceNo)).size).toBe(5);
+    } finally {
+      await terminal.close();
+    }
+  });
+});
+
+describe('the sales schema migration on its own', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  it('carries the replication checkpoint of the sales stream across: nothing is pulled twice', async () => {
+    const dataDir = tempDir('pos-terminal-');
+    dirs.push(dataDir);
+    const master = Array.from({ length: 30 }, (_, i) => ({
+      ...makeSale({ localEventId: i + 1, invoiceNo: i + 1, syncState: 'synced' }),
+      id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+      ingestedAt: '2025-01-15T10:00:01.000Z',
+      _deleted: false,
+    }));
+    const asked: (number | null)[] = [];
+    // A pull-only replication like the terminal's sales stream, against a fixed master.
+    const pullAll = async (collection: RxCollection<Sale>) => {
+      const replication = replicateRxCollection<Sale, { n: number }>({
+        collection,
+        replicationIdentifier: 'sales-0',
+        live: false,
+        pull: {
+          batchSize: 10,
+          handler: async (checkpoint) => {
+            const from = checkpoint?.n ?? 0;
+            asked.push(checkpoint?.n ?? null);
+            const documents = master.slice(from, from + 10);
+            return {
+              documents,
+              checkpoint: documents.length > 0 ? { n: from + documents.length } : checkpoint!,
+            };
+          },
+        },
+      });
+      await replication.awaitInitialReplication();
+      await replication.cancel();
+    };
+
+    const old = await createRxDatabase({
+      name: TERMINAL_DATABASE_NAME,
+      storage: getRxStorageSqlite({ directory: dataDir }),
+      multiInstance: false,
+      localDocuments: true,
+    });
+    await old.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
+    await pullAll(old['sales']!);
+    await old.close();
+    expect(asked).toEqual([null, 10, 20, 30]);
+
+    asked.length = 0;
+    const db = await openTerminalDatabase({ dataDir, catalogSynchronous: 'NORMAL' });
+    try {
+      expect(await db.sales.count().exec()).toBe(30);
+      await pullAll(db.sales);
+      expect(asked).toEqual([30]);
+    } finally {
+      await db.close();
+    }
+  });
+});
