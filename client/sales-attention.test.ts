@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sale } from '../schema/index.ts';
@@ -10,7 +11,7 @@ import {
   removeDir,
   tempDir,
 } from './test-support/cloud-process.ts';
-import { openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
+import { eventually, openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
 
 const sale = (productId: string, quantity = 1) => ({
   lines: [{ productId, quantity }],
@@ -64,6 +65,39 @@ function failBookingOf(cloud: CloudProcess, saleId: string): void {
   } finally {
     db.close();
   }
+}
+
+/** A real outage of the cloud's storage for sales: every booking insert aborts. */
+function failAllBookings(cloud: CloudProcess): void {
+  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.exec(`CREATE TRIGGER fail_all_bookings BEFORE INSERT ON sales
+      BEGIN SELECT RAISE(ABORT, 'injected storage outage'); END`);
+  } finally {
+    db.close();
+  }
+}
+
+/** Ends the outage `failAllBookings` started. */
+function repairAllBookings(cloud: CloudProcess): void {
+  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.exec('DROP TRIGGER fail_all_bookings');
+  } finally {
+    db.close();
+  }
+}
+
+/** The highest `syncAttempts` each sale of the terminal ever had, from its change events. */
+function watchAttempts(terminal: Terminal): { most(id: string): number; stop(): void } {
+  const most = new Map<string, number>();
+  const subscription = terminal.db.sales.$.subscribe((event) => {
+    const { id, syncAttempts } = event.documentData as Sale;
+    most.set(id, Math.max(most.get(id) ?? 0, syncAttempts));
+  });
+  return { most: (id) => most.get(id) ?? 0, stop: () => subscription.unsubscribe() };
 }
 
 /** Removes the fault `failBookingOf` put in place. */
@@ -303,23 +337,27 @@ describe('sales that need attention, and push failures that are not the sale', (
     }
   });
 
-  it('moves a sale the cloud keeps failing to store to needs_attention after maxServerAttempts, booking the others', async () => {
+  it('moves a sale the cloud keeps failing to store to needs_attention after maxServerAttempts failures beside sales that go through', async () => {
     const maxServerAttempts = 3;
     const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
     const pushes = watchPushes();
-    const mostAttempts = new Map<string, number>();
-    const counting = terminal.db.sales.$.subscribe((event) => {
-      const { id, syncAttempts } = event.documentData as Sale;
-      mostAttempts.set(id, Math.max(mostAttempts.get(id) ?? 0, syncAttempts));
-    });
+    const attempts = watchAttempts(terminal);
     try {
-      const good1 = await terminal.sell(sale('p-4'));
+      const goods = [await terminal.sell(sale('p-4'))];
       const failing = await terminal.sell(sale('p-5'));
-      const good2 = await terminal.sell(sale('p-6'));
+      goods.push(await terminal.sell(sale('p-6')));
       failBookingOf(cloud, failing.id);
       // Not started: nothing may have left before the fault was in place.
       expect(pushes.calls).toEqual([]);
       terminal.start();
+      // The shop keeps selling; each sale goes through beside the failing one, which is what makes
+      // its failures its own.
+      await eventually(async () => {
+        if ((await localSale(terminal, failing.id)).syncState === 'needs_attention') return true;
+        goods.push(await terminal.sell(sale('p-7')));
+        await sleep(50);
+        return false;
+      }, 30_000);
       await syncWithin(terminal);
 
       expect(await localSale(terminal, failing.id)).toMatchObject({
@@ -328,27 +366,30 @@ describe('sales that need attention, and push failures that are not the sale', (
         invoiceNo: null,
         lastError: { code: 'POS_SYNC_STORAGE_FAILED' },
       });
-      // An attempt is a push of that sale alone failing: the cloud answered exactly that, that often.
+      // Every push of that sale alone failed, and at least once per attempt counted.
       const failedAlone = pushes.calls.filter(
         (c) => c.saleIds.length === 1 && c.saleIds[0] === failing.id,
       );
-      expect(failedAlone.map((c) => c.code)).toEqual(
-        Array.from({ length: maxServerAttempts }, () => 'POS_SYNC_STORAGE_FAILED'),
-      );
-      for (const good of [good1, good2]) {
+      expect(failedAlone.length).toBeGreaterThanOrEqual(maxServerAttempts);
+      expect(failedAlone.every((c) => c.code === 'POS_SYNC_STORAGE_FAILED')).toBe(true);
+      for (const good of goods) {
         expect(await localSale(terminal, good.id)).toMatchObject({
           syncState: 'synced',
           lastError: null,
           invoiceNo: expect.any(Number),
         });
         // Never counted: the failures of requests they shared with the failing sale are not theirs.
-        expect(mostAttempts.get(good.id)).toBe(0);
+        expect(attempts.most(good.id)).toBe(0);
       }
       const booked = (await cloud.bookedSales('b-north')).filter(
         (s) => s.posId === terminal.identity.posId,
       );
-      expect(booked.map((s) => s.id).sort()).toEqual([good1.id, good2.id].sort());
-      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 2, needsAttention: 1 });
+      expect(booked.map((s) => s.id).sort()).toEqual(goods.map((g) => g.id).sort());
+      expect(await terminal.status()).toMatchObject({
+        queued: 0,
+        synced: goods.length,
+        needsAttention: 1,
+      });
 
       // The fault is repaired; an operator requeues what the terminal gave up on.
       repairBookingOf(cloud, failing.id);
@@ -365,9 +406,116 @@ describe('sales that need attention, and push failures that are not the sale', (
       expect(bookedNow.filter((s) => s.id === failing.id)).toHaveLength(1);
       expect(await terminal.requeue()).toEqual([]);
     } finally {
-      counting.unsubscribe();
+      attempts.stop();
       pushes.stop();
       await terminal.close();
+    }
+  });
+
+  it('books the sales made after a sale the cloud keeps failing to store while that one waits', async () => {
+    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts: 1000 });
+    const pushes = watchPushes();
+    try {
+      const failing = await terminal.sell(sale('p-1'));
+      failBookingOf(cloud, failing.id);
+      terminal.start();
+      await eventually(() => pushes.calls.some((c) => c.code === 'POS_SYNC_STORAGE_FAILED'));
+      const later = [];
+      for (const productId of ['p-2', 'p-3', 'p-4']) {
+        const made = await terminal.sell(sale(productId));
+        later.push(made);
+        // Each one is booked and its copy pulled back while the older sale keeps failing.
+        await eventually(
+          async () => (await localSale(terminal, made.id)).syncState === 'synced',
+          5_000,
+        );
+      }
+      const stuck = await localSale(terminal, failing.id);
+      expect(stuck).toMatchObject({ syncState: 'queued', invoiceNo: null });
+      // Its failures beside booked sales are its own: counted, far from the cap.
+      expect(stuck.syncAttempts).toBeGreaterThanOrEqual(1);
+      expect(stuck.syncAttempts).toBeLessThan(1000);
+
+      repairBookingOf(cloud, failing.id);
+      await syncWithin(terminal);
+      expect(await localSale(terminal, failing.id)).toMatchObject({
+        syncState: 'synced',
+        invoiceNo: expect.any(Number),
+      });
+      const booked = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(booked.map((s) => s.id).sort()).toEqual([failing, ...later].map((s) => s.id).sort());
+    } finally {
+      pushes.stop();
+      await terminal.close();
+    }
+  });
+
+  it('charges no sale while the cloud fails to store every sale, and books them all once it recovers', async () => {
+    const maxServerAttempts = 2;
+    const several = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
+    const alone = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
+    const pushes = watchPushes();
+    const attempts = [watchAttempts(several), watchAttempts(alone)];
+    try {
+      const made = [
+        await several.sell(sale('p-1')),
+        await several.sell(sale('p-2')),
+        await several.sell(sale('p-3')),
+      ];
+      const single = await alone.sell(sale('p-4'));
+      const all = [...made, single];
+      // The cloud's database refuses every sale write (a full disk, a lost primary): an outage.
+      failAllBookings(cloud);
+      try {
+        several.start();
+        alone.start();
+        const failedAlone = (id: string) =>
+          pushes.calls.filter(
+            (c) => c.saleIds.length === 1 && c.saleIds[0] === id && c.code !== null,
+          ).length;
+        // Well past the cap for every sale, had each failure been counted against it.
+        await eventually(
+          () => all.every((s) => failedAlone(s.id) >= maxServerAttempts + 2),
+          20_000,
+        );
+        expect(pushes.calls.every((c) => c.code === 'POS_SYNC_STORAGE_FAILED')).toBe(true);
+        for (const [terminal, sales] of [
+          [several, made],
+          [alone, [single]],
+        ] as const) {
+          for (const s of sales) {
+            expect(await localSale(terminal, s.id)).toMatchObject({
+              syncState: 'queued',
+              syncAttempts: 0,
+            });
+          }
+        }
+      } finally {
+        repairAllBookings(cloud);
+      }
+      await syncWithin(several);
+      await syncWithin(alone);
+      for (const [terminal, sales] of [
+        [several, made],
+        [alone, [single]],
+      ] as const) {
+        for (const s of sales) {
+          expect(await localSale(terminal, s.id)).toMatchObject({
+            syncState: 'synced',
+            invoiceNo: expect.any(Number),
+          });
+        }
+        expect(await terminal.status()).toMatchObject({ queued: 0, needsAttention: 0 });
+      }
+      for (const s of made) expect(attempts[0]!.most(s.id)).toBe(0);
+      expect(attempts[1]!.most(single.id)).toBe(0);
+    } finally {
+      for (const a of attempts) a.stop();
+      pushes.stop();
+      await several.close();
+      await alone.close();
     }
   });
 });

@@ -27,6 +27,13 @@ export type SalesPushEvents = {
 
 type WireSale = Sale & { _deleted: false };
 
+/**
+ * Lone pushes failing one after the other (none going through in between) before the worker concludes
+ * the cloud is failing, not the sales. Two sales failing alone in a row can be two bad sales; three
+ * are taken for an outage. Bounds the requests a round sends while the cloud fails.
+ */
+const SUSPECTS_BEFORE_BACKOFF = 3;
+
 /** How the cloud answers a sale it did not book: refused, or discarded by an operator. */
 const REFUSED_STATES: ReadonlySet<Sale['syncState']> = new Set(['needs_attention', 'discarded']);
 
@@ -49,10 +56,15 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  * - a duplicate comes back as the booked copy, a refusal as the sale marked `needs_attention` (or
  *   `discarded`, when an operator already discarded that payload); each is written locally at once;
  * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
- *   floor that even a wake-up asking to skip the backoff keeps) and retry forever; retryable server
- *   failures count `syncAttempts` of the sale pushed alone up to a cap; a batch the cloud refused or
- *   failed as a whole is retried sale by sale, so one bad sale neither blocks the others for good nor
- *   charges them its attempts;
+ *   floor that even a wake-up asking to skip the backoff keeps) and retry forever;
+ * - a batch the cloud refused or failed as a whole is retried sale by sale. A retryable server failure
+ *   (`POS_SYNC_STORAGE_FAILED`) of a sale pushed alone counts one of its `syncAttempts` (up to the cap,
+ *   then `needs_attention`) only when the failure is the sale's: another push of the same round went
+ *   through. The failing sale then waits out its own backoff while the sales behind it go on. Without
+ *   such evidence (every lone push fails, or the sale is alone in the queue) the cloud is taken to be
+ *   failing: nobody is charged and the whole queue backs off, so an outage of the cloud's database
+ *   never moves a sale to `needs_attention`; a sale that fails alone reaches the cap as other sales
+ *   go through beside it;
  * - an unauthorized or revoked token halts the queue: selling continues offline.
  */
 export class SalesPushWorker {
@@ -72,6 +84,16 @@ export class SalesPushWorker {
    * and when a round finds nothing further, so nothing is ever skipped for good.
    */
   #cursor: string | null = null;
+  /**
+   * Sales of this round whose lone push failed with a failure that counts an attempt, not yet charged:
+   * charged when another push of the round succeeds, dropped when the round shows the cloud failing.
+   */
+  #suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[] = [];
+  /** A push of this round went through: the cloud stores sales, a lone failure is the sale's. */
+  #roundSucceeded = false;
+  /** Sales waiting out their own backoff after a charged failure: id → not before (epoch ms). */
+  readonly #held = new Map<string, number>();
+  #heldTimer: NodeJS.Timeout | undefined;
   #nextRunAt = 0;
   /** The cloud's `retryAfterMs` as a time: no push before it, whatever wakes the worker. */
   #notBefore = 0;
@@ -120,6 +142,7 @@ export class SalesPushWorker {
       // Forget the backoff grown from failures, not the cloud's rate-limit hint: the terminal's
       // bucket refills on the cloud's clock whether or not someone waits for sync.
       this.#nextRunAt = this.#notBefore;
+      this.#held.clear();
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = undefined;
     }
@@ -156,8 +179,28 @@ export class SalesPushWorker {
         this.#backOff();
         return;
       }
-      if (!progressed) return;
+      if (!progressed) {
+        this.#wakeForHeld();
+        return;
+      }
     }
+  }
+
+  /** A held sale is due again: wake the worker then, even if nothing else happens. */
+  #wakeForHeld(): void {
+    if (this.#heldTimer) clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, until] of this.#held) {
+      if (until <= now) this.#held.delete(id);
+      else next = Math.min(next, until);
+    }
+    if (next === Number.POSITIVE_INFINITY || this.#closed) return;
+    this.#heldTimer = setTimeout(() => {
+      this.#heldTimer = undefined;
+      this.wake();
+    }, next - now);
   }
 
   /** One round: up to `concurrency` batches in parallel. Returns whether anything was sent. */
@@ -166,6 +209,7 @@ export class SalesPushWorker {
     const now = Date.now();
     const wanted = batchSize * concurrency;
     const isDue = (doc: RxDocument<Sale>) => {
+      if ((this.#held.get(doc.id) ?? 0) > now) return false;
       const bookedAt = this.#awaitingAck.get(doc.id);
       return bookedAt === undefined || now - bookedAt > ackTimeoutMs;
     };
@@ -193,10 +237,70 @@ export class SalesPushWorker {
     for (let i = 0; i < due.length && batches.length < concurrency; i += batchSize) {
       batches.push(due.slice(i, i + batchSize));
     }
+    this.#suspects = [];
+    this.#roundSucceeded = false;
     const results = await Promise.all(
       batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
     );
-    return results.every(Boolean);
+    return (await this.#settleSuspects()) && results.every(Boolean);
+  }
+
+  /**
+   * The end of a round with lone failures: charged when a push of the round went through; otherwise
+   * nothing tells them from the cloud failing (a sale alone in the queue included), so nobody is
+   * charged and the queue backs off. Returns whether to go on.
+   */
+  async #settleSuspects(): Promise<boolean> {
+    if (this.#suspects.length === 0) return true;
+    if (this.#roundSucceeded) {
+      await this.#chargeSuspects();
+      return true;
+    }
+    const suspects = this.#suspects;
+    this.#suspects = [];
+    // Another push of the round already backed off (network, rate limit): nothing to learn here.
+    if (this.#nextRunAt > Date.now()) return false;
+    this.#cloudFailing(suspects);
+    return false;
+  }
+
+  /** Several sales failed alone in a row: back off the whole queue, charging none of them. */
+  #cloudFailing(suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[]): void {
+    const last = suspects[suspects.length - 1]!.failure;
+    this.#logger.warn(
+      { errorCode: last.code, sales: suspects.length },
+      'the cloud fails every sale pushed alone: backing off, no attempt counted',
+    );
+    this.#backOff(last.retryAfterMs);
+  }
+
+  /** Counts a failure against a sale: it waits out its own backoff, or needs attention at the cap. */
+  async #charge(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
+    const decision = decideSaleRetry(
+      failure.code,
+      doc.syncAttempts,
+      this.#options.maxServerAttempts,
+    );
+    if (decision.action === 'needs_attention') {
+      this.#held.delete(doc.id);
+      await this.#markNeedsAttention(doc, failure);
+      return;
+    }
+    const attempts = doc.syncAttempts + 1;
+    await doc.incrementalPatch({ syncAttempts: attempts });
+    const delay = computeBackoffMs(attempts, {
+      baseMs: this.#options.backoffBaseMs,
+      capMs: this.#options.backoffCapMs,
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    });
+    this.#held.set(doc.id, Date.now() + delay);
+  }
+
+  /** A push went through: the lone failures before it in this round were the sales' own. */
+  async #chargeSuspects(): Promise<void> {
+    const suspects = this.#suspects;
+    this.#suspects = [];
+    for (const { doc, failure } of suspects) await this.#charge(doc, failure);
   }
 
   /** Pushes one batch; returns false when the worker must stop this round (backoff or halt). */
@@ -214,6 +318,8 @@ export class SalesPushWorker {
     }
     this.#failures = 0;
     this.#events.onPushed(new Date());
+    this.#roundSucceeded = true;
+    await this.#chargeSuspects();
     const answered = new Map(conflicts.map((c) => [c.id, c]));
     let booked = false;
     for (const doc of batch) {
@@ -282,7 +388,15 @@ export class SalesPushWorker {
       case 'retry':
         if (decision.countsAttempt) {
           if (batch.length > 1) return this.#pushOneByOne(batch);
-          await first.incrementalPatch({ syncAttempts: first.syncAttempts + 1 });
+          this.#suspects.push({ doc: first, failure });
+          if (this.#roundSucceeded) {
+            await this.#chargeSuspects();
+            return true;
+          }
+          if (this.#suspects.length < SUSPECTS_BEFORE_BACKOFF) return true;
+          this.#cloudFailing(this.#suspects);
+          this.#suspects = [];
+          return false;
         }
         this.#backOff(failure.retryAfterMs);
         return false;
@@ -291,11 +405,10 @@ export class SalesPushWorker {
 
   /**
    * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
-   * a time, so a failure counts only against the sale that failed alone and the sales before it go
-   * through. Stops at the first push that backs off: a sale keeps failing (its attempt counted), or
-   * the cloud or the way to it fails for every sale — then a round costs two requests, not one per
-   * sale, and no other sale is charged an attempt. Sales behind a sale that keeps failing wait until
-   * it reaches `maxServerAttempts`.
+   * a time, so a failure counts only against the sale that failed alone and the others go through.
+   * Stops at the first push that backs off: the way to the cloud fails, or `SUSPECTS_BEFORE_BACKOFF`
+   * sales in a row fail alone (the cloud fails them all) — so a round during an outage costs a few
+   * requests, not one per sale.
    */
   async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
     for (const doc of batch) {
@@ -338,6 +451,7 @@ export class SalesPushWorker {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#heldTimer) clearTimeout(this.#heldTimer);
     await this.#running;
     await this.#limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }

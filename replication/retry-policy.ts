@@ -65,7 +65,8 @@ export type SaleRetryDecision =
  * - `POS_SYNC_UNAUTHORIZED` / `POS_TERMINAL_REVOKED` halt the whole queue: no sale can succeed until an
  *   operator re-registers the terminal, and marking every sale would bury the real cause;
  * - other retryable server failures count an attempt, and after `maxServerAttempts` go to
- *   `needs_attention`;
+ *   `needs_attention`; the push worker applies this only to a failure it can tell is the sale's (the
+ *   sale failed alone while another push went through), never during an outage of the cloud;
  * - non-retryable rejections (`POS_SYNC_EVENT_INVALID`, ...) go to `needs_attention` at once.
  *
  * `attemptsSoFar` is the sale's `syncAttempts` before this failure.
