@@ -452,6 +452,49 @@ describe('sales that need attention, and push failures that are not the sale', (
     }
   });
 
+  it('books the sales behind three sales the cloud keeps failing to store at the head of one batch', async () => {
+    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts: 1000 });
+    const pushes = watchPushes();
+    try {
+      const bad = [
+        await terminal.sell(sale('p-1')),
+        await terminal.sell(sale('p-2')),
+        await terminal.sell(sale('p-3')),
+      ];
+      const good = [await terminal.sell(sale('p-4')), await terminal.sell(sale('p-5'))];
+      for (const s of bad) failBookingOf(cloud, s.id);
+      try {
+        terminal.start();
+        // Three lone failures in a row look like an outage; the rest of the batch, sent once without
+        // them, shows the cloud stores sales: the good ones are booked, the failures are charged.
+        await eventually(async () => {
+          for (const s of good) {
+            if ((await localSale(terminal, s.id)).syncState !== 'synced') return false;
+          }
+          return true;
+        }, 10_000);
+        for (const s of bad) {
+          const stored = await localSale(terminal, s.id);
+          expect(stored).toMatchObject({ syncState: 'queued', invoiceNo: null });
+          expect(stored.syncAttempts).toBeGreaterThanOrEqual(1);
+        }
+        expect(pushes.calls.some((c) => c.saleIds.length === good.length && c.code === null)).toBe(
+          true,
+        );
+      } finally {
+        for (const s of bad) repairBookingOf(cloud, s.id);
+      }
+      await syncWithin(terminal);
+      const booked = (await cloud.bookedSales('b-north')).filter(
+        (s) => s.posId === terminal.identity.posId,
+      );
+      expect(booked.map((s) => s.id).sort()).toEqual([...bad, ...good].map((s) => s.id).sort());
+    } finally {
+      pushes.stop();
+      await terminal.close();
+    }
+  });
+
   it('charges no sale while the cloud fails to store every sale, and books them all once it recovers', async () => {
     const maxServerAttempts = 2;
     const several = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
@@ -466,6 +509,11 @@ describe('sales that need attention, and push failures that are not the sale', (
       ];
       const single = await alone.sell(sale('p-4'));
       const all = [...made, single];
+      // One failure short of the cap, from failures counted before (an earlier fault of its own).
+      const nearCap = made[1]!;
+      await (
+        await several.db.sales.findOne(nearCap.id).exec(true)
+      ).incrementalPatch({ syncAttempts: maxServerAttempts - 1 });
       // The cloud's database refuses every sale write (a full disk, a lost primary): an outage.
       failAllBookings(cloud);
       try {
@@ -488,7 +536,7 @@ describe('sales that need attention, and push failures that are not the sale', (
           for (const s of sales) {
             expect(await localSale(terminal, s.id)).toMatchObject({
               syncState: 'queued',
-              syncAttempts: 0,
+              syncAttempts: s.id === nearCap.id ? maxServerAttempts - 1 : 0,
             });
           }
         }
@@ -509,7 +557,9 @@ describe('sales that need attention, and push failures that are not the sale', (
         }
         expect(await terminal.status()).toMatchObject({ queued: 0, needsAttention: 0 });
       }
-      for (const s of made) expect(attempts[0]!.most(s.id)).toBe(0);
+      for (const s of made) {
+        expect(attempts[0]!.most(s.id)).toBe(s.id === nearCap.id ? maxServerAttempts - 1 : 0);
+      }
       expect(attempts[1]!.most(single.id)).toBe(0);
     } finally {
       for (const a of attempts) a.stop();

@@ -91,6 +91,8 @@ export class SalesPushWorker {
   #suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[] = [];
   /** A push of this round went through: the cloud stores sales, a lone failure is the sale's. */
   #roundSucceeded = false;
+  /** Lone pushes of this round that failed one after the other, none going through since. */
+  #failedInRow = 0;
   /** Sales waiting out their own backoff after a charged failure: id → not before (epoch ms). */
   readonly #held = new Map<string, number>();
   #heldTimer: NodeJS.Timeout | undefined;
@@ -193,8 +195,14 @@ export class SalesPushWorker {
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [id, until] of this.#held) {
-      if (until <= now) this.#held.delete(id);
-      else next = Math.min(next, until);
+      if (until > now) {
+        next = Math.min(next, until);
+        continue;
+      }
+      // Expired after the round that skipped it read its clock: it is due now, nothing else will wake
+      // the worker for it.
+      this.#held.delete(id);
+      next = now;
     }
     if (next === Number.POSITIVE_INFINITY || this.#closed) return;
     this.#heldTimer = setTimeout(() => {
@@ -239,6 +247,7 @@ export class SalesPushWorker {
     }
     this.#suspects = [];
     this.#roundSucceeded = false;
+    this.#failedInRow = 0;
     const results = await Promise.all(
       batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
     );
@@ -256,22 +265,25 @@ export class SalesPushWorker {
       await this.#chargeSuspects();
       return true;
     }
-    const suspects = this.#suspects;
-    this.#suspects = [];
-    // Another push of the round already backed off (network, rate limit): nothing to learn here.
-    if (this.#nextRunAt > Date.now()) return false;
-    this.#cloudFailing(suspects);
+    this.#stopForFailingCloud();
     return false;
   }
 
-  /** Several sales failed alone in a row: back off the whole queue, charging none of them. */
-  #cloudFailing(suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[]): void {
-    const last = suspects[suspects.length - 1]!.failure;
+  /**
+   * Lone failures without evidence that they are the sales' own: the cloud is taken to be failing.
+   * Nobody is charged and the queue backs off (unless another push of the round already did).
+   */
+  #stopForFailingCloud(): void {
+    const suspects = this.#suspects;
+    this.#suspects = [];
+    this.#failedInRow = 0;
+    if (this.#nextRunAt > Date.now()) return;
+    const last = suspects[suspects.length - 1]?.failure;
     this.#logger.warn(
-      { errorCode: last.code, sales: suspects.length },
-      'the cloud fails every sale pushed alone: backing off, no attempt counted',
+      { errorCode: last?.code ?? null, sales: suspects.length },
+      'the cloud fails the sales pushed alone: backing off, no attempt counted',
     );
-    this.#backOff(last.retryAfterMs);
+    this.#backOff(last?.retryAfterMs);
   }
 
   /** Counts a failure against a sale: it waits out its own backoff, or needs attention at the cap. */
@@ -303,8 +315,11 @@ export class SalesPushWorker {
     for (const { doc, failure } of suspects) await this.#charge(doc, failure);
   }
 
-  /** Pushes one batch; returns false when the worker must stop this round (backoff or halt). */
-  async #pushBatch(batch: RxDocument<Sale>[]): Promise<boolean> {
+  /**
+   * Pushes one batch; returns false when the worker must stop this round (backoff or halt). A `probe`
+   * (see `#pushOneByOne`) that the cloud fails as a whole is not taken apart: it returns false.
+   */
+  async #pushBatch(batch: RxDocument<Sale>[], probe = false): Promise<boolean> {
     if (this.#closed || this.#halted) return false;
     // Another batch of this round was told to back off (rate limit, outage): this one waits too.
     if (Date.now() < this.#nextRunAt) return false;
@@ -314,13 +329,17 @@ export class SalesPushWorker {
         rows: batch.map((doc) => ({ assumedMasterState: null, newDocumentState: toWire(doc) })),
       });
     } catch (error) {
-      return this.#handleFailure(batch, error);
+      return this.#handleFailure(batch, error, probe);
     }
     this.#failures = 0;
     this.#events.onPushed(new Date());
-    this.#roundSucceeded = true;
-    await this.#chargeSuspects();
     const answered = new Map(conflicts.map((c) => [c.id, c]));
+    // Evidence the cloud stores sales: a row booked or refused now. Duplicates only prove it reads.
+    if (batch.some((doc) => (answered.get(doc.id)?.invoiceNo ?? null) === null)) {
+      this.#roundSucceeded = true;
+      this.#failedInRow = 0;
+      await this.#chargeSuspects();
+    }
     let booked = false;
     for (const doc of batch) {
       const master = answered.get(doc.id);
@@ -358,17 +377,19 @@ export class SalesPushWorker {
     }
   }
 
-  async #handleFailure(batch: RxDocument<Sale>[], error: unknown): Promise<boolean> {
+  async #handleFailure(
+    batch: RxDocument<Sale>[],
+    error: unknown,
+    probe: boolean,
+  ): Promise<boolean> {
     const failure =
       error instanceof SyncRequestError
         ? error
         : new SyncRequestError(String((error as Error)?.message ?? error), null);
     const first = batch[0]!;
-    const decision = decideSaleRetry(
-      failure.code,
-      first.syncAttempts,
-      this.#options.maxServerAttempts,
-    );
+    // What kind of failure this is; whether it reaches the sale's cap is `#charge`'s question, asked
+    // only once the failure is known to be the sale's.
+    const decision = decideSaleRetry(failure.code, 0, Number.POSITIVE_INFINITY);
     this.#logger.warn(
       { errorCode: failure.code, syncAttempt: first.syncAttempts + 1, sales: batch.length },
       `push failed: ${failure.message}`,
@@ -382,21 +403,17 @@ export class SalesPushWorker {
         for (const doc of batch) this.#awaitingAck.set(doc.id, Date.now());
         return true;
       case 'needs_attention':
-        if (batch.length > 1) return this.#pushOneByOne(batch);
+        if (batch.length > 1) return probe ? false : this.#pushOneByOne(batch);
         await this.#markNeedsAttention(first, failure);
         return true;
       case 'retry':
         if (decision.countsAttempt) {
-          if (batch.length > 1) return this.#pushOneByOne(batch);
+          if (batch.length > 1) return probe ? false : this.#pushOneByOne(batch);
+          // Charged only with evidence that the failure is the sale's (see `#chargeSuspects`).
           this.#suspects.push({ doc: first, failure });
-          if (this.#roundSucceeded) {
-            await this.#chargeSuspects();
-            return true;
-          }
-          if (this.#suspects.length < SUSPECTS_BEFORE_BACKOFF) return true;
-          this.#cloudFailing(this.#suspects);
-          this.#suspects = [];
-          return false;
+          this.#failedInRow += 1;
+          if (this.#roundSucceeded) await this.#chargeSuspects();
+          return true;
         }
         this.#backOff(failure.retryAfterMs);
         return false;
@@ -406,13 +423,22 @@ export class SalesPushWorker {
   /**
    * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
    * a time, so a failure counts only against the sale that failed alone and the others go through.
-   * Stops at the first push that backs off: the way to the cloud fails, or `SUSPECTS_BEFORE_BACKOFF`
-   * sales in a row fail alone (the cloud fails them all) — so a round during an outage costs a few
-   * requests, not one per sale.
+   * After `SUSPECTS_BEFORE_BACKOFF` lone failures in a row (bad sales, or the cloud failing every
+   * sale) the rest of the batch goes once, without them, as a probe: if it goes through, their
+   * failures were theirs (charged) and the round goes on; if not, the cloud is failing: nobody is
+   * charged and the queue backs off. A round during an outage costs a few requests, not one per sale.
+   * Stops at the first push that backs off (the way to the cloud fails).
    */
   async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
-    for (const doc of batch) {
+    for (const [i, doc] of batch.entries()) {
       if (!(await this.#pushBatch([doc]))) return false;
+      if (this.#failedInRow < SUSPECTS_BEFORE_BACKOFF) continue;
+      const rest = batch.slice(i + 1);
+      if (rest.length > 0 && (await this.#pushBatch(rest, true)) && this.#failedInRow === 0) {
+        return true;
+      }
+      this.#stopForFailingCloud();
+      return false;
     }
     return true;
   }
@@ -430,6 +456,7 @@ export class SalesPushWorker {
   }
 
   #backOff(retryAfterMs?: number): void {
+    if (this.#closed) return;
     this.#failures += 1;
     this.#cursor = null;
     const delay = computeBackoffMs(this.#failures, {

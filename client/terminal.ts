@@ -516,7 +516,9 @@ export class Terminal {
   /**
    * Resolves when every queued sale has been answered by the cloud (synced or needs_attention) and
    * every stream has pulled up to the cloud's state at the time of the call. Waits as long as the
-   * cloud is unreachable; race it with a timeout where that matters.
+   * cloud is unreachable or fails to store sales; a sale the cloud keeps failing to store while nothing
+   * else is sold keeps it waiting too (its failures count toward `needs_attention` only beside sales
+   * that go through). Race it with a timeout where that matters.
    */
   async awaitInSync(): Promise<void> {
     if (this.#halted)

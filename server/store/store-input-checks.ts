@@ -8,7 +8,7 @@ import {
 import type { InventoryItem } from '../../schema/index.ts';
 import { PosError, inventoryItemId, inventoryItemWireSchema } from '../../schema/index.ts';
 import type { InventoryPushRow, TerminalScope } from './cloud-store.ts';
-import { parseInput } from './sqlite/parse-input.ts';
+import { parseInput } from './parse-input.ts';
 
 /** Input checks both adapters apply before touching their database, so both refuse alike. */
 

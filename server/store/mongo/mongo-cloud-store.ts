@@ -27,7 +27,7 @@ import type {
   TerminalScope,
   TerminalStatus,
 } from '../cloud-store.ts';
-import { categoryKind, productKind } from '../sqlite/catalog-kinds.ts';
+import { categoryKind, productKind } from '../catalog-kinds.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { CatalogCollection } from './catalog-collection.ts';
 import type { Collections, TerminalDoc } from './collections.ts';

@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { PosError } from '../../../schema/index.ts';
 import type { Connection, PageArgs } from '../cloud-store.ts';
-import { checkPageSize } from '../sqlite/cursor.ts';
+import { checkPageSize } from '../cursor.ts';
 
 /** Cursors are opaque to clients; inside they are the `_id` (a UUIDv7 string) of the last row. */
 export function encodeIdCursor(id: string): string {

@@ -3,7 +3,7 @@ import type { Sale } from '../../../schema/index.ts';
 import { PosError, saleIdempotencyKey } from '../../../schema/index.ts';
 import type { Collections, SaleAckDoc, SaleDoc } from './collections.ts';
 import type { StoreLogger, StreamSeq } from './stream-seq.ts';
-import { ALLOCATION_ATTEMPTS, duplicateKeyOf } from './stream-seq.ts';
+import { ALLOCATION_ATTEMPTS, collisionPause, duplicateKeyOf } from './stream-seq.ts';
 
 /** A sale to book: regular ingest (`acceptedFrom` '') or an operator's accept (the dead letter id). */
 export type Booking = { sale: Sale; contentHash: string; acceptedFrom: string };
@@ -109,6 +109,7 @@ export class SaleLedger {
         }
         if (duplicate.indexName === 'sale_invoice_no') {
           this.#log.warn({ tenantId, branchId, attempt }, 'invoice number taken, retrying');
+          await collisionPause(attempt);
         }
       }
     }

@@ -10,7 +10,7 @@ import type {
   SalesFilter,
   TerminalScope,
 } from '../cloud-store.ts';
-import { checkPageSize } from '../sqlite/cursor.ts';
+import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';

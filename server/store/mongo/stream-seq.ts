@@ -18,6 +18,20 @@ export type StoreLogger = { warn(details: object, message: string): void };
 /** Attempts of a seq or invoice allocation before the write fails with `POS_SYNC_STORAGE_FAILED`. */
 export const ALLOCATION_ATTEMPTS = 50;
 
+/** Upper bound of the random pause between two allocation attempts. */
+const COLLISION_PAUSE_CAP_MS = 32;
+
+/**
+ * The pause before allocation attempt `attempt + 1`: random, growing with the attempts, capped. Writers
+ * that collided on max+1 retry at once in lockstep and collide again (several server instances on one
+ * MongoDB, a burst of terminals of one branch); a random pause spreads them out, so a writer rarely
+ * loses its race many times in a row.
+ */
+export function collisionPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(COLLISION_PAUSE_CAP_MS, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export function streamHeadId(key: StreamKey): string {
   return `${key.tenantId}/${key.stream}/${key.scope}`;
 }
@@ -138,6 +152,7 @@ export class StreamSeq {
           { stream: streamHeadId(key), attempt, index: duplicate.indexName },
           'seq taken by a concurrent writer, retrying',
         );
+        if (duplicate.indexName === seqIndex) await collisionPause(attempt);
       }
     }
     return { applied };

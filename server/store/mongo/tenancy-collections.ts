@@ -18,7 +18,7 @@ import type {
   TerminalIdentity,
   TerminalScope,
 } from '../cloud-store.ts';
-import { parseInput } from '../sqlite/parse-input.ts';
+import { parseInput } from '../parse-input.ts';
 import { createToken, hashToken } from '../token-hash.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Collections, TerminalDoc } from './collections.ts';

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEntry, Connection, PageArgs } from '../cloud-store.ts';
-import { checkPageSize, decodeCursor, encodeCursor } from './cursor.ts';
+import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 
 type AuditRow = {
   n: number;

@@ -15,7 +15,7 @@ import type {
   RejectedEventFilter,
   TerminalScope,
 } from '../cloud-store.ts';
-import { checkPageSize, decodeCursor, encodeCursor } from './cursor.ts';
+import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';

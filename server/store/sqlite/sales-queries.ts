@@ -10,7 +10,7 @@ import type {
   TerminalScope,
 } from '../cloud-store.ts';
 import { checkLimit } from '../store-input-checks.ts';
-import { checkPageSize, decodeCursor, encodeCursor } from './cursor.ts';
+import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 

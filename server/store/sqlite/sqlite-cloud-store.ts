@@ -26,7 +26,7 @@ import type {
   TerminalContact,
   TerminalScope,
 } from '../cloud-store.ts';
-import { categoryKind, productKind } from './catalog-kinds.ts';
+import { categoryKind, productKind } from '../catalog-kinds.ts';
 import { ContactBuffer } from './contact-buffer.ts';
 import { CatalogTable } from './catalog-table.ts';
 import { DeadLetters } from './dead-letters.ts';

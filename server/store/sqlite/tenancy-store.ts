@@ -19,7 +19,7 @@ import type {
 } from '../cloud-store.ts';
 import { createToken, hashToken } from '../token-hash.ts';
 import type { StampedContact } from './contact-buffer.ts';
-import { parseInput } from './parse-input.ts';
+import { parseInput } from '../parse-input.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PosError } from '../../../schema/index.ts';
+import { PosError } from '../../schema/index.ts';
 
 /**
  * The store checks its inputs again even though the GraphQL layer validates them: the port is also

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { contentHash } from '../../../replication/index.ts';
+import { contentHash } from '../../replication/index.ts';
 import type {
   BranchProduct,
   Category,
   CategoryInput,
   Product,
   ProductInput,
-} from '../../../schema/index.ts';
-import { categoryInputSchema, productInputSchema, toBranchProduct } from '../../../schema/index.ts';
-import type { CatalogStream } from '../cloud-store.ts';
+} from '../../schema/index.ts';
+import { categoryInputSchema, productInputSchema, toBranchProduct } from '../../schema/index.ts';
+import type { CatalogStream } from './cloud-store.ts';
 import type { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import { PosError } from '../../../schema/index.ts';
+import { PosError } from '../../schema/index.ts';
 
 /** Cursors are opaque to clients; inside they are the row's ingest number, which never changes. */
 export function encodeCursor(n: number): string {
