@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createRxDatabase } from 'rxdb';
-import type { RxCollection, RxJsonSchema } from 'rxdb';
+import type { RxCollection } from 'rxdb';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sale } from '../schema/index.ts';
 import { makeSale, saleRxSchema } from '../schema/index.ts';
-import { getRxStorageSqlite } from './storage/index.ts';
 import { TERMINAL_DATABASE_NAME, openTerminalDatabase } from './terminal-database.ts';
+import {
+  SALES_SCHEMA_V0,
+  openTerminalFileAsRxDatabase,
+  writeSalesAsVersion0,
+} from './test-support/old-releases.ts';
 import type { CloudProcess } from './test-support/cloud-process.ts';
 import {
   CloudProcess as Cloud,
@@ -22,37 +25,17 @@ const sale = (productId: string) => ({
   payments: [{ method: 'cash' as const, amountMinor: 100_000 }],
 });
 
-/** The `sales` schema as releases before protocol version 4 declared it: no `discarded` state. */
-const SALES_SCHEMA_V0 = {
-  ...saleRxSchema,
-  version: 0,
-  properties: {
-    ...saleRxSchema.properties,
-    syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
-  },
-} as RxJsonSchema<Sale>;
-
 /**
  * Puts the stored sales of a closed terminal's file back under `sales` schema version 0, as a release
  * before version 1 left them: same documents, the version-0 table and schema record.
  */
 async function storeSalesAsVersion0(dataDir: string): Promise<void> {
-  const open = async () =>
-    createRxDatabase({
-      name: TERMINAL_DATABASE_NAME,
-      storage: getRxStorageSqlite({ directory: dataDir }),
-      multiInstance: false,
-      localDocuments: true,
-    });
-  const current = await open();
+  const current = await openTerminalFileAsRxDatabase(dataDir);
   await current.addCollections({ sales: { schema: saleRxSchema } });
   const docs = (await current['sales']!.find().exec()).map((d) => d.toMutableJSON() as Sale);
   await current['sales']!.remove();
   await current.close();
-  const old = await open();
-  await old.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
-  await old['sales']!.bulkInsert(docs);
-  await old.close();
+  await writeSalesAsVersion0(dataDir, docs);
 }
 
 /** Row counts of the SQLite tables behind each version of the `sales` collection. */
@@ -181,12 +164,7 @@ describe('the sales schema migration on its own', () => {
       await replication.cancel();
     };
 
-    const old = await createRxDatabase({
-      name: TERMINAL_DATABASE_NAME,
-      storage: getRxStorageSqlite({ directory: dataDir }),
-      multiInstance: false,
-      localDocuments: true,
-    });
+    const old = await openTerminalFileAsRxDatabase(dataDir);
     await old.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
     await pullAll(old['sales']!);
     await old.close();
