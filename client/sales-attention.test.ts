@@ -1,163 +1,26 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sale } from '../schema/index.ts';
 import type { Terminal } from './terminal.ts';
 import type { CloudProcess } from './test-support/cloud-process.ts';
+import { CloudProcess as Cloud, productInput, removeDir } from './test-support/cloud-process.ts';
 import {
-  CloudProcess as Cloud,
-  productInput,
-  removeDir,
-  tempDir,
-} from './test-support/cloud-process.ts';
-import { eventually, openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
-
-const sale = (productId: string, quantity = 1) => ({
-  lines: [{ productId, quantity }],
-  payments: [{ method: 'cash' as const, amountMinor: 100_000 }],
-});
-
-/** The terminal's stored copy of a sale. */
-async function localSale(terminal: Terminal, id: string): Promise<Sale> {
-  return (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
-}
+  endBookingOutage,
+  failBookingOf,
+  localSale,
+  openOfflineTerminal,
+  repairBookingOf,
+  sale,
+  startBookingOutage,
+  watchAttempts,
+  watchPushes,
+} from './test-support/sales-faults.ts';
+import { eventually, syncWithin } from './test-support/terminal-fixtures.ts';
 
 /** Stored content that no longer adds up (disk corruption, a bug): the cloud refuses the sale. */
 async function corruptTotals(terminal: Terminal, made: Sale): Promise<void> {
   const doc = await terminal.db.sales.findOne(made.id).exec(true);
   await doc.incrementalPatch({ totals: { ...made.totals, totalMinor: 1 } });
-}
-
-/**
- * A terminal of `branchId` with the catalog synced, reopened with `autoStart: false`: what it sells
- * stays queued until `start()`.
- */
-async function openOfflineTerminal(
-  cloud: CloudProcess,
-  branchId: string,
-  dirs: string[],
-  options: { maxServerAttempts?: number; pushBatchSize?: number } = {},
-): Promise<Terminal> {
-  const registered = await cloud.registerTerminal(branchId);
-  const dataDir = tempDir('pos-terminal-');
-  dirs.push(dataDir);
-  const first = await openTestTerminal(cloud, registered, { dataDir });
-  await syncWithin(first);
-  await first.close();
-  return openTestTerminal(cloud, registered, { dataDir, autoStart: false, ...options });
-}
-
-/**
- * A real storage fault confined to one sale: a trigger in the cloud's own SQLite file aborts the
- * insert of that sale's booked row, so every push carrying it fails with POS_SYNC_STORAGE_FAILED
- * (retryable) while pushes of other sales commit.
- */
-function failBookingOf(cloud: CloudProcess, saleId: string): void {
-  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    // A UUIDv7 from the terminal; DDL takes no bound parameters.
-    expect(saleId).toMatch(/^[0-9a-f-]{36}$/);
-    db.exec(`CREATE TRIGGER fail_booking_${saleId.replaceAll('-', '_')}
-      BEFORE INSERT ON sales WHEN NEW.id = '${saleId}'
-      BEGIN SELECT RAISE(ABORT, 'injected storage fault'); END`);
-  } finally {
-    db.close();
-  }
-}
-
-/** A real outage of the cloud's storage for sales: every booking insert aborts. */
-function failAllBookings(cloud: CloudProcess): void {
-  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.exec(`CREATE TRIGGER fail_all_bookings BEFORE INSERT ON sales
-      BEGIN SELECT RAISE(ABORT, 'injected storage outage'); END`);
-  } finally {
-    db.close();
-  }
-}
-
-/** Ends the outage `failAllBookings` started. */
-function repairAllBookings(cloud: CloudProcess): void {
-  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.exec('DROP TRIGGER fail_all_bookings');
-  } finally {
-    db.close();
-  }
-}
-
-/** The highest `syncAttempts` each sale of the terminal ever had, from its change events. */
-function watchAttempts(terminal: Terminal): { most(id: string): number; stop(): void } {
-  const most = new Map<string, number>();
-  const subscription = terminal.db.sales.$.subscribe((event) => {
-    const { id, syncAttempts } = event.documentData as Sale;
-    most.set(id, Math.max(most.get(id) ?? 0, syncAttempts));
-  });
-  return { most: (id) => most.get(id) ?? 0, stop: () => subscription.unsubscribe() };
-}
-
-/** Removes the fault `failBookingOf` put in place. */
-function repairBookingOf(cloud: CloudProcess, saleId: string): void {
-  const db = new Database(join(cloud.dataDir, 'cloud.sqlite'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.exec(`DROP TRIGGER fail_booking_${saleId.replaceAll('-', '_')}`);
-  } finally {
-    db.close();
-  }
-}
-
-type PushCall = {
-  saleIds: string[];
-  sentAt: number;
-  answeredAt: number;
-  code: string | null;
-  retryAfterMs: number | null;
-};
-
-/**
- * Watches the `pushSales` requests of this process on their way to the real cloud (requests and
- * answers pass through unchanged): the sales each carried, when it left, when its answer was read
- * (NaN until then), and the answer's error code.
- */
-function watchPushes(): { calls: PushCall[]; stop(): void } {
-  const calls: PushCall[] = [];
-  const realFetch = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    let body: { operationName?: unknown; variables?: any } = {};
-    try {
-      body = (await request.clone().json()) as typeof body;
-    } catch {
-      // Not a JSON body: not a push.
-    }
-    if (body.operationName !== 'pushSales') return realFetch(request);
-    const saleIds = (body.variables.rows as { newDocumentState: Sale }[]).map(
-      (row) => row.newDocumentState.id,
-    );
-    const call: PushCall = {
-      saleIds,
-      sentAt: Date.now(),
-      answeredAt: Number.NaN,
-      code: null,
-      retryAfterMs: null,
-    };
-    calls.push(call);
-    const response = await realFetch(request);
-    const answer = (await response.clone().json()) as {
-      errors?: { extensions?: { code?: string; retryAfterMs?: number } }[];
-    };
-    const extensions = answer.errors?.[0]?.extensions;
-    call.answeredAt = Date.now();
-    call.code = extensions?.code ?? null;
-    call.retryAfterMs = extensions?.retryAfterMs ?? null;
-    return response;
-  });
-  return { calls, stop: () => spy.mockRestore() };
 }
 
 describe('sales that need attention, and push failures that are not the sale', () => {
@@ -176,7 +39,7 @@ describe('sales that need attention, and push failures that are not the sale', (
   });
 
   it("brings an operator's accept and discard of refused sales to the terminal by pull", async () => {
-    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs);
+    const { terminal } = await openOfflineTerminal(cloud, 'b-north', dirs);
     const pushes = watchPushes();
     try {
       const good = await terminal.sell(sale('p-1'));
@@ -268,7 +131,7 @@ describe('sales that need attention, and push failures that are not the sale', (
   });
 
   it('keeps what it sells queued until start() when opened with autoStart: false', async () => {
-    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs);
+    const { terminal } = await openOfflineTerminal(cloud, 'b-north', dirs);
     const pushes = watchPushes();
     try {
       const made = await terminal.sell(sale('p-7'));
@@ -298,7 +161,7 @@ describe('sales that need attention, and push failures that are not the sale', (
     try {
       await limited.createBranch('b-1');
       await limited.upsertProducts(Array.from({ length: 10 }, (_, i) => productInput(i)));
-      terminal = await openOfflineTerminal(limited, 'b-1', dirs, { pushBatchSize: 1 });
+      ({ terminal } = await openOfflineTerminal(limited, 'b-1', dirs, { pushBatchSize: 1 }));
       const made: string[] = [];
       for (let i = 0; i < 40; i++) made.push((await terminal.sell(sale(`p-${i % 10}`))).id);
       expect(pushes.calls).toEqual([]);
@@ -339,7 +202,7 @@ describe('sales that need attention, and push failures that are not the sale', (
 
   it('moves a sale the cloud keeps failing to store to needs_attention after maxServerAttempts failures beside sales that go through', async () => {
     const maxServerAttempts = 3;
-    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
+    const { terminal } = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
     const pushes = watchPushes();
     const attempts = watchAttempts(terminal);
     try {
@@ -413,7 +276,9 @@ describe('sales that need attention, and push failures that are not the sale', (
   });
 
   it('books the sales made after a sale the cloud keeps failing to store while that one waits', async () => {
-    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts: 1000 });
+    const { terminal } = await openOfflineTerminal(cloud, 'b-north', dirs, {
+      maxServerAttempts: 1000,
+    });
     const pushes = watchPushes();
     try {
       const failing = await terminal.sell(sale('p-1'));
@@ -453,7 +318,9 @@ describe('sales that need attention, and push failures that are not the sale', (
   });
 
   it('books the sales behind three sales the cloud keeps failing to store at the head of one batch', async () => {
-    const terminal = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts: 1000 });
+    const { terminal } = await openOfflineTerminal(cloud, 'b-north', dirs, {
+      maxServerAttempts: 1000,
+    });
     const pushes = watchPushes();
     try {
       const bad = [
@@ -473,10 +340,18 @@ describe('sales that need attention, and push failures that are not the sale', (
           }
           return true;
         }, 10_000);
+        // Each sent once more right after and failing again: charged.
+        await eventually(async () => {
+          for (const s of bad) {
+            if ((await localSale(terminal, s.id)).syncAttempts < 1) return false;
+          }
+          return true;
+        });
         for (const s of bad) {
-          const stored = await localSale(terminal, s.id);
-          expect(stored).toMatchObject({ syncState: 'queued', invoiceNo: null });
-          expect(stored.syncAttempts).toBeGreaterThanOrEqual(1);
+          expect(await localSale(terminal, s.id)).toMatchObject({
+            syncState: 'queued',
+            invoiceNo: null,
+          });
         }
         expect(pushes.calls.some((c) => c.saleIds.length === good.length && c.code === null)).toBe(
           true,
@@ -497,8 +372,12 @@ describe('sales that need attention, and push failures that are not the sale', (
 
   it('charges no sale while the cloud fails to store every sale, and books them all once it recovers', async () => {
     const maxServerAttempts = 2;
-    const several = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
-    const alone = await openOfflineTerminal(cloud, 'b-north', dirs, { maxServerAttempts });
+    const { terminal: several } = await openOfflineTerminal(cloud, 'b-north', dirs, {
+      maxServerAttempts,
+    });
+    const { terminal: alone } = await openOfflineTerminal(cloud, 'b-north', dirs, {
+      maxServerAttempts,
+    });
     const pushes = watchPushes();
     const attempts = [watchAttempts(several), watchAttempts(alone)];
     try {
@@ -515,7 +394,7 @@ describe('sales that need attention, and push failures that are not the sale', (
         await several.db.sales.findOne(nearCap.id).exec(true)
       ).incrementalPatch({ syncAttempts: maxServerAttempts - 1 });
       // The cloud's database refuses every sale write (a full disk, a lost primary): an outage.
-      failAllBookings(cloud);
+      startBookingOutage(cloud);
       try {
         several.start();
         alone.start();
@@ -528,7 +407,11 @@ describe('sales that need attention, and push failures that are not the sale', (
           () => all.every((s) => failedAlone(s.id) >= maxServerAttempts + 2),
           20_000,
         );
-        expect(pushes.calls.every((c) => c.code === 'POS_SYNC_STORAGE_FAILED')).toBe(true);
+        expect(
+          pushes.calls
+            .filter((c) => c.code !== undefined)
+            .every((c) => c.code === 'POS_SYNC_STORAGE_FAILED'),
+        ).toBe(true);
         for (const [terminal, sales] of [
           [several, made],
           [alone, [single]],
@@ -541,7 +424,7 @@ describe('sales that need attention, and push failures that are not the sale', (
           }
         }
       } finally {
-        repairAllBookings(cloud);
+        endBookingOutage(cloud);
       }
       await syncWithin(several);
       await syncWithin(alone);

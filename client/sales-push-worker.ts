@@ -34,6 +34,12 @@ type WireSale = Sale & { _deleted: false };
  */
 const SUSPECTS_BEFORE_BACKOFF = 3;
 
+function asSyncRequestError(error: unknown): SyncRequestError {
+  return error instanceof SyncRequestError
+    ? error
+    : new SyncRequestError(String((error as Error)?.message ?? error), null);
+}
+
 /** How the cloud answers a sale it did not book: refused, or discarded by an operator. */
 const REFUSED_STATES: ReadonlySet<Sale['syncState']> = new Set(['needs_attention', 'discarded']);
 
@@ -59,12 +65,13 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  *   floor that even a wake-up asking to skip the backoff keeps) and retry forever;
  * - a batch the cloud refused or failed as a whole is retried sale by sale. A retryable server failure
  *   (`POS_SYNC_STORAGE_FAILED`) of a sale pushed alone counts one of its `syncAttempts` (up to the cap,
- *   then `needs_attention`) only when the failure is the sale's: another push of the same round went
- *   through. The failing sale then waits out its own backoff while the sales behind it go on. Without
- *   such evidence (every lone push fails, or the sale is alone in the queue) the cloud is taken to be
- *   failing: nobody is charged and the whole queue backs off, so an outage of the cloud's database
- *   never moves a sale to `needs_attention`; a sale that fails alone reaches the cap as other sales
- *   go through beside it;
+ *   then `needs_attention`) only when the failure is the sale's: a push of the same round went
+ *   through after it, and the sale, sent once more right then, failed again. The failing sale then
+ *   waits out its own backoff while the sales behind it go on. Without such evidence (every lone push
+ *   fails, the cloud starts failing mid-round, or the sale is alone in the queue) nobody is charged
+ *   and, when nothing went through, the whole queue backs off: an outage of the cloud's database,
+ *   starting or ending mid-round, does not move sales to `needs_attention`; a sale that fails alone
+ *   reaches the cap as other sales go through after it;
  * - an unauthorized or revoked token halts the queue: selling continues offline.
  */
 export class SalesPushWorker {
@@ -93,6 +100,15 @@ export class SalesPushWorker {
   #roundSucceeded = false;
   /** Lone pushes of this round that failed one after the other, none going through since. */
   #failedInRow = 0;
+  /** Pushes that went through with evidence (any round): tells whether a probe went through. */
+  #evidence = 0;
+  /**
+   * The first sale of a probe the cloud failed: the next round's one-by-one starts there (the sales
+   * before it come last), so a batch with more bad sales than `SUSPECTS_BEFORE_BACKOFF` before its
+   * good ones is not retried the same way, and stopped the same way, forever.
+   */
+  #startAloneAtNext: string | null = null;
+  #startAloneAt: string | null = null;
   /** Sales waiting out their own backoff after a charged failure: id → not before (epoch ms). */
   readonly #held = new Map<string, number>();
   #heldTimer: NodeJS.Timeout | undefined;
@@ -204,6 +220,17 @@ export class SalesPushWorker {
       this.#held.delete(id);
       next = now;
     }
+    // A booked sale whose acknowledgement has not come is pushed again after `ackTimeoutMs`; an
+    // entry already past it is forgotten (the sale, if still queued, is due) so it wakes once only.
+    for (const [id, bookedAt] of this.#awaitingAck) {
+      const due = bookedAt + this.#options.ackTimeoutMs + 1;
+      if (due > now) {
+        next = Math.min(next, due);
+        continue;
+      }
+      this.#awaitingAck.delete(id);
+      next = now;
+    }
     if (next === Number.POSITIVE_INFINITY || this.#closed) return;
     this.#heldTimer = setTimeout(() => {
       this.#heldTimer = undefined;
@@ -211,7 +238,10 @@ export class SalesPushWorker {
     }, next - now);
   }
 
-  /** One round: up to `concurrency` batches in parallel. Returns whether anything was sent. */
+  /**
+   * One round: up to `concurrency` batches in parallel. Returns whether to go on at once (false:
+   * nothing was due, or the round backed off).
+   */
   async #runRound(): Promise<boolean> {
     const { batchSize, concurrency, ackTimeoutMs } = this.#options;
     const now = Date.now();
@@ -248,6 +278,8 @@ export class SalesPushWorker {
     this.#suspects = [];
     this.#roundSucceeded = false;
     this.#failedInRow = 0;
+    this.#startAloneAt = this.#startAloneAtNext;
+    this.#startAloneAtNext = null;
     const results = await Promise.all(
       batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
     );
@@ -255,14 +287,14 @@ export class SalesPushWorker {
   }
 
   /**
-   * The end of a round with lone failures: charged when a push of the round went through; otherwise
-   * nothing tells them from the cloud failing (a sale alone in the queue included), so nobody is
-   * charged and the queue backs off. Returns whether to go on.
+   * The end of a round with lone failures no push with evidence followed: nothing tells them from
+   * the cloud starting to fail (or failing all along, a sale alone in the queue included), so nobody
+   * is charged. Without evidence in the whole round the queue backs off. Returns whether to go on.
    */
   async #settleSuspects(): Promise<boolean> {
     if (this.#suspects.length === 0) return true;
     if (this.#roundSucceeded) {
-      await this.#chargeSuspects();
+      this.#suspects = [];
       return true;
     }
     this.#stopForFailingCloud();
@@ -308,11 +340,36 @@ export class SalesPushWorker {
     this.#held.set(doc.id, Date.now() + delay);
   }
 
-  /** A push went through: the lone failures before it in this round were the sales' own. */
+  /**
+   * A push went through with evidence after lone failures of this round. The cloud may just have
+   * come back, so each of those sales goes once more, alone, right now: failing again the same way
+   * now that the cloud stores other sales, the failure is the sale's own and is charged; going
+   * through, it is booked (or refused) like any push; any other failure teaches nothing.
+   */
   async #chargeSuspects(): Promise<void> {
     const suspects = this.#suspects;
     this.#suspects = [];
-    for (const { doc, failure } of suspects) await this.#charge(doc, failure);
+    for (const { doc } of suspects) {
+      if (this.#closed || this.#halted) return;
+      let conflicts: Sale[];
+      try {
+        conflicts = await this.#send([doc]);
+      } catch (error) {
+        const failure = asSyncRequestError(error);
+        const decision = decideSaleRetry(failure.code, 0, Number.POSITIVE_INFINITY);
+        if (decision.action === 'retry' && decision.countsAttempt) await this.#charge(doc, failure);
+        else if (decision.action === 'needs_attention')
+          await this.#markNeedsAttention(doc, failure);
+        continue;
+      }
+      await this.#applyAnswer([doc], conflicts);
+    }
+  }
+
+  #send(batch: RxDocument<Sale>[]): Promise<Sale[]> {
+    return this.#caller.call<Sale[]>(PUSH_DOCUMENTS.sales, 'pushSales', {
+      rows: batch.map((doc) => ({ assumedMasterState: null, newDocumentState: toWire(doc) })),
+    });
   }
 
   /**
@@ -325,21 +382,31 @@ export class SalesPushWorker {
     if (Date.now() < this.#nextRunAt) return false;
     let conflicts: Sale[];
     try {
-      conflicts = await this.#caller.call<Sale[]>(PUSH_DOCUMENTS.sales, 'pushSales', {
-        rows: batch.map((doc) => ({ assumedMasterState: null, newDocumentState: toWire(doc) })),
-      });
+      conflicts = await this.#send(batch);
     } catch (error) {
       return this.#handleFailure(batch, error, probe);
     }
+    // Evidence the cloud stores sales: a row booked or refused now. Duplicates only prove it reads.
+    const evidence = await this.#applyAnswer(batch, conflicts);
+    if (evidence) {
+      this.#roundSucceeded = true;
+      this.#failedInRow = 0;
+      this.#evidence += 1;
+      await this.#chargeSuspects();
+    }
+    return true;
+  }
+
+  /**
+   * Writes the cloud's answer to a push: booked rows wait for their ingested copy, duplicates and
+   * refusals are written at once. Returns whether the cloud stored something now (a row booked or
+   * refused, not only duplicates).
+   */
+  async #applyAnswer(batch: RxDocument<Sale>[], conflicts: Sale[]): Promise<boolean> {
     this.#failures = 0;
     this.#events.onPushed(new Date());
     const answered = new Map(conflicts.map((c) => [c.id, c]));
-    // Evidence the cloud stores sales: a row booked or refused now. Duplicates only prove it reads.
-    if (batch.some((doc) => (answered.get(doc.id)?.invoiceNo ?? null) === null)) {
-      this.#roundSucceeded = true;
-      this.#failedInRow = 0;
-      await this.#chargeSuspects();
-    }
+    const stored = batch.some((doc) => (answered.get(doc.id)?.invoiceNo ?? null) === null);
     let booked = false;
     for (const doc of batch) {
       const master = answered.get(doc.id);
@@ -354,7 +421,7 @@ export class SalesPushWorker {
       }
     }
     if (booked) this.#events.onBooked();
-    return true;
+    return stored;
   }
 
   /** Writes the cloud's answer for a sale: its booked copy, or the refusal with its error. */
@@ -382,10 +449,7 @@ export class SalesPushWorker {
     error: unknown,
     probe: boolean,
   ): Promise<boolean> {
-    const failure =
-      error instanceof SyncRequestError
-        ? error
-        : new SyncRequestError(String((error as Error)?.message ?? error), null);
+    const failure = asSyncRequestError(error);
     const first = batch[0]!;
     // What kind of failure this is; whether it reaches the sale's cap is `#charge`'s question, asked
     // only once the failure is known to be the sale's.
@@ -409,10 +473,11 @@ export class SalesPushWorker {
       case 'retry':
         if (decision.countsAttempt) {
           if (batch.length > 1) return probe ? false : this.#pushOneByOne(batch);
-          // Charged only with evidence that the failure is the sale's (see `#chargeSuspects`).
+          // Charged only with evidence that the failure is the sale's: a push with evidence after it,
+          // then the sale failing again alone (`#chargeSuspects`). Not on earlier evidence: the cloud
+          // may have just started failing.
           this.#suspects.push({ doc: first, failure });
           this.#failedInRow += 1;
-          if (this.#roundSucceeded) await this.#chargeSuspects();
           return true;
         }
         this.#backOff(failure.retryAfterMs);
@@ -424,19 +489,27 @@ export class SalesPushWorker {
    * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
    * a time, so a failure counts only against the sale that failed alone and the others go through.
    * After `SUSPECTS_BEFORE_BACKOFF` lone failures in a row (bad sales, or the cloud failing every
-   * sale) the rest of the batch goes once, without them, as a probe: if it goes through, their
-   * failures were theirs (charged) and the round goes on; if not, the cloud is failing: nobody is
-   * charged and the queue backs off. A round during an outage costs a few requests, not one per sale.
-   * Stops at the first push that backs off (the way to the cloud fails).
+   * sale) the rest of the batch goes once, without them, as a probe: if it goes through, the failed
+   * sales are sent once more (`#chargeSuspects`) and the round goes on; if not, the cloud is failing:
+   * nobody is charged, the queue backs off, and the next round starts its lone pushes at that probe's
+   * first sale. A round during an outage costs a few requests, not one per sale. Stops at the first
+   * push that backs off (the way to the cloud fails).
    */
   async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
-    for (const [i, doc] of batch.entries()) {
+    const start = Math.max(
+      0,
+      batch.findIndex((doc) => doc.id === this.#startAloneAt),
+    );
+    const alone = [...batch.slice(start), ...batch.slice(0, start)];
+    for (const [i, doc] of alone.entries()) {
       if (!(await this.#pushBatch([doc]))) return false;
       if (this.#failedInRow < SUSPECTS_BEFORE_BACKOFF) continue;
-      const rest = batch.slice(i + 1);
-      if (rest.length > 0 && (await this.#pushBatch(rest, true)) && this.#failedInRow === 0) {
+      const rest = alone.slice(i + 1);
+      const evidence = this.#evidence;
+      if (rest.length > 0 && (await this.#pushBatch(rest, true)) && this.#evidence > evidence) {
         return true;
       }
+      if (rest.length > 0) this.#startAloneAtNext = rest[0]!.id;
       this.#stopForFailingCloud();
       return false;
     }

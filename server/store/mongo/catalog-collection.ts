@@ -125,8 +125,12 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
         updateOne: {
           filter: { tenantId, id },
           update: { $set: { deleted: true, seq, changedAt } },
+          // Never inserts: the row is live. A write that lost a race for this row's seq
+          // (`withSeqSlot`) meets its id instead and goes again.
+          upsert: true,
         },
       }),
+      async (_id, indexName) => indexName === `${this.#kind.stream}_id`,
     );
     await this.#audit.record(tenantId, actor, `delete:${this.#kind.stream}`, null, {
       count: live.length,

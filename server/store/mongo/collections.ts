@@ -1,4 +1,4 @@
-import type { Collection, Db, IndexDescription } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, IndexDescription } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
 import type { InventoryItem, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
@@ -159,6 +159,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   inventory: [
     { key: { tenantId: 1, id: 1 }, name: 'inventory_id', unique: true },
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'inventory_seq', unique: true },
+    { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'inventory_seq_slots', unique: true },
     { key: { deleted: 1, changedAt: 1 }, name: 'inventory_retention' },
   ],
   sales: [
@@ -175,6 +176,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
   saleAcks: [
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'sale_ack_seq', unique: true },
+    { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'sale_ack_seq_slots', unique: true },
     { key: { tenantId: 1, branchId: 1, saleId: 1 }, name: 'sale_ack_sale', unique: true },
     { key: { tenantId: 1, branchId: 1, terminalId: 1, seq: 1 }, name: 'sale_ack_pull' },
   ],
@@ -201,6 +203,7 @@ function catalogIndexes(stream: string): IndexDescription[] {
     { key: { tenantId: 1, id: 1 }, name: `${stream}_id`, unique: true },
     // The pull: `seq > C` ordered by seq is a range scan of this index.
     { key: { tenantId: 1, seq: 1 }, name: `${stream}_seq`, unique: true },
+    { key: { tenantId: 1, seqs: 1 }, name: `${stream}_seq_slots`, unique: true },
     { key: { tenantId: 1, deleted: 1, idHash32: 1 }, name: `${stream}_live` },
     { key: { deleted: 1, changedAt: 1 }, name: `${stream}_retention` },
   ];
@@ -239,12 +242,39 @@ export function collectionsOf(db: Db): Collections {
   return out as unknown as Collections;
 }
 
-/** Creates every index (idempotent: an existing index with the same definition is a no-op). */
+/** The stream collections whose documents keep the seqs they held (`seqs`, see `stream-seq.ts`). */
+const SLOTTED: (keyof Collections)[] = ['products', 'categories', 'inventory', 'saleAcks'];
+
+/**
+ * Creates every index (idempotent: an existing index with the same definition is a no-op). Documents
+ * written before the seq slots existed get `seqs: [seq]` first, so the unique slot index can be built.
+ */
 export async function ensureIndexes(collections: Collections): Promise<void> {
+  await Promise.all(
+    SLOTTED.map((key) => backfillSeqSlots(collections[key] as unknown as Collection)),
+  );
   await Promise.all(
     (Object.keys(INDEXES) as (keyof Collections)[]).map(async (key) => {
       const indexes = INDEXES[key];
       if (indexes.length > 0) await collections[key].createIndexes(indexes);
     }),
   );
+}
+
+async function backfillSeqSlots(collection: Collection): Promise<void> {
+  const missing = collection.find(
+    { seqs: { $exists: false } },
+    { projection: { _id: 1, seq: 1 }, readConcern: { level: 'local' } },
+  );
+  let batch: AnyBulkWriteOperation[] = [];
+  for await (const doc of missing) {
+    batch.push({
+      updateOne: { filter: { _id: doc._id }, update: { $set: { seqs: [doc['seq']] } } },
+    });
+    if (batch.length === 1_000) {
+      await collection.bulkWrite(batch, { ordered: false });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await collection.bulkWrite(batch, { ordered: false });
 }

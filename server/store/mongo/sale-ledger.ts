@@ -167,7 +167,15 @@ export class SaleLedger {
           upsert: true,
         },
       }),
-      async (ack) => ack.ingested,
+      // The sale's acknowledgement exists and the filter did not match it: an ingested copy a
+      // refusal must not overwrite (drop the refusal), or a seq race lost (`withSeqSlot`: again).
+      async (ack) => {
+        if (ack.ingested) return true;
+        const existing = (await this.acksBySaleId(tenantId, branchId, [ack.sale.id])).get(
+          ack.sale.id,
+        );
+        return existing !== undefined && !existing.ingested;
+      },
     );
   }
 

@@ -53,6 +53,9 @@ function indexNameOf(message: string): string {
   return /index: (\S+)/.exec(message)?.[1] ?? '';
 }
 
+/** Seqs a document keeps in `seqs` besides its current one (see `StreamSeq`). */
+export const SEQ_SLOTS_KEPT = 16;
+
 /**
  * Checkpoints that never skip, without transactions (DESIGN.md): a writer reads the stream's maximum
  * seq and writes with max+1, max+2, … in one ordered bulk write, so the server applies them in seq
@@ -60,6 +63,12 @@ function indexNameOf(message: string): string {
  * writer took that seq: the writes before it stand, the rest go again with a fresh maximum. A seq N can
  * therefore only exist once N-1 was written, and majority reads see them in that order (the oplog
  * order). Retries are bounded and logged.
+ *
+ * Documents move: a change gives a document a new seq and frees its old one. A writer whose maximum
+ * is stale (read before another writer took N and then moved that document on to N+k) would take the
+ * freed N after pullers have passed it, and they would never see that write. So every document also
+ * keeps the seqs it held (`seqs`, the last `SEQ_SLOTS_KEPT`) under a unique index (`<seq index>_slots`):
+ * a seq once taken stays taken, and the stale writer gets a duplicate key and tries again.
  */
 export class StreamSeq {
   readonly #heads: Collection<StreamHeadDoc>;
@@ -122,11 +131,12 @@ export class StreamSeq {
   ): Promise<{ applied: number }> {
     let rest = items;
     let applied = 0;
+    const slotIndex = `${seqIndex}_slots`;
     for (let attempt = 1; rest.length > 0; attempt++) {
       const next = (await this.head(key, collection, streamFilter, true)) + 1;
       try {
         const result = await collection.bulkWrite(
-          rest.map((item, i) => opOf(item, next + i)),
+          rest.map((item, i) => withSeqSlot(opOf(item, next + i), next + i)),
           { ordered: true },
         );
         applied += result.matchedCount + result.upsertedCount + result.insertedCount;
@@ -136,8 +146,9 @@ export class StreamSeq {
         if (!duplicate) throw error;
         applied += duplicate.index;
         const failed = rest[duplicate.index]!;
+        const seqTaken = duplicate.indexName === seqIndex || duplicate.indexName === slotIndex;
         let keep = true;
-        if (duplicate.indexName !== seqIndex) {
+        if (!seqTaken) {
           if (!onOtherDuplicate) throw error;
           keep = await onOtherDuplicate(failed, duplicate.indexName);
         }
@@ -152,7 +163,7 @@ export class StreamSeq {
           { stream: streamHeadId(key), attempt, index: duplicate.indexName },
           'seq taken by a concurrent writer, retrying',
         );
-        if (duplicate.indexName === seqIndex) await collisionPause(attempt);
+        if (seqTaken) await collisionPause(attempt);
       }
     }
     return { applied };
@@ -184,4 +195,33 @@ export class StreamSeq {
     pullBound(key.stream, checkpoint, { floor, head });
     return pageOf(after, rows, limit, floorBefore);
   }
+}
+
+/**
+ * Adds the seq to the document's taken seqs (`seqs`), whatever the write, and lets an update apply
+ * only to a document whose seq is below the new one: a writer with a stale maximum could otherwise
+ * give the document that already holds max+1 other content under the same seq, which pullers past
+ * that seq never read. Such an update matches nothing; as an upsert it then hits the id's unique
+ * index (the caller's `onOtherDuplicate` sends it again with a fresh maximum). A write that states
+ * the seq it expects (`seq` in its filter) keeps its own condition.
+ */
+function withSeqSlot<T extends Document>(
+  op: AnyBulkWriteOperation<T>,
+  seq: number,
+): AnyBulkWriteOperation<T> {
+  if ('updateOne' in op) {
+    const update = op.updateOne.update as Record<string, unknown>;
+    const filter = op.updateOne.filter as Record<string, unknown>;
+    return {
+      updateOne: {
+        ...op.updateOne,
+        filter: 'seq' in filter ? filter : { ...filter, seq: { $lt: seq } },
+        update: { ...update, $push: { seqs: { $each: [seq], $slice: -SEQ_SLOTS_KEPT } } },
+      },
+    } as unknown as AnyBulkWriteOperation<T>;
+  }
+  if ('insertOne' in op) {
+    return { insertOne: { document: { ...op.insertOne.document, seqs: [seq] } } };
+  }
+  throw new Error('a stream write is an updateOne or an insertOne');
 }
