@@ -107,6 +107,15 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   });
 
   const httpServer = createHttpServer(yoga);
+  // Listen first: a port in use fails here, as a rejected promise (the WebSocket server attached
+  // before would re-emit the listen error as an uncaught one).
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
   // The yoga recipe for graphql-ws: every WebSocket operation goes through the same envelop pipeline
   // (auth from the connection params, limits, rate limit, masked errors) as HTTP.
@@ -137,13 +146,6 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
     wsServer,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 

@@ -57,7 +57,18 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
         staleAfterMs: config.staleTerminalAfterMs,
       });
   const seeded = mode === 'start' ? await seedDemo(store) : null;
-  const server = await createServer({ config, store, logger });
+  let server;
+  try {
+    server = await createServer({ config, store, logger });
+  } catch (error) {
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(
+      `port ${config.port} on ${config.host} is already in use (another pos server?); ` +
+        'stop it or choose another with --port\n',
+    );
+    return 1;
+  }
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out();
   out(
