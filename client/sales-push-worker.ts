@@ -1,7 +1,12 @@
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { MangoQuerySelector, RxCollection, RxDocument } from 'rxdb';
-import { PUSH_DOCUMENTS, computeBackoffMs, decideSaleRetry } from '../replication/index.ts';
+import {
+  PUSH_DOCUMENTS,
+  classifySaleFailure,
+  computeBackoffMs,
+  decideSaleRetry,
+} from '../replication/index.ts';
 import type { Sale } from '../schema/index.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 import { SyncRequestError } from './graphql-client.ts';
@@ -93,21 +98,20 @@ export class SalesPushWorker {
   #cursor: string | null = null;
   /**
    * Sales of this round whose lone push failed with a failure that counts an attempt, not yet charged:
-   * charged when another push of the round succeeds, dropped when the round shows the cloud failing.
+   * sent once more when a later push of the round goes through (`#chargeSuspects`), dropped otherwise.
    */
   #suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[] = [];
-  /** A push of this round went through: the cloud stores sales, a lone failure is the sale's. */
-  #roundSucceeded = false;
   /** Lone pushes of this round that failed one after the other, none going through since. */
   #failedInRow = 0;
-  /** Pushes that went through with evidence (any round): tells whether a probe went through. */
+  /** Pushes that went through with evidence that the cloud stores sales (a count over all rounds). */
   #evidence = 0;
+  /** `#evidence` when the current round began: more now means a push of this round went through. */
+  #evidenceAtRoundStart = 0;
   /**
-   * The first sale of a probe the cloud failed: the next round's one-by-one starts there (the sales
-   * before it come last), so a batch with more bad sales than `SUSPECTS_BEFORE_BACKOFF` before its
-   * good ones is not retried the same way, and stopped the same way, forever.
+   * The first sale of a probe the cloud failed: the next one-by-one starts there (the sales before it
+   * come last), so a batch with more bad sales than `SUSPECTS_BEFORE_BACKOFF` before its good ones is
+   * not retried the same way, and stopped the same way, forever. Used once, by the batch holding it.
    */
-  #startAloneAtNext: string | null = null;
   #startAloneAt: string | null = null;
   /** Sales waiting out their own backoff after a charged failure: id → not before (epoch ms). */
   readonly #held = new Map<string, number>();
@@ -198,14 +202,17 @@ export class SalesPushWorker {
         return;
       }
       if (!progressed) {
-        this.#wakeForHeld();
+        this.#wakeWhenDue();
         return;
       }
     }
   }
 
-  /** A held sale is due again: wake the worker then, even if nothing else happens. */
-  #wakeForHeld(): void {
+  /**
+   * A held sale or a booked sale without acknowledgement is due again: wake the worker then, even if
+   * nothing else happens.
+   */
+  #wakeWhenDue(): void {
     if (this.#heldTimer) clearTimeout(this.#heldTimer);
     this.#heldTimer = undefined;
     const now = Date.now();
@@ -276,10 +283,8 @@ export class SalesPushWorker {
       batches.push(due.slice(i, i + batchSize));
     }
     this.#suspects = [];
-    this.#roundSucceeded = false;
     this.#failedInRow = 0;
-    this.#startAloneAt = this.#startAloneAtNext;
-    this.#startAloneAtNext = null;
+    this.#evidenceAtRoundStart = this.#evidence;
     const results = await Promise.all(
       batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
     );
@@ -293,7 +298,7 @@ export class SalesPushWorker {
    */
   async #settleSuspects(): Promise<boolean> {
     if (this.#suspects.length === 0) return true;
-    if (this.#roundSucceeded) {
+    if (this.#evidence > this.#evidenceAtRoundStart) {
       this.#suspects = [];
       return true;
     }
@@ -356,7 +361,7 @@ export class SalesPushWorker {
         conflicts = await this.#send([doc]);
       } catch (error) {
         const failure = asSyncRequestError(error);
-        const decision = decideSaleRetry(failure.code, 0, Number.POSITIVE_INFINITY);
+        const decision = classifySaleFailure(failure.code);
         if (decision.action === 'retry' && decision.countsAttempt) await this.#charge(doc, failure);
         else if (decision.action === 'needs_attention')
           await this.#markNeedsAttention(doc, failure);
@@ -389,7 +394,6 @@ export class SalesPushWorker {
     // Evidence the cloud stores sales: a row booked or refused now. Duplicates only prove it reads.
     const evidence = await this.#applyAnswer(batch, conflicts);
     if (evidence) {
-      this.#roundSucceeded = true;
       this.#failedInRow = 0;
       this.#evidence += 1;
       await this.#chargeSuspects();
@@ -451,9 +455,9 @@ export class SalesPushWorker {
   ): Promise<boolean> {
     const failure = asSyncRequestError(error);
     const first = batch[0]!;
-    // What kind of failure this is; whether it reaches the sale's cap is `#charge`'s question, asked
-    // only once the failure is known to be the sale's.
-    const decision = decideSaleRetry(failure.code, 0, Number.POSITIVE_INFINITY);
+    // Whether a counted failure reaches the sale's cap is `#charge`'s question, asked only once the
+    // failure is known to be the sale's.
+    const decision = classifySaleFailure(failure.code);
     this.#logger.warn(
       { errorCode: failure.code, syncAttempt: first.syncAttempts + 1, sales: batch.length },
       `push failed: ${failure.message}`,
@@ -496,10 +500,9 @@ export class SalesPushWorker {
    * push that backs off (the way to the cloud fails).
    */
   async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
-    const start = Math.max(
-      0,
-      batch.findIndex((doc) => doc.id === this.#startAloneAt),
-    );
+    const found = batch.findIndex((doc) => doc.id === this.#startAloneAt);
+    if (found >= 0) this.#startAloneAt = null;
+    const start = Math.max(0, found);
     const alone = [...batch.slice(start), ...batch.slice(0, start)];
     for (const [i, doc] of alone.entries()) {
       if (!(await this.#pushBatch([doc]))) return false;
@@ -509,7 +512,7 @@ export class SalesPushWorker {
       if (rest.length > 0 && (await this.#pushBatch(rest, true)) && this.#evidence > evidence) {
         return true;
       }
-      if (rest.length > 0) this.#startAloneAtNext = rest[0]!.id;
+      if (rest.length > 0) this.#startAloneAt = rest[0]!.id;
       this.#stopForFailingCloud();
       return false;
     }

@@ -63,6 +63,7 @@ export {
   DEFAULT_BACKOFF,
   DEFAULT_MAX_SERVER_ATTEMPTS,
   computeBackoffMs,
+  classifySaleFailure,
   decideSaleRetry,
   isRetryable,
 } from './retry-policy.ts';

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeBackoffMs, decideSaleRetry, isRetryable } from './retry-policy.ts';
+import {
+  classifySaleFailure,
+  computeBackoffMs,
+  decideSaleRetry,
+  isRetryable,
+} from './retry-policy.ts';
 
 describe('computeBackoffMs', () => {
   it('doubles from the base up to the cap without jitter', () => {
@@ -77,5 +82,24 @@ describe('decideSaleRetry', () => {
     expect(decideSaleRetry('POS_SYNC_EVENT_DUPLICATE', 0)).toEqual({ action: 'acknowledged' });
     expect(decideSaleRetry('POS_SYNC_UNAUTHORIZED', 0)).toEqual({ action: 'halt' });
     expect(decideSaleRetry('POS_TERMINAL_REVOKED', 0)).toEqual({ action: 'halt' });
+  });
+});
+
+describe('classifySaleFailure', () => {
+  it('is decideSaleRetry without the cap: a counted failure stays a retry however often it came', () => {
+    expect(classifySaleFailure('POS_SYNC_STORAGE_FAILED')).toEqual({
+      action: 'retry',
+      countsAttempt: true,
+    });
+    expect(decideSaleRetry('POS_SYNC_STORAGE_FAILED', 7, 8)).toEqual({ action: 'needs_attention' });
+    for (const code of [
+      undefined,
+      'POS_SYNC_RATE_LIMITED',
+      'POS_SYNC_EVENT_INVALID',
+      'POS_SYNC_EVENT_DUPLICATE',
+      'POS_TERMINAL_REVOKED',
+    ]) {
+      expect(classifySaleFailure(code)).toEqual(decideSaleRetry(code, 1_000, 1));
+    }
   });
 });

@@ -76,6 +76,17 @@ export function decideSaleRetry(
   attemptsSoFar: number,
   maxServerAttempts: number = DEFAULT_MAX_SERVER_ATTEMPTS,
 ): SaleRetryDecision {
+  const kind = classifySaleFailure(code);
+  if (kind.action !== 'retry' || !kind.countsAttempt) return kind;
+  return attemptsSoFar + 1 >= maxServerAttempts ? { action: 'needs_attention' } : kind;
+}
+
+/**
+ * What kind of failure a push failure is, before any cap: `decideSaleRetry` without the count. The
+ * push worker asks this first and applies the cap only once a counted failure is known to be the
+ * sale's own.
+ */
+export function classifySaleFailure(code: string | null | undefined): SaleRetryDecision {
   if (!isErrorCode(code) || code === 'POS_SYNC_RATE_LIMITED') {
     return { action: 'retry', countsAttempt: false };
   }
@@ -83,7 +94,5 @@ export function decideSaleRetry(
   if (code === 'POS_SYNC_UNAUTHORIZED' || code === 'POS_TERMINAL_REVOKED')
     return { action: 'halt' };
   if (!ERROR_CODES[code].retryable) return { action: 'needs_attention' };
-  return attemptsSoFar + 1 >= maxServerAttempts
-    ? { action: 'needs_attention' }
-    : { action: 'retry', countsAttempt: true };
+  return { action: 'retry', countsAttempt: true };
 }

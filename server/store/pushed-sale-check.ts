@@ -84,11 +84,15 @@ export function summarizeProblems(problems: SaleProblem[]): string {
  */
 export type FiledRefusal = { rejectedEventId: string; discardNote: string | null };
 
-/** The error a discarded sale carries back to its terminal: the refusal's code, the operator's note. */
-export function discardedSaleError(note: string): SaleError {
+/**
+ * The error a refused sale carries back to its terminal: the refusal, or, once an operator discarded
+ * it, the operator's note (the same code either way).
+ */
+export function refusalError(message: string, discardNote: string | null): SaleError {
   return {
     code: 'POS_SYNC_EVENT_INVALID',
-    message: `Discarded by an operator: ${note}`.slice(0, 2000),
+    message:
+      discardNote === null ? message : `Discarded by an operator: ${discardNote}`.slice(0, 2000),
   };
 }
 
@@ -97,11 +101,9 @@ export function discardedSaleError(note: string): SaleError {
  * or `discarded` with the operator's note when the payload's dead letter was discarded.
  */
 export function refusedSaleCopy(sale: Sale, message: string, discardNote: string | null): Sale {
-  return discardNote === null
-    ? {
-        ...sale,
-        syncState: 'needs_attention',
-        lastError: { code: 'POS_SYNC_EVENT_INVALID', message },
-      }
-    : { ...sale, syncState: 'discarded', lastError: discardedSaleError(discardNote) };
+  return {
+    ...sale,
+    syncState: discardNote === null ? 'needs_attention' : 'discarded',
+    lastError: refusalError(message, discardNote),
+  };
 }

@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection, Db, IndexDescription } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
 import type { InventoryItem, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
@@ -247,7 +247,9 @@ const SLOTTED: (keyof Collections)[] = ['products', 'categories', 'inventory', '
 
 /**
  * Creates every index (idempotent: an existing index with the same definition is a no-op). Documents
- * written before the seq slots existed get `seqs: [seq]` first, so the unique slot index can be built.
+ * written before the seq slots existed get `seqs: [seq]` first, so the unique slot index can be built;
+ * once that index exists every write keeps `seqs`, so the backfill runs once per collection, not on
+ * every open.
  */
 export async function ensureIndexes(collections: Collections): Promise<void> {
   await Promise.all(
@@ -262,6 +264,15 @@ export async function ensureIndexes(collections: Collections): Promise<void> {
 }
 
 async function backfillSeqSlots(collection: Collection): Promise<void> {
+  let indexes: Document[];
+  try {
+    indexes = await collection.listIndexes().toArray();
+  } catch (error) {
+    // MongoDB answers NamespaceNotFound for a collection not created yet: nothing to backfill.
+    if ((error as { code?: number }).code === 26) return;
+    throw error;
+  }
+  if (indexes.some((index) => String(index['name']).endsWith('_seq_slots'))) return;
   const missing = collection.find(
     { seqs: { $exists: false } },
     { projection: { _id: 1, seq: 1 }, readConcern: { level: 'local' } },

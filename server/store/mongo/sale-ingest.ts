@@ -2,7 +2,7 @@ import type { Sale } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import { checkPushedSale, discardedSaleError, refusedSaleCopy } from '../pushed-sale-check.ts';
+import { checkPushedSale, refusalError, refusedSaleCopy } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
@@ -142,7 +142,7 @@ export async function ingestSales(
           status: 'rejected',
           key: refusal.key,
           code: 'POS_SYNC_EVENT_INVALID',
-          message: discardNote === null ? refusal.message : discardedSaleError(discardNote).message,
+          message: refusalError(refusal.message, discardNote).message,
           problems: refusal.problems,
           rejectedEventId,
           sale,
