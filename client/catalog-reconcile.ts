@@ -71,7 +71,7 @@ async function remoteManifest(
 }
 
 /**
- * Proves the local catalog equals the cloud's branch view and repairs it (DESIGN.md, "Reconcile"):
+ * Proves the local catalog is the cloud's branch view and repairs it (docs/design.md#reconcile):
  * bucket digests first, id→hash manifests only for the buckets that differ, then the plan
  * `{ missing, stale, extra }` applied in one local write (missing and stale documents fetched by id,
  * extra ones deleted), without moving the pull checkpoint. Cost grows with the difference.

@@ -10,7 +10,7 @@ export type ReconcileSummary = {
   applied: number;
 };
 
-/** The terminal's state for a status line, a cashier page or a health probe (DESIGN.md, "Status"). */
+/** The terminal's state for a status line, a cashier page or a probe (docs/design.md#status). */
 export type TerminalStatus = {
   terminalId: string;
   branchId: string;

@@ -13,7 +13,7 @@ export type ErrorCodeInfo = {
 /**
  * The registry of stable error codes. They travel in GraphQL `extensions.code` and in logs as
  * `errorCode`; they are public API: never renamed, never reused, retired codes stay listed with a reason.
- * The first nine come from DESIGN.md; the rest were added with the shared model.
+ * The first nine are the founding codes (docs/design.md#error-model); the rest came later.
  */
 export const ERROR_CODES = {
   POS_SYNC_UNAUTHORIZED: {

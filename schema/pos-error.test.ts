@@ -4,7 +4,7 @@ import { ERROR_CODES, ErrorCode, isErrorCode } from './error-codes.ts';
 import { PosError, isPosError } from './pos-error.ts';
 
 describe('error code registry', () => {
-  it('lists the nine codes of DESIGN.md', () => {
+  it('lists the nine founding codes (docs/design.md#error-model)', () => {
     for (const code of [
       'POS_SYNC_UNAUTHORIZED',
       'POS_SYNC_RATE_LIMITED',

@@ -136,7 +136,7 @@ export function saleContentOf(sale: Sale): SaleContent {
   return content;
 }
 
-/** The idempotency key of a sale: `terminalId:posId:localEventId` (DESIGN.md, "Identities"). */
+/** The idempotency key of a sale (docs/design.md#idempotency-and-exactly-once). */
 export function saleIdempotencyKey(
   sale: Pick<Sale, 'terminalId' | 'posId' | 'localEventId'>,
 ): string {

@@ -5,8 +5,8 @@ import type { DestinationStream, Logger } from 'pino';
 export type ServerLogger = Logger;
 
 /**
- * A pino logger writing JSON lines. Fields of DESIGN.md (`terminalId`, `branchId`, `eventId`,
- * `syncAttempt`, `errorCode`) are added by the code that knows them, through child loggers.
+ * A pino logger writing JSON lines (docs/design.md#logs-and-metrics). `terminalId`, `branchId`,
+ * `eventId`, `syncAttempt` and `errorCode` come from child loggers of the code that knows them.
  * Tokens never reach a log line: the redaction paths cover the places a header could appear.
  */
 export function createLogger(

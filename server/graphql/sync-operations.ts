@@ -31,8 +31,9 @@ export async function recordContact(
 }
 
 /**
- * A storage failure of a catalog pull is reported with the catalog codes of DESIGN.md: a pull from the
- * start, or from a checkpoint a snapshot below the floor answered, is a snapshot; any other a delta. Other streams keep `POS_SYNC_STORAGE_FAILED`.
+ * A storage failure of a catalog pull has a catalog code (docs/design.md#error-model). A pull from
+ * the start, or from a checkpoint a snapshot below the floor answered, is a snapshot; any other
+ * is a delta. Other streams keep `POS_SYNC_STORAGE_FAILED`.
  */
 function pullFailure(stream: StreamName, checkpoint: Checkpoint | null, error: unknown): unknown {
   if (!isPosError(error) || error.code !== 'POS_SYNC_STORAGE_FAILED') return error;

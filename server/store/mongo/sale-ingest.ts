@@ -19,7 +19,7 @@ type Plan =
   | { kind: 'same-as'; index: number; checked: Valid };
 
 /**
- * Idempotent sale ingest on MongoDB (DESIGN.md, "Identities and idempotency"), with the same outcomes
+ * Idempotent sale ingest on MongoDB (docs/design.md#sale-ingest), with the same outcomes
  * as the SQLite adapter. Without a transaction the unique indexes decide races: a sale booked
  * concurrently under the same key (a redelivery racing itself, maybe through another instance) comes
  * back from `book` as refused by the key index and is answered as the duplicate it is.

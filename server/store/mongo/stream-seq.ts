@@ -57,12 +57,12 @@ function indexNameOf(message: string): string {
 export const SEQ_SLOTS_KEPT = 16;
 
 /**
- * Checkpoints that never skip, without transactions (DESIGN.md): a writer reads the stream's maximum
+ * Checkpoints that never skip, without transactions: a writer reads the stream's maximum
  * seq and writes with max+1, max+2, … in one ordered bulk write, so the server applies them in seq
  * order and stops at the first failure. A duplicate key on the unique (stream, seq) index means another
  * writer took that seq: the writes before it stand, the rest go again with a fresh maximum. A seq N can
  * therefore only exist once N-1 was written, and majority reads see them in that order (the oplog
- * order). Retries are bounded and logged.
+ * order). Retries are bounded and logged (docs/design.md#seqs-on-mongodb).
  *
  * Documents move: a change gives a document a new seq and frees its old one. A writer whose maximum
  * is stale (read before another writer took N and then moved that document on to N+k) would take the

@@ -11,7 +11,7 @@ import type { StoreContext } from './store-context.ts';
 type Checked = ValidPushedSale | InvalidPushedSale;
 
 /**
- * Idempotent sale ingest (DESIGN.md, "Identities and idempotency"). Validation and hashing are pure
+ * Idempotent sale ingest (docs/design.md#sale-ingest). Validation and hashing are pure
  * and run before the write transaction, so the time the writer lock is held is only index lookups and
  * inserts.
  */
