@@ -514,7 +514,7 @@ export class Terminal {
   }
 
   /**
-   * Resolves when every queued sale has been answered by the cloud (synced or needs_attention) and
+   * Resolves when the cloud has answered every queued sale (synced, needs_attention, discarded) and
    * every stream has pulled up to the cloud's state at the time of the call. Waits as long as the
    * cloud is unreachable or fails to store sales; a sale the cloud keeps failing to store while nothing
    * else is sold keeps it waiting too (its failures count toward `needs_attention` only beside sales

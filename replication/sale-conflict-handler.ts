@@ -5,7 +5,7 @@ import { canonicalJson } from './canonical-json.ts';
 /**
  * Terminal-side bookkeeping fields of a sale; they never travel as a change of the sale. `lastError` is
  * not one of them: the cloud's refusal and an operator's later decision on it (a discard changes
- * nothing else) reach the terminal in it.
+ * nothing else that is compared) reach the terminal in it.
  */
 const TERMINAL_STATE_KEYS = new Set(['syncState', 'syncAttempts', '_meta', '_rev', '_attachments']);
 
@@ -18,7 +18,8 @@ function replicatedPartOf(sale: WithDeleted<Sale>): Record<string, unknown> {
  * `_deleted`) and the cloud's word on the sale (`lastError`), ignoring terminal bookkeeping
  * (`syncState`, `syncAttempts`). RxDB pushes a document only when it differs from the last known master
  * state, so a terminal counting attempts does not push the sale again; and RxDB's pull skips a master
- * state equal to the local one, so an operator's discard (a new `lastError`, nothing else) must differ.
+ * state equal to the local one, so an operator's discard must differ in `lastError` (`syncState` is
+ * ignored).
  */
 export function isSameSale(a: WithDeleted<Sale>, b: WithDeleted<Sale>): boolean {
   return canonicalJson(replicatedPartOf(a)) === canonicalJson(replicatedPartOf(b));

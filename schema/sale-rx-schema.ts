@@ -8,8 +8,8 @@ const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
 
 /**
  * RxDB schema of the terminal's `sales` collection. The `[syncState, createdAt]` index serves the push
- * queue (oldest queued first) and the status counts; `localEventId` is unique per posId, so it is not
- * indexed here: the terminal keeps its counter elsewhere.
+ * queue (oldest queued first) and the status counts. `localEventId` is not indexed: the terminal
+ * reads its largest value once, at open (docs/design.md#selling).
  *
  * Version 1 adds the `discarded` sync state; every version-0 document is a valid version-1 document.
  */

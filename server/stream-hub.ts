@@ -22,11 +22,10 @@ function noticeTopic(notice: StreamNotice): string {
 }
 
 /**
- * Fan-out of "stream X changed" to the subscriptions of this instance. Today the resolvers that write
- * through the store notify it. With several server instances, a poller comparing `store.streamHeads`
- * with the last seen heads calls `notify` the same way; subscribers never see the difference, and a
- * missed or repeated notice is harmless because the hint only makes the terminal pull from its own
- * checkpoint.
+ * Fan-out of "stream X changed" to the subscriptions of this instance. Writes through this instance
+ * notify it; writes through other instances reach it through `startStreamHeadPoller`. A missed or
+ * repeated notice is harmless: the hint only makes the terminal pull from its own checkpoint
+ * (docs/design.md#stream-hub).
  */
 export class StreamHub {
   readonly #listeners = new Map<string, Set<() => void>>();

@@ -184,7 +184,7 @@ const salesFilterSchema = pageArgsSchema.extend({
 
 /**
  * The push answer: RxDB's conflicts. A duplicate answers the booked copy (the terminal adopts its
- * invoice number); a refusal answers the terminal's sale marked `needs_attention` (see
+ * invoice number); a refusal answers the terminal's sale, `needs_attention` or `discarded` (see
  * `saleConflictHandler`). A fresh ingest is not a conflict: its booked copy arrives by pull.
  */
 function conflictOf(outcome: SaleIngestOutcome): WithDeleted<Sale> | null {

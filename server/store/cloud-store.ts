@@ -17,14 +17,14 @@ import type {
 
 /**
  * The cloud's storage port. The GraphQL layer talks only to this interface; adapters (SQLite embedded,
- * MongoDB later) implement it and pass `runCloudStoreContract`.
+ * MongoDB) implement it and pass `runCloudStoreContract`.
  *
  * Rules every adapter keeps:
  * - Everything is scoped by `tenantId`; nothing a method returns or changes crosses tenants.
  * - Scope comes from the caller (the token), never from a document body: `ingestSales` and
  *   `pushInventory` refuse documents whose branch or terminal differ from the scope.
- * - Every stream has a server-assigned `seq`, unique per stream and visible in order (DESIGN.md,
- *   "Checkpoints that never skip"); a pull returns `seq > checkpoint.seq` ordered by `seq`, and its
+ * - Every stream has a server-assigned `seq`, unique per stream and visible in order
+ *   (docs/design.md#checkpoint-invariant): a pull returns `seq > checkpoint.seq` in order, and its
  *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new),
  *   raised to the retention floor when no retained document lies between the two (so a snapshot of a
  *   stream ending in pruned tombstones does not end below the floor and get refused forever).
@@ -36,7 +36,7 @@ import type {
  * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as
  *   `POS_NOT_FOUND`; bad arguments as `POS_INPUT_INVALID`. A failed call changes nothing.
  * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
- *   in the same transaction.
+ *   with the write (in its transaction on SQLite, right after it on MongoDB).
  */
 export interface CloudStore {
   // --- tenants and admin tokens -------------------------------------------------------------------
@@ -89,7 +89,7 @@ export interface CloudStore {
   recordTerminalContact(scope: TerminalScope, contact: TerminalContact): Promise<void>;
 
   // --- catalog writes (admin) --------------------------------------------------------------------
-  /** Creates or replaces up to `UPSERT_MAX` products in one transaction; each gets a new products seq. */
+  /** Creates or replaces up to `UPSERT_MAX` products at once; each gets a new products seq. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
   /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
   deleteProducts(tenantId: string, ids: string[], actor: string): Promise<string[]>;
@@ -126,7 +126,7 @@ export interface CloudStore {
    * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
    * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
    * `syncState: 'needs_attention'` and `lastError`), and dead-letter decisions (accepted → ingested copy;
-   * discarded → `needs_attention` with a `lastError` saying so).
+   * discarded → `syncState: 'discarded'` with the operator's note in `lastError`).
    */
   pullSales(
     scope: TerminalScope,
@@ -143,8 +143,8 @@ export interface CloudStore {
 
   // --- pushes ------------------------------------------------------------------------------------
   /**
-   * Ingests sales pushed by one terminal, one outcome per input in order, all in one transaction
-   * (invoice numbers are assigned there). Inputs are `unknown`: validation is the store's job here
+   * Ingests sales pushed by one terminal, one outcome per input in order, with invoice numbers
+   * (docs/design.md#sale-ingest). Inputs are `unknown`: validation is the store's job here
    * because a refusal must be stored in the dead-letter table with the payload as received.
    *
    * Scope violations (a sale whose `branchId` or `terminalId` differ from `scope`) do not throw: like any
@@ -304,7 +304,8 @@ export type InventoryPushRow = {
  * - `ingested`: booked now, `sale` is the ingested copy (invoiceNo, ingestedAt, syncState `synced`).
  * - `duplicate`: same key and content as a booked sale, `sale` is the stored copy; nothing new booked.
  * - `rejected`: code `POS_SYNC_EVENT_INVALID`, stored as dead letter `rejectedEventId`; `sale` is the
- *   terminal's sale marked `needs_attention` when the payload was a readable sale, otherwise `null`.
+ *   terminal's sale marked `needs_attention` (`discarded` once an operator discarded that payload)
+ *   when the payload was a readable sale, otherwise `null`.
  */
 export type SaleIngestOutcome =
   | { status: 'ingested' | 'duplicate'; key: string; sale: Sale }
