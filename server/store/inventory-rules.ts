@@ -8,7 +8,13 @@ import {
   inventoryItemSchema,
   inventoryItemWireSchema,
 } from '../../schema/index.ts';
-import type { InventoryPushRow, InventoryRefusal, TerminalScope } from './cloud-store.ts';
+import type { Checkpoint } from '../../replication/index.ts';
+import type {
+  InventoryPullResult,
+  InventoryPushRow,
+  InventoryRefusal,
+  TerminalScope,
+} from './cloud-store.ts';
 
 /**
  * The rules both adapters apply to inventory documents, so both admit, merge, serve and repair alike.
@@ -239,6 +245,37 @@ export async function repairInventoryDocument(
     },
   } as unknown as Doc);
   return { doc: fresh, action: 'reset' };
+}
+
+/** Extra reads a page may take to make up for skipped rows, once it has a document to answer. */
+const REFILL_READS = 50;
+
+/**
+ * A pull page with invalid rows left out, refilled past them: RxDB's downstream takes an empty page
+ * for the end (without saving its checkpoint) and a short one for the last, so a stretch of skipped
+ * rows would otherwise stop a terminal's pulls or leave it short until the next wake-up.
+ */
+export async function pullPastInvalidRows(
+  pullOnce: (checkpoint: Checkpoint | null, limit: number) => Promise<InventoryPullResult>,
+  checkpoint: Checkpoint | null,
+  limit: number,
+): Promise<InventoryPullResult> {
+  let page = await pullOnce(checkpoint, limit);
+  let read = page.documents.length + page.skipped.length;
+  let full = read >= limit;
+  for (let reads = 0; full && page.documents.length < limit; reads++) {
+    if (page.documents.length > 0 && reads >= REFILL_READS) break;
+    const want = limit - page.documents.length;
+    const next = await pullOnce(page.checkpoint, want);
+    read = next.documents.length + next.skipped.length;
+    full = read >= want;
+    page = {
+      documents: [...page.documents, ...next.documents],
+      skipped: [...page.skipped, ...next.skipped],
+      checkpoint: next.checkpoint,
+    };
+  }
+  return page;
 }
 
 /** The conflict handler both adapters merge with. */

@@ -207,6 +207,26 @@ export function describeInventoryContract(ctx: ContractContext): void {
       expect(page.checkpoint).toEqual({ seq: 2 });
     });
 
+    it('fills a page past a stretch of bad rows, so a pull never comes back empty or short before the end', async () => {
+      const { store, world } = ctx;
+      await store.pushInventory(world.t1, [
+        { newDocumentState: await inventoryDoc('b-1', 'p-1') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-2') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-3') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-4') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-5') },
+      ]);
+      for (const id of ['b-1:p-1', 'b-1:p-2', 'b-1:p-4']) {
+        await ctx.overwriteInventoryDocument(world.tenantId, id, { id, onHand: 'lots' });
+      }
+      const first = await store.pullInventory(world.tenantId, 'b-1', null, 2);
+      expect(first.documents.map((d) => d.id)).toEqual(['b-1:p-3', 'b-1:p-5']);
+      expect(first.skipped.map((s) => s.id)).toEqual(['b-1:p-1', 'b-1:p-2', 'b-1:p-4']);
+      expect(first.checkpoint).toEqual({ seq: 5 });
+      const rest = await store.pullInventory(world.tenantId, 'b-1', first.checkpoint, 2);
+      expect(rest).toMatchObject({ documents: [], skipped: [], checkpoint: { seq: 5 } });
+    });
+
     it('refuses a push onto a bad row instead of merging into it', async () => {
       const { store, world } = ctx;
       await storeBadRow();

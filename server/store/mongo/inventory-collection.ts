@@ -18,6 +18,7 @@ import {
   inventoryHandler,
   mergeInventoryRow,
   pinOfStoredRow,
+  pullPastInvalidRows,
   repairInventoryDocument,
 } from '../inventory-rules.ts';
 import { checkLimit } from '../store-input-checks.ts';
@@ -128,6 +129,19 @@ export class InventoryCollection {
     limit: number,
   ): Promise<InventoryPullResult> {
     checkLimit(limit);
+    return pullPastInvalidRows(
+      (cp, n) => this.#pullOnce(tenantId, branchId, cp, n),
+      checkpoint,
+      limit,
+    );
+  }
+
+  async #pullOnce(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<InventoryPullResult> {
     const { rows, checkpoint: next } = await this.#seq.pull(
       { tenantId, stream: 'inventory', scope: branchId },
       checkpoint,

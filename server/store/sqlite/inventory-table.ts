@@ -18,6 +18,7 @@ import {
   inventoryHandler,
   mergeInventoryRow,
   pinOfStoredRow,
+  pullPastInvalidRows,
   repairInventoryDocument,
 } from '../inventory-rules.ts';
 import { checkLimit } from '../store-input-checks.ts';
@@ -162,13 +163,26 @@ export class InventoryTable {
     })();
   }
 
-  pull(
+  async pull(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<InventoryPullResult> {
+    checkLimit(limit);
+    return pullPastInvalidRows(
+      async (cp, n) => this.#pullOnce(tenantId, branchId, cp, n),
+      checkpoint,
+      limit,
+    );
+  }
+
+  #pullOnce(
     tenantId: string,
     branchId: string,
     checkpoint: Checkpoint | null,
     limit: number,
   ): InventoryPullResult {
-    checkLimit(limit);
     return this.#ctx.db.transaction(() => {
       const key = { tenantId, stream: 'inventory' as const, scope: branchId };
       const after = this.#ctx.seq.pullBound(key, checkpoint);
