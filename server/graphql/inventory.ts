@@ -74,7 +74,9 @@ const InventoryRepairRef = builder.objectRef<InventoryRepair>('InventoryRepair')
     id: t.exposeString('id'),
     problem: t.exposeString('problem'),
     action: t.exposeString('action', {
-      description: 'replayed (its valid operations kept) or reset (starts again at 0)',
+      description:
+        'replayed (its valid operations kept), reset (starts again at 0), or foreign (its id is not ' +
+        'of the branch: not repairable in place, left out of pulls)',
     }),
     onHand: t.expose('onHand', { type: 'SafeInt', description: 'On-hand stock after the repair.' }),
     repaired: t.exposeBoolean('repaired', { description: 'Written (false in a dry run).' }),

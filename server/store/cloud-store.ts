@@ -334,8 +334,9 @@ export type InventoryPushResult = {
 export type InventoryRepair = {
   id: string;
   problem: string;
-  action: 'replayed' | 'reset';
-  /** On-hand stock after the repair. */
+  /** `foreign`: the id is not of the row's branch; not repairable in place, left out of pulls. */
+  action: 'replayed' | 'reset' | 'foreign';
+  /** On-hand stock after the repair (0 for `foreign`). */
   onHand: number;
   /** Whether it was written (false in a dry run). */
   repaired: boolean;

@@ -100,12 +100,17 @@ export function checkInventoryOperations(doc: Doc, pin: Pin): Refusal | null {
 
 /** Why a document may not be stored or served in its row, or `null` when it may. */
 export function inventoryDocumentProblem(doc: unknown, pin: Pin): string | null {
+  if (!isOwnRow(pin)) return `the row's id ${pin.id} is not of its branch ${pin.branchId}`;
   const parsed = storedInventorySchema.safeParse(doc);
   if (!parsed.success) return issuesOf(parsed.error);
   for (const key of ['id', 'branchId', 'productId'] as const) {
     if (parsed.data[key] !== pin[key]) return `${key} is not the row's ${pin[key]}`;
   }
   return checkInventoryOperations(parsed.data as Doc, pin)?.message ?? null;
+}
+
+function isOwnRow(pin: Pin): boolean {
+  return pin.id === inventoryItemId(pin.branchId, pin.productId);
 }
 
 /** The pin of a stored row, read from its id (`branchId:productId`, the branch known from the row). */
@@ -201,14 +206,16 @@ export const REPAIR_CREATOR = 'server-repair';
 
 /**
  * The repaired form of a stored row: its valid operations replayed; when even those do not make a valid
- * document (a counter beyond the safe integers), a fresh row at 0 whose log starts again.
+ * document (a counter beyond the safe integers), a fresh row at 0 whose log starts again. A row whose id
+ * is not of its branch cannot be repaired in place (`foreign`, `doc` null): it stays left out of pulls.
  */
 export async function repairInventoryDocument(
   handler: RxConflictHandler<InventoryItem>,
   stored: unknown,
   pin: Pin,
   time: number,
-): Promise<{ doc: Doc; action: 'replayed' | 'reset' }> {
+): Promise<{ doc: Doc; action: 'replayed' | 'reset' } | { doc: null; action: 'foreign' }> {
+  if (!isOwnRow(pin)) return { doc: null, action: 'foreign' };
   const crdts = (stored as { crdts?: { operations?: unknown } } | null)?.crdts;
   const rows = Array.isArray(crdts?.operations) ? (crdts.operations as unknown[]) : [];
   const kept = rows.map((row) =>

@@ -190,9 +190,9 @@ export class InventoryCollection {
         pin,
         this.#now().getTime(),
       );
-      const repair = { id: row.id, problem, action, onHand: doc.onHand, repaired: false };
+      const repair = { id: row.id, problem, action, onHand: doc?.onHand ?? 0, repaired: false };
       repairs.push(repair);
-      if (options.dryRun) continue;
+      if (options.dryRun || doc === null) continue;
       const { applied } = await this.#seq.write(
         { tenantId, stream: 'inventory', scope: branchId },
         this.#coll,

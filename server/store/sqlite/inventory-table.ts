@@ -215,7 +215,7 @@ export class InventoryTable {
       seq: number;
       doc: string;
     }[];
-    const repairs: { seq: number; doc: Doc; repair: InventoryRepair }[] = [];
+    const repairs: { seq: number; doc: Doc | null; repair: InventoryRepair }[] = [];
     for (const row of rows) {
       const pin = pinOfStoredRow(row.id, branchId);
       const stored = JSON.parse(row.doc) as unknown;
@@ -227,7 +227,7 @@ export class InventoryTable {
         pin,
         this.#ctx.now().getTime(),
       );
-      const repair = { id: row.id, problem, action, onHand: doc.onHand, repaired: false };
+      const repair = { id: row.id, problem, action, onHand: doc?.onHand ?? 0, repaired: false };
       repairs.push({ seq: row.seq, doc, repair });
     }
     if (options.dryRun || repairs.length === 0) return repairs.map((r) => r.repair);
@@ -238,7 +238,9 @@ export class InventoryTable {
       );
       const key = { tenantId, stream: 'inventory' as const, scope: branchId };
       // A row pushed meanwhile is valid (pushes onto an invalid row are refused): leave it.
-      const due = repairs.filter((r) => now.get(r.repair.id)?.seq === r.seq);
+      const due = repairs.filter(
+        (r): r is typeof r & { doc: Doc } => r.doc !== null && now.get(r.repair.id)?.seq === r.seq,
+      );
       let seq = this.#ctx.seq.reserve(key, due.length);
       const changedAt = this.#ctx.now().toISOString();
       for (const { doc, repair } of due) {
