@@ -131,7 +131,7 @@ export async function admitInventoryRow(
   scope: TerminalScope,
   row: InventoryPushRow,
 ): Promise<AdmittedInventoryRow> {
-  const received = withoutLocalMeta(row.newDocumentState);
+  const received = withoutLocalMeta(row?.newDocumentState ?? ({} as Doc));
   const refuse = (refusal: Refusal): AdmittedInventoryRow => ({
     ok: false,
     refusal: { ...refusal, document: received },
