@@ -23,7 +23,40 @@ export type StreamContext = {
   getQueueDepth: () => number;
   /** Called with every pull answer: the checkpoint reached and how many documents came. */
   onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void;
+  /** Called with every inventory push answer: the ids pushed and the rows the cloud refused. */
+  onInventoryPushed(pushed: string[], refused: InventoryRowRefusal[]): void;
 };
+
+/** An inventory row the cloud refused: not stored there, and not pushed again until it changes. */
+export type InventoryRowRefusal = { id: string; code: string; message: string };
+
+type InventoryPushAnswer = { id: string; refusal?: { code: string; message: string } | null };
+
+/**
+ * The inventory push of RxDB, with refused rows taken out of the answer: RxDB would take them for
+ * conflicting masters. Taken out, the row counts as pushed, so it never holds back the rows after it.
+ */
+function inventoryPush(context: StreamContext) {
+  const build = createPushQueryBuilder('inventory');
+  // RxDB runs one push of a replication at a time: the answer belongs to the last query built.
+  let pushed: string[] = [];
+  return {
+    queryBuilder: (rows: Parameters<typeof build>[0]) => {
+      pushed = rows.map((row) => (row.newDocumentState as { id: string }).id);
+      return build(rows);
+    },
+    responseModifier: (answer: InventoryPushAnswer[]) => {
+      const refused: InventoryRowRefusal[] = [];
+      const conflicts: object[] = [];
+      for (const { refusal, ...doc } of answer) {
+        if (refusal) refused.push({ id: doc.id, ...refusal });
+        else conflicts.push(doc);
+      }
+      context.onInventoryPushed(pushed, refused);
+      return conflicts;
+    },
+  };
+}
 
 /**
  * Starts RxDB's GraphQL replication of one stream, live:
@@ -69,7 +102,7 @@ export function startStreamReplication(
     ...(stream === 'inventory'
       ? {
           push: {
-            queryBuilder: createPushQueryBuilder('inventory'),
+            ...inventoryPush(context),
             batchSize: 100,
             // The purge after a branch change leaves tombstones of the old branch's rows; the new
             // branch's token may not write them (POS_FORBIDDEN would block the whole push forever).

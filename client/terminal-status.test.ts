@@ -22,6 +22,7 @@ const status = (overrides: Partial<TerminalStatus> = {}): TerminalStatus => ({
     snapshotPulled: 0,
   },
   lastReconcile: null,
+  inventoryRefused: [],
   counters: { queued_events: 0, synced_events: 0, reconcile_runs: 0, delta_sync_runs: 0 },
   ...overrides,
 });
@@ -32,6 +33,14 @@ describe('the daemon status line', () => {
       '[online] branch=b-north queued=2 synced=40 attention=1 products=1200@5000 ' +
         'categories=12@- lastPull=2026-11-29T10:00:00.000Z lastPush=-',
     );
+  });
+
+  it('shows refused inventory rows only when there are some', () => {
+    const refused = [{ id: 'b-north:p-1', code: 'POS_SYNC_EVENT_INVALID', message: 'bad' }];
+    expect(formatStatusLine(status({ inventoryRefused: refused }))).toContain(
+      ' attention=1 inventoryRefused=1 products=',
+    );
+    expect(formatStatusLine(status())).not.toContain('inventoryRefused');
   });
 
   it('shows discarded sales only when there are some, and a halt before anything else', () => {

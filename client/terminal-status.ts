@@ -37,6 +37,11 @@ export type TerminalStatus = {
     snapshotPulled: number;
   };
   lastReconcile: ReconcileSummary | null;
+  /**
+   * Inventory rows the cloud refused (with its code), like a `needs_attention` sale: the row stays
+   * local, the other rows sync on. Cleared when a later push of the row goes through.
+   */
+  inventoryRefused: { id: string; code: string; message: string }[];
   counters: {
     queued_events: number;
     synced_events: number;
@@ -56,6 +61,7 @@ export function formatStatusLine(status: TerminalStatus): string {
     `synced=${status.synced}`,
     `attention=${status.needsAttention}`,
     status.discarded > 0 ? `discarded=${status.discarded}` : '',
+    status.inventoryRefused.length > 0 ? `inventoryRefused=${status.inventoryRefused.length}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
     status.catalog.snapshotting ? `snapshot=${status.catalog.snapshotPulled}` : '',

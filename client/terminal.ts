@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { Observable, Subscription } from 'rxjs';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
@@ -12,7 +13,9 @@ import {
   countInventory as countOperation,
   createInventoryItem,
   createUuidV7,
+  idSchema,
   inventoryItemId,
+  inventoryReasonSchema,
 } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
 import { buildSale } from './build-sale.ts';
@@ -28,7 +31,7 @@ import {
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
-import type { StreamReplication } from './sync-streams.ts';
+import type { InventoryRowRefusal, StreamReplication } from './sync-streams.ts';
 import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
@@ -94,6 +97,8 @@ export class Terminal {
   #lastPullAt: string | null = null;
   #lastPushAt: string | null = null;
   #lastReconcile: TerminalStatus['lastReconcile'] = null;
+  /** Inventory rows the cloud refused, by id, until a later push of the row goes through. */
+  readonly #inventoryRefused = new Map<string, InventoryRowRefusal>();
   readonly #counters = {
     queued_events: 0,
     synced_events: 0,
@@ -277,6 +282,7 @@ export class Terminal {
         backoffBaseMs: this.#options.backoffBaseMs,
         getQueueDepth: () => this.#queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
+        onInventoryPushed: (pushed, refused) => this.#onInventoryPushed(pushed, refused),
       },
       stream,
       this.db[stream],
@@ -289,6 +295,13 @@ export class Terminal {
       }),
     );
     this.#replications.set(stream, replication);
+  }
+
+  #onInventoryPushed(pushed: string[], refused: InventoryRowRefusal[]): void {
+    for (const id of pushed) this.#inventoryRefused.delete(id);
+    for (const refusal of refused) this.#inventoryRefused.set(refusal.id, refusal);
+    if (refused.length > 0) this.#logger.warn({ refused }, 'inventory rows refused by the cloud');
+    this.#scheduleStatus();
   }
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
@@ -421,22 +434,32 @@ export class Terminal {
     });
   }
 
-  /** Adds `delta` to the branch's on-hand stock of a product (a CRDT `$inc`, merged across terminals). */
+  /**
+   * Adds `delta` to the branch's on-hand stock of a product (a CRDT `$inc`, merged across terminals).
+   * Every argument is checked first (`POS_INPUT_INVALID`): the cloud refuses a row carrying a bad
+   * operation, and the operation stays in the row's log.
+   */
   async adjustInventory(
     productId: string,
     delta: number,
     reason: InventoryReason,
   ): Promise<number> {
+    checkInventoryArgument(idSchema, productId, 'productId');
+    checkInventoryArgument(inventoryReasonSchema, reason, 'reason');
+    checkStock(delta, 'delta', delta);
     const doc = await this.#inventoryItem(productId);
+    checkStock(doc.onHand + delta, 'delta', delta);
     const updated = await doc.updateCRDT(adjustOperation(delta, reason));
     return updated.onHand;
   }
 
   /**
    * Records a stock count: stored as the difference to the on-hand value this terminal sees, so
-   * adjustments made elsewhere meanwhile are kept on top of the count.
+   * adjustments made elsewhere meanwhile are kept on top of the count. Arguments checked as above.
    */
   async countInventory(productId: string, counted: number): Promise<number> {
+    checkInventoryArgument(idSchema, productId, 'productId');
+    checkStock(counted, 'counted', counted);
     const doc = await this.#inventoryItem(productId);
     const updated = await doc.updateCRDT(
       countOperation(counted, doc.onHand, new Date().toISOString()),
@@ -586,6 +609,7 @@ export class Terminal {
         snapshotPulled: this.#snapshotPulled,
       },
       lastReconcile: this.#lastReconcile,
+      inventoryRefused: [...this.#inventoryRefused.values()],
       counters: { ...this.#counters },
     };
   }
@@ -624,5 +648,21 @@ export class Terminal {
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
     this.#status$.complete();
     await this.db.close();
+  }
+}
+
+function checkInventoryArgument(schema: z.ZodType, value: unknown, name: string): void {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${JSON.stringify(value)}`, {
+      issues: parsed.error.issues,
+    });
+  }
+}
+
+/** On-hand stock stays a safe integer: the cloud refuses a row whose counter leaves them. */
+function checkStock(result: number, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || !Number.isSafeInteger(result)) {
+    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${String(value)}`);
   }
 }

@@ -67,14 +67,17 @@ function pullDocument(stream: StreamName): string {
 /**
  * Push mutation of a stream, RxDB's shape: rows of `{ assumedMasterState, newDocumentState }`, answered
  * with the master documents that conflicted (empty when every row was accepted). A conflict is not an
- * error: the terminal's conflict handler decides.
+ * error: the terminal's conflict handler decides. An inventory row the cloud refused is answered as
+ * pushed with `refusal { code message }` set; the terminal takes it out of the conflicts.
  */
 function pushDocument(stream: PushStreamName): string {
   const name = pushOperationName(stream);
   const rowType = `${stream === 'sales' ? 'Sale' : 'Inventory'}PushRow`;
+  // A refused inventory row comes back as pushed, with its refusal (sales carry theirs in lastError).
+  const refusal = stream === 'inventory' ? ' refusal { code message }' : '';
   return (
     `mutation ${name}($rows: [${rowType}!]!) { ` +
-    `${name}(rows: $rows) { ${DOCUMENT_SELECTIONS[stream]} } }`
+    `${name}(rows: $rows) { ${DOCUMENT_SELECTIONS[stream]}${refusal} } }`
   );
 }
 

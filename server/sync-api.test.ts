@@ -5,8 +5,11 @@ import {
   PUSH_DOCUMENTS,
   PUSH_ROWS_MAX,
 } from '../replication/index.ts';
-import type { Sale } from '../schema/index.ts';
-import { makeSale } from '../schema/index.ts';
+import type { RxDocumentData, RxJsonSchema } from 'rxdb';
+import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
+import { sha256HashFunction } from '../replication/index.ts';
+import type { InventoryItem, Sale } from '../schema/index.ts';
+import { createInventoryItem, inventoryRxSchema, makeSale } from '../schema/index.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { removeDataDir, startTestServer } from './test-fixtures.ts';
 
@@ -161,25 +164,92 @@ describe('sync API over HTTP', () => {
     expect(pulledBySouth).toEqual([]);
   });
 
-  it('refuses inventory rows of another branch and changes nothing', async () => {
-    const row = {
-      id: 'b-south:p-2',
-      branchId: 'b-south',
-      productId: 'p-2',
-      onHand: 0,
-      lastCountedAt: null,
-      lastReason: null,
-      crdts: { operations: [], hash: 'xx' },
-      _deleted: false,
+  /** An inventory row as the crdt plugin builds it: the creation, then one row per operation body. */
+  const inventoryRow = async (branchId: string, productId: string, bodies: object[] = []) => {
+    const crdts = {
+      operations: [
+        [
+          {
+            body: [{ ifMatch: { $set: createInventoryItem(branchId, productId) } }],
+            creator: 'c',
+            time: 1,
+          },
+        ],
+        ...bodies.map((ifMatch, i) => [{ body: [{ ifMatch }], creator: `t${i}`, time: 2 }]),
+      ],
+      hash: '',
     };
-    const answer = await t.gql(
+    crdts.hash = await hashCRDTOperations(sha256HashFunction, crdts);
+    const schema = inventoryRxSchema as RxJsonSchema<RxDocumentData<InventoryItem>>;
+    return rebuildFromCRDT(schema, {} as RxDocumentData<InventoryItem>, crdts as never) as any;
+  };
+  const pushInventory = (token: string, rows: object[]) =>
+    t.gql(
       PUSH_DOCUMENTS.inventory,
-      { rows: [{ newDocumentState: row }] },
-      north.token,
+      { rows: rows.map((newDocumentState) => ({ newDocumentState })) },
+      token,
     );
-    expect(answer.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
+
+  it('refuses inventory rows of another branch alone and changes nothing of them', async () => {
+    const foreign = await inventoryRow('b-south', 'p-1');
+    const own = await inventoryRow('b-north', 'p-1');
+    const answer = await pushInventory(north.token, [foreign, own]);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.pushInventory).toMatchObject([
+      { id: 'b-south:p-1', refusal: { code: 'POS_FORBIDDEN' } },
+    ]);
     const inv = (await pull('inventory', south.token, null)).data.pullInventory.documents;
     expect(inv).toEqual([]);
+  });
+
+  it("refuses a north operation rewriting south's row, and south's inventory keeps syncing", async () => {
+    const southRow = await inventoryRow('b-south', 'p-2', [{ $inc: { onHand: 5 } }]);
+    expect((await pushInventory(south.token, [southRow])).data.pushInventory).toEqual([]);
+    expect((await pushInventory(north.token, [await inventoryRow('b-north', 'p-2')])).errors).toBe(
+      undefined,
+    );
+    const forged = await inventoryRow('b-north', 'p-2', [
+      { $set: { id: 'b-south:p-2', branchId: 'b-south', onHand: 999_999 } },
+    ]);
+    const answer = await pushInventory(north.token, [
+      { ...forged, id: 'b-north:p-2', branchId: 'b-north' },
+      // The row's own fields pass the input types; only its log carries the bad operation.
+      { ...(await inventoryRow('b-north', 'p-3', [{ $set: { onHand: 'lots' } }])), onHand: 0 },
+      await inventoryRow('b-north', 'p-4', [{ $inc: { onHand: 2 } }]),
+    ]);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.pushInventory).toMatchObject([
+      { id: 'b-north:p-2', refusal: { code: 'POS_FORBIDDEN' } },
+      { id: 'b-north:p-3', refusal: { code: 'POS_SYNC_EVENT_INVALID' } },
+    ]);
+    const southPull = await pull('inventory', south.token, null);
+    expect(southPull.errors).toBeUndefined();
+    const southDocs = southPull.data.pullInventory.documents;
+    expect(southDocs.find((d: any) => d.id === 'b-south:p-2')).toMatchObject({ onHand: 5 });
+    for (let i = 0; i < 3; i++) {
+      const more = await pushInventory(south.token, [await inventoryRow('b-south', `p-${20 + i}`)]);
+      expect(more.errors).toBeUndefined();
+      expect(more.data.pushInventory).toEqual([]);
+    }
+    const northPull = await pull('inventory', north.token, null);
+    expect(northPull.errors).toBeUndefined();
+    expect(northPull.data.pullInventory.documents.map((d: any) => [d.id, d.onHand]).sort()).toEqual(
+      [
+        ['b-north:p-1', 0],
+        ['b-north:p-2', 0],
+        ['b-north:p-4', 2],
+      ],
+    );
+    const repairs = await t.gql(
+      'mutation { repairInventory(branchId: "b-north", dryRun: true) { id action repaired } }',
+    );
+    expect(repairs).toMatchObject({ data: { repairInventory: [] } });
+    const asTerminal = await t.gql(
+      'mutation { repairInventory(branchId: "b-north", dryRun: true) { id } }',
+      {},
+      north.token,
+    );
+    expect(asTerminal.errors?.[0]?.extensions?.code).toBe('POS_FORBIDDEN');
   });
 
   it("states the calling terminal's scope with currentTerminal, for terminal tokens only", async () => {

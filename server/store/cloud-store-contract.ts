@@ -3,6 +3,7 @@ import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { useContractContext } from './contract/contract-context.ts';
 import type { CloudStoreFactory } from './contract/harness.ts';
+import { describeInventoryContract } from './contract/inventory-contract.ts';
 import { describeLifecycleContract } from './contract/lifecycle-contract.ts';
 import { describeSalesContract } from './contract/sales-contract.ts';
 import { describeTenancyContract } from './contract/tenancy-contract.ts';
@@ -21,6 +22,7 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeSalesContract(ctx);
     describeTenancyContract(ctx);
     describeLifecycleContract(ctx);
+    describeInventoryContract(ctx);
     describeCheckpointInvariantContract(ctx);
   });
 }

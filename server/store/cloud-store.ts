@@ -115,13 +115,17 @@ export interface CloudStore {
     checkpoint: Checkpoint | null,
     limit: number,
   ): Promise<PullResult<Category>>;
-  /** The branch's inventory stream (each branch has its own seq). */
+  /**
+   * The branch's inventory stream (each branch has its own seq). A stored row that is not a valid
+   * document of its row is left out of the page and listed in `skipped` (its seq is still passed, so
+   * one bad row never stops the branch's pulls); `repairInventory` rewrites it under a new seq.
+   */
   pullInventory(
     tenantId: string,
     branchId: string,
     checkpoint: Checkpoint | null,
     limit: number,
-  ): Promise<PullResult<InventoryItem>>;
+  ): Promise<InventoryPullResult>;
   /**
    * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
    * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
@@ -158,12 +162,26 @@ export interface CloudStore {
    * Merges pushed inventory documents (rxdb crdt plugin) into the branch's masters by the union of their
    * operations, each merged document getting a new seq. Returns the merged masters that differ from the
    * pushed `newDocumentState` (RxDB's conflict answer), so the terminal adopts the merge.
-   * `POS_FORBIDDEN` (nothing stored) when a row belongs to another branch.
+   *
+   * Each row is checked on its own before the merge (`inventory-rules.ts`): every operation of its log
+   * against the fields a terminal may change and their types, id, branch and product pinned to the
+   * scope, and the merged document against the shared schema. A row that fails is not stored and is
+   * answered in `refused` (`POS_FORBIDDEN` for another scope, `POS_SYNC_EVENT_INVALID` otherwise); the
+   * other rows of the batch are merged as usual.
    */
-  pushInventory(
-    scope: TerminalScope,
-    rows: InventoryPushRow[],
-  ): Promise<WithDeleted<InventoryItem>[]>;
+  pushInventory(scope: TerminalScope, rows: InventoryPushRow[]): Promise<InventoryPushResult>;
+  /**
+   * The branch's stored inventory rows that are not valid documents (written before the push checks),
+   * repaired unless `dryRun`: the row's valid operations are replayed, or, when they do not make a valid
+   * document, the row starts again at 0. Each repaired row gets a new seq (terminals pull it) and one
+   * audit entry. Answers what was (or would be) done, row by row.
+   */
+  repairInventory(
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+  ): Promise<InventoryRepair[]>;
 
   // --- dead letters ------------------------------------------------------------------------------
   listRejectedEvents(
@@ -292,6 +310,37 @@ export type TerminalContact = {
 
 /** A page of a stream, in the shape RxDB's replication expects. */
 export type PullResult<T> = { documents: WithDeleted<T>[]; checkpoint: Checkpoint };
+
+/** An inventory pull page, with the stored rows left out because they are invalid. */
+export type InventoryPullResult = PullResult<InventoryItem> & {
+  skipped: { id: string; seq: number; problem: string }[];
+};
+
+/** A pushed inventory row the store refused; `document` is the row as pushed. */
+export type InventoryRefusal = {
+  id: string;
+  code: 'POS_FORBIDDEN' | 'POS_SYNC_EVENT_INVALID';
+  message: string;
+  document: WithDeleted<InventoryItem>;
+};
+
+/** What `pushInventory` answers: the merged masters to adopt, and the rows refused. */
+export type InventoryPushResult = {
+  conflicts: WithDeleted<InventoryItem>[];
+  refused: InventoryRefusal[];
+};
+
+/** One invalid stored inventory row and its repair. */
+export type InventoryRepair = {
+  id: string;
+  problem: string;
+  /** `foreign`: the id is not of the row's branch; not repairable in place, left out of pulls. */
+  action: 'replayed' | 'reset' | 'foreign';
+  /** On-hand stock after the repair (0 for `foreign`). */
+  onHand: number;
+  /** Whether it was written (false in a dry run). */
+  repaired: boolean;
+};
 
 /** A push row for inventory as RxDB sends it. */
 export type InventoryPushRow = {

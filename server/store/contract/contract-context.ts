@@ -10,6 +10,8 @@ export type ContractContext = {
   readonly clock: TestClock;
   /** Closes and reopens the store on the same data; `store` is the new instance afterwards. */
   reopen(): Promise<CloudStore>;
+  /** See `ContractStore.overwriteInventoryDocument`. */
+  overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
   /** A second fresh store (for property runs that need an empty one per run). */
   fresh(): Promise<{ store: CloudStore; world: World }>;
 };
@@ -43,6 +45,9 @@ export function useContractContext(factory: CloudStoreFactory): ContractContext 
     async reopen() {
       store = await opened.reopen();
       return store;
+    },
+    overwriteInventoryDocument(tenantId, id, doc) {
+      return opened.overwriteInventoryDocument(tenantId, id, doc);
     },
     async fresh() {
       const another = await factory({ now: clock.now });

@@ -11,6 +11,11 @@ export type ContractStore = {
   reopen(): Promise<CloudStore>;
   /** Closes and removes the data. */
   destroy(): Promise<void>;
+  /**
+   * Overwrites the stored document of an inventory row behind the store's back (seq unchanged), as a
+   * release without the push checks could have stored it: for the repair and pull-tolerance tests.
+   */
+  overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
 };
 
 /** Opens a fresh store whose clock is `now`. */

@@ -277,15 +277,18 @@ export function describeLifecycleContract(ctx: ContractContext): void {
     it('merges concurrent adjustments from two terminals by the union of their operations', async () => {
       const { store, world } = ctx;
       const base = await inventoryDoc([]);
-      expect(await store.pushInventory(world.t1, [{ newDocumentState: base }])).toEqual([]);
+      expect(await store.pushInventory(world.t1, [{ newDocumentState: base }])).toEqual({
+        conflicts: [],
+        refused: [],
+      });
       const fromT1 = await inventoryDoc([[{ creator: 't1', inc: 5 }]]);
       const fromT2 = await inventoryDoc([[{ creator: 't2', inc: 3 }]]);
       expect(
         await store.pushInventory(world.t1, [
           { assumedMasterState: base, newDocumentState: fromT1 },
         ]),
-      ).toEqual([]);
-      const conflicts = await store.pushInventory(world.t2, [
+      ).toEqual({ conflicts: [], refused: [] });
+      const { conflicts } = await store.pushInventory(world.t2, [
         { assumedMasterState: base, newDocumentState: fromT2 },
       ]);
       expect(conflicts).toMatchObject([{ id: 'b-1:p-1', onHand: 8 }]);
@@ -294,10 +297,9 @@ export function describeLifecycleContract(ctx: ContractContext): void {
       );
       expect(documents).toMatchObject([{ id: 'b-1:p-1', onHand: 8, _deleted: false }]);
       expect((await store.pullInventory(world.tenantId, 'b-2', null, 10)).documents).toEqual([]);
-      await expectCode(
-        store.pushInventory(world.t3, [{ newDocumentState: base }]),
-        'POS_FORBIDDEN',
-      );
+      expect(
+        (await store.pushInventory(world.t3, [{ newDocumentState: base }])).refused,
+      ).toMatchObject([{ id: 'b-1:p-1', code: 'POS_FORBIDDEN' }]);
     });
   });
 

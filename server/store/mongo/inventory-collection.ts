@@ -1,15 +1,33 @@
 import type { Collection } from 'mongodb';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
-import { createInventoryConflictHandler, withoutLocalMeta } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
-import type { InventoryPushRow, PullResult, TerminalScope } from '../cloud-store.ts';
-import { checkLimit, parseInventoryPush } from '../store-input-checks.ts';
+import type {
+  InventoryPullResult,
+  InventoryPushResult,
+  InventoryPushRow,
+  InventoryRefusal,
+  InventoryRepair,
+  TerminalScope,
+} from '../cloud-store.ts';
+import type { AdmittedInventoryRow } from '../inventory-rules.ts';
+import {
+  admitInventoryRow,
+  inventoryDocumentProblem,
+  inventoryHandler,
+  mergeInventoryRow,
+  pinOfStoredRow,
+  pullPastInvalidRows,
+  repairInventoryDocument,
+} from '../inventory-rules.ts';
+import { checkLimit } from '../store-input-checks.ts';
+import type { AuditTrail } from './audit-trail.ts';
 import type { InventoryDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 
 type Doc = WithDeleted<InventoryItem>;
+type Admitted = Extract<AdmittedInventoryRow, { ok: true }>;
 
 /** Attempts of the optimistic merge before giving up (each one loses only to a concurrent push). */
 const MERGE_ATTEMPTS = 20;
@@ -23,7 +41,7 @@ export class InventoryCollection {
   readonly #coll: Collection<InventoryDoc>;
   readonly #seq: StreamSeq;
   readonly #now: () => Date;
-  readonly #handler: RxConflictHandler<InventoryItem> = createInventoryConflictHandler();
+  readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();
 
   constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, now: () => Date) {
     this.#coll = coll;
@@ -31,37 +49,48 @@ export class InventoryCollection {
     this.#now = now;
   }
 
-  async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<Doc[]> {
-    const pushed = parseInventoryPush(scope, rows);
+  async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<InventoryPushResult> {
     const conflicts: Doc[] = [];
-    for (const doc of pushed) {
-      const answer = await this.#pushOne(scope, doc);
-      if (answer) conflicts.push(answer);
+    const refused: InventoryRefusal[] = [];
+    for (const row of rows) {
+      const checked = await admitInventoryRow(this.#handler, scope, row);
+      const answer = checked.ok ? await this.#pushOne(scope, checked) : checked;
+      if (answer === null) continue;
+      if (answer.ok) conflicts.push(answer.master);
+      else refused.push(answer.refusal);
     }
-    return conflicts;
+    return { conflicts, refused };
   }
 
-  async #pushOne(scope: TerminalScope, doc: Doc): Promise<Doc | null> {
+  async #pushOne(
+    scope: TerminalScope,
+    row: Admitted,
+  ): Promise<{ ok: true; master: Doc } | { ok: false; refusal: InventoryRefusal } | null> {
+    const { pushed, pin } = row;
     for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
       const master = await this.#coll.findOne(
-        { tenantId: scope.tenantId, id: doc.id },
+        { tenantId: scope.tenantId, id: pin.id },
         { readConcern: { level: 'local' } },
       );
-      let write: Doc = doc;
-      let answer: Doc | null = null;
-      if (master) {
-        if (this.#handler.isEqual(master.doc, doc, 'server-push')) return null;
-        const merged = withoutLocalMeta(
-          await this.#handler.resolve(
-            { newDocumentState: doc, realMasterState: master.doc },
-            'server-push',
-          ),
-        ) as Doc;
-        write = { ...merged, _deleted: merged._deleted ?? false };
-        // RxDB's push contract: answer the master whenever it is not what the terminal sent.
-        if (!this.#handler.isEqual(write, doc, 'server-push')) answer = write;
-        if (this.#handler.isEqual(write, master.doc, 'server-push')) return answer;
+      if (master && master.branchId !== scope.branchId) {
+        const message = 'the id is stored in another branch';
+        return {
+          ok: false,
+          refusal: { id: pin.id, code: 'POS_FORBIDDEN', message, document: pushed },
+        };
       }
+      let write: Doc = row.doc;
+      if (master) {
+        if (this.#handler.isEqual(master.doc, row.doc, 'server-push')) return null;
+        const merged = await mergeInventoryRow(this.#handler, master.doc, row);
+        if (!merged.ok) return merged;
+        write = merged.merged;
+      }
+      // RxDB's push contract: answer the master whenever it is not what the terminal sent.
+      const answer = this.#handler.isEqual(write, pushed, 'server-push')
+        ? null
+        : { ok: true as const, master: write };
+      if (master && this.#handler.isEqual(write, master.doc, 'server-push')) return answer;
       const { applied } = await this.#seq.write(
         { tenantId: scope.tenantId, stream: 'inventory', scope: scope.branchId },
         this.#coll,
@@ -98,8 +127,21 @@ export class InventoryCollection {
     branchId: string,
     checkpoint: Checkpoint | null,
     limit: number,
-  ): Promise<PullResult<InventoryItem>> {
+  ): Promise<InventoryPullResult> {
     checkLimit(limit);
+    return pullPastInvalidRows(
+      (cp, n) => this.#pullOnce(tenantId, branchId, cp, n),
+      checkpoint,
+      limit,
+    );
+  }
+
+  async #pullOnce(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<InventoryPullResult> {
     const { rows, checkpoint: next } = await this.#seq.pull(
       { tenantId, stream: 'inventory', scope: branchId },
       checkpoint,
@@ -108,13 +150,74 @@ export class InventoryCollection {
         this.#coll
           .find(
             { tenantId, branchId, seq: { $gt: after } },
-            { sort: { seq: 1 }, limit: n, projection: { _id: 0, seq: 1, doc: 1 } },
+            { sort: { seq: 1 }, limit: n, projection: { _id: 0, id: 1, seq: 1, doc: 1 } },
           )
           .toArray(),
       this.#coll,
       { tenantId, branchId },
     );
-    return { documents: rows.map((row) => row.doc), checkpoint: next };
+    const documents: Doc[] = [];
+    const skipped: InventoryPullResult['skipped'] = [];
+    for (const row of rows) {
+      const problem = inventoryDocumentProblem(row.doc, pinOfStoredRow(row.id, branchId));
+      if (problem) skipped.push({ id: row.id, seq: row.seq, problem });
+      else documents.push(row.doc);
+    }
+    return { documents, checkpoint: next, skipped };
+  }
+
+  async repair(
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+    audit: AuditTrail,
+  ): Promise<InventoryRepair[]> {
+    const rows = await this.#coll
+      .find(
+        { tenantId, branchId },
+        { sort: { seq: 1 }, projection: { _id: 0, id: 1, seq: 1, doc: 1 } },
+      )
+      .toArray();
+    const repairs: InventoryRepair[] = [];
+    for (const row of rows) {
+      const pin = pinOfStoredRow(row.id, branchId);
+      const problem = inventoryDocumentProblem(row.doc, pin);
+      if (problem === null) continue;
+      const { doc, action } = await repairInventoryDocument(
+        this.#handler,
+        row.doc,
+        pin,
+        this.#now().getTime(),
+      );
+      const repair = { id: row.id, problem, action, onHand: doc?.onHand ?? 0, repaired: false };
+      repairs.push(repair);
+      if (options.dryRun || doc === null) continue;
+      const { applied } = await this.#seq.write(
+        { tenantId, stream: 'inventory', scope: branchId },
+        this.#coll,
+        { tenantId, branchId },
+        'inventory_seq',
+        [doc],
+        (d, seq) => ({
+          updateOne: {
+            // A row pushed meanwhile is valid (pushes onto an invalid row are refused): leave it.
+            filter: { tenantId, id: d.id, seq: row.seq },
+            update: {
+              $set: { seq, deleted: d._deleted, changedAt: this.#now().toISOString(), doc: d },
+            },
+          },
+        }),
+      );
+      if (applied === 0) continue;
+      repair.repaired = true;
+      await audit.record(tenantId, actor, 'repairInventory', `${branchId}/${row.id}`, {
+        problem,
+        action,
+        onHand: doc.onHand,
+      });
+    }
+    return repairs;
   }
 
   async head(tenantId: string, branchId: string): Promise<number> {

@@ -38,6 +38,17 @@ if ('skip' in mongo) {
           await client.close();
         }
       },
+      async overwriteInventoryDocument(tenantId, id, doc) {
+        const client = new MongoClient(mongo.url);
+        try {
+          await client
+            .db(dbName)
+            .collection('inventory')
+            .updateOne({ tenantId, id }, { $set: { doc } });
+        } finally {
+          await client.close();
+        }
+      },
     };
   });
 }

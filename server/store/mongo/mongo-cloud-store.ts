@@ -245,6 +245,16 @@ export class MongoCloudStore implements CloudStore {
     });
   pushInventory = (scope: TerminalScope, rows: InventoryPushRow[]) =>
     this.#run(() => this.#inventory.push(scope, rows));
+  repairInventory = (
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+  ) =>
+    this.#run(async () => {
+      await this.#tenancy.requireBranch(tenantId, branchId);
+      return this.#inventory.repair(tenantId, branchId, options, actor, this.#audit);
+    });
 
   listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
     this.#run(() => this.#deadLetters.list(tenantId, filter, page));

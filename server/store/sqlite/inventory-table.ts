@@ -1,27 +1,46 @@
 import type { Statement } from 'better-sqlite3';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
-import { createInventoryConflictHandler, withoutLocalMeta } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
-import type { InventoryPushRow, PullResult, TerminalScope } from '../cloud-store.ts';
-import { checkLimit, parseInventoryPush } from '../store-input-checks.ts';
+import type {
+  InventoryPullResult,
+  InventoryPushResult,
+  InventoryPushRow,
+  InventoryRefusal,
+  InventoryRepair,
+  TerminalScope,
+} from '../cloud-store.ts';
+import type { AdmittedInventoryRow } from '../inventory-rules.ts';
+import {
+  admitInventoryRow,
+  inventoryDocumentProblem,
+  inventoryHandler,
+  mergeInventoryRow,
+  pinOfStoredRow,
+  pullPastInvalidRows,
+  repairInventoryDocument,
+} from '../inventory-rules.ts';
+import { checkLimit } from '../store-input-checks.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 
 const INVENTORY_SQL = {
-  selectByIds: `SELECT i.id, i.seq, i.doc FROM json_each(?) AS j
+  selectByIds: `SELECT i.id, i.branch_id AS branchId, i.seq, i.doc FROM json_each(?) AS j
     JOIN inventory AS i ON i.tenant_id = ? AND i.id = j.value`,
   upsert: `INSERT INTO inventory (tenant_id, branch_id, id, seq, deleted, changed_at, doc)
     VALUES (@tenantId, @branchId, @id, @seq, @deleted, @changedAt, @doc)
     ON CONFLICT (tenant_id, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted,
       changed_at = excluded.changed_at, doc = excluded.doc`,
   // The pull: a range scan of the (tenant_id, branch_id, seq) unique index.
-  selectAfterSeq: `SELECT seq, doc FROM inventory
+  selectAfterSeq: `SELECT id, seq, doc FROM inventory
     WHERE tenant_id = ? AND branch_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  selectBranch: `SELECT id, seq, doc FROM inventory WHERE tenant_id = ? AND branch_id = ? ORDER BY seq`,
 } as const;
 
 type Doc = WithDeleted<InventoryItem>;
+type Master = { seq: number; branchId: string; doc: Doc };
+type Admitted = Extract<AdmittedInventoryRow, { ok: true }>;
 
 /** Attempts of the optimistic merge before giving up (each one loses only to a concurrent push). */
 const MERGE_ATTEMPTS = 20;
@@ -36,85 +55,93 @@ const MERGE_ATTEMPTS = 20;
 export class InventoryTable {
   readonly #ctx: StoreContext;
   readonly #s: Record<keyof typeof INVENTORY_SQL, Statement>;
-  readonly #handler: RxConflictHandler<InventoryItem> = createInventoryConflictHandler();
+  readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
     this.#s = prepareStatements(ctx.db, INVENTORY_SQL);
   }
 
-  async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<Doc[]> {
-    const pushed = parseInventoryPush(scope, rows);
+  async push(scope: TerminalScope, rows: InventoryPushRow[]): Promise<InventoryPushResult> {
+    const refused: InventoryRefusal[] = [];
+    const admitted: Admitted[] = [];
+    for (const row of rows) {
+      const checked = await admitInventoryRow(this.#handler, scope, row);
+      if (checked.ok) admitted.push(checked);
+      else refused.push(checked.refusal);
+    }
     for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
-      const masters = this.#readMasters(scope.tenantId, pushed);
-      const plan = await this.#plan(pushed, masters);
-      if (this.#tryWrite(scope, masters, plan.writes)) return plan.conflicts;
+      const masters = this.#readMasters(
+        scope.tenantId,
+        admitted.map((a) => a.pin.id),
+      );
+      const plan = await this.#plan(scope, admitted, masters);
+      if (this.#tryWrite(scope, masters, plan.writes)) {
+        return { conflicts: plan.conflicts, refused: [...refused, ...plan.refused] };
+      }
     }
     throw new PosError('POS_SYNC_STORAGE_FAILED', 'inventory push kept conflicting; retry');
   }
 
-  #readMasters(tenantId: string, docs: Doc[]): Map<string, { seq: number; doc: Doc }> {
-    const ids = JSON.stringify(docs.map((d) => d.id));
-    const rows = this.#s.selectByIds.all(ids, tenantId) as {
+  #readMasters(tenantId: string, ids: string[]): Map<string, Master> {
+    const rows = this.#s.selectByIds.all(JSON.stringify(ids), tenantId) as {
       id: string;
+      branchId: string;
       seq: number;
       doc: string;
     }[];
-    return new Map(rows.map((r) => [r.id, { seq: r.seq, doc: JSON.parse(r.doc) as Doc }]));
+    return new Map(
+      rows.map((r) => [r.id, { seq: r.seq, branchId: r.branchId, doc: JSON.parse(r.doc) as Doc }]),
+    );
   }
 
   async #plan(
-    pushed: Doc[],
-    masters: Map<string, { seq: number; doc: Doc }>,
-  ): Promise<{ writes: Map<string, Doc>; conflicts: Doc[] }> {
+    scope: TerminalScope,
+    admitted: Admitted[],
+    masters: Map<string, Master>,
+  ): Promise<{ writes: Map<string, Doc>; conflicts: Doc[]; refused: InventoryRefusal[] }> {
     const current = new Map([...masters].map(([id, m]) => [id, m.doc]));
     const writes = new Map<string, Doc>();
     const conflicts: Doc[] = [];
-    for (const doc of pushed) {
-      const master = current.get(doc.id);
-      if (master === undefined) {
-        current.set(doc.id, doc);
-        writes.set(doc.id, doc);
+    const refused: InventoryRefusal[] = [];
+    for (const row of admitted) {
+      const { pushed, pin } = row;
+      if (masters.get(pin.id) && masters.get(pin.id)!.branchId !== scope.branchId) {
+        const message = 'the id is stored in another branch';
+        refused.push({ id: pin.id, code: 'POS_FORBIDDEN', message, document: pushed });
         continue;
       }
-      if (this.#handler.isEqual(master, doc, 'server-push')) continue;
-      const merged = withoutLocalMeta(
-        await this.#handler.resolve(
-          { newDocumentState: doc, realMasterState: master },
-          'server-push',
-        ),
-      ) as Doc;
-      const normalized = { ...merged, _deleted: merged._deleted ?? false };
-      if (!this.#handler.isEqual(normalized, master, 'server-push')) {
-        current.set(doc.id, normalized);
-        writes.set(doc.id, normalized);
+      const master = current.get(pin.id);
+      let next = row.doc;
+      if (master !== undefined) {
+        if (this.#handler.isEqual(master, row.doc, 'server-push')) continue;
+        const merged = await mergeInventoryRow(this.#handler, master, row);
+        if (!merged.ok) {
+          refused.push(merged.refusal);
+          continue;
+        }
+        next = merged.merged;
+      }
+      if (master === undefined || !this.#handler.isEqual(next, master, 'server-push')) {
+        current.set(pin.id, next);
+        writes.set(pin.id, next);
       }
       // RxDB's push contract: answer the master whenever it is not what the terminal sent.
-      if (!this.#handler.isEqual(normalized, doc, 'server-push')) conflicts.push(normalized);
+      if (!this.#handler.isEqual(next, pushed, 'server-push')) conflicts.push(next);
     }
-    return { writes, conflicts };
+    return { writes, conflicts, refused };
   }
 
-  #tryWrite(
-    scope: TerminalScope,
-    masters: Map<string, { seq: number; doc: Doc }>,
-    writes: Map<string, Doc>,
-  ): boolean {
+  #tryWrite(scope: TerminalScope, masters: Map<string, Master>, writes: Map<string, Doc>): boolean {
     return this.#ctx.db.transaction(() => {
-      const now = this.#readMasters(
-        scope.tenantId,
-        [...masters.values()].map((m) => m.doc),
-      );
+      const now = this.#readMasters(scope.tenantId, [...masters.keys()]);
       for (const [id, master] of masters) {
         if (now.get(id)?.seq !== master.seq) return false;
       }
       // A document that did not exist may have been created concurrently.
       const created = [...writes.keys()].filter((id) => !masters.has(id));
       if (created.length > 0) {
-        const raced = this.#readMasters(
-          scope.tenantId,
-          created.map((id) => writes.get(id)!),
-        );
+        const raced = this.#readMasters(scope.tenantId, created);
         if (raced.size > 0) return false;
       }
       if (writes.size === 0) return true;
@@ -136,22 +163,104 @@ export class InventoryTable {
     })();
   }
 
-  pull(
+  async pull(
     tenantId: string,
     branchId: string,
     checkpoint: Checkpoint | null,
     limit: number,
-  ): PullResult<InventoryItem> {
+  ): Promise<InventoryPullResult> {
     checkLimit(limit);
+    return pullPastInvalidRows(
+      async (cp, n) => this.#pullOnce(tenantId, branchId, cp, n),
+      checkpoint,
+      limit,
+    );
+  }
+
+  #pullOnce(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): InventoryPullResult {
     return this.#ctx.db.transaction(() => {
       const key = { tenantId, stream: 'inventory' as const, scope: branchId };
       const after = this.#ctx.seq.pullBound(key, checkpoint);
       const read = this.#s.selectAfterSeq.all(tenantId, branchId, after, limit + 1) as {
+        id: string;
         seq: number;
         doc: string;
       }[];
       const { rows, checkpoint: next } = this.#ctx.seq.page(key, after, read, limit);
-      return { documents: rows.map((row) => JSON.parse(row.doc) as Doc), checkpoint: next };
+      const documents: Doc[] = [];
+      const skipped: InventoryPullResult['skipped'] = [];
+      for (const row of rows) {
+        const doc = JSON.parse(row.doc) as unknown;
+        const problem = inventoryDocumentProblem(doc, pinOfStoredRow(row.id, branchId));
+        if (problem) skipped.push({ id: row.id, seq: row.seq, problem });
+        else documents.push(doc as Doc);
+      }
+      return { documents, checkpoint: next, skipped };
+    })();
+  }
+
+  async repair(
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+  ): Promise<InventoryRepair[]> {
+    const rows = this.#s.selectBranch.all(tenantId, branchId) as {
+      id: string;
+      seq: number;
+      doc: string;
+    }[];
+    const repairs: { seq: number; doc: Doc | null; repair: InventoryRepair }[] = [];
+    for (const row of rows) {
+      const pin = pinOfStoredRow(row.id, branchId);
+      const stored = JSON.parse(row.doc) as unknown;
+      const problem = inventoryDocumentProblem(stored, pin);
+      if (problem === null) continue;
+      const { doc, action } = await repairInventoryDocument(
+        this.#handler,
+        stored,
+        pin,
+        this.#ctx.now().getTime(),
+      );
+      const repair = { id: row.id, problem, action, onHand: doc?.onHand ?? 0, repaired: false };
+      repairs.push({ seq: row.seq, doc, repair });
+    }
+    if (options.dryRun || repairs.length === 0) return repairs.map((r) => r.repair);
+    return this.#ctx.db.transaction(() => {
+      const now = this.#readMasters(
+        tenantId,
+        repairs.map((r) => r.repair.id),
+      );
+      const key = { tenantId, stream: 'inventory' as const, scope: branchId };
+      // A row pushed meanwhile is valid (pushes onto an invalid row are refused): leave it.
+      const due = repairs.filter(
+        (r): r is typeof r & { doc: Doc } => r.doc !== null && now.get(r.repair.id)?.seq === r.seq,
+      );
+      let seq = this.#ctx.seq.reserve(key, due.length);
+      const changedAt = this.#ctx.now().toISOString();
+      for (const { doc, repair } of due) {
+        this.#s.upsert.run({
+          tenantId,
+          branchId,
+          id: doc.id,
+          seq: seq++,
+          deleted: doc._deleted ? 1 : 0,
+          changedAt,
+          doc: JSON.stringify(doc),
+        });
+        this.#ctx.audit.record(tenantId, actor, 'repairInventory', `${branchId}/${doc.id}`, {
+          problem: repair.problem,
+          action: repair.action,
+          onHand: repair.onHand,
+        });
+        repair.repaired = true;
+      }
+      return repairs.map((r) => r.repair);
     })();
   }
 }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,18 @@ runCloudStoreContract('sqlite', async ({ now }) => {
     async destroy() {
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async overwriteInventoryDocument(tenantId, id, doc) {
+      const db = new Database(join(dataDir, 'cloud.sqlite'));
+      try {
+        db.prepare('UPDATE inventory SET doc = ? WHERE tenant_id = ? AND id = ?').run(
+          JSON.stringify(doc),
+          tenantId,
+          id,
+        );
+      } finally {
+        db.close();
+      }
     },
   };
 });

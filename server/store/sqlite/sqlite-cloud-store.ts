@@ -231,6 +231,16 @@ export class SqliteCloudStore implements CloudStore {
     );
   pushInventory = (scope: TerminalScope, rows: InventoryPushRow[]) =>
     this.#run(() => this.#inventory.push(scope, rows));
+  repairInventory = (
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+  ) =>
+    this.#run(() => {
+      this.#tenancy.requireBranch(tenantId, branchId);
+      return this.#inventory.repair(tenantId, branchId, options, actor);
+    });
 
   listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
     this.#run(() => this.#deadLetters.list(tenantId, filter, page));
