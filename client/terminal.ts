@@ -120,7 +120,7 @@ export class Terminal {
     this.#nextLocalEventId = init.nextLocalEventId;
     this.#fetch = createObservedFetch(
       {
-        onReachable: () => this.#setOnline(true),
+        onReachable: () => this.#onCloudAnswered(),
         onUnreachable: () => this.#setOnline(false),
         onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
       },
@@ -300,6 +300,18 @@ export class Terminal {
       if (checkpoint) this.#checkpoints[stream] = checkpoint.seq;
     }
     this.#scheduleStatus();
+  }
+
+  /**
+   * Any answer of the cloud (over HTTP while the stream is down). After an outage, the stream's
+   * reconnect backoff may have grown to its cap: reconnect and pull every stream now.
+   */
+  #onCloudAnswered(): void {
+    const wasOffline = !this.#online;
+    this.#setOnline(true);
+    if (!wasOffline || !this.#wakeups || this.#wakeups.connected) return;
+    this.#wakeups.reconnectNow();
+    for (const replication of this.#replications.values()) replication.reSync();
   }
 
   #setOnline(online: boolean): void {
