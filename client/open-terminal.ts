@@ -83,7 +83,8 @@ async function firstContact(options: ResolvedTerminalOptions, logger: Logger): P
  * (unless `autoStart: false`) the stream replications and the push worker. The first run of a data
  * dir asks the cloud for the token's terminal and branch (and makes the `posId`); later runs open
  * from the stored identity at once, online or not, and `start()` checks it against the cloud before
- * syncing. Selling works as soon as this resolves.
+ * syncing. Selling works as soon as this resolves, from the catalog stored so far: a first run has
+ * none until its snapshot is in, which `terminal.catalogReady()` waits for.
  */
 export async function openTerminal(
   options: TerminalOptions,

@@ -35,6 +35,8 @@ export type TerminalStatus = {
     snapshotting: boolean;
     /** Documents pulled by the snapshot so far. */
     snapshotPulled: number;
+    /** The catalog is complete (see `Terminal.catalogReady()`); false: show "loading catalog". */
+    ready: boolean;
   };
   lastReconcile: ReconcileSummary | null;
   counters: {
@@ -58,6 +60,7 @@ export function formatStatusLine(status: TerminalStatus): string {
     status.discarded > 0 ? `discarded=${status.discarded}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
+    status.catalog.ready ? '' : 'catalog=loading',
     status.catalog.snapshotting ? `snapshot=${status.catalog.snapshotPulled}` : '',
     `lastPull=${status.lastPullAt ?? '-'}`,
     `lastPush=${status.lastPushAt ?? '-'}`,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
-import { BehaviorSubject, firstValueFrom } from 'rxjs';
+import { BehaviorSubject, Subject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
@@ -86,6 +86,8 @@ export class Terminal {
   #statusTimer: NodeJS.Timeout | undefined;
   #lastStatusAt = 0;
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
+  /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
+  readonly #catalogEvents = new Subject<void>();
   #snapshotPulled = 0;
   readonly #checkpoints: { products: number | null; categories: number | null } = {
     products: null,
@@ -345,6 +347,7 @@ export class Terminal {
     for (const replication of this.#replications.values()) void replication.cancel();
     void this.#wakeups?.close();
     void this.#worker?.close();
+    this.#catalogEvents.next();
     this.#scheduleStatus();
   }
 
@@ -379,6 +382,7 @@ export class Terminal {
       this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
       await saveIdentity(this.db, this.#identity);
       this.#checkpoints[stream] = result.checkpoint;
+      this.#catalogEvents.next();
       if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
     })()
       .catch((error: unknown) => {
@@ -390,6 +394,7 @@ export class Terminal {
         );
         if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
           this.#startStream(stream);
+          void this.#markPulledToTheEnd(stream);
         }
       })
       .finally(() => {
@@ -397,6 +402,53 @@ export class Terminal {
         this.#scheduleStatus();
       });
     this.#resnapshots.set(stream, task);
+  }
+
+  /**
+   * After a failed bulk snapshot, RxDB's page-by-page pull fills the catalog instead: once it reached
+   * the cloud's head, the stream counts as snapshotted (ready to sell; no bulk snapshot at next start).
+   */
+  async #markPulledToTheEnd(stream: CatalogStream): Promise<void> {
+    const replication = this.#replications.get(stream);
+    if (!replication || this.#identity.snapshots?.[stream] !== undefined) return;
+    try {
+      await replication.awaitInitialReplication();
+    } catch {
+      return;
+    }
+    if (this.#closed || this.#replications.get(stream) !== replication) return;
+    if (this.#identity.snapshots?.[stream] !== undefined) return;
+    this.#identity.snapshots = {
+      ...this.#identity.snapshots,
+      [stream]: this.#checkpoints[stream] ?? 0,
+    };
+    await saveIdentity(this.db, this.#identity);
+    this.#catalogEvents.next();
+    this.#scheduleStatus();
+  }
+
+  /** Both catalog streams were pulled completely once for the current branch (and generation). */
+  get #catalogComplete(): boolean {
+    const snapshots = this.#identity.snapshots;
+    return snapshots?.products !== undefined && snapshots.categories !== undefined;
+  }
+
+  /**
+   * Resolves once the local catalog is complete, so `sell()` finds every product the branch sells:
+   * at once on a data dir that holds a catalog (online or not), after the first snapshot on a first
+   * run (or after a branch change). A cashier front end shows "loading catalog" until then; selling
+   * itself never waits for the network. Rejects with `POS_SYNC_UNAUTHORIZED` when syncing halted
+   * (token refused) and with `POS_INPUT_INVALID` when the terminal closed before; with
+   * `autoStart: false` it waits for `start()`. Also shown as `status().catalog.ready`.
+   */
+  async catalogReady(): Promise<void> {
+    for (;;) {
+      if (this.#catalogComplete) return;
+      if (this.#halted)
+        throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      await firstValueFrom(this.#catalogEvents, { defaultValue: undefined });
+    }
   }
 
   /**
@@ -596,6 +648,7 @@ export class Terminal {
           this.#resnapshots.size > 0 ||
           (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
         snapshotPulled: this.#snapshotPulled,
+        ready: this.#catalogComplete,
       },
       lastReconcile: this.#lastReconcile,
       counters: { ...this.#counters },
@@ -635,6 +688,7 @@ export class Terminal {
     await Promise.allSettled([...this.#resnapshots.values()]);
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
     this.#status$.complete();
+    this.#catalogEvents.complete();
     await this.db.close();
   }
 }
