@@ -5,8 +5,8 @@ import { computeBackoffMs, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
 import { Terminal } from './terminal.ts';
+import { nextLocalEventId } from './sales-retention.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
-import type { TerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
 import {
   createIdentity,
@@ -24,13 +24,6 @@ export type OpenTerminalDependencies = {
   /** Where the default logger writes. */
   logDestination?: DestinationStream;
 };
-
-/** The next `localEventId`: one more than any stored sale's (sales are never deleted locally). */
-async function nextLocalEventId(db: TerminalDatabase): Promise<number> {
-  let max = 0;
-  for (const sale of await db.sales.find().exec()) max = Math.max(max, sale.localEventId);
-  return max + 1;
-}
 
 /**
  * First run of a data dir: the token is all the terminal knows, so it asks the cloud whose token it

@@ -23,7 +23,13 @@ const status = (overrides: Partial<TerminalStatus> = {}): TerminalStatus => ({
     ready: true,
   },
   lastReconcile: null,
-  counters: { queued_events: 0, synced_events: 0, reconcile_runs: 0, delta_sync_runs: 0 },
+  counters: {
+    queued_events: 0,
+    synced_events: 0,
+    reconcile_runs: 0,
+    delta_sync_runs: 0,
+    pruned_events: 0,
+  },
   ...overrides,
 });
 

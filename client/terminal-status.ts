@@ -44,6 +44,8 @@ export type TerminalStatus = {
     synced_events: number;
     reconcile_runs: number;
     delta_sync_runs: number;
+    /** Settled sales pruned by the retention in this process. */
+    pruned_events: number;
   };
 };
 

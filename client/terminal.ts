@@ -26,6 +26,7 @@ import {
   isAuthLoss,
 } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
+import { SalesRetention } from './sales-retention.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
 import type { StreamReplication } from './sync-streams.ts';
@@ -76,6 +77,7 @@ export class Terminal {
   #worker: SalesPushWorker | undefined;
   readonly #status$: BehaviorSubject<TerminalStatus>;
   readonly #subscriptions: Subscription[] = [];
+  readonly #retention: SalesRetention;
   #nextLocalEventId: number;
   #queueDepth = 0;
   #online = false;
@@ -101,6 +103,7 @@ export class Terminal {
     synced_events: 0,
     reconcile_runs: 0,
     delta_sync_runs: 0,
+    pruned_events: 0,
   };
 
   constructor(init: {
@@ -144,6 +147,21 @@ export class Terminal {
         this.#scheduleStatus();
       }),
     );
+    // Local housekeeping: runs offline and before `start()` too.
+    this.#retention = new SalesRetention({
+      db: this.db,
+      settings: {
+        retentionMs: init.options.salesRetentionMs,
+        batchSize: init.options.salesPruneBatchSize,
+        intervalMs: init.options.salesPruneIntervalMs,
+      },
+      logger: this.#logger.child({ component: 'retention' }),
+      onPruned: (count) => {
+        this.#counters.pruned_events += count;
+        this.#scheduleStatus();
+      },
+    });
+    this.#retention.start();
   }
 
   /** The terminal's identity: `terminalId`, `branchId` and this installation's `posId`. */
@@ -455,9 +473,9 @@ export class Terminal {
    * Sells from the local catalog and queues the sale for push. Never touches the network.
    *
    * Atomicity of "the sale and the next localEventId": the counter is derived from the sales
-   * collection itself (the largest stored `localEventId` + 1, read once at open), and sales are never
-   * deleted locally, so the insert of the sale is the only write: one SQLite transaction with FULL
-   * durability. Calls run one at a time through a queue, so two sales cannot take the same number,
+   * collection itself (the largest stored `localEventId` + 1, read once at open; the retention writes
+   * a high-water mark before it prunes a sale, see `nextLocalEventId`), so the insert of the sale is
+   * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a queue, so two sales cannot take the same number,
    * and the number only advances after the insert committed.
    */
   sell(input: SellInput): Promise<Sale> {
@@ -682,6 +700,7 @@ export class Terminal {
     this.#stopping.abort();
     if (this.#statusTimer) clearTimeout(this.#statusTimer);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
     await this.#worker?.close();
     await this.#wakeups?.close();
