@@ -96,7 +96,7 @@ describe('the sales retention on a database of many sales', () => {
       await reopened.close();
       removeDir(dataDir);
     }
-  });
+  }, 60_000);
 });
 
 describe('a terminal with a sales retention against a real cloud', () => {
@@ -163,5 +163,5 @@ describe('a terminal with a sales retention against a real cloud', () => {
     } finally {
       await terminal.close();
     }
-  });
+  }, 60_000);
 });

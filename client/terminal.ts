@@ -90,6 +90,11 @@ export class Terminal {
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
   /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
   readonly #catalogEvents = new Subject<void>();
+  /**
+   * An identity stored before snapshot markers existed: that release pulled the catalog with RxDB's
+   * replication and sold from it, so it counts as complete (until a branch change purges it).
+   */
+  #catalogFromOlderRelease: boolean;
   #snapshotPulled = 0;
   readonly #checkpoints: { products: number | null; categories: number | null } = {
     products: null,
@@ -123,6 +128,7 @@ export class Terminal {
     this.#logger = this.#loggerForIdentity();
     this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
+    this.#catalogFromOlderRelease = init.identity.snapshots === undefined;
     this.#fetch = createObservedFetch(
       {
         onReachable: () => this.#onCloudAnswered(),
@@ -214,6 +220,7 @@ export class Terminal {
           const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
           if (change.changed) this.#logger = this.#loggerForIdentity();
           if (change.branchChanged) {
+            this.#catalogFromOlderRelease = false;
             this.#checkpoints.products = null;
             this.#checkpoints.categories = null;
           }
@@ -448,6 +455,7 @@ export class Terminal {
   /** Both catalog streams were pulled completely once for the current branch (and generation). */
   get #catalogComplete(): boolean {
     const snapshots = this.#identity.snapshots;
+    if (this.#catalogFromOlderRelease) return true;
     return snapshots?.products !== undefined && snapshots.categories !== undefined;
   }
 
