@@ -90,6 +90,7 @@ export class SalesRetention {
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
   #closed = false;
+  #passes = 0;
 
   constructor(init: {
     db: TerminalDatabase;
@@ -131,11 +132,12 @@ export class SalesRetention {
         if (!more) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      // Also purges tombstones a crash left between a removal and the purge.
-      if (!this.#closed) await purgePrunedSales(this.#db);
+      // The first pass also purges tombstones a crash left between a removal and its purge.
+      if (!this.#closed && (total > 0 || this.#passes === 0)) await purgePrunedSales(this.#db);
     } catch (error) {
       if (!this.#closed) this.#logger.warn({ err: error }, 'sales retention pass failed');
     }
+    this.#passes += 1;
     if (total > 0) this.#logger.info({ pruned: total, before }, 'settled sales pruned');
   }
 
