@@ -4,8 +4,8 @@ import type { DestinationStream, Logger } from 'pino';
 import { computeBackoffMs, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
-import { Terminal } from './terminal.ts';
 import { nextLocalEventId } from './sales-retention.ts';
+import { Terminal } from './terminal.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
 import {

@@ -454,8 +454,8 @@ export class Terminal {
 
   /** Both catalog streams were pulled completely once for the current branch (and generation). */
   get #catalogComplete(): boolean {
-    const snapshots = this.#identity.snapshots;
     if (this.#catalogFromOlderRelease) return true;
+    const snapshots = this.#identity.snapshots;
     return snapshots?.products !== undefined && snapshots.categories !== undefined;
   }
 
@@ -483,8 +483,9 @@ export class Terminal {
    * Atomicity of "the sale and the next localEventId": the counter is derived from the sales
    * collection itself (the largest stored `localEventId` + 1, read once at open; the retention writes
    * a high-water mark before it prunes a sale, see `nextLocalEventId`), so the insert of the sale is
-   * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a queue, so two sales cannot take the same number,
-   * and the number only advances after the insert committed.
+   * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a
+   * queue, so two sales cannot take the same number, and the number only advances after the insert
+   * committed.
    */
   sell(input: SellInput): Promise<Sale> {
     return this.#sellQueue.run(async () => {
