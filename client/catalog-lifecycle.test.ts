@@ -71,11 +71,28 @@ describe('catalog lifecycle: branch change and re-snapshot', () => {
     const dataDir = tempDir('pos-terminal-');
     let terminal = await openTestTerminal(cloud, registered, { dataDir });
     await syncWithin(terminal);
+    const checkpoint = (await terminal.status()).catalog.checkpoint.products;
     await terminal.close();
 
     // While the terminal is off: deletions whose tombstones are pruned, and a change after them.
     await cloud.deleteProducts(['p-1', 'p-2']);
-    await new Promise((r) => setTimeout(r, 2500));
+    // The cloud prunes in the background: wait until it refuses the terminal's checkpoint.
+    await eventually(async () => {
+      const answer = await fetch(cloud.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${registered.token}`,
+        },
+        body: JSON.stringify({
+          query:
+            'query ($cp: CheckpointInput) { pullProducts(checkpoint: $cp, limit: 1) { checkpoint { seq } } }',
+          variables: { cp: { seq: checkpoint } },
+        }),
+      });
+      const body = (await answer.json()) as { errors?: { extensions?: { code?: string } }[] };
+      return body.errors?.[0]?.extensions?.code === 'POS_CATALOG_RESNAPSHOT_REQUIRED';
+    }, 15_000);
     await cloud.upsertProducts([productInput(3, { priceMinor: 3333 })]);
 
     terminal = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });

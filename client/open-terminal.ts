@@ -4,9 +4,9 @@ import type { DestinationStream, Logger } from 'pino';
 import { computeBackoffMs, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
+import { nextLocalEventId } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
-import type { TerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
 import {
   createIdentity,
@@ -24,13 +24,6 @@ export type OpenTerminalDependencies = {
   /** Where the default logger writes. */
   logDestination?: DestinationStream;
 };
-
-/** The next `localEventId`: one more than any stored sale's (sales are never deleted locally). */
-async function nextLocalEventId(db: TerminalDatabase): Promise<number> {
-  let max = 0;
-  for (const sale of await db.sales.find().exec()) max = Math.max(max, sale.localEventId);
-  return max + 1;
-}
 
 /**
  * First run of a data dir: the token is all the terminal knows, so it asks the cloud whose token it
@@ -83,7 +76,8 @@ async function firstContact(options: ResolvedTerminalOptions, logger: Logger): P
  * (unless `autoStart: false`) the stream replications and the push worker. The first run of a data
  * dir asks the cloud for the token's terminal and branch (and makes the `posId`); later runs open
  * from the stored identity at once, online or not, and `start()` checks it against the cloud before
- * syncing. Selling works as soon as this resolves.
+ * syncing. Selling works as soon as this resolves, from the catalog stored so far: a first run has
+ * none until its snapshot is in, which `terminal.catalogReady()` waits for.
  */
 export async function openTerminal(
   options: TerminalOptions,

@@ -31,7 +31,8 @@ export class StreamWakeups {
   readonly #logger: Logger;
   readonly #backoff: { baseMs: number; capMs: number };
   readonly #unsubscribe = new Map<StreamName, () => void>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Pending reconnect and resubscribe waits, by timer: `reconnectNow` ends them early. */
+  readonly #waits = new Map<NodeJS.Timeout, () => void>();
   #closed = false;
   #connected = false;
 
@@ -74,11 +75,30 @@ export class StreamWakeups {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.#timers.delete(timer);
+        this.#waits.delete(timer);
         resolve();
       }, ms);
-      this.#timers.add(timer);
+      this.#waits.set(timer, resolve);
     });
+  }
+
+  /** Whether the connection is open. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /**
+   * The cloud answered another request while the connection is down: reconnect and resubscribe now
+   * instead of waiting out a backoff grown during the outage (up to `capMs`). The backoff itself is
+   * kept, so a cloud whose HTTP works while its WebSocket does not is retried once per such answer.
+   */
+  reconnectNow(): void {
+    if (this.#connected || this.#closed) return;
+    for (const [timer, resolve] of this.#waits) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.#waits.clear();
   }
 
   #subscribe(stream: StreamName, attempt: number): void {
@@ -150,7 +170,7 @@ export class StreamWakeups {
   /** Ends the subscriptions and the connection. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#waits.keys()) clearTimeout(timer);
     for (const unsubscribe of this.#unsubscribe.values()) unsubscribe();
     // graphql-ws's dispose waits for a pending connection attempt, which never ends while the cloud is
     // down and retries are parked on our cleared timers: do not let an outage block shutdown.

@@ -37,6 +37,21 @@ export const terminalOptionsSchema = z
     /** Backoff of failed pushes and pulls: first ceiling and cap, in ms. */
     backoffBaseMs: z.int().min(1).default(DEFAULT_BACKOFF.baseMs),
     backoffCapMs: z.int().min(1).default(DEFAULT_BACKOFF.capMs),
+    /**
+     * Settled sales (synced, with the cloud's invoice number) older than this are pruned from the
+     * terminal, in the background; queued, refused and discarded sales are kept. 0 keeps every sale.
+     */
+    salesRetentionMs: z
+      .int()
+      .min(0)
+      .default(90 * 24 * 60 * 60 * 1000),
+    /** Sales pruned per write (one SQLite transaction) by the retention. */
+    salesPruneBatchSize: z.int().min(1).max(10_000).default(200),
+    /** Time between two passes of the retention (the first runs when the terminal opens). */
+    salesPruneIntervalMs: z
+      .int()
+      .min(1)
+      .default(60 * 60 * 1000),
     /** Catalog collections commit with NORMAL durability (they can be pulled again); sales always FULL. */
     catalogSynchronous: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
     /** pino level of the terminal's JSON logs. */

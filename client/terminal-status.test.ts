@@ -20,10 +20,17 @@ const status = (overrides: Partial<TerminalStatus> = {}): TerminalStatus => ({
     checkpoint: { products: 5000, categories: null },
     snapshotting: false,
     snapshotPulled: 0,
+    ready: true,
   },
   lastReconcile: null,
   inventoryRefused: [],
-  counters: { queued_events: 0, synced_events: 0, reconcile_runs: 0, delta_sync_runs: 0 },
+  counters: {
+    queued_events: 0,
+    synced_events: 0,
+    reconcile_runs: 0,
+    delta_sync_runs: 0,
+    pruned_events: 0,
+  },
   ...overrides,
 });
 
@@ -50,9 +57,14 @@ describe('the daemon status line', () => {
   });
 
   it('shows the snapshot progress while one runs', () => {
-    const catalog = { ...status().catalog, snapshotting: true, snapshotPulled: 45000 };
+    const catalog = {
+      ...status().catalog,
+      snapshotting: true,
+      snapshotPulled: 45000,
+      ready: false,
+    };
     expect(formatStatusLine(status({ online: false, catalog }))).toMatch(
-      /^\[offline\] .* snapshot=45000 lastPull=/,
+      /^\[offline\] .* catalog=loading snapshot=45000 lastPull=/,
     );
   });
 });

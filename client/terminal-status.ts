@@ -35,6 +35,8 @@ export type TerminalStatus = {
     snapshotting: boolean;
     /** Documents pulled by the snapshot so far. */
     snapshotPulled: number;
+    /** The catalog is complete (see `Terminal.catalogReady()`); false: show "loading catalog". */
+    ready: boolean;
   };
   lastReconcile: ReconcileSummary | null;
   /**
@@ -47,6 +49,8 @@ export type TerminalStatus = {
     synced_events: number;
     reconcile_runs: number;
     delta_sync_runs: number;
+    /** Settled sales pruned by the retention in this process. */
+    pruned_events: number;
   };
 };
 
@@ -64,6 +68,7 @@ export function formatStatusLine(status: TerminalStatus): string {
     status.inventoryRefused.length > 0 ? `inventoryRefused=${status.inventoryRefused.length}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
+    status.catalog.ready ? '' : 'catalog=loading',
     status.catalog.snapshotting ? `snapshot=${status.catalog.snapshotPulled}` : '',
     `lastPull=${status.lastPullAt ?? '-'}`,
     `lastPush=${status.lastPushAt ?? '-'}`,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Observable, Subscription } from 'rxjs';
-import { BehaviorSubject, firstValueFrom } from 'rxjs';
+import { BehaviorSubject, Subject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
@@ -29,6 +29,7 @@ import {
   isAuthLoss,
 } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
+import { SalesRetention } from './sales-retention.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
 import type { InventoryRowRefusal, StreamReplication } from './sync-streams.ts';
@@ -79,6 +80,7 @@ export class Terminal {
   #worker: SalesPushWorker | undefined;
   readonly #status$: BehaviorSubject<TerminalStatus>;
   readonly #subscriptions: Subscription[] = [];
+  readonly #retention: SalesRetention;
   #nextLocalEventId: number;
   #queueDepth = 0;
   #online = false;
@@ -89,6 +91,13 @@ export class Terminal {
   #statusTimer: NodeJS.Timeout | undefined;
   #lastStatusAt = 0;
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
+  /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
+  readonly #catalogEvents = new Subject<void>();
+  /**
+   * An identity stored before snapshot markers existed: that release pulled the catalog with RxDB's
+   * replication and sold from it, so it counts as complete (until a branch change purges it).
+   */
+  #catalogFromOlderRelease: boolean;
   #snapshotPulled = 0;
   readonly #checkpoints: { products: number | null; categories: number | null } = {
     products: null,
@@ -104,6 +113,7 @@ export class Terminal {
     synced_events: 0,
     reconcile_runs: 0,
     delta_sync_runs: 0,
+    pruned_events: 0,
   };
 
   constructor(init: {
@@ -123,9 +133,10 @@ export class Terminal {
     this.#logger = this.#loggerForIdentity();
     this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
+    this.#catalogFromOlderRelease = init.identity.snapshots === undefined;
     this.#fetch = createObservedFetch(
       {
-        onReachable: () => this.#setOnline(true),
+        onReachable: () => this.#onCloudAnswered(),
         onUnreachable: () => this.#setOnline(false),
         onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
       },
@@ -147,6 +158,21 @@ export class Terminal {
         this.#scheduleStatus();
       }),
     );
+    // Local housekeeping: runs offline and before `start()` too.
+    this.#retention = new SalesRetention({
+      db: this.db,
+      settings: {
+        retentionMs: init.options.salesRetentionMs,
+        batchSize: init.options.salesPruneBatchSize,
+        intervalMs: init.options.salesPruneIntervalMs,
+      },
+      logger: this.#logger.child({ component: 'retention' }),
+      onPruned: (count) => {
+        this.#counters.pruned_events += count;
+        this.#scheduleStatus();
+      },
+    });
+    this.#retention.start();
   }
 
   /** The terminal's identity: `terminalId`, `branchId` and this installation's `posId`. */
@@ -199,6 +225,7 @@ export class Terminal {
           const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
           if (change.changed) this.#logger = this.#loggerForIdentity();
           if (change.branchChanged) {
+            this.#catalogFromOlderRelease = false;
             this.#checkpoints.products = null;
             this.#checkpoints.categories = null;
           }
@@ -315,6 +342,18 @@ export class Terminal {
     this.#scheduleStatus();
   }
 
+  /**
+   * Any answer of the cloud (over HTTP while the stream is down). After an outage, the stream's
+   * reconnect backoff may have grown to its cap: reconnect and pull every stream now.
+   */
+  #onCloudAnswered(): void {
+    const wasOffline = !this.#online;
+    this.#setOnline(true);
+    if (!wasOffline || !this.#wakeups || this.#wakeups.connected) return;
+    this.#wakeups.reconnectNow();
+    for (const replication of this.#replications.values()) replication.reSync();
+  }
+
   #setOnline(online: boolean): void {
     if (online === this.#online) return;
     this.#online = online;
@@ -346,6 +385,7 @@ export class Terminal {
     for (const replication of this.#replications.values()) void replication.cancel();
     void this.#wakeups?.close();
     void this.#worker?.close();
+    this.#catalogEvents.next();
     this.#scheduleStatus();
   }
 
@@ -380,6 +420,7 @@ export class Terminal {
       this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
       await saveIdentity(this.db, this.#identity);
       this.#checkpoints[stream] = result.checkpoint;
+      this.#catalogEvents.next();
       if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
     })()
       .catch((error: unknown) => {
@@ -391,6 +432,7 @@ export class Terminal {
         );
         if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
           this.#startStream(stream);
+          void this.#markPulledToTheEnd(stream);
         }
       })
       .finally(() => {
@@ -401,13 +443,62 @@ export class Terminal {
   }
 
   /**
+   * After a failed bulk snapshot, RxDB's page-by-page pull fills the catalog instead: once it reached
+   * the cloud's head, the stream counts as snapshotted (ready to sell; no bulk snapshot at next start).
+   */
+  async #markPulledToTheEnd(stream: CatalogStream): Promise<void> {
+    const replication = this.#replications.get(stream);
+    if (!replication || this.#identity.snapshots?.[stream] !== undefined) return;
+    try {
+      await replication.awaitInitialReplication();
+    } catch {
+      return;
+    }
+    if (this.#closed || this.#replications.get(stream) !== replication) return;
+    if (this.#identity.snapshots?.[stream] !== undefined) return;
+    this.#identity.snapshots = {
+      ...this.#identity.snapshots,
+      [stream]: this.#checkpoints[stream] ?? 0,
+    };
+    await saveIdentity(this.db, this.#identity);
+    this.#catalogEvents.next();
+    this.#scheduleStatus();
+  }
+
+  /** Both catalog streams were pulled completely once for the current branch (and generation). */
+  get #catalogComplete(): boolean {
+    if (this.#catalogFromOlderRelease) return true;
+    const snapshots = this.#identity.snapshots;
+    return snapshots?.products !== undefined && snapshots.categories !== undefined;
+  }
+
+  /**
+   * Resolves once the local catalog is complete, so `sell()` finds every product the branch sells:
+   * at once on a data dir that holds a catalog (online or not), after the first snapshot on a first
+   * run (or after a branch change). A cashier front end shows "loading catalog" until then; selling
+   * itself never waits for the network. Rejects with `POS_SYNC_UNAUTHORIZED` when syncing halted
+   * (token refused) and with `POS_INPUT_INVALID` when the terminal closed before; with
+   * `autoStart: false` it waits for `start()`. Also shown as `status().catalog.ready`.
+   */
+  async catalogReady(): Promise<void> {
+    for (;;) {
+      if (this.#catalogComplete) return;
+      if (this.#halted)
+        throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      await firstValueFrom(this.#catalogEvents, { defaultValue: undefined });
+    }
+  }
+
+  /**
    * Sells from the local catalog and queues the sale for push. Never touches the network.
    *
    * Atomicity of "the sale and the next localEventId": the counter is derived from the sales
-   * collection itself (the largest stored `localEventId` + 1, read once at open), and sales are never
-   * deleted locally, so the insert of the sale is the only write: one SQLite transaction with FULL
-   * durability. Calls run one at a time through a queue, so two sales cannot take the same number,
-   * and the number only advances after the insert committed.
+   * collection itself (the largest stored `localEventId` + 1, read once at open; the retention writes
+   * a high-water mark before it prunes a sale, see `nextLocalEventId`), so the insert of the sale is
+   * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a
+   * queue, so two sales cannot take the same number, and the number only advances after the insert
+   * committed.
    */
   sell(input: SellInput): Promise<Sale> {
     return this.#sellQueue.run(async () => {
@@ -607,6 +698,7 @@ export class Terminal {
           this.#resnapshots.size > 0 ||
           (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
         snapshotPulled: this.#snapshotPulled,
+        ready: this.#catalogComplete,
       },
       lastReconcile: this.#lastReconcile,
       inventoryRefused: [...this.#inventoryRefused.values()],
@@ -641,12 +733,14 @@ export class Terminal {
     this.#stopping.abort();
     if (this.#statusTimer) clearTimeout(this.#statusTimer);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
     await this.#worker?.close();
     await this.#wakeups?.close();
     await Promise.allSettled([...this.#resnapshots.values()]);
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
     this.#status$.complete();
+    this.#catalogEvents.complete();
     await this.db.close();
   }
 }

@@ -27,10 +27,12 @@ type Row = { assumedMasterState?: WithDeleted<Sale> | null; newDocumentState: Wi
  * handler agree on the wire shapes: ingest valid sales with an invoice number and a seq, answer refused
  * ones with the terminal's sale marked `needs_attention` as a conflict.
  */
-function createFakeSalesServer() {
+function createFakeSalesServer(options: { pushesAfterFirstPull?: boolean } = {}) {
   const stored = new Map<string, { doc: WithDeleted<Sale>; seq: number }>();
   let seq = 0;
   const queueDepths: number[] = [];
+  let pulled!: () => void;
+  const firstPull = new Promise<void>((resolve) => (pulled = resolve));
   const fetch = async (request: Request): Promise<Response> => {
     const { operationName, variables } = (await request.json()) as {
       operationName: string;
@@ -38,6 +40,7 @@ function createFakeSalesServer() {
     };
     if (operationName === 'pullSales') {
       queueDepths.push(variables['queueDepth']);
+      setImmediate(pulled);
       const after = (variables['checkpoint'] as Checkpoint | null)?.seq ?? 0;
       const page = [...stored.values()]
         .filter((e) => e.seq > after)
@@ -48,6 +51,8 @@ function createFakeSalesServer() {
         data: { pullSales: { documents: page.map((e) => e.doc), checkpoint } },
       });
     }
+    // A loaded machine can answer the push after the first pull; the slowest order, made certain.
+    if (options.pushesAfterFirstPull) await firstPull;
     const { rows } = pushArgsSchema(pushRowSchema(saleSchema)).parse(variables) as { rows: Row[] };
     const conflicts: WithDeleted<Sale>[] = [];
     for (const { newDocumentState: sale } of rows) {
@@ -90,6 +95,20 @@ function createFakeSalesServer() {
   return { fetch, stored, queueDepths, preload };
 }
 
+/** Pulls again (RESYNC) until `done` holds, failing after `ms`. */
+async function pullUntil(
+  replication: { reSync(): void; awaitInSync(): Promise<unknown> },
+  done: () => Promise<boolean>,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`condition not met after ${ms} ms`);
+    replication.reSync();
+    await replication.awaitInSync();
+  }
+}
+
 describe('sales replication through RxDB replicateGraphQL', () => {
   let db: RxDatabase | undefined;
   afterEach(async () => {
@@ -112,13 +131,17 @@ describe('sales replication through RxDB replicateGraphQL', () => {
     return sales as RxCollection<Sale>;
   }
 
-  function startReplication(sales: RxCollection<Sale>, fetch: (r: Request) => Promise<Response>) {
+  function startReplication(
+    sales: RxCollection<Sale>,
+    fetch: (r: Request) => Promise<Response>,
+    live = false,
+  ) {
     return replicateGraphQL<Sale, Checkpoint>({
       collection: sales,
       replicationIdentifier: 'sales-test',
       url: { http: 'http://cloud.test/graphql' },
       fetch: fetch as typeof globalThis.fetch,
-      live: false,
+      live,
       waitForLeadership: false,
       push: { queryBuilder: createPushQueryBuilder('sales'), batchSize: 10 },
       pull: {
@@ -149,16 +172,21 @@ describe('sales replication through RxDB replicateGraphQL', () => {
 
   it('pushes queued sales, pulls the ingested copies back and sends a refused sale to needs_attention', async () => {
     const sales = await openSales();
-    const server = createFakeSalesServer();
+    const server = createFakeSalesServer({ pushesAfterFirstPull: true });
     const good = [makeSale({ localEventId: 1 }), makeSale({ localEventId: 2 })];
     const invalidBase = makeSale({ localEventId: 3 });
     const invalid = { ...invalidBase, totals: { ...invalidBase.totals, totalMinor: 1 } };
     await sales.bulkInsert([...good, invalid]);
 
-    const replication = startReplication(sales, server.fetch);
+    const replication = startReplication(sales, server.fetch, true);
     const errors: unknown[] = [];
     replication.error$.subscribe((e) => errors.push(e));
+    // The first cycle's pull may run before its push is answered: the ingested copies come with a
+    // later pull, so pull again until they are here rather than asserting after one cycle.
     await replication.awaitInitialReplication();
+    await pullUntil(replication, async () =>
+      (await sales.find().exec()).every((sale) => sale.syncState !== 'queued'),
+    );
     await replication.cancel();
 
     expect(errors).toEqual([]);
