@@ -47,6 +47,7 @@ export {
   idSchema,
   isoDateTimeSchema,
   nameSchema,
+  textSchema,
 } from './primitives.ts';
 export type { BranchPrice, BranchProduct, Product, ProductInput } from './product.ts';
 export {
