@@ -88,7 +88,8 @@ export function makeSale(
     localEventId: 1,
     branchId: 'b-1',
     cashierId: null,
-    createdAt: FIXED_TIME,
+    // Now, not a fixed time: the cloud refuses a createdAt far from its clock (`SaleBounds`).
+    createdAt: new Date().toISOString(),
     currency: 'EUR',
     lines,
     totals,

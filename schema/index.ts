@@ -47,6 +47,7 @@ export {
   idSchema,
   isoDateTimeSchema,
   nameSchema,
+  textSchema,
 } from './primitives.ts';
 export type { BranchPrice, BranchProduct, Product, ProductInput } from './product.ts';
 export {
@@ -96,9 +97,15 @@ export type { Tenant } from './tenant.ts';
 export { DEFAULT_TENANT_ID, tenantSchema } from './tenant.ts';
 export { createUuidV7, uuidV7Schema, uuidV7Timestamp } from './uuid-v7.ts';
 export type {
+  SaleBounds,
   SaleProblem,
   SaleRule,
   SaleValidationResult,
   ValidateSaleOptions,
 } from './validate-sale.ts';
-export { validateSale } from './validate-sale.ts';
+export {
+  DEFAULT_SALE_BOUNDS,
+  checkCreatedAt,
+  checkEventIdJump,
+  validateSale,
+} from './validate-sale.ts';

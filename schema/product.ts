@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { currencySchema, minorAmountSchema, taxRateBpsSchema } from './money.ts';
-import { idSchema, isoDateTimeSchema, nameSchema } from './primitives.ts';
+import { idSchema, isoDateTimeSchema, nameSchema, textSchema } from './primitives.ts';
 
 /** Stock keeping unit: the shop's own article code. */
-export const skuSchema = z.string().trim().min(1).max(64);
+export const skuSchema = textSchema(64);
 
 /** A scannable code (EAN-13, UPC, in-house). Digits and letters only, as scanners deliver them. */
 export const barcodeSchema = z

@@ -148,3 +148,41 @@ describe('computeSaleLine', () => {
     ).toThrow(RangeError);
   });
 });
+
+describe('validateSale bounds', () => {
+  const now = new Date('2026-06-01T12:00:00.000Z');
+  const DAY = 86_400_000;
+  const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
+
+  it.each([
+    ['a sale made right now', at(0), []],
+    ['a sale made offline 300 days ago', at(-300 * DAY), []],
+    ['a clock 36 hours fast', at(36 * 3_600_000), []],
+    ['year 0001', '0001-01-01T00:00:00.000Z', ['created_at_out_of_window']],
+    ['year 9999', '9999-12-31T23:59:59.999Z', ['created_at_out_of_window']],
+    ['a clock reset to 1970', '1970-01-01T00:00:00.000Z', ['created_at_out_of_window']],
+    ['401 days ago', at(-401 * DAY), ['created_at_out_of_window']],
+    ['3 days ahead', at(3 * DAY), ['created_at_out_of_window']],
+  ])('createdAt: %s', (_name, createdAt, rules) => {
+    expect(rulesOf(makeSale({ createdAt }), { now })).toEqual(rules);
+  });
+
+  it.each([
+    ['the first sale of an installation', 1, 0, []],
+    ['the next sale', 43, 42, []],
+    ['a million beyond the highest arrived', 1_000_042, 42, []],
+    ['one more', 1_000_043, 42, ['local_event_id_jump']],
+    ['2^53 - 1', 2 ** 53 - 1, 42, ['local_event_id_jump']],
+  ])('localEventId: %s', (_name, localEventId, highestArrivedEventId, rules) => {
+    expect(rulesOf(makeSale({ localEventId }), { highestArrivedEventId })).toEqual(rules);
+  });
+
+  it('takes other bounds when given, and skips the checks without their context', () => {
+    const bounds = { maxAgeMs: 800 * DAY, maxAheadMs: DAY, maxEventIdJump: 10 };
+    expect(rulesOf(makeSale({ createdAt: at(-500 * DAY) }), { now, bounds })).toEqual([]);
+    expect(rulesOf(makeSale({ localEventId: 12 }), { highestArrivedEventId: 1, bounds })).toEqual([
+      'local_event_id_jump',
+    ]);
+    expect(rulesOf(makeSale({ createdAt: '0001-01-01T00:00:00.000Z' }))).toEqual([]);
+  });
+});

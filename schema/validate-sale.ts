@@ -16,7 +16,9 @@ export type SaleRule =
   | 'change_mismatch'
   | 'change_without_cash'
   | 'currency_mismatch'
-  | 'scope_mismatch';
+  | 'scope_mismatch'
+  | 'created_at_out_of_window'
+  | 'local_event_id_jump';
 
 /** One thing wrong with a sale. */
 export type SaleProblem = { rule: SaleRule; path: string; message: string };
@@ -25,11 +27,42 @@ export type SaleProblem = { rule: SaleRule; path: string; message: string };
 export type SaleValidationResult =
   { ok: true; sale: Sale; problems: [] } | { ok: false; problems: SaleProblem[] };
 
-/** What the checker knows about the context: the server passes the scope derived from the token. */
+const DAY_MS = 86_400_000;
+
+/**
+ * How far a sale may stray from what the cloud knows, so that one nonsense value cannot hide sales from
+ * date reports (`createdAt` of year 9999 or 0001) or spoil lost-sale detection for good (a
+ * `localEventId` of 2^53−1). Wide enough for every real sale: a till offline for months, a clock a
+ * day off (docs/api.md, "Sale bounds").
+ */
+export type SaleBounds = {
+  /** Oldest `createdAt` accepted, as an age before the server's time. */
+  maxAgeMs: number;
+  /** How far `createdAt` may lie after the server's time (a terminal clock running ahead). */
+  maxAheadMs: number;
+  /** Largest step of `localEventId` beyond the highest one that arrived from its installation. */
+  maxEventIdJump: number;
+};
+
+/** The default bounds: 400 days back, 2 days ahead, a million events beyond the highest arrived. */
+export const DEFAULT_SALE_BOUNDS: Readonly<SaleBounds> = {
+  maxAgeMs: 400 * DAY_MS,
+  maxAheadMs: 2 * DAY_MS,
+  maxEventIdJump: 1_000_000,
+};
+
+/**
+ * What the checker knows about the context: the server passes the scope derived from the token, its
+ * clock (`now`, for the `createdAt` window) and the highest `localEventId` that arrived from the sale's
+ * installation (for the jump bound). A check whose context is missing is skipped.
+ */
 export type ValidateSaleOptions = {
   expectedCurrency?: string;
   expectedBranchId?: string;
   expectedTerminalId?: string;
+  now?: Date;
+  highestArrivedEventId?: number;
+  bounds?: SaleBounds;
 };
 
 /**
@@ -53,7 +86,11 @@ export function validateSale(
     };
   }
   const sale = parsed.data;
-  const problems = [...checkScope(sale, options), ...checkArithmetic(sale)];
+  const problems = [
+    ...checkScope(sale, options),
+    ...checkBounds(sale, options),
+    ...checkArithmetic(sale),
+  ];
   return problems.length === 0 ? { ok: true, sale, problems: [] } : { ok: false, problems };
 }
 
@@ -77,6 +114,55 @@ function checkScope(sale: Sale, options: ValidateSaleOptions): SaleProblem[] {
     });
   }
   return problems;
+}
+
+function checkBounds(sale: Sale, options: ValidateSaleOptions): SaleProblem[] {
+  const bounds = options.bounds ?? DEFAULT_SALE_BOUNDS;
+  const problems: SaleProblem[] = [];
+  if (options.now !== undefined) {
+    const problem = checkCreatedAt(sale.createdAt, options.now, bounds);
+    if (problem) problems.push(problem);
+  }
+  if (options.highestArrivedEventId !== undefined) {
+    const problem = checkEventIdJump(sale.localEventId, options.highestArrivedEventId, bounds);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/** The `createdAt` window around the server's time `now`; null when inside. */
+export function checkCreatedAt(
+  createdAt: string,
+  now: Date,
+  bounds: SaleBounds = DEFAULT_SALE_BOUNDS,
+): SaleProblem | null {
+  const at = Date.parse(createdAt);
+  const from = now.getTime() - bounds.maxAgeMs;
+  const to = now.getTime() + bounds.maxAheadMs;
+  if (at >= from && at <= to) return null;
+  return {
+    rule: 'created_at_out_of_window',
+    path: 'createdAt',
+    message:
+      `createdAt ${createdAt} is outside ${new Date(from).toISOString()}` +
+      ` .. ${new Date(to).toISOString()} (the server's time minus the age bound, plus the clock skew bound)`,
+  };
+}
+
+/** The `localEventId` jump bound beyond the highest id that arrived; null when inside. */
+export function checkEventIdJump(
+  localEventId: number,
+  highestArrived: number,
+  bounds: SaleBounds = DEFAULT_SALE_BOUNDS,
+): SaleProblem | null {
+  if (localEventId <= highestArrived + bounds.maxEventIdJump) return null;
+  return {
+    rule: 'local_event_id_jump',
+    path: 'localEventId',
+    message:
+      `localEventId ${localEventId} jumps more than ${bounds.maxEventIdJump} beyond the highest` +
+      ` that arrived from this installation (${highestArrived})`,
+  };
 }
 
 function checkArithmetic(sale: Sale): SaleProblem[] {

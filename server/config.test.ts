@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerConfig } from './config.ts';
+import { DEFAULT_SALE_BOUNDS } from '../schema/index.ts';
+import { parseServerConfig, saleBoundsOf } from './config.ts';
 
 describe('server configuration', () => {
   it('leaves rate limits per instance unless POS_REDIS_URL is set', () => {
@@ -19,5 +20,23 @@ describe('server configuration', () => {
     ).toThrow(
       /POS_RATE_LIMIT_BURST[\s\S]*POS_REDIS_URL \(redisUrl\): a redis:\/\/ or rediss:\/\/ URL/,
     );
+  });
+
+  it('bounds pushed sales by default and takes wider bounds from the environment', () => {
+    expect(saleBoundsOf(parseServerConfig({}, {}))).toEqual(DEFAULT_SALE_BOUNDS);
+    const config = parseServerConfig(
+      {},
+      {
+        POS_SALE_MAX_AGE: '800d',
+        POS_SALE_MAX_AHEAD: '3d',
+        POS_SALE_MAX_EVENT_ID_JUMP: '5000000',
+      },
+    );
+    expect(saleBoundsOf(config)).toEqual({
+      maxAgeMs: 800 * 86_400_000,
+      maxAheadMs: 3 * 86_400_000,
+      maxEventIdJump: 5_000_000,
+    });
+    expect(() => parseServerConfig({}, { POS_SALE_MAX_AGE: '1h' })).toThrow(/POS_SALE_MAX_AGE/);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PosError } from '../schema/index.ts';
+import type { SaleBounds } from '../schema/index.ts';
+import { DEFAULT_SALE_BOUNDS, PosError } from '../schema/index.ts';
 import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from './store/index.ts';
 
 const DURATION_UNITS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -74,6 +75,18 @@ export const serverConfigSchema = z.object({
   streamPollMs: durationMsSchema.optional(),
   /** POS_UPSERT_MAX: most catalog rows one admin upsert may carry. */
   upsertMax: intFromEnv(1, 100_000).default(5_000),
+  /** POS_SALE_MAX_AGE: oldest sale `createdAt` booked, before the server's time (a till offline long). */
+  saleMaxAgeMs: durationMsSchema
+    .refine((ms) => ms >= 86_400_000, 'at least 1d: a shorter window refuses real sales')
+    .default(DEFAULT_SALE_BOUNDS.maxAgeMs),
+  /** POS_SALE_MAX_AHEAD: how far a sale's `createdAt` may lie after the server's time (clock skew). */
+  saleMaxAheadMs: durationMsSchema
+    .refine((ms) => ms >= 60_000, 'at least 1m: terminal clocks are never exact')
+    .default(DEFAULT_SALE_BOUNDS.maxAheadMs),
+  /** POS_SALE_MAX_EVENT_ID_JUMP: largest `localEventId` step beyond the highest arrived per installation. */
+  saleMaxEventIdJump: intFromEnv(1_000, Number.MAX_SAFE_INTEGER).default(
+    DEFAULT_SALE_BOUNDS.maxEventIdJump,
+  ),
 });
 
 /** Server options as given: every field optional, strings from the environment accepted. */
@@ -102,7 +115,19 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   mongoUrl: 'POS_MONGO_URL',
   mongoDb: 'POS_MONGO_DB',
   streamPollMs: 'POS_STREAM_POLL',
+  saleMaxAgeMs: 'POS_SALE_MAX_AGE',
+  saleMaxAheadMs: 'POS_SALE_MAX_AHEAD',
+  saleMaxEventIdJump: 'POS_SALE_MAX_EVENT_ID_JUMP',
 };
+
+/** The sale bounds of a configuration, as the stores take them. */
+export function saleBoundsOf(config: ServerConfig): SaleBounds {
+  return {
+    maxAgeMs: config.saleMaxAgeMs,
+    maxAheadMs: config.saleMaxAheadMs,
+    maxEventIdJump: config.saleMaxEventIdJump,
+  };
+}
 
 /** The options found in an environment (empty strings count as unset). */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {

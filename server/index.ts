@@ -1,5 +1,11 @@
 export type { ServerConfig, ServerConfigInput } from './config.ts';
-export { CONFIG_ENV_VARS, configFromEnv, parseServerConfig, serverConfigSchema } from './config.ts';
+export {
+  CONFIG_ENV_VARS,
+  configFromEnv,
+  parseServerConfig,
+  saleBoundsOf,
+  serverConfigSchema,
+} from './config.ts';
 export type { Auth, GraphQLContext, ServerServices } from './context.ts';
 export type { CreateServerOptions, PosServer } from './create-server.ts';
 export { createServer } from './create-server.ts';

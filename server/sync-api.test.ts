@@ -153,6 +153,33 @@ describe('sync API over HTTP', () => {
     expect(dead.data.rejectedEvents.totalCount).toBe(2);
   });
 
+  it('answers sales failing the shape check as needs_attention, so the terminal stops pushing them', async () => {
+    const base = sale(north.terminalId, 'b-north', 20);
+    const line = base.lines[0]!;
+    const refused = [
+      { ...base, lines: [{ ...line, quantity: 0 }] },
+      { ...sale(north.terminalId, 'b-north', 21), id: '9b2f6c1e-4f1a-4c3b-8d2e-1a2b3c4d5e6f' },
+      { ...sale(north.terminalId, 'b-north', 22), localEventId: 0 },
+      { ...sale(north.terminalId, 'b-north', 23), createdAt: 'yesterday' },
+      // Values the Sale type's Int fields cannot carry: the answer must still serialise.
+      {
+        ...sale(north.terminalId, 'b-north', 24),
+        lines: [{ ...line, taxRateBps: 2 ** 40 }],
+        syncAttempts: 2 ** 40,
+      },
+    ];
+    const answer = await push(north.token, refused);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.pushSales.map((c: any) => c.id)).toEqual(refused.map((r) => r.id));
+    for (const c of answer.data.pushSales) {
+      expect(c).toMatchObject({
+        invoiceNo: null,
+        syncState: 'needs_attention',
+        lastError: { code: 'POS_SYNC_EVENT_INVALID' },
+      });
+    }
+  });
+
   it('refuses a sale claiming another branch or terminal than the token', async () => {
     const foreignBranch = sale(north.terminalId, 'b-south', 10);
     const foreignTerminal = sale(south.terminalId, 'b-north', 11);

@@ -352,9 +352,11 @@ export type InventoryPushRow = {
  * The outcome of one pushed sale.
  * - `ingested`: booked now, `sale` is the ingested copy (invoiceNo, ingestedAt, syncState `synced`).
  * - `duplicate`: same key and content as a booked sale, `sale` is the stored copy; nothing new booked.
- * - `rejected`: code `POS_SYNC_EVENT_INVALID`, stored as dead letter `rejectedEventId`; `sale` is the
- *   terminal's sale marked `needs_attention` (`discarded` once an operator discarded that payload)
- *   when the payload was a readable sale, otherwise `null`.
+ * - `rejected`: code `POS_SYNC_EVENT_INVALID`, stored as dead letter `rejectedEventId`; `sale` is what
+ *   the push answers: the terminal's sale marked `needs_attention` (or `discarded`), also written to its
+ *   sales stream when the payload was a valid sale; for any other payload with a string `id`, the
+ *   pushed document echoed and marked so (`refusalAnswer`), answered by the push only; `null` when the
+ *   payload has no `id` to answer to.
  */
 export type SaleIngestOutcome =
   | { status: 'ingested' | 'duplicate'; key: string; sale: Sale }

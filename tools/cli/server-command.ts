@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ServerConfigInput } from '../../server/index.ts';
-import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
+import { createLogger, createServer, parseServerConfig, saleBoundsOf } from '../../server/index.ts';
 import type { CloudStore } from '../../server/store/index.ts';
 import { openSqliteCloudStore } from '../../server/store/index.ts';
 import { openMongoCloudStore } from '../../server/store/mongo/index.ts';
@@ -49,12 +49,14 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
         dbName: config.mongoDb,
         retentionMs: config.retentionMs,
         staleAfterMs: config.staleTerminalAfterMs,
+        saleBounds: saleBoundsOf(config),
         logger,
       })
     : openSqliteCloudStore({
         dataDir: config.dataDir,
         retentionMs: config.retentionMs,
         staleAfterMs: config.staleTerminalAfterMs,
+        saleBounds: saleBoundsOf(config),
       });
   const seeded = mode === 'start' ? await seedDemo(store) : null;
   let server;

@@ -21,9 +21,12 @@ export type ContractStore = {
 /** Opens a fresh store whose clock is `now`. */
 export type CloudStoreFactory = (options: { now: () => Date }) => Promise<ContractStore>;
 
-/** A settable clock shared by the store and the test. */
+/**
+ * A settable clock shared by the store and the test. It starts at the real time: sales made by the
+ * fixtures carry the real time, and the store refuses a `createdAt` far from its own clock.
+ */
 export class TestClock {
-  #ms = Date.parse('2026-01-01T09:00:00.000Z');
+  #ms = Math.floor(Date.now() / 1000) * 1000;
   readonly now = (): Date => new Date(this.#ms);
   advance(ms: number): void {
     this.#ms += ms;

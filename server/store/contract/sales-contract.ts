@@ -3,6 +3,9 @@ import { makeSaleLine } from '../../../schema/index.ts';
 import type { ContractContext } from './contract-context.ts';
 import { expectCode, pullAll, saleOf } from './harness.ts';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
 export function describeSalesContract(ctx: ContractContext): void {
   describe('sale ingest', () => {
     it('ingests a sale once: a duplicate returns the stored copy and books nothing', async () => {
@@ -80,6 +83,113 @@ export function describeSalesContract(ctx: ContractContext): void {
       expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
         2,
       );
+    });
+
+    it('answers every refused sale as needs_attention with its code, shape failures included', async () => {
+      const { store, world } = ctx;
+      const line = makeSaleLine();
+      const shapeFailures = [
+        { ...saleOf(world.t1, 1), lines: [{ ...line, quantity: 0 }] },
+        { ...saleOf(world.t1, 2), lines: [{ ...line, unitPriceMinor: -1 }] },
+        { ...saleOf(world.t1, 3), id: '9b2f6c1e-4f1a-4c3b-8d2e-1a2b3c4d5e6f' },
+        { ...saleOf(world.t1, 4), lines: [{ ...line, name: 'x'.repeat(201) }] },
+        saleOf(world.t1, 0),
+        saleOf(world.t1, 5, { createdAt: '2026-13-45T99:00:00.000Z' }),
+        {
+          ...saleOf(world.t1, 6),
+          lines: [{ ...line, taxRateBps: 2 ** 40 }],
+          syncAttempts: 2 ** 40,
+        },
+      ];
+      const outcomes = await store.ingestSales(world.t1, [...shapeFailures, saleOf(world.t1, 7)]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        ...shapeFailures.map(() => 'rejected'),
+        'ingested',
+      ]);
+      shapeFailures.forEach((pushed, i) => {
+        const outcome = outcomes[i]!;
+        expect(outcome.sale).toMatchObject({
+          id: pushed.id,
+          invoiceNo: null,
+          syncState: 'needs_attention',
+          lastError: { code: 'POS_SYNC_EVENT_INVALID' },
+        });
+        // The answer serialises as a Sale: its Int fields stay 32-bit whatever was pushed.
+        expect(Math.abs(outcome.sale!.syncAttempts)).toBeLessThan(2 ** 31);
+      });
+      // They arrived: lost-sale detection does not report them missing (0 is no event id at all).
+      const gaps = await store.saleGaps(world.tenantId, { terminalId: world.t1.terminalId });
+      expect(gaps).toEqual([
+        expect.objectContaining({ posId: 'pos-1', highestContiguous: 7, highestSeen: 7, gaps: [] }),
+      ]);
+      // A redelivery maps to the same dead letters and gets the same answers.
+      const again = await store.ingestSales(world.t1, shapeFailures);
+      expect(again.map((o) => o.status === 'rejected' && o.rejectedEventId)).toEqual(
+        outcomes.slice(0, -1).map((o) => o.status === 'rejected' && o.rejectedEventId),
+      );
+      expect(again.map((o) => o.sale?.syncState)).toEqual(
+        shapeFailures.map(() => 'needs_attention'),
+      );
+    });
+
+    it('bounds createdAt to a window around the server clock: months offline book, nonsense does not', async () => {
+      const { store, world } = ctx;
+      const now = ctx.clock.now().getTime();
+      const at = (ms: number) => new Date(ms).toISOString();
+      const outcomes = await store.ingestSales(world.t1, [
+        saleOf(world.t1, 1, { createdAt: at(now - 300 * DAY) }),
+        saleOf(world.t1, 2, { createdAt: at(now + 12 * HOUR) }),
+        saleOf(world.t1, 3, { createdAt: '9999-12-31T23:59:59.999Z' }),
+        saleOf(world.t1, 4, { createdAt: '0001-01-01T00:00:00.000Z' }),
+        saleOf(world.t1, 5, { createdAt: at(now - 401 * DAY) }),
+        saleOf(world.t1, 6, { createdAt: at(now + 3 * DAY) }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'ingested',
+        'ingested',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+      ]);
+      for (const outcome of outcomes.slice(2)) {
+        expect(outcome).toMatchObject({
+          problems: [
+            expect.objectContaining({ rule: 'created_at_out_of_window', path: 'createdAt' }),
+          ],
+          sale: { syncState: 'needs_attention', lastError: { code: 'POS_SYNC_EVENT_INVALID' } },
+        });
+      }
+      // A refused date still arrived: no gap.
+      const [gaps] = await store.saleGaps(world.tenantId, { terminalId: world.t1.terminalId });
+      expect(gaps).toMatchObject({ highestContiguous: 6, gaps: [] });
+    });
+
+    it('bounds the localEventId jump beyond the highest arrived, so one id cannot spoil gap detection', async () => {
+      const { store, world } = ctx;
+      const outcomes = await store.ingestSales(world.t1, [
+        saleOf(world.t1, 1),
+        saleOf(world.t1, 2 ** 53 - 1),
+        { ...saleOf(world.t1, 2 ** 53 - 1), changeMinor: 5 },
+        saleOf(world.t1, 1_000_000),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'ingested',
+        'rejected',
+        'rejected',
+        'ingested',
+      ]);
+      expect(outcomes[1]).toMatchObject({
+        problems: [expect.objectContaining({ rule: 'local_event_id_jump', path: 'localEventId' })],
+        sale: { syncState: 'needs_attention' },
+      });
+      const [gaps] = await store.saleGaps(world.tenantId, { terminalId: world.t1.terminalId });
+      expect(gaps).toMatchObject({ highestSeen: 1_000_000 });
+      // The bound moves with what arrived: a million beyond the highest books again.
+      const [next] = await store.ingestSales(world.t1, [saleOf(world.t1, 2_000_000)]);
+      expect(next!.status).toBe('ingested');
+      const [far] = await store.ingestSales(world.t1, [saleOf(world.t1, 3_000_001)]);
+      expect(far!.status).toBe('rejected');
     });
 
     it('refuses sales whose branch or terminal differ from the scope', async () => {
@@ -168,6 +278,73 @@ export function describeSalesContract(ctx: ContractContext): void {
       expect(redelivered!.status).toBe('duplicate');
     });
 
+    it('accepting never books a second sale under a key already booked, in either order', async () => {
+      const { store, world } = ctx;
+      // Invalid K1, then valid K1 (booked), then the operator accepts the first: refused.
+      const odd = { ...saleOf(world.t1, 1), changeMinor: 7 };
+      const [rejected] = await store.ingestSales(world.t1, [odd]);
+      const [valid] = await store.ingestSales(world.t1, [saleOf(world.t1, 1)]);
+      expect(valid!.status).toBe('ingested');
+      const id = rejected!.status === 'rejected' ? rejected!.rejectedEventId : '';
+      await expectCode(
+        store.acceptRejectedSale(world.tenantId, id, 'ok', 'root'),
+        'POS_INPUT_INVALID',
+      );
+      expect((await store.listRejectedEvents(world.tenantId, {}, { first: 10 })).totalCount).toBe(
+        1,
+      );
+
+      // Invalid K2 accepted (booked), then other content under K2 arrives: refused, not booked.
+      const odd2 = { ...saleOf(world.t1, 2), changeMinor: 7 };
+      const [rejected2] = await store.ingestSales(world.t1, [odd2]);
+      const id2 = rejected2!.status === 'rejected' ? rejected2!.rejectedEventId : '';
+      await store.acceptRejectedSale(world.tenantId, id2, 'ok', 'root');
+      const [other] = await store.ingestSales(world.t1, [saleOf(world.t1, 2)]);
+      expect(other).toMatchObject({
+        status: 'rejected',
+        problems: [expect.objectContaining({ rule: 'key_conflict' })],
+      });
+      // Two refusals of K3 with other content: accepting one books it, the other is then refused.
+      const [a] = await store.ingestSales(world.t1, [{ ...saleOf(world.t1, 3), changeMinor: 7 }]);
+      const [b] = await store.ingestSales(world.t1, [{ ...saleOf(world.t1, 3), changeMinor: 9 }]);
+      await store.acceptRejectedSale(
+        world.tenantId,
+        a!.status === 'rejected' ? a!.rejectedEventId : '',
+        'ok',
+        'root',
+      );
+      await expectCode(
+        store.acceptRejectedSale(
+          world.tenantId,
+          b!.status === 'rejected' ? b!.rejectedEventId : '',
+          'ok',
+          'root',
+        ),
+        'POS_INPUT_INVALID',
+      );
+
+      const booked = await store.querySales(world.tenantId, {}, { first: 10 });
+      const keys = booked.edges.map((e) => `${e.node.posId}:${e.node.localEventId}`);
+      expect(keys.sort()).toEqual(['pos-1:1', 'pos-1:2', 'pos-1:3']);
+    });
+
+    it('accepting refuses a payload outside the createdAt window or the localEventId bound', async () => {
+      const { store, world } = ctx;
+      const outcomes = await store.ingestSales(world.t1, [
+        saleOf(world.t1, 1, { createdAt: '9999-01-01T00:00:00.000Z' }),
+        saleOf(world.t1, 2 ** 53 - 1),
+      ]);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        const id = outcome.status === 'rejected' ? outcome.rejectedEventId : '';
+        await expectCode(
+          store.acceptRejectedSale(world.tenantId, id, 'ok', 'root'),
+          'POS_INPUT_INVALID',
+        );
+      }
+      expect((await store.querySales(world.tenantId, {}, { first: 10 })).totalCount).toBe(0);
+    });
+
     it('discarding closes the entry and tells the terminal by pull', async () => {
       const { store, world } = ctx;
       const odd = { ...saleOf(world.t1, 1), changeMinor: 7 };
@@ -251,7 +428,8 @@ export function describeSalesContract(ctx: ContractContext): void {
   describe('sales admin query', () => {
     it('paginates with a cursor and a totalCount, filtered by branch, terminal and time', async () => {
       const { store, world } = ctx;
-      const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
+      const start = ctx.clock.now().getTime() - 3_600_000;
+      const at = (minute: number) => new Date(start + minute * 60_000).toISOString();
       await store.ingestSales(
         world.t1,
         Array.from({ length: 25 }, (_, i) => saleOf(world.t1, i + 1, { createdAt: at(i) })),

@@ -54,7 +54,7 @@ export type SaleDoc = {
   posId: string;
   localEventId: number;
   eventKey: string;
-  /** '' for a regular ingest, the dead letter id for an operator's accept. */
+  /** '' for every booking (one per key); a dead letter id on an accept booked by an older release. */
   acceptedFrom: string;
   contentHash: string;
   invoiceNo: number;

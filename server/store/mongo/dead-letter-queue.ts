@@ -1,12 +1,6 @@
 import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
-import type { Sale } from '../../../schema/index.ts';
-import {
-  PosError,
-  createUuidV7,
-  saleContentOf,
-  saleIdempotencyKey,
-  saleSchema,
-} from '../../../schema/index.ts';
+import type { SaleBounds } from '../../../schema/index.ts';
+import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -21,7 +15,13 @@ import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
 import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
-import { refusedSaleCopy } from '../pushed-sale-check.ts';
+import {
+  checkAcceptedSale,
+  hashSaleContent,
+  keyAlreadyBooked,
+  posIdsOf,
+  refusedSaleCopy,
+} from '../pushed-sale-check.ts';
 
 export type { Refusal };
 
@@ -31,12 +31,20 @@ export class DeadLetterQueue {
   readonly #ledger: SaleLedger;
   readonly #audit: AuditTrail;
   readonly #now: () => Date;
+  readonly #bounds: SaleBounds;
 
-  constructor(collections: Collections, ledger: SaleLedger, audit: AuditTrail, now: () => Date) {
+  constructor(
+    collections: Collections,
+    ledger: SaleLedger,
+    audit: AuditTrail,
+    now: () => Date,
+    bounds: SaleBounds,
+  ) {
     this.#c = collections;
     this.#ledger = ledger;
     this.#audit = audit;
     this.#now = now;
+    this.#bounds = bounds;
   }
 
   /**
@@ -77,8 +85,8 @@ export class DeadLetterQueue {
       terminalId: scope.terminalId,
       eventKey,
       eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
-      posId: refusal.sale?.posId ?? null,
-      localEventId: refusal.sale?.localEventId ?? null,
+      posId: refusal.event?.posId ?? null,
+      localEventId: refusal.event?.localEventId ?? null,
       code: 'POS_SYNC_EVENT_INVALID',
       message: refusal.message,
       problems: refusal.problems,
@@ -115,32 +123,48 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Books the refused sale as received, flagged by `acceptedFrom`. Idempotent without a transaction:
-   * booking again after a crash hits the unique (key, acceptedFrom) index and goes on to resolve.
+   * Books the refused sale as received, after `checkAcceptedSale`. Exactly once per key: booked like an
+   * ingested sale (`acceptedFrom` ''), so the unique key index refuses a second booking even when an
+   * ingest of the same key races this accept; a booking of the same content under the key is this
+   * sale's (an accept again after a crash, or another dead letter of it) and nothing new is booked.
    */
   async accept(tenantId: string, id: string, note: string, actor: string): Promise<DeadLetter> {
     const entry = await this.#requireOpen(tenantId, id);
-    const parsed = saleSchema.safeParse(JSON.parse(entry.payload));
-    if (!parsed.success) {
-      throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
-    }
-    const sale = parsed.data;
-    if (sale.branchId !== entry.branchId || sale.terminalId !== entry.terminalId) {
-      throw new PosError('POS_INPUT_INVALID', 'the sale claims another branch or terminal');
-    }
-    const contentHash = sha256Hex(canonicalJson(saleContentOf(sale)));
-    const [result] = await this.#ledger.book(tenantId, entry.branchId, [
-      { sale, contentHash, acceptedFrom: entry._id },
-    ]);
-    let booked: Sale;
-    if (result && 'booked' in result) booked = result.booked;
-    else {
-      const mine = (await this.#ledger.salesByKeys(tenantId, [saleIdempotencyKey(sale)]))
-        .get(saleIdempotencyKey(sale))
-        ?.find((d) => d.acceptedFrom === entry._id);
-      if (!mine)
-        throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
-      booked = mine.doc;
+    const payload: unknown = JSON.parse(entry.payload);
+    const progress = await this.#ledger.highestArrived(
+      tenantId,
+      entry.terminalId,
+      posIdsOf([payload]),
+    );
+    const sale = checkAcceptedSale(
+      {
+        payload,
+        branchId: entry.branchId,
+        terminalId: entry.terminalId,
+        receivedAt: entry.receivedAt,
+      },
+      this.#bounds,
+      (posId) => progress.get(posId) ?? 0,
+    );
+    const key = saleIdempotencyKey(sale);
+    const contentHash = hashSaleContent(sale);
+    const bookedUnderKey = async () =>
+      (await this.#ledger.salesByKeys(tenantId, [key])).get(key) ?? [];
+    let stored = await bookedUnderKey();
+    let booked = stored.find((d) => d.contentHash === contentHash)?.doc;
+    if (!booked && stored.length > 0) throw keyAlreadyBooked(key, stored[0]!.invoiceNo);
+    if (!booked) {
+      const [result] = await this.#ledger.book(tenantId, entry.branchId, [
+        { sale, contentHash, acceptedFrom: '' },
+      ]);
+      if (result && 'booked' in result) booked = result.booked;
+      else {
+        stored = await bookedUnderKey();
+        booked = stored.find((d) => d.contentHash === contentHash)?.doc;
+        if (!booked && stored.length > 0) throw keyAlreadyBooked(key, stored[0]!.invoiceNo);
+        if (!booked)
+          throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
+      }
     }
     const scope = { tenantId, branchId: entry.branchId, terminalId: entry.terminalId };
     await this.#ledger.acknowledge(tenantId, entry.branchId, [
@@ -150,7 +174,7 @@ export class DeadLetterQueue {
     await this.#audit.record(tenantId, actor, 'acceptRejectedSale', id, {
       note,
       saleId: sale.id,
-      eventKey: saleIdempotencyKey(sale),
+      eventKey: key,
       invoiceNo: booked.invoiceNo,
     });
     return deadLetterOfDoc((await this.#c.deadLetters.findOne({ tenantId, _id: id }))!);

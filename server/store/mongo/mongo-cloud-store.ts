@@ -8,10 +8,11 @@ import type {
   CategoryInput,
   Product,
   ProductInput,
+  SaleBounds,
   Tenant,
   Terminal,
 } from '../../../schema/index.ts';
-import { PosError, isPosError } from '../../../schema/index.ts';
+import { DEFAULT_SALE_BOUNDS, PosError, isPosError } from '../../../schema/index.ts';
 import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from '../cloud-store.ts';
 import type {
   BranchInput,
@@ -60,6 +61,8 @@ export type MongoCloudStoreOptions = {
   serverSelectionTimeoutMs?: number;
   /** Where bounded retries (seq and invoice collisions) are logged. Default: nowhere. */
   logger?: StoreLogger;
+  /** How far a pushed sale may stray from the server's clock and its event ids. Default `DEFAULT_SALE_BOUNDS`. */
+  saleBounds?: SaleBounds;
   /** The clock, for tests. */
   now?: () => Date;
 };
@@ -77,6 +80,7 @@ function resolveOptions(options: MongoCloudStoreOptions): ResolvedMongoCloudStor
     staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5_000,
     logger: options.logger ?? { warn: () => {} },
+    saleBounds: options.saleBounds ?? DEFAULT_SALE_BOUNDS,
     now: options.now ?? (() => new Date()),
   };
 }
@@ -154,7 +158,13 @@ export class MongoCloudStore implements CloudStore {
     );
     this.#inventory = new InventoryCollection(this.#c.inventory, this.#seq, now);
     this.#ledger = new SaleLedger(this.#c, this.#seq, options.logger, now);
-    this.#deadLetters = new DeadLetterQueue(this.#c, this.#ledger, this.#audit, now);
+    this.#deadLetters = new DeadLetterQueue(
+      this.#c,
+      this.#ledger,
+      this.#audit,
+      now,
+      options.saleBounds,
+    );
     this.#sales = new SalesQueries(this.#c, this.#seq);
   }
 
@@ -241,7 +251,13 @@ export class MongoCloudStore implements CloudStore {
   ingestSales = (scope: TerminalScope, sales: unknown[]) =>
     this.#run(async () => {
       const branch = await this.#tenancy.requireBranch(scope.tenantId, scope.branchId);
-      return ingestSales(this.#ledger, this.#deadLetters, scope, branch.currency, sales);
+      return ingestSales(
+        this.#ledger,
+        this.#deadLetters,
+        scope,
+        { currency: branch.currency, now: this.options.now(), bounds: this.options.saleBounds },
+        sales,
+      );
     });
   pushInventory = (scope: TerminalScope, rows: InventoryPushRow[]) =>
     this.#run(() => this.#inventory.push(scope, rows));

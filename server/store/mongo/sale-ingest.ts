@@ -2,8 +2,20 @@ import type { Sale } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import { checkPushedSale, refusalError, refusedSaleCopy } from '../pushed-sale-check.ts';
-import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import {
+  checkPushedSale,
+  posIdsOf,
+  refusalAnswer,
+  refusalError,
+  refusalOfValid,
+} from '../pushed-sale-check.ts';
+import type {
+  InvalidPushedSale,
+  PushedSaleContext,
+  Refusal,
+  SaleEvent,
+  ValidPushedSale,
+} from '../pushed-sale-check.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 
@@ -28,13 +40,17 @@ export async function ingestSales(
   ledger: SaleLedger,
   deadLetters: DeadLetterQueue,
   scope: TerminalScope,
-  currency: string | undefined,
+  options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],
 ): Promise<SaleIngestOutcome[]> {
   if (inputs.length > INGEST_MAX) {
     throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
   }
-  const checked = inputs.map((input) => checkPushedSale(input, scope, currency));
+  const context: PushedSaleContext = {
+    ...options,
+    highestArrived: await ledger.highestArrived(scope.tenantId, scope.terminalId, posIdsOf(inputs)),
+  };
+  const checked = inputs.map((input) => checkPushedSale(input, scope, context));
   const keys = checked.flatMap((c) => (c.ok ? [c.key] : c.refusal.key ? [c.refusal.key] : []));
   const stored = await ledger.salesByKeys(scope.tenantId, keys);
   const takenIds = await ledger.saleIdsBooked(
@@ -63,9 +79,8 @@ export async function ingestSales(
         return { kind: 'same-as', index: earlier, checked: c };
       return { kind: 'refuse', checked: keyConflict(c) };
     }
-    if (stored.get(c.key)?.some((d) => d.acceptedFrom === '')) {
-      return { kind: 'refuse', checked: keyConflict(c) };
-    }
+    // One booked sale per key, however it was booked (ingest or an operator's accept).
+    if (stored.has(c.key)) return { kind: 'refuse', checked: keyConflict(c) };
     if (takenIds.has(c.sale.id)) return { kind: 'refuse', checked: idReused(c) };
     inBatch.set(c.key, index);
     takenIds.add(c.sale.id);
@@ -96,56 +111,66 @@ export async function ingestSales(
 
   const outcomes: SaleIngestOutcome[] = [];
   const acks: Ack[] = [];
-  const events: { terminalId: string; posId: string; localEventId: number }[] = [];
+  const events: SaleEvent[] = [];
   for (const [index, plan] of plans.entries()) {
-    const outcome = await outcomeOf(plan, index);
+    const { outcome, refusal } = await outcomeOf(plan, index);
     outcomes.push(outcome);
     if (outcome.status !== 'rejected') {
       // A duplicate's acknowledgement may be missing after a crash between booking and acking.
       acks.push({ terminalId: outcome.sale.terminalId, sale: outcome.sale, ingested: true });
       events.push(outcome.sale);
-    } else if (outcome.sale) {
-      acks.push({ terminalId: scope.terminalId, sale: outcome.sale, ingested: false });
+    } else {
+      // Only a valid sale goes into the stream; the answer to any other payload is the push's alone.
+      if (refusal?.sale && outcome.sale) {
+        acks.push({ terminalId: scope.terminalId, sale: outcome.sale, ingested: false });
+      }
       // A refused event still arrived: it must not show up as a lost sale.
-      if (outcome.sale.terminalId === scope.terminalId) events.push(outcome.sale);
+      if (refusal?.event && refusal.event.terminalId === scope.terminalId) {
+        events.push(refusal.event);
+      }
     }
   }
   await ledger.acknowledge(scope.tenantId, scope.branchId, acks);
   await ledger.noteEvents(scope.tenantId, scope.branchId, events);
   return outcomes;
 
-  async function outcomeOf(plan: Plan, index: number): Promise<SaleIngestOutcome> {
+  async function outcomeOf(
+    plan: Plan,
+    index: number,
+  ): Promise<{ outcome: SaleIngestOutcome; refusal?: Refusal }> {
     switch (plan.kind) {
       case 'duplicate':
-        return { status: 'duplicate', key: plan.key, sale: plan.sale };
+        return { outcome: { status: 'duplicate', key: plan.key, sale: plan.sale } };
       case 'book': {
         const result = bookedAt.get(index)!;
         return {
-          status: 'ingested',
-          key: plan.checked.key,
-          sale: (result as { booked: Sale }).booked,
+          outcome: {
+            status: 'ingested',
+            key: plan.checked.key,
+            sale: (result as { booked: Sale }).booked,
+          },
         };
       }
       case 'same-as': {
         const first = outcomes[plan.index]!;
         return first.status === 'rejected'
           ? outcomeOf({ kind: 'refuse', checked: keyConflict(plan.checked) }, index)
-          : { status: 'duplicate', key: plan.checked.key, sale: first.sale };
+          : { outcome: { status: 'duplicate', key: plan.checked.key, sale: first.sale } };
       }
       case 'refuse': {
         const { refusal, input } = plan.checked;
         const { rejectedEventId, discardNote } = await deadLetters.record(scope, input, refusal);
-        const sale = refusal.sale
-          ? refusedSaleCopy(refusal.sale, refusal.message, discardNote)
-          : null;
         return {
-          status: 'rejected',
-          key: refusal.key,
-          code: 'POS_SYNC_EVENT_INVALID',
-          message: refusalError(refusal.message, discardNote).message,
-          problems: refusal.problems,
-          rejectedEventId,
-          sale,
+          refusal,
+          outcome: {
+            status: 'rejected',
+            key: refusal.key,
+            code: 'POS_SYNC_EVENT_INVALID',
+            message: refusalError(refusal.message, discardNote).message,
+            problems: refusal.problems,
+            rejectedEventId,
+            sale: refusalAnswer(refusal, input, discardNote),
+          },
         };
       }
     }
@@ -153,31 +178,17 @@ export async function ingestSales(
 }
 
 function keyConflict(c: Valid): Invalid {
-  return {
-    ok: false,
-    input: c.input,
-    contentHash: c.contentHash,
-    refusal: {
-      key: c.key,
-      sale: c.sale,
-      message: `a different sale was already ingested with key ${c.key}`,
-      problems: [
-        { rule: 'key_conflict', path: '', message: 'same idempotency key, different content' },
-      ],
-    },
-  };
+  return refusalOfValid(c, `a different sale was already ingested with key ${c.key}`, {
+    rule: 'key_conflict',
+    path: '',
+    message: 'same idempotency key, different content',
+  });
 }
 
 function idReused(c: Valid): Invalid {
-  return {
-    ok: false,
-    input: c.input,
-    contentHash: c.contentHash,
-    refusal: {
-      key: c.key,
-      sale: c.sale,
-      message: `sale id ${c.sale.id} is already booked under another key`,
-      problems: [{ rule: 'id_reused', path: 'id', message: 'sale id reused' }],
-    },
-  };
+  return refusalOfValid(c, `sale id ${c.sale.id} is already booked under another key`, {
+    rule: 'id_reused',
+    path: 'id',
+    message: 'sale id reused',
+  });
 }

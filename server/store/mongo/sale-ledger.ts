@@ -5,7 +5,10 @@ import type { Collections, SaleAckDoc, SaleDoc } from './collections.ts';
 import type { StoreLogger, StreamSeq } from './stream-seq.ts';
 import { ALLOCATION_ATTEMPTS, collisionPause, duplicateKeyOf } from './stream-seq.ts';
 
-/** A sale to book: regular ingest (`acceptedFrom` '') or an operator's accept (the dead letter id). */
+/**
+ * A sale to book. `acceptedFrom` is '' for every new booking, an operator's accept included, so that the
+ * unique key index admits one booking per key; rows written before may carry a dead letter id.
+ */
 export type Booking = { sale: Sale; contentHash: string; acceptedFrom: string };
 
 /** What booking one sale came to: the ingested copy, or the unique index that refused it. */
@@ -49,6 +52,22 @@ export class SaleLedger {
       .find({ tenantId, id: { $in: ids } }, { projection: { _id: 0, id: 1 } })
       .toArray();
     return new Set(docs.map((d) => d.id));
+  }
+
+  /** Lost-sale progress: the highest `localEventId` that arrived from each of these installations. */
+  async highestArrived(
+    tenantId: string,
+    terminalId: string,
+    posIds: string[],
+  ): Promise<Map<string, number>> {
+    if (posIds.length === 0) return new Map();
+    const docs = await this.#c.posProgress
+      .find(
+        { tenantId, terminalId, posId: { $in: posIds } },
+        { projection: { _id: 0, posId: 1, highestSeen: 1 } },
+      )
+      .toArray();
+    return new Map(docs.map((d) => [d.posId, d.highestSeen]));
   }
 
   /**

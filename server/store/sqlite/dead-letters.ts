@@ -1,12 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
-import {
-  PosError,
-  createUuidV7,
-  saleContentOf,
-  saleIdempotencyKey,
-  saleSchema,
-} from '../../../schema/index.ts';
+import type { Sale, SaleBounds } from '../../../schema/index.ts';
+import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -66,7 +61,12 @@ type DeadLetterRow = {
 
 /** What is known about a refused payload. */
 import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
-import { refusedSaleCopy } from '../pushed-sale-check.ts';
+import {
+  checkAcceptedSale,
+  hashSaleContent,
+  keyAlreadyBooked,
+  refusedSaleCopy,
+} from '../pushed-sale-check.ts';
 
 export type { Refusal };
 
@@ -75,10 +75,12 @@ export class DeadLetters {
   readonly #ctx: StoreContext;
   readonly #ledger: SaleLedger;
   readonly #s: Record<keyof typeof DEAD_LETTER_SQL, Statement>;
+  readonly #bounds: SaleBounds;
 
-  constructor(ctx: StoreContext, ledger: SaleLedger) {
+  constructor(ctx: StoreContext, ledger: SaleLedger, bounds: SaleBounds) {
     this.#ctx = ctx;
     this.#ledger = ledger;
+    this.#bounds = bounds;
     this.#s = prepareStatements(ctx.db, DEAD_LETTER_SQL);
   }
 
@@ -109,8 +111,8 @@ export class DeadLetters {
       terminalId: scope.terminalId,
       eventKey,
       eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
-      posId: refusal.sale?.posId ?? null,
-      localEventId: refusal.sale?.localEventId ?? null,
+      posId: refusal.event?.posId ?? null,
+      localEventId: refusal.event?.localEventId ?? null,
       code: 'POS_SYNC_EVENT_INVALID',
       message: refusal.message,
       problems: JSON.stringify(refusal.problems),
@@ -146,32 +148,44 @@ export class DeadLetters {
   }
 
   /**
-   * Books the refused sale as it was received, flagged by `accepted_from`. Refused when the payload is
-   * not a sale at all, claims another branch or terminal than the one that pushed it (booking it would
-   * put it into another branch's books), or reuses the id of a booked sale.
+   * Books the refused sale as it was received, after `checkAcceptedSale`. Exactly once per key: when a
+   * sale is booked under the key already, the same content is that booking (nothing new is booked),
+   * other content is refused. Booked like an ingested sale (`accepted_from` ''), so the unique key
+   * index admits no second booking; the dead letter and the audit entry keep the decision.
    */
   accept(tenantId: string, id: string, note: string, actor: string): DeadLetter {
     return this.#ctx.db.transaction(() => {
       const row = this.#requireOpen(tenantId, id);
-      const parsed = saleSchema.safeParse(JSON.parse(row.payload));
-      if (!parsed.success) {
-        throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
-      }
-      const sale = parsed.data;
-      if (sale.branchId !== row.branch_id || sale.terminalId !== row.terminal_id) {
-        throw new PosError('POS_INPUT_INVALID', 'the sale claims another branch or terminal');
-      }
-      if (this.#ledger.saleById(tenantId, sale.id) !== null) {
+      const sale = checkAcceptedSale(
+        {
+          payload: JSON.parse(row.payload),
+          branchId: row.branch_id,
+          terminalId: row.terminal_id,
+          receivedAt: row.received_at,
+        },
+        this.#bounds,
+        (posId) => this.#ledger.highestArrived(tenantId, row.terminal_id, [posId]).get(posId) ?? 0,
+      );
+      const key = saleIdempotencyKey(sale);
+      const contentHash = hashSaleContent(sale);
+      const stored = this.#ledger.salesByKey(tenantId, key);
+      const same = stored.find((r) => r.content_hash === contentHash);
+      let booked: Sale;
+      if (same) booked = JSON.parse(same.doc) as Sale;
+      else if (stored.length > 0) {
+        throw keyAlreadyBooked(key, (JSON.parse(stored[0]!.doc) as Sale).invoiceNo);
+      } else if (this.#ledger.saleById(tenantId, sale.id) !== null) {
         throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
+      } else {
+        const batch = this.#ledger.begin(tenantId, row.branch_id);
+        booked = batch.book(sale, contentHash, '');
+        batch.finish();
       }
-      const batch = this.#ledger.begin(tenantId, row.branch_id);
-      const booked = batch.book(sale, sha256Hex(canonicalJson(saleContentOf(sale))), row.id);
-      batch.finish();
       this.#resolve(tenantId, id, 'accepted', note, actor);
       this.#ctx.audit.record(tenantId, actor, 'acceptRejectedSale', id, {
         note,
         saleId: sale.id,
-        eventKey: saleIdempotencyKey(sale),
+        eventKey: key,
         invoiceNo: booked.invoiceNo,
       });
       return deadLetterOfRow(this.#s.selectById.get(tenantId, id) as DeadLetterRow);

@@ -1,14 +1,18 @@
-import type { Sale } from '../../../schema/index.ts';
+import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
-import { checkPushedSale, refusalError, refusedSaleCopy } from '../pushed-sale-check.ts';
+import {
+  checkPushedSale,
+  posIdsOf,
+  refusalAnswer,
+  refusalError,
+  refusalOfValid,
+} from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
-
-type Checked = ValidPushedSale | InvalidPushedSale;
 
 /**
  * Idempotent sale ingest (docs/design.md#sale-ingest). Validation and hashing are pure
@@ -21,12 +25,19 @@ export function ingestSales(
   deadLetters: DeadLetters,
   scope: TerminalScope,
   currency: string | undefined,
+  bounds: SaleBounds,
   inputs: unknown[],
 ): SaleIngestOutcome[] {
   if (inputs.length > INGEST_MAX) {
     throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
   }
-  const checked = inputs.map((input) => checkPushedSale(input, scope, currency));
+  const context = {
+    currency,
+    now: ctx.now(),
+    bounds,
+    highestArrived: ledger.highestArrived(scope.tenantId, scope.terminalId, posIdsOf(inputs)),
+  };
+  const checked = inputs.map((input) => checkPushedSale(input, scope, context));
   return ctx.db.transaction(() => {
     const batch = ledger.begin(scope.tenantId, scope.branchId);
     const outcomes = checked.map((c) => {
@@ -51,38 +62,35 @@ function ingestOne(
   deadLetters: DeadLetters,
   batch: LedgerBatch,
   scope: TerminalScope,
-  c: Extract<Checked, { ok: true }>,
+  c: ValidPushedSale,
 ): SaleIngestOutcome {
   const stored = ledger.salesByKey(scope.tenantId, c.key);
   const same = stored.find((row) => row.content_hash === c.contentHash);
   if (same) return { status: 'duplicate', key: c.key, sale: JSON.parse(same.doc) as Sale };
-  if (stored.some((row) => row.accepted_from === '')) {
-    return refuse(deadLetters, batch, scope, {
-      ok: false,
-      input: c.input,
-      contentHash: c.contentHash,
-      refusal: {
-        key: c.key,
-        sale: c.sale,
-        message: `a different sale was already ingested with key ${c.key}`,
-        problems: [
-          { rule: 'key_conflict', path: '', message: 'same idempotency key, different content' },
-        ],
-      },
-    });
+  // One booked sale per key, however it was booked (ingest or an operator's accept).
+  if (stored.length > 0) {
+    return refuse(
+      deadLetters,
+      batch,
+      scope,
+      refusalOfValid(c, `a different sale was already ingested with key ${c.key}`, {
+        rule: 'key_conflict',
+        path: '',
+        message: 'same idempotency key, different content',
+      }),
+    );
   }
   if (ledger.saleById(scope.tenantId, c.sale.id) !== null) {
-    return refuse(deadLetters, batch, scope, {
-      ok: false,
-      input: c.input,
-      contentHash: c.contentHash,
-      refusal: {
-        key: c.key,
-        sale: c.sale,
-        message: `sale id ${c.sale.id} is already booked under another key`,
-        problems: [{ rule: 'id_reused', path: 'id', message: 'sale id reused' }],
-      },
-    });
+    return refuse(
+      deadLetters,
+      batch,
+      scope,
+      refusalOfValid(c, `sale id ${c.sale.id} is already booked under another key`, {
+        rule: 'id_reused',
+        path: 'id',
+        message: 'sale id reused',
+      }),
+    );
   }
   return { status: 'ingested', key: c.key, sale: batch.book(c.sale, c.contentHash, '') };
 }
@@ -101,17 +109,16 @@ function refuse(
   deadLetters: DeadLetters,
   batch: LedgerBatch,
   scope: TerminalScope,
-  c: Extract<Checked, { ok: false }>,
+  c: InvalidPushedSale,
 ): SaleIngestOutcome {
   const { refusal } = c;
   const { rejectedEventId, discardNote } = deadLetters.record(scope, c.input, refusal);
-  let sale: Sale | null = null;
-  if (refusal.sale) {
-    sale = batch.refuse(scope, refusedSaleCopy(refusal.sale, refusal.message, discardNote));
-    // A refused event still arrived: it must not show up as a lost sale.
-    if (refusal.sale.terminalId === scope.terminalId) {
-      batch.noteEvent(scope.terminalId, refusal.sale.posId, refusal.sale.localEventId);
-    }
+  const answer = refusalAnswer(refusal, c.input, discardNote);
+  // Only a valid sale goes into the stream; the answer to any other payload is the push's alone.
+  if (refusal.sale && answer) batch.refuse(scope, answer);
+  // A refused event still arrived: it must not show up as a lost sale.
+  if (refusal.event && refusal.event.terminalId === scope.terminalId) {
+    batch.noteEvent(scope.terminalId, refusal.event.posId, refusal.event.localEventId);
   }
   return {
     status: 'rejected',
@@ -120,6 +127,6 @@ function refuse(
     message: refusalError(refusal.message, discardNote).message,
     problems: refusal.problems,
     rejectedEventId,
-    sale,
+    sale: answer,
   };
 }

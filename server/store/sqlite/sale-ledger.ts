@@ -66,6 +66,17 @@ export class SaleLedger {
     return row ? (JSON.parse(row.doc) as Sale) : null;
   }
 
+  /** Lost-sale progress: the highest `localEventId` that arrived from each of these installations. */
+  highestArrived(tenantId: string, terminalId: string, posIds: string[]): Map<string, number> {
+    const highest = new Map<string, number>();
+    for (const posId of posIds) {
+      const row = this.#s.selectPosProgress.get(tenantId, terminalId, posId) as
+        { highest_seen: number } | undefined;
+      if (row) highest.set(posId, row.highest_seen);
+    }
+    return highest;
+  }
+
   begin(tenantId: string, branchId: string): LedgerBatch {
     return new LedgerBatch(this.#ctx, this.#s, tenantId, branchId);
   }

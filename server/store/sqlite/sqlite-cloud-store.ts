@@ -9,10 +9,11 @@ import type {
   CategoryInput,
   Product,
   ProductInput,
+  SaleBounds,
   Tenant,
   Terminal,
 } from '../../../schema/index.ts';
-import { PosError, isPosError } from '../../../schema/index.ts';
+import { DEFAULT_SALE_BOUNDS, PosError, isPosError } from '../../../schema/index.ts';
 import { DEFAULT_RETENTION_MS, DEFAULT_STALE_AFTER_MS } from '../cloud-store.ts';
 import type {
   BranchInput,
@@ -54,6 +55,8 @@ export type SqliteCloudStoreOptions = {
   staleAfterMs?: number;
   /** How often buffered terminal contacts are written (see `ContactBuffer`). Default 1 s. */
   contactFlushMs?: number;
+  /** How far a pushed sale may stray from the server's clock and its event ids. Default `DEFAULT_SALE_BOUNDS`. */
+  saleBounds?: SaleBounds;
   /** The clock, for tests. */
   now?: () => Date;
 };
@@ -64,6 +67,7 @@ export type ResolvedSqliteCloudStoreOptions = {
   retentionMs: number;
   staleAfterMs: number;
   contactFlushMs: number;
+  saleBounds: SaleBounds;
   now: () => Date;
 };
 
@@ -80,6 +84,7 @@ function resolveOptions(options: SqliteCloudStoreOptions): ResolvedSqliteCloudSt
     retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
     staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
     contactFlushMs: options.contactFlushMs ?? 1_000,
+    saleBounds: options.saleBounds ?? DEFAULT_SALE_BOUNDS,
     now: options.now ?? (() => new Date()),
   };
 }
@@ -127,7 +132,7 @@ export class SqliteCloudStore implements CloudStore {
     this.#inventory = new InventoryTable(this.#ctx);
     this.#ledger = new SaleLedger(this.#ctx);
     this.#ingestGroup = new GroupCommit(this.#db);
-    this.#deadLetters = new DeadLetters(this.#ctx, this.#ledger);
+    this.#deadLetters = new DeadLetters(this.#ctx, this.#ledger, options.saleBounds);
     this.#sales = new SalesQueries(this.#ctx);
     this.#retention = new Retention(this.#ctx);
     this.#contacts = new ContactBuffer(
@@ -225,6 +230,7 @@ export class SqliteCloudStore implements CloudStore {
           this.#deadLetters,
           scope,
           branch.currency,
+          this.options.saleBounds,
           sales,
         );
       }),
