@@ -50,7 +50,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as any,
+  };
 }
 
 /** A graphql-ws client that records hints, errors and how the socket closed. */
@@ -84,7 +88,11 @@ const codeOf = (body: any) => body.errors?.[0]?.extensions?.code;
 describe('request pipeline: errors and statuses', () => {
   let t: Awaited<ReturnType<typeof startLoggedServer>>;
   let till: TestTerminal;
-  const gql = async (query: string, variables: Record<string, unknown> = {}, token?: string | null) => {
+  const gql = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string | null,
+  ) => {
     const headers: Record<string, string> = {};
     if (token !== null) headers['authorization'] = `Bearer ${token ?? ROOT_TOKEN}`;
     const answer = await post(t.server.url, { query, variables }, headers);
@@ -162,5 +170,172 @@ describe('request pipeline: errors and statuses', () => {
     const answer = await gql(text, {}, null);
     expect(answer.data).toEqual({ __typename: 'Query' });
     expect((await fetch(t.server.url.replace(/graphql$/, 'healthz'))).status).toBe(200);
+  });
+});
+
+describe('WebSocket connections', () => {
+  let t: TestServer;
+  let till: TestTerminal;
+  beforeAll(async () => {
+    t = await startTestServer({
+      config: { wsMaxPerTerminal: 1, wsMaxConnections: 3, bodyLimitBytes: 64 * 1024 },
+    });
+    await createBranch(t.gql, 'b-1');
+    await createBranch(t.gql, 'b-2');
+    till = await registerTerminal(t.gql, 'b-1');
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it('closes an open connection that never sends connection_init', async () => {
+    const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+    await once(socket, 'open');
+    const [code] = (await once(socket, 'close')) as [number];
+    expect(code).toBe(4408);
+  });
+
+  it('caps a terminal at its connections (1013) and refuses messages above the body limit (1009)', async () => {
+    const first = subscribe(t.server.wsUrl, till.token, STREAM_DOCUMENTS.products);
+    await until(() => first.hints.length > 0, 'the first hint');
+    const second = subscribe(t.server.wsUrl, till.token, STREAM_DOCUMENTS.products);
+    await until(() => second.closes.length > 0, 'the second socket to close');
+    expect(second.closes[0]).toBe(1013);
+    expect(first.closes).toEqual([]);
+    await first.close();
+
+    const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+    await once(socket, 'open');
+    socket.send('x'.repeat(65 * 1024));
+    const [code] = (await once(socket, 'close')) as [number];
+    expect(code).toBe(1009);
+  });
+
+  it('caps WebSocket connections in total: an upgrade beyond the cap is answered 503', async () => {
+    const open = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+        await once(socket, 'open');
+        return socket;
+      }),
+    );
+    const refused = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+    refused.on('error', () => undefined);
+    const [, response] = (await once(refused, 'unexpected-response')) as [
+      unknown,
+      { statusCode: number },
+    ];
+    expect(response.statusCode).toBe(503);
+    refused.terminate();
+    await Promise.all(
+      open.map(async (socket) => {
+        const closed = once(socket, 'close');
+        socket.close();
+        await closed;
+      }),
+    );
+  });
+
+  it("closes a terminal's subscriptions when it is revoked or reassigned", async () => {
+    const spare = await registerTerminal(t.gql, 'b-1');
+    const revoked = subscribe(t.server.wsUrl, spare.token, STREAM_DOCUMENTS.sales);
+    await until(() => revoked.hints.length > 0, 'the first hint');
+    dataOf(
+      await t.gql('mutation ($id: String!) { revokeTerminal(terminalId: $id) { revokedAt } }', {
+        id: spare.terminalId,
+      }),
+    );
+    await until(() => revoked.closes.length > 0, 'the revoked socket to close');
+    expect(revoked.closes[0]).toBe(4401);
+    await revoked.close();
+
+    const moving = await registerTerminal(t.gql, 'b-1');
+    const moved = subscribe(t.server.wsUrl, moving.token, STREAM_DOCUMENTS.sales);
+    await until(() => moved.hints.length > 0, 'the first hint');
+    dataOf(
+      await t.gql(
+        'mutation ($id: String!) { reassignTerminal(terminalId: $id, branchId: "b-2") { token } }',
+        { id: moving.terminalId },
+      ),
+    );
+    await until(() => moved.closes.length > 0, 'the reassigned socket to close');
+    expect(moved.closes[0]).toBe(4401);
+    await moved.close();
+  });
+});
+
+describe('production form', () => {
+  it('refuses introspection and hides field suggestions unless turned on, and allows listed origins only', async () => {
+    const t = await startTestServer({ config: { corsOrigins: 'https://office.example' } });
+    const open = await startTestServer({ config: { introspection: true, fieldSuggestions: true } });
+    try {
+      const schemaQuery = '{ __schema { queryType { name } } }';
+      expect((await t.gql(schemaQuery)).errors?.[0]?.extensions?.code).toBe(
+        'GRAPHQL_VALIDATION_FAILED',
+      );
+      expect((await open.gql(schemaQuery)).data).toEqual({
+        __schema: { queryType: { name: 'Query' } },
+      });
+      const typo = '{ branchez { id } }';
+      expect((await t.gql(typo)).errors?.[0]?.message).not.toContain('Did you mean');
+      expect((await open.gql(typo)).errors?.[0]?.message).toContain('Did you mean');
+
+      const preflight = (origin: string) =>
+        fetch(t.server.url, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      const evil = await preflight('https://evil.example');
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+      expect(evil.headers.get('access-control-allow-credentials')).toBeNull();
+      const office = await preflight('https://office.example');
+      expect(office.headers.get('access-control-allow-origin')).toBe('https://office.example');
+      expect(office.headers.get('access-control-allow-credentials')).toBeNull();
+    } finally {
+      for (const server of [t, open]) {
+        await server.stop();
+        removeDataDir(server.dataDir);
+      }
+    }
+  });
+});
+
+describe('timeouts and cost', () => {
+  it('cuts off a request whose body does not arrive within the request timeout', async () => {
+    const t = await startTestServer({ config: { requestTimeoutMs: 1_000 } });
+    try {
+      const socket = connect(t.server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{',
+      );
+      let answer = '';
+      socket.on('data', (chunk) => (answer += String(chunk)));
+      await once(socket, 'close');
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+    }
+  });
+
+  it('charges a terminal per field and per thousand documents asked for, so aliased pulls are not one operation', async () => {
+    const t = await startTestServer({ config: { rateLimitPerSecond: 1, rateLimitBurst: 60 } });
+    try {
+      await createBranch(t.gql, 'b-1');
+      const till = await registerTerminal(t.gql, 'b-1');
+      const aliased = Array.from(
+        { length: 15 },
+        (_, i) => `p${i}: pullProducts(limit: 5000) { checkpoint { seq } }`,
+      ).join(' ');
+      expect((await t.gql(`{ ${aliased} }`, {}, till.token)).errors).toBeUndefined();
+      const next = await t.gql(PULL_DOCUMENTS.products, { limit: 10 }, till.token);
+      expect(next.status).toBe(429);
+      expect(next.errors?.[0]?.extensions?.code).toBe('POS_SYNC_RATE_LIMITED');
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+    }
   });
 });

@@ -117,7 +117,9 @@ export function selectsGuardedField(schema: GraphQLSchema, document: DocumentNod
   return document.definitions.some((definition) => {
     if (definition.kind !== Kind.OPERATION_DEFINITION) return false;
     const root = schema.getRootType(definition.operation);
-    return root !== undefined && root !== null && guarded(definition.selectionSet, root.getFields());
+    return (
+      root !== undefined && root !== null && guarded(definition.selectionSet, root.getFields())
+    );
   });
 }
 
