@@ -19,6 +19,7 @@ import { useEndpoints } from './plugins/use-endpoints.ts';
 import { useQueryLimits } from './plugins/use-query-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { useSchemaExposure } from './plugins/use-schema-exposure.ts';
+import { useWebSocketSubscriptions } from './plugins/use-websocket-subscriptions.ts';
 import type { CloudStore } from './store/index.ts';
 import { createToken, hashToken } from './store/index.ts';
 import { startStreamHeadPoller } from './stream-head-poller.ts';
@@ -127,6 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         introspection: config.introspection ?? config.dev,
         fieldSuggestions: config.fieldSuggestions ?? config.dev,
       }),
+      useWebSocketSubscriptions(),
       useRateLimit({ limiter, metrics }),
       // Compiled execution (graphql-jit): the same protocol and answers, but resolving a 5,000-product
       // pull page's fields is several times cheaper than graphql-js's generic executor (see

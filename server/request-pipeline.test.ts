@@ -237,6 +237,21 @@ describe('WebSocket connections', () => {
     );
   });
 
+  it('serves subscriptions over WebSocket only, not as HTTP event streams', async () => {
+    const response = await fetch(t.server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${till.token}`,
+      },
+      body: JSON.stringify({ query: STREAM_DOCUMENTS.sales }),
+    });
+    const text = await response.text();
+    expect(text).toContain('POS_INPUT_INVALID');
+    expect(text).not.toContain('latestSeq');
+  });
+
   it("closes a terminal's subscriptions when it is revoked or reassigned", async () => {
     const spare = await registerTerminal(t.gql, 'b-1');
     const revoked = subscribe(t.server.wsUrl, spare.token, STREAM_DOCUMENTS.sales);
