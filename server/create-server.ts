@@ -29,8 +29,6 @@ import { CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, TerminalSockets } from './te
 
 /** How long a WebSocket may stay open before its `connection_init` (with the token) arrives. */
 const CONNECTION_INIT_TIMEOUT_MS = 3_000;
-/** How often the tokens of connected terminals are checked when other instances share the store. */
-const DEFAULT_TOKEN_RECHECK_MS = 500;
 
 /** What `createServer` needs; no I/O singletons, so tests build each piece themselves. */
 export type CreateServerOptions = {
@@ -253,7 +251,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
             })
             .catch((err: unknown) => logger.warn({ err }, 'terminal token recheck failed'))
             .finally(() => (rechecking = null));
-        }, pollMs || DEFAULT_TOKEN_RECHECK_MS)
+        }, pollMs)
       : null;
   recheckTimer?.unref();
 

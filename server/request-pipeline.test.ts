@@ -335,6 +335,24 @@ describe('timeouts and cost', () => {
     }
   });
 
+  it('closes connections beyond the connection cap at once', async () => {
+    const t = await startTestServer({ config: { maxConnections: 2 } });
+    const open = async () => {
+      const socket = connect(t.server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      return socket;
+    };
+    try {
+      const held = [await open(), await open()];
+      const extra = await open();
+      await once(extra, 'close');
+      for (const socket of held) socket.destroy();
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+    }
+  });
+
   it('charges a terminal per field and per thousand documents asked for, so aliased pulls are not one operation', async () => {
     const t = await startTestServer({ config: { rateLimitPerSecond: 1, rateLimitBurst: 60 } });
     try {
