@@ -90,12 +90,12 @@ export function createMaskError(options: { logger: ServerLogger; metrics: Server
     }
     if (error instanceof GraphQLError) {
       const original = error.originalError;
-      const code = error.extensions?.['code'];
-      if (code === undefined && !error.path) {
-        options.metrics.errors.inc({ code: 'POS_INPUT_INVALID' });
-        return requestInputError(error);
-      }
       if (!original || original instanceof GraphQLError) {
+        const code = error.extensions?.['code'];
+        if (code === undefined && !error.path) {
+          options.metrics.errors.inc({ code: 'POS_INPUT_INVALID' });
+          return requestInputError(error);
+        }
         options.metrics.errors.inc({ code: String(code ?? 'GRAPHQL_ERROR') });
         return error;
       }
