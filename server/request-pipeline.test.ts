@@ -366,6 +366,10 @@ describe('timeouts and cost', () => {
       const next = await t.gql(PULL_DOCUMENTS.products, { limit: 10 }, till.token);
       expect(next.status).toBe(429);
       expect(next.errors?.[0]?.extensions?.code).toBe('POS_SYNC_RATE_LIMITED');
+      expect(next.errors?.[0]?.extensions?.retryAfterMs).toBe(1_000);
+      // The same costly request again waits for a full bucket: 60 refills of one a second.
+      const again = await t.gql(`{ ${aliased} }`, {}, till.token);
+      expect(again.errors?.[0]?.extensions?.retryAfterMs).toBe(60_000);
     } finally {
       await t.stop();
       removeDataDir(t.dataDir);

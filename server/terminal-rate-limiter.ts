@@ -49,7 +49,7 @@ async function takeFrom(
     return { ok: true };
   } catch (error) {
     if (error instanceof Bottleneck.BottleneckError) {
-      // The bucket refills every interval; waiting one interval is always enough for one operation.
+      // The bucket refills every interval; the caller scales this to the operation's cost.
       return { ok: false, retryAfterMs: REFILL_INTERVAL_MS };
     }
     throw error;
@@ -116,6 +116,7 @@ export class TerminalRateLimiter {
   readonly #logger: ServerLogger | undefined;
   readonly #metrics: ServerMetrics | undefined;
   readonly #burst: number;
+  readonly #perSecond: number;
   #usingShared: boolean | null = null;
   #closed = false;
 
@@ -123,6 +124,7 @@ export class TerminalRateLimiter {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#burst = options.burst;
+    this.#perSecond = options.perSecond;
     this.#local = new Bottleneck.Group(bucketOptions(options));
     this.#shared = options.redisUrl ? this.#connect(options.redisUrl, options) : null;
     this.#metrics?.rateLimitShared.set(0);
@@ -181,6 +183,13 @@ export class TerminalRateLimiter {
    */
   async take(terminalKey: string, cost = 1): Promise<RateLimitAnswer> {
     const weight = Math.max(1, Math.min(Math.ceil(cost), this.#burst));
+    const answer = await this.#take(terminalKey, weight);
+    if (answer.ok) return answer;
+    // Enough refills for this cost from an empty bucket: one interval for a single operation.
+    return { ok: false, retryAfterMs: REFILL_INTERVAL_MS * Math.ceil(weight / this.#perSecond) };
+  }
+
+  async #take(terminalKey: string, weight: number): Promise<RateLimitAnswer> {
     const shared = this.#shared;
     if (!shared) return takeFrom(this.#local, terminalKey, weight);
     if (shared.client.status !== 'ready') {
