@@ -101,6 +101,11 @@ export const ERROR_CODES = {
     retryable: true,
     httpStatus: 503,
   },
+  POS_TERMINAL_ALREADY_REVOKED: {
+    message: 'The terminal is revoked; it cannot be reassigned.',
+    retryable: false,
+    httpStatus: 409,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

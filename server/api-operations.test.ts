@@ -59,6 +59,7 @@ describe('retention over HTTP', () => {
     );
     expect(stale.data).toBeNull();
     expect(codeOf(stale)).toBe('POS_CATALOG_RESNAPSHOT_REQUIRED');
+    expect(stale.status).toBe(410);
     // A terminal that had pulled the tombstone continues; a snapshot from scratch is always served.
     expect((await pullPage(t.gql, 'products', till.token, upToDate.seq, 10)).documents).toEqual([]);
     const snapshot = await pullAll(t.gql, 'products', till.token);

@@ -39,4 +39,32 @@ describe('server configuration', () => {
     });
     expect(() => parseServerConfig({}, { POS_SALE_MAX_AGE: '1h' })).toThrow(/POS_SALE_MAX_AGE/);
   });
+
+  it('reads the exposure, origin, timeout and connection options from the environment', () => {
+    const defaults = parseServerConfig({}, {});
+    expect(defaults).toMatchObject({
+      corsOrigins: [],
+      requestTimeoutMs: 30_000,
+      wsMaxPerTerminal: 4,
+    });
+    expect(defaults.introspection).toBeUndefined();
+    const set = parseServerConfig(
+      {},
+      {
+        POS_CORS_ORIGINS: 'https://office.example, https://shop.example',
+        POS_REQUEST_TIMEOUT: '20s',
+        POS_INTROSPECTION: 'true',
+        POS_WS_MAX_PER_TERMINAL: '2',
+      },
+    );
+    expect(set).toMatchObject({
+      corsOrigins: ['https://office.example', 'https://shop.example'],
+      requestTimeoutMs: 20_000,
+      introspection: true,
+      wsMaxPerTerminal: 2,
+    });
+    expect(() => parseServerConfig({}, { POS_CORS_ORIGINS: 'not an origin' })).toThrow(
+      /POS_CORS_ORIGINS/,
+    );
+  });
 });

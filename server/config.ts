@@ -87,6 +87,39 @@ export const serverConfigSchema = z.object({
   saleMaxEventIdJump: intFromEnv(1_000, Number.MAX_SAFE_INTEGER).default(
     DEFAULT_SALE_BOUNDS.maxEventIdJump,
   ),
+  /**
+   * POS_REQUEST_TIMEOUT: longest an HTTP request may take to arrive (headers and body); a slower
+   * client is cut off (408) instead of holding a connection.
+   */
+  requestTimeoutMs: durationMsSchema.pipe(z.int().min(1_000)).default(30_000),
+  /** POS_MAX_CONNECTIONS: most open TCP connections (HTTP and WebSocket) of this instance. */
+  maxConnections: intFromEnv(1, 1_000_000).default(10_000),
+  /** POS_WS_MAX_CONNECTIONS: most open WebSocket connections of this instance. */
+  wsMaxConnections: intFromEnv(1, 1_000_000).default(5_000),
+  /** POS_WS_MAX_PER_TERMINAL: most open WebSocket connections one terminal may hold per instance. */
+  wsMaxPerTerminal: intFromEnv(1, 100).default(4),
+  /** POS_INTROSPECTION: answer schema introspection. Default: on in development mode only. */
+  introspection: booleanFromEnv.optional(),
+  /** POS_FIELD_SUGGESTIONS: "Did you mean …?" in validation errors. Default: on in development mode only. */
+  fieldSuggestions: booleanFromEnv.optional(),
+  /**
+   * POS_CORS_ORIGINS: comma-separated origins a browser may call from (`https://backoffice.example`).
+   * Default: none, so no cross-origin browser access; terminals and tools are not browsers.
+   */
+  corsOrigins: z
+    .union([
+      z.array(z.url()),
+      z
+        .string()
+        .transform((text) =>
+          text
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.url())),
+    ])
+    .default([]),
 });
 
 /** Server options as given: every field optional, strings from the environment accepted. */
@@ -118,6 +151,13 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   saleMaxAgeMs: 'POS_SALE_MAX_AGE',
   saleMaxAheadMs: 'POS_SALE_MAX_AHEAD',
   saleMaxEventIdJump: 'POS_SALE_MAX_EVENT_ID_JUMP',
+  requestTimeoutMs: 'POS_REQUEST_TIMEOUT',
+  maxConnections: 'POS_MAX_CONNECTIONS',
+  wsMaxConnections: 'POS_WS_MAX_CONNECTIONS',
+  wsMaxPerTerminal: 'POS_WS_MAX_PER_TERMINAL',
+  introspection: 'POS_INTROSPECTION',
+  fieldSuggestions: 'POS_FIELD_SUGGESTIONS',
+  corsOrigins: 'POS_CORS_ORIGINS',
 };
 
 /** The sale bounds of a configuration, as the stores take them. */

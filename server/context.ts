@@ -19,6 +19,11 @@ export type ServerServices = {
   logger: ServerLogger;
   metrics: ServerMetrics;
   hub: StreamHub;
+  /**
+   * Closes the WebSocket connections (and so the subscriptions) a terminal holds on this instance;
+   * the revoke and reassign resolvers call it. Other instances notice by rechecking tokens.
+   */
+  closeTerminalSockets: (tenantId: string, terminalId: string) => void;
 };
 
 /** The GraphQL context: yoga's, the services, and `auth` added by `useAuth`. */

@@ -12,17 +12,23 @@ import { instrumentStore } from './instrument-store.ts';
 import type { ServerLogger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { createMaskError } from './plugins/pos-errors.ts';
-import { useAuth } from './plugins/use-auth.ts';
+import { createMaskError, toGraphQLError } from './plugins/pos-errors.ts';
+import { identify, presentedToken, refuseUnauthenticated, useAuth } from './plugins/use-auth.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useEndpoints } from './plugins/use-endpoints.ts';
 import { useQueryLimits } from './plugins/use-query-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
+import { useSchemaExposure } from './plugins/use-schema-exposure.ts';
+import { useWebSocketSubscriptions } from './plugins/use-websocket-subscriptions.ts';
 import type { CloudStore } from './store/index.ts';
 import { createToken, hashToken } from './store/index.ts';
 import { startStreamHeadPoller } from './stream-head-poller.ts';
 import { StreamHub } from './stream-hub.ts';
 import { TerminalRateLimiter } from './terminal-rate-limiter.ts';
+import { CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, TerminalSockets } from './terminal-sockets.ts';
+
+/** How long a WebSocket may stay open before its `connection_init` (with the token) arrives. */
+const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 
 /** What `createServer` needs; no I/O singletons, so tests build each piece themselves. */
 export type CreateServerOptions = {
@@ -78,12 +84,31 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
     logger,
     metrics,
   });
-  const services: ServerServices = { config, store, logger, metrics, hub };
+  const terminalSockets = new TerminalSockets({ maxPerTerminal: config.wsMaxPerTerminal });
+  const services: ServerServices = {
+    config,
+    store,
+    logger,
+    metrics,
+    hub,
+    closeTerminalSockets: (tenantId, terminalId) => {
+      const closed = terminalSockets.close(tenantId, terminalId);
+      if (closed > 0) logger.info({ tenantId, terminalId, closed }, 'terminal sockets closed');
+    },
+  };
+  const schema = buildSchema();
   const generatedAdminToken = await ensureRootToken(store, config.adminToken);
 
   const yoga = createYoga<ServerServices>({
-    schema: buildSchema(),
+    schema,
     graphqlEndpoint: '/graphql',
+    // Browsers only from the allowed origins, and without credentials: tokens travel in a header.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && config.corsOrigins.includes(origin)
+        ? { origin: [origin], credentials: false }
+        : false;
+    },
     landingPage: false,
     graphiql: config.dev ? { title: 'pos-sync', subscriptionsProtocol: 'WS' } : false,
     logging: false,
@@ -95,8 +120,13 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         metrics,
         checkHealth: () => store.ping(),
       }),
-      useAuth({ store, logger }),
+      useAuth({ store, logger, schema }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
+      useSchemaExposure({
+        introspection: config.introspection ?? config.dev,
+        fieldSuggestions: config.fieldSuggestions ?? config.dev,
+      }),
+      useWebSocketSubscriptions(),
       useRateLimit({ limiter, metrics }),
       // Compiled execution (graphql-jit): the same protocol and answers, but resolving a 5,000-product
       // pull page's fields is several times cheaper than graphql-js's generic executor (see
@@ -106,7 +136,18 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
     ],
   });
 
-  const httpServer = createHttpServer(yoga);
+  const httpServer = createHttpServer(
+    {
+      // A request must arrive whole within the timeout (Node's default lets a slow body hold a
+      // connection for five minutes).
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(10_000, config.requestTimeoutMs),
+      // How often Node enforces both (its default, 30 s, would add up to that much to each).
+      connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+    },
+    yoga,
+  );
+  httpServer.maxConnections = config.maxConnections;
   // Listen first: a port in use fails here, as a rejected promise (the WebSocket server attached
   // before would re-emit the listen error as an uncaught one).
   await new Promise<void>((resolve, reject) => {
@@ -116,30 +157,62 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
       resolve();
     });
   });
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  const wsServer: WebSocketServer = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    // A message is bounded like an HTTP body (ws's own default is 100 MiB).
+    maxPayload: config.bodyLimitBytes,
+    verifyClient: (_info, done) => {
+      if (wsServer.clients.size < config.wsMaxConnections) done(true);
+      else done(false, 503, 'too many WebSocket connections');
+    },
+  });
   // The yoga recipe for graphql-ws: every WebSocket operation goes through the same envelop pipeline
   // (auth from the connection params, limits, rate limit, masked errors) as HTTP.
   const wsHandle = useServer(
     {
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      // A socket is kept only with a valid token in `connection_init`; a terminal's sockets are
+      // registered so that a revoke or reassign closes them, and capped per terminal.
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const source = { connectionParams: ctx.connectionParams };
+        const { auth } = await identify(store, logger, source);
+        if (auth.kind === 'none') {
+          socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+          return false;
+        }
+        if (auth.kind !== 'terminal') return true;
+        const token = presentedToken(source)!;
+        const added = terminalSockets.add({ socket, ...auth.scope, token });
+        if (!added) socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections for this terminal');
+        return added;
+      },
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        // The token is checked again for every operation: a socket outlives a revocation until closed.
+        const identity = await identify(store, logger, { connectionParams: ctx.connectionParams });
+        const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          ...identity,
         });
-        const args: ExecutionArgs & { rootValue: unknown } = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
+        const document = enveloped.parse(params.query);
+        const refusal = refuseUnauthenticated(enveloped.schema, identity.auth, document);
+        if (refusal) return [toGraphQLError(refusal)];
+        const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length) return errors;
+        const args: ExecutionArgs & { rootValue: unknown } = {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
         return args;
       },
     },
@@ -165,12 +238,30 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   const pollMs = config.streamPollMs ?? (config.mongoUrl ? 500 : 0);
   const poller =
     pollMs > 0 ? startStreamHeadPoller({ store, hub, intervalMs: pollMs, logger }) : null;
+  // A revoke or reassign through another instance reaches this one's sockets the same way: by
+  // checking the tokens of the connected terminals as often as the heads.
+  let rechecking: Promise<void> | null = null;
+  const recheckTimer =
+    pollMs > 0
+      ? setInterval(() => {
+          rechecking ??= terminalSockets
+            .recheck(store)
+            .then((closed) => {
+              if (closed > 0) logger.info({ closed }, 'sockets of revoked terminals closed');
+            })
+            .catch((err: unknown) => logger.warn({ err }, 'terminal token recheck failed'))
+            .finally(() => (rechecking = null));
+        }, pollMs)
+      : null;
+  recheckTimer?.unref();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(pruneTimer);
+      if (recheckTimer) clearInterval(recheckTimer);
       await poller?.close();
+      await rechecking;
       await wsHandle.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       await new Promise<void>((resolve) => {

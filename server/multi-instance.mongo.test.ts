@@ -117,6 +117,42 @@ if ('skip' in mongo) {
       }
     });
 
+    it('closes the sockets a terminal holds on B within a poll interval of its revocation through A', async () => {
+      const [a, b] = instances.map((i) => i.server) as [PosServer, PosServer];
+      const spare = (
+        await gql(
+          a,
+          'mutation { registerTerminal(input: { branchId: "b-1", name: "Spare" }) { terminalId token } }',
+        )
+      ).data.registerTerminal as { terminalId: string; token: string };
+      const closes: number[] = [];
+      let hints = 0;
+      const client = createClient({
+        url: b.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { headers: { Authorization: `Bearer ${spare.token}` } },
+        retryAttempts: 0,
+        on: { closed: (event) => closes.push((event as { code: number }).code) },
+      });
+      const stop = client.subscribe(
+        { query: STREAM_DOCUMENTS.sales },
+        { next: () => (hints += 1), error: () => undefined, complete: () => undefined },
+      );
+      try {
+        await vi.waitFor(() => expect(hints).toBeGreaterThan(0), { timeout: 5_000 });
+        const revokedAt = Date.now();
+        await gql(a, 'mutation ($id: String!) { revokeTerminal(terminalId: $id) { revokedAt } }', {
+          id: spare.terminalId,
+        });
+        // Poll interval 200 ms: one recheck after the revoke, with room for a slow stand-in.
+        await vi.waitFor(() => expect(closes).toEqual([4401]), { timeout: 2_000, interval: 20 });
+        expect(Date.now() - revokedAt).toBeLessThan(2_000);
+      } finally {
+        stop();
+        await client.dispose();
+      }
+    });
+
     it('gives sales pushed through A and B for one branch unique invoice numbers', async () => {
       const pushes = Array.from({ length: 20 }, (_, i) => {
         const terminal = terminals[i % 2]!;

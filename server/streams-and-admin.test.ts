@@ -92,10 +92,11 @@ describe('stream subscriptions over graphql-ws, admin queries and restarts', () 
     await sub.close();
   });
 
-  it('refuses a subscription without a valid token', async () => {
+  it('closes a connection without a valid token at connection_init (4401), before any operation', async () => {
     const sub = subscribe(t.server.wsUrl, 'pos_t_nope', STREAM_DOCUMENTS.inventory);
     await sub.waitFor(1);
-    expect(JSON.stringify(sub.errors)).toContain('POS_SYNC_UNAUTHORIZED');
+    expect(sub.hints).toEqual([]);
+    expect((sub.errors[0] as { code?: number }).code).toBe(4401);
     await sub.close();
   });
 

@@ -368,7 +368,7 @@ describe('sync API over HTTP', () => {
     const aliased = await t.gql(`{ ${aliases} }`);
     expect(aliased.errors?.[0]?.extensions?.code).toBe('POS_INPUT_INVALID');
 
-    const strict = await startTestServer({ config: { maxQueryDepth: 4 } });
+    const strict = await startTestServer({ config: { maxQueryDepth: 4, introspection: true } });
     try {
       const shallow = await strict.gql('{ sales { edges { node { id } } } }');
       expect(shallow.errors).toBeUndefined();

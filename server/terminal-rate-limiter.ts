@@ -39,13 +39,17 @@ function bucketOptions(options: RateLimitOptions): Bottleneck.ConstructorOptions
   };
 }
 
-async function takeFrom(group: Bottleneck.Group, key: string): Promise<RateLimitAnswer> {
+async function takeFrom(
+  group: Bottleneck.Group,
+  key: string,
+  weight: number,
+): Promise<RateLimitAnswer> {
   try {
-    await group.key(key).schedule(() => Promise.resolve());
+    await group.key(key).schedule({ weight }, () => Promise.resolve());
     return { ok: true };
   } catch (error) {
     if (error instanceof Bottleneck.BottleneckError) {
-      // The bucket refills every interval; waiting one interval is always enough for one operation.
+      // The bucket refills every interval; the caller scales this to the operation's cost.
       return { ok: false, retryAfterMs: REFILL_INTERVAL_MS };
     }
     throw error;
@@ -61,14 +65,18 @@ async function takeFrom(group: Bottleneck.Group, key: string): Promise<RateLimit
  * alone. (`group.deleteKey` would also delete the Redis keys, so two instances would keep resetting the
  * bucket for each other.)
  */
-async function takeShared(group: Bottleneck.Group, key: string): Promise<RateLimitAnswer> {
+async function takeShared(
+  group: Bottleneck.Group,
+  key: string,
+  weight: number,
+): Promise<RateLimitAnswer> {
   try {
-    return await takeFrom(group, key);
+    return await takeFrom(group, key, weight);
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
     if (!/\b(SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)\b/.test(message)) throw error;
     forgetLimiter(group, key);
-    return takeFrom(group, key);
+    return takeFrom(group, key, weight);
   }
 }
 
@@ -107,12 +115,16 @@ export class TerminalRateLimiter {
   } | null;
   readonly #logger: ServerLogger | undefined;
   readonly #metrics: ServerMetrics | undefined;
+  readonly #burst: number;
+  readonly #perSecond: number;
   #usingShared: boolean | null = null;
   #closed = false;
 
   constructor(options: RateLimitOptions) {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
+    this.#burst = options.burst;
+    this.#perSecond = options.perSecond;
     this.#local = new Bottleneck.Group(bucketOptions(options));
     this.#shared = options.redisUrl ? this.#connect(options.redisUrl, options) : null;
     this.#metrics?.rateLimitShared.set(0);
@@ -164,16 +176,28 @@ export class TerminalRateLimiter {
     }
   }
 
-  /** Takes one operation from the terminal's bucket; `retryAfterMs` when it is empty. */
-  async take(terminalKey: string): Promise<RateLimitAnswer> {
+  /**
+   * Takes `cost` operations from the terminal's bucket; `retryAfterMs` when it holds fewer. A cost
+   * above the burst is charged as the burst (a full bucket), so an expensive operation is slow, never
+   * impossible.
+   */
+  async take(terminalKey: string, cost = 1): Promise<RateLimitAnswer> {
+    const weight = Math.max(1, Math.min(Math.ceil(cost), this.#burst));
+    const answer = await this.#take(terminalKey, weight);
+    if (answer.ok) return answer;
+    // Enough refills for this cost from an empty bucket: one interval for a single operation.
+    return { ok: false, retryAfterMs: REFILL_INTERVAL_MS * Math.ceil(weight / this.#perSecond) };
+  }
+
+  async #take(terminalKey: string, weight: number): Promise<RateLimitAnswer> {
     const shared = this.#shared;
-    if (!shared) return takeFrom(this.#local, terminalKey);
+    if (!shared) return takeFrom(this.#local, terminalKey, weight);
     if (shared.client.status !== 'ready') {
       this.#noteMode(false, `redis connection ${shared.client.status}`);
-      return takeFrom(this.#local, terminalKey);
+      return takeFrom(this.#local, terminalKey, weight);
     }
     let timer: NodeJS.Timeout | undefined;
-    const sharedTake = takeShared(shared.group, terminalKey);
+    const sharedTake = takeShared(shared.group, terminalKey, weight);
     try {
       const answer = await Promise.race([
         sharedTake,
@@ -190,7 +214,7 @@ export class TerminalRateLimiter {
       // The abandoned take may still settle later; it must not become an unhandled rejection.
       sharedTake.catch(() => undefined);
       this.#noteMode(false, error);
-      return takeFrom(this.#local, terminalKey);
+      return takeFrom(this.#local, terminalKey, weight);
     } finally {
       clearTimeout(timer);
     }

@@ -158,9 +158,12 @@ builder.mutationFields((t) => ({
     type: TerminalRef,
     description: 'Revokes a terminal token at once; its requests get POS_TERMINAL_REVOKED (admin).',
     args: { terminalId: t.arg.string({ required: true }), tenantId: t.arg.string() },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
-      return context.store.revokeTerminal(tenantId, parseInput(idSchema, args.terminalId), actor);
+      const terminalId = parseInput(idSchema, args.terminalId);
+      const revoked = await context.store.revokeTerminal(tenantId, terminalId, actor);
+      context.closeTerminalSockets(tenantId, terminalId);
+      return revoked;
     },
   }),
   reassignTerminal: t.field({
@@ -172,10 +175,18 @@ builder.mutationFields((t) => ({
       branchId: t.arg.string({ required: true }),
       tenantId: t.arg.string(),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const input = parseInput(z.object({ terminalId: idSchema, branchId: idSchema }), args);
-      return context.store.reassignTerminal(tenantId, input.terminalId, input.branchId, actor);
+      const moved = await context.store.reassignTerminal(
+        tenantId,
+        input.terminalId,
+        input.branchId,
+        actor,
+      );
+      // The old branch's hints must stop: the sockets opened with the old token close.
+      context.closeTerminalSockets(tenantId, input.terminalId);
+      return moved;
     },
   }),
 }));

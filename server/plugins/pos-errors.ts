@@ -6,14 +6,27 @@ import type { ServerLogger } from '../logger.ts';
 import type { ServerMetrics } from '../metrics.ts';
 
 /**
- * Codes that end a whole request, so the HTTP status says it too (a proxy or curl sees 401/429 without
- * reading the body). Other codes concern one field and keep GraphQL's 200 with the error in the body.
+ * Codes whose HTTP status the answer carries, so a proxy or curl sees 401/410/429 without reading the
+ * body: refusals of the caller (token, rate), a pull that must restart from a snapshot, an admin acting
+ * on a revoked terminal. Other codes concern one row or field and keep GraphQL's 200 with the error
+ * in the body.
  */
 const REQUEST_LEVEL_CODES: ReadonlySet<ErrorCode> = new Set([
   'POS_SYNC_UNAUTHORIZED',
   'POS_TERMINAL_REVOKED',
   'POS_SYNC_RATE_LIMITED',
+  'POS_CATALOG_RESNAPSHOT_REQUIRED',
+  'POS_TERMINAL_ALREADY_REVOKED',
 ]);
+
+/**
+ * RFC 6750's challenge of a 401: the scheme, and `invalid_token` when a token was presented but is
+ * unknown or revoked (none at all gets the bare challenge).
+ */
+function authenticateHeader(error: PosError): string {
+  const presented = error.code === 'POS_TERMINAL_REVOKED' || error.details['reason'] !== 'missing';
+  return presented ? 'Bearer realm="pos-sync", error="invalid_token"' : 'Bearer realm="pos-sync"';
+}
 
 /** The wire form of a `PosError`: `extensions.code`, its details, and an HTTP status where it matters. */
 export function toGraphQLError(error: PosError, source?: GraphQLError): GraphQLError {
@@ -24,7 +37,9 @@ export function toGraphQLError(error: PosError, source?: GraphQLError): GraphQLE
     if (typeof retryAfterMs === 'number') {
       headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
     }
-    extensions['http'] = { status: ERROR_CODES[error.code].httpStatus, headers };
+    const status = ERROR_CODES[error.code].httpStatus;
+    if (status === 401) headers['www-authenticate'] = authenticateHeader(error);
+    extensions['http'] = { status, headers };
   }
   return createGraphQLError(error.message, {
     nodes: source?.nodes,
@@ -32,6 +47,20 @@ export function toGraphQLError(error: PosError, source?: GraphQLError): GraphQLE
     positions: source?.positions,
     path: source?.path,
     extensions,
+  });
+}
+
+/**
+ * A request error raised by GraphQL itself outside any field (variables that do not coerce to their
+ * declared types): a client error. graphql-jit raises them without `extensions`, so without this they
+ * looked like a server failure; they answer `POS_INPUT_INVALID` with HTTP 400.
+ */
+function requestInputError(error: GraphQLError): GraphQLError {
+  return createGraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { code: 'POS_INPUT_INVALID', http: { status: 400 } },
   });
 }
 
@@ -62,8 +91,12 @@ export function createMaskError(options: { logger: ServerLogger; metrics: Server
     if (error instanceof GraphQLError) {
       const original = error.originalError;
       if (!original || original instanceof GraphQLError) {
-        const code = String(error.extensions['code'] ?? 'GRAPHQL_ERROR');
-        options.metrics.errors.inc({ code });
+        const code = error.extensions?.['code'];
+        if (code === undefined && !error.path) {
+          options.metrics.errors.inc({ code: 'POS_INPUT_INVALID' });
+          return requestInputError(error);
+        }
+        options.metrics.errors.inc({ code: String(code ?? 'GRAPHQL_ERROR') });
         return error;
       }
     }

@@ -1,7 +1,11 @@
+import { Kind, parse } from 'graphql';
+import type { DocumentNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { PosError } from '../../schema/index.ts';
 import type { Auth } from '../context.ts';
 import type { ServerLogger } from '../logger.ts';
 import type { CloudStore } from '../store/index.ts';
+import { toGraphQLError } from './pos-errors.ts';
 
 type HeaderSource = {
   request?: Request;
@@ -60,27 +64,119 @@ export async function authenticate(store: CloudStore, token: string | null): Pro
   return { kind: 'none', problem: 'invalid' };
 }
 
+/** The caller's identity and a logger carrying it, as every operation's context holds them. */
+export type Identity = { auth: Auth; log: ServerLogger };
+
+/** Authenticates the presented token and makes the logger every resolver of the operation uses. */
+export async function identify(
+  store: CloudStore,
+  logger: ServerLogger,
+  source: HeaderSource,
+): Promise<Identity> {
+  const auth = await authenticate(store, presentedToken(source));
+  const log =
+    auth.kind === 'terminal'
+      ? logger.child({
+          tenantId: auth.scope.tenantId,
+          branchId: auth.scope.branchId,
+          terminalId: auth.scope.terminalId,
+        })
+      : auth.kind === 'admin'
+        ? logger.child({ tenantId: auth.tenantId, actor: auth.actor })
+        : logger.child({ actor: auth.kind === 'root' ? 'root' : 'anonymous' });
+  return { auth, log };
+}
+
+/** Root fields anyone may select without a token: GraphQL's own (`__typename`, introspection). */
+const OPEN_ROOT_FIELDS: ReadonlySet<string> = new Set(['__typename', '__schema', '__type']);
+
 /**
- * Adds `auth` and a scoped logger `log` to the context of every operation, HTTP and WebSocket. It never
- * refuses by itself: each field says what it needs (terminal, admin, root) through the guards, so
- * `/healthz`-like fields and introspection stay open and errors carry the precise code.
+ * Whether a document selects a root field of the schema other than GraphQL's own: every such field
+ * needs a token. Fragments spread at the root are read once each, so this is linear in the document.
+ * Unknown fields are left to validation, which names them.
  */
-export function useAuth(options: { store: CloudStore; logger: ServerLogger }): Plugin {
+export function selectsGuardedField(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition.selectionSet);
+  }
+  const read = new Set<string>();
+  const guarded = (selectionSet: SelectionSetNode, fields: Record<string, unknown>): boolean =>
+    selectionSet.selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        return !OPEN_ROOT_FIELDS.has(name) && Object.hasOwn(fields, name);
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) return guarded(selection.selectionSet, fields);
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || read.has(selection.name.value)) return false;
+      read.add(selection.name.value);
+      return guarded(fragment, fields);
+    });
+  return document.definitions.some((definition) => {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) return false;
+    const root = schema.getRootType(definition.operation);
+    return (
+      root !== undefined && root !== null && guarded(definition.selectionSet, root.getFields())
+    );
+  });
+}
+
+/** The refusal of a caller without a valid token, as the guards word it. */
+export function unauthenticatedError(auth: Auth & { kind: 'none' }): PosError {
+  return auth.problem === 'revoked'
+    ? new PosError('POS_TERMINAL_REVOKED')
+    : new PosError('POS_SYNC_UNAUTHORIZED', undefined, { reason: auth.problem });
+}
+
+/**
+ * Refuses, before validation, an operation of a caller without a valid token that selects anything
+ * but GraphQL's own fields: validation and execution cost the server, and such a caller may run
+ * nothing that needs them. `undefined` when the operation may go on.
+ */
+export function refuseUnauthenticated(
+  schema: GraphQLSchema,
+  auth: Auth,
+  document: DocumentNode,
+): PosError | undefined {
+  if (auth.kind !== 'none' || !selectsGuardedField(schema, document)) return undefined;
+  return unauthenticatedError(auth);
+}
+
+/**
+ * Adds `auth` and a scoped logger `log` to the context of every operation, HTTP and WebSocket. The
+ * token is checked as soon as the parameters are read; a caller without a valid one is refused
+ * there unless it asks for GraphQL's own fields only (a parse of its document, no validation).
+ * Otherwise it never refuses by itself: each field says what it needs (terminal, admin, root)
+ * through the guards, so errors carry the precise code.
+ */
+export function useAuth(options: {
+  store: CloudStore;
+  logger: ServerLogger;
+  schema: GraphQLSchema;
+}): Plugin {
   return {
+    async onParams({ params, request, context, setResult }) {
+      const identity = await identify(options.store, options.logger, { request });
+      // The server context becomes the operation's initial context (yoga's `handleParams`).
+      Object.assign(context, identity);
+      if (identity.auth.kind !== 'none' || typeof params.query !== 'string') return;
+      let document: DocumentNode;
+      try {
+        document = parse(params.query);
+      } catch {
+        return; // yoga's own parse answers it
+      }
+      const refusal = refuseUnauthenticated(options.schema, identity.auth, document);
+      if (refusal) setResult({ errors: [toGraphQLError(refusal)] });
+    },
     async onContextBuilding({ context, extendContext }) {
-      const auth = await authenticate(options.store, presentedToken(context as HeaderSource));
-      const log =
-        auth.kind === 'terminal'
-          ? options.logger.child({
-              tenantId: auth.scope.tenantId,
-              branchId: auth.scope.branchId,
-              terminalId: auth.scope.terminalId,
-            })
-          : auth.kind === 'admin'
-            ? options.logger.child({ tenantId: auth.tenantId, actor: auth.actor })
-            : options.logger.child({ actor: auth.kind === 'root' ? 'root' : 'anonymous' });
+      if ((context as { auth?: Auth }).auth) return;
       // The context type of yoga plugins is the initial one; `GraphQLContext` declares these fields.
-      extendContext({ auth, log } as never);
+      extendContext(
+        (await identify(options.store, options.logger, context as HeaderSource)) as never,
+      );
     },
   };
 }

@@ -22,6 +22,9 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
       dev: { type: 'boolean' },
       'mongo-url': { type: 'string' },
       'redis-url': { type: 'string' },
+      introspection: { type: 'boolean' },
+      'field-suggestions': { type: 'boolean' },
+      'cors-origins': { type: 'string' },
     },
   });
   const flags: ServerConfigInput = {
@@ -31,6 +34,9 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     host: values.host,
     mongoUrl: values['mongo-url'],
     redisUrl: values['redis-url'],
+    introspection: values.introspection,
+    fieldSuggestions: values['field-suggestions'],
+    corsOrigins: values['cors-origins'],
     dev:
       values.dev ?? (mode === 'start' && process.env['POS_DEV'] === undefined ? true : undefined),
   };

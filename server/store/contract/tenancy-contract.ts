@@ -31,6 +31,15 @@ export function describeTenancyContract(ctx: ContractContext): void {
       );
     });
 
+    it('refuses to reassign a revoked terminal with POS_TERMINAL_ALREADY_REVOKED, not as if the caller were revoked', async () => {
+      const { store, world } = ctx;
+      await store.revokeTerminal(world.tenantId, world.t2.terminalId, 'root');
+      await expectCode(
+        store.reassignTerminal(world.tenantId, world.t2.terminalId, 'b-2', 'root'),
+        'POS_TERMINAL_ALREADY_REVOKED',
+      );
+    });
+
     it('issues admin tokens per tenant and recognises the root token by its stored hash', async () => {
       const { store, world } = ctx;
       expect(await store.getRootTokenHash()).toBeNull();

@@ -202,7 +202,7 @@ export class TenancyCollections {
   ): Promise<RegisteredTerminal> {
     const before = await this.requireTerminal(tenantId, terminalId);
     if (before.revokedAt !== null) {
-      throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+      throw new PosError('POS_TERMINAL_ALREADY_REVOKED', `terminal ${terminalId} is revoked`);
     }
     await this.requireBranch(tenantId, branchId);
     const token = createToken('pos_t');
@@ -212,7 +212,7 @@ export class TenancyCollections {
       { $set: { branchId, tokenHash: hashToken(token), checkpoints: {} } },
     );
     if (matchedCount === 0) {
-      throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+      throw new PosError('POS_TERMINAL_ALREADY_REVOKED', `terminal ${terminalId} is revoked`);
     }
     await this.#audit.record(tenantId, actor, 'reassignTerminal', terminalId, {
       from: before.branchId,

@@ -226,7 +226,7 @@ export class TenancyStore {
     return this.#ctx.db.transaction(() => {
       const before = this.requireTerminal(tenantId, terminalId);
       if (before.revokedAt !== null) {
-        throw new PosError('POS_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+        throw new PosError('POS_TERMINAL_ALREADY_REVOKED', `terminal ${terminalId} is revoked`);
       }
       this.requireBranch(tenantId, branchId);
       const token = createToken('pos_t');
