@@ -25,6 +25,9 @@ export type AdminTokenDoc = {
   name: string;
   tokenHash: string;
   createdAt: string;
+  /** Absent on tokens written before expiry and revocation existed: read as `null`. */
+  expiresAt?: string | null;
+  revokedAt?: string | null;
 };
 export type BranchDoc = {
   tenantId: string;
@@ -147,7 +150,10 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   settings: [],
   streamHeads: [],
   tenants: [],
-  adminTokens: [{ key: { tokenHash: 1 }, name: 'admin_token_hash', unique: true }],
+  adminTokens: [
+    { key: { tokenHash: 1 }, name: 'admin_token_hash', unique: true },
+    { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'admin_token_list' },
+  ],
   branches: [{ key: { tenantId: 1, id: 1 }, name: 'branch_id', unique: true }],
   terminals: [
     { key: { tenantId: 1, id: 1 }, name: 'terminal_id', unique: true },

@@ -184,8 +184,16 @@ export class MongoCloudStore implements CloudStore {
   createTenant = (input: Tenant, actor: string) =>
     this.#run(() => this.#tenancy.createTenant(input, actor));
   listTenants = () => this.#run(() => this.#tenancy.listTenants());
-  createAdminToken = (tenantId: string, name: string, actor: string) =>
-    this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor));
+  createAdminToken = (
+    tenantId: string,
+    name: string,
+    actor: string,
+    options?: { expiresAt?: string | null },
+  ) => this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor, options));
+  listAdminTokens = (tenantId: string | null) =>
+    this.#run(() => this.#tenancy.listAdminTokens(tenantId));
+  revokeAdminToken = (tenantId: string | null, tokenId: string, actor: string) =>
+    this.#run(() => this.#tenancy.revokeAdminToken(tenantId, tokenId, actor));
   verifyAdminToken = (token: string) => this.#run(() => this.#tenancy.verifyAdminToken(token));
   getRootTokenHash = () => this.#run(() => this.#tenancy.getRootTokenHash());
   setRootTokenHash = (hash: string) => this.#run(() => this.#tenancy.setRootTokenHash(hash));

@@ -187,6 +187,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_tenant ON audit_log (tenant_id, n);
   CREATE INDEX audit_log_at ON audit_log (at);
   `,
+  /* v2: admin tokens can expire and be revoked, and are listed per tenant */ `
+  ALTER TABLE admin_tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE admin_tokens ADD COLUMN revoked_at TEXT;
+  CREATE INDEX admin_tokens_tenant ON admin_tokens (tenant_id, created_at);
+  `,
 ];
 
 /** The schema version this code writes. */
