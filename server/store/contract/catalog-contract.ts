@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BranchProduct } from '../../../schema/index.ts';
+import { branchProductSchema } from '../../../schema/index.ts';
 import type { ContractContext } from './contract-context.ts';
 import { expectCode, latestById, productInput, pullAll } from './harness.ts';
 
@@ -55,7 +56,8 @@ export function describeCatalogContract(ctx: ContractContext): void {
             for (const [id, want] of expected) {
               const doc = got.get(id) as BranchProduct & { _deleted: boolean };
               expect(doc._deleted).toBe(want.deleted);
-              expect(doc.priceMinor).toBe(want.price);
+              // A tombstone carries its id only.
+              if (!want.deleted) expect(doc.priceMinor).toBe(want.price);
             }
           },
         ),
@@ -144,6 +146,59 @@ export function describeCatalogContract(ctx: ContractContext): void {
       expect(joined.documents).toMatchObject([{ id: 'only-1', _deleted: false }]);
       const byIds = await store.productsByIds(world.tenantId, 'b-1', ['a', 'only-1']);
       expect(latestById(byIds).get('only-1')).toMatchObject({ _deleted: true });
+    });
+
+    it('answers by ids one document per id asked, tombstones carrying the id only, unknown ids included', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        [
+          productInput({ id: 'a', sku: 'A', barcode: null }),
+          productInput({
+            id: 'secret',
+            sku: 'S',
+            name: 'Secret blend',
+            priceMinor: 4242,
+            branchIds: ['b-2'],
+          }),
+          productInput({ id: 'gone', sku: 'G', barcode: null }),
+        ],
+        'root',
+      );
+      await store.deleteProducts(world.tenantId, ['gone'], 'root');
+      const ids = ['secret', 'a', 'nope', 'gone', 'a'];
+      const answer = await store.productsByIds(world.tenantId, 'b-1', ids);
+      expect(answer.map((d) => [d.id, d._deleted])).toEqual([
+        ['secret', true],
+        ['a', false],
+        ['nope', true],
+        ['gone', true],
+      ]);
+      const tombstones = answer.filter((d) => d._deleted);
+      // Every tombstone is the same but for its id: nothing of the product outside the branch leaks.
+      for (const tombstone of tombstones) {
+        expect({ ...tombstone, id: 'x' }).toEqual({ ...tombstones[0], id: 'x' });
+      }
+      expect(tombstones[0]).not.toMatchObject({ name: 'Secret blend' });
+      expect(tombstones[0]).not.toMatchObject({ priceMinor: 4242 });
+      // Tombstones keep the wire shape the terminal validates.
+      for (const tombstone of tombstones) {
+        const { _deleted, ...view } = tombstone;
+        expect(branchProductSchema.parse(view)).toEqual(view);
+      }
+      // The pull stream's tombstones are the same.
+      const pulled = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      expect(pulled.documents.find((d) => d.id === 'secret')).toEqual(tombstones[0]);
+      await store.upsertCategories(
+        world.tenantId,
+        [{ id: 'c-1', name: 'Coffee', parentId: null, sortOrder: 0 }],
+        'root',
+      );
+      const categories = await store.categoriesByIds(world.tenantId, ['nope', 'c-1']);
+      expect(categories.map((d) => [d.id, d._deleted])).toEqual([
+        ['nope', true],
+        ['c-1', false],
+      ]);
     });
 
     it('pulls categories by checkpoint with tombstones', async () => {
