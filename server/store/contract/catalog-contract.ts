@@ -222,6 +222,85 @@ export function describeCatalogContract(ctx: ContractContext): void {
       expect(await store.categoriesByIds(world.tenantId, ['c-2'])).toMatchObject([{ id: 'c-2' }]);
     });
 
+    it('refuses product rows naming unknown branches or categories, repeating an id or taking a SKU or barcode, listing each', async () => {
+      const { store, world } = ctx;
+      await store.upsertCategories(
+        world.tenantId,
+        [
+          { id: 'c-1', name: 'Coffee', parentId: null, sortOrder: 0 },
+          { id: 'c-old', name: 'Old', parentId: null, sortOrder: 0 },
+        ],
+        'root',
+      );
+      await store.deleteCategories(world.tenantId, ['c-old'], 'root');
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'x', sku: 'X', barcode: '111', categoryId: 'c-1' })],
+        'root',
+      );
+      const batch = [
+        productInput({ id: 'n1', branchIds: ['b-1', 'nope'] }),
+        productInput({ id: 'n2', branchPrices: [{ branchId: 'ghost', priceMinor: 1 }] }),
+        productInput({ id: 'n3', categoryId: 'c-old' }),
+        productInput({ id: 'n4', sku: 'X' }),
+        productInput({ id: 'n5', barcode: '111' }),
+        productInput({ id: 'n6' }),
+        productInput({ id: 'n6', priceMinor: 7 }),
+        productInput({ id: 'n7', sku: 'SAME' }),
+        productInput({ id: 'n8', sku: 'SAME' }),
+        productInput({ id: 'ok', categoryId: 'c-1', branchIds: ['b-2'] }),
+      ];
+      const error = await store.upsertProducts(world.tenantId, batch, 'root').catch((e) => e);
+      expect(error).toMatchObject({ code: 'POS_INPUT_INVALID' });
+      expect(error.details).toEqual({
+        count: 8,
+        rows: [
+          { index: 0, id: 'n1', rule: 'unknown_branch', value: 'nope' },
+          { index: 1, id: 'n2', rule: 'unknown_branch', value: 'ghost' },
+          { index: 2, id: 'n3', rule: 'unknown_category', value: 'c-old' },
+          { index: 6, id: 'n6', rule: 'duplicate_id', value: 'n6' },
+          { index: 3, id: 'n4', rule: 'duplicate_sku', value: 'X', conflictsWith: ['x'] },
+          { index: 4, id: 'n5', rule: 'duplicate_barcode', value: '111', conflictsWith: ['x'] },
+          { index: 7, id: 'n7', rule: 'duplicate_sku', value: 'SAME', conflictsWith: ['n8'] },
+          { index: 8, id: 'n8', rule: 'duplicate_sku', value: 'SAME', conflictsWith: ['n7'] },
+        ],
+      });
+      const pulled = async () =>
+        (await store.pullProducts(world.tenantId, 'b-1', null, 100)).documents.map((d) => d.id);
+      expect(await pulled()).toEqual(['x']);
+
+      // Judged on the catalog after the batch: two products may swap SKUs and barcodes in one batch,
+      // and a deleted product frees its SKU and barcode.
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'y', sku: 'Y', barcode: '222' }), productInput({ id: 'z', sku: 'Z' })],
+        'root',
+      );
+      await store.upsertProducts(
+        world.tenantId,
+        [
+          productInput({ id: 'x', sku: 'Y', barcode: '222', categoryId: 'c-1' }),
+          productInput({ id: 'y', sku: 'X', barcode: '111' }),
+        ],
+        'root',
+      );
+      await expectCode(
+        store.upsertProducts(world.tenantId, [productInput({ id: 'w', sku: 'Z' })], 'root'),
+        'POS_INPUT_INVALID',
+      );
+      await store.deleteProducts(world.tenantId, ['z'], 'root');
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'w', sku: 'Z' })], 'root');
+      expect(
+        (await store.getProducts(world.tenantId, ['x', 'y', 'w'])).map((p) => [p.id, p.sku]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['x', 'Y'],
+          ['y', 'X'],
+          ['w', 'Z'],
+        ]),
+      );
+    });
+
     it('refuses invalid catalog input and batches above the limit, changing nothing', async () => {
       const { store, world } = ctx;
       await expectCode(

@@ -212,6 +212,14 @@ function catalogIndexes(stream: string): IndexDescription[] {
     { key: { tenantId: 1, seqs: 1 }, name: `${stream}_seq_slots`, unique: true },
     { key: { tenantId: 1, deleted: 1, idHash32: 1 }, name: `${stream}_live` },
     { key: { deleted: 1, changedAt: 1 }, name: `${stream}_retention` },
+    // SKU and barcode lookups for the uniqueness check of product upserts (not unique: older data
+    // may hold duplicates; the check reports them when one is written again).
+    ...(stream === 'products'
+      ? [
+          { key: { tenantId: 1, 'doc.sku': 1 }, name: 'products_sku' },
+          { key: { tenantId: 1, 'doc.barcode': 1 }, name: 'products_barcode' },
+        ]
+      : []),
   ];
 }
 

@@ -41,6 +41,8 @@ import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
 import { TenancyCollections, terminalOfDoc } from './tenancy-collections.ts';
+import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
+import { productBatchFacts } from './product-references.ts';
 
 /** Options of `openMongoCloudStore`. */
 export type MongoCloudStoreOptions = {
@@ -219,7 +221,9 @@ export class MongoCloudStore implements CloudStore {
   upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
     this.#run(async () => {
       await this.#tenancy.requireTenant(tenantId);
-      return this.#products.upsert(tenantId, inputs, actor);
+      const { rows, references } = productBatchReferences(inputs);
+      checkProductBatch(rows, await productBatchFacts(this.#c, tenantId, references));
+      return this.#products.upsert(tenantId, rows, actor);
     });
   deleteProducts = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#products.delete(tenantId, ids, actor));

@@ -36,6 +36,8 @@ import { Retention } from './retention.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
+import { ProductReferences } from './product-references.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreContext } from './store-context.ts';
 import { createStoreContext } from './store-context.ts';
@@ -100,6 +102,7 @@ export class SqliteCloudStore implements CloudStore {
   readonly #ctx: StoreContext;
   readonly #tenancy: TenancyStore;
   readonly #products: CatalogTable<Product, ProductInput, BranchProduct>;
+  readonly #productReferences: ProductReferences;
   readonly #categories: CatalogTable<Category, CategoryInput, Category>;
   readonly #inventory: InventoryTable;
   readonly #ledger: SaleLedger;
@@ -123,6 +126,7 @@ export class SqliteCloudStore implements CloudStore {
     this.#ctx = createStoreContext(this.#db, options.now);
     this.#tenancy = new TenancyStore(this.#ctx);
     this.#products = new CatalogTable(this.#ctx, productKind);
+    this.#productReferences = new ProductReferences(this.#ctx);
     this.#categories = new CatalogTable(this.#ctx, categoryKind);
     this.#inventory = new InventoryTable(this.#ctx);
     this.#ledger = new SaleLedger(this.#ctx);
@@ -193,10 +197,15 @@ export class SqliteCloudStore implements CloudStore {
     });
 
   upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
-    this.#run(() => {
-      this.#tenancy.requireTenant(tenantId);
-      return this.#products.upsert(tenantId, inputs, actor);
-    });
+    this.#run(() =>
+      // One transaction: no other write can take a SKU or barcode between the check and the write.
+      this.#db.transaction(() => {
+        this.#tenancy.requireTenant(tenantId);
+        const { rows, references } = productBatchReferences(inputs);
+        checkProductBatch(rows, this.#productReferences.facts(tenantId, references));
+        return this.#products.upsert(tenantId, rows, actor);
+      })(),
+    );
   deleteProducts = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#products.delete(tenantId, ids, actor));
   upsertCategories = (tenantId: string, inputs: CategoryInput[], actor: string) =>
