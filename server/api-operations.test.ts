@@ -265,6 +265,85 @@ describe('tenant isolation over HTTP', () => {
   });
 });
 
+describe('admin tokens', () => {
+  const TOKEN_FIELDS = 'tokenId tenantId name createdAt expiresAt revokedAt';
+  const issue = async (tenantId: string, name: string, token?: string, expiresAt?: string) =>
+    dataOf(
+      await t.gql(
+        'mutation ($t: String, $n: String!, $e: String) { createAdminToken(tenantId: $t, name: $n, expiresAt: $e) { tokenId token expiresAt } }',
+        { t: tenantId, n: name, e: expiresAt },
+        token,
+      ),
+    ).createAdminToken as { tokenId: string; token: string; expiresAt: string | null };
+
+  it('lists without secrets and revokes: root any tenant, a tenant admin its own tenant only', async () => {
+    dataOf(await t.gql('mutation { createTenant(input: { id: "acme", name: "Acme" }) { id } }'));
+    const ops = await issue('default', 'ops');
+    const acme = await issue('acme', 'acme ops');
+    const list = (token?: string, tenantId?: string) =>
+      t.gql(
+        `query ($t: String) { adminTokens(tenantId: $t) { ${TOKEN_FIELDS} } }`,
+        { t: tenantId },
+        token,
+      );
+    const all = dataOf(await list()).adminTokens as { tokenId: string }[];
+    expect(all.map((x) => x.tokenId).sort()).toEqual([ops.tokenId, acme.tokenId].sort());
+    expect(JSON.stringify(all)).not.toContain(ops.token);
+    expect(dataOf(await list(acme.token)).adminTokens).toMatchObject([
+      {
+        tokenId: acme.tokenId,
+        tenantId: 'acme',
+        name: 'acme ops',
+        expiresAt: null,
+        revokedAt: null,
+      },
+    ]);
+    expect(codeOf(await list(acme.token, 'default'))).toBe('POS_FORBIDDEN');
+    expect(codeOf(await list(till.token))).toBe('POS_FORBIDDEN');
+
+    const revoke = (tokenId: string, token?: string) =>
+      t.gql(
+        `mutation ($id: String!) { revokeAdminToken(tokenId: $id) { ${TOKEN_FIELDS} } }`,
+        { id: tokenId },
+        token,
+      );
+    expect(codeOf(await revoke(ops.tokenId, acme.token))).toBe('POS_NOT_FOUND');
+    // A tenant admin issues for its own tenant; the new token can revoke the old one.
+    const second = await issue('acme', 'second', acme.token);
+    expect(
+      dataOf(await revoke(acme.tokenId, second.token)).revokeAdminToken.revokedAt,
+    ).not.toBeNull();
+    const refused = await t.gql('{ branches { id } }', {}, acme.token);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'POS_SYNC_UNAUTHORIZED',
+      reason: 'admin_revoked',
+    });
+    // Root revokes in any tenant without naming it.
+    expect(dataOf(await revoke(second.tokenId)).revokeAdminToken.tenantId).toBe('acme');
+    expect(codeOf(await t.gql('{ branches { id } }', {}, second.token))).toBe(
+      'POS_SYNC_UNAUTHORIZED',
+    );
+  });
+
+  it('keeps a token issued by an expiring tenant admin within its expiry', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    const expiring = await issue('default', 'temp', undefined, soon);
+    expect(expiring.expiresAt).toBe(soon);
+    const create = (expiresAt?: string) =>
+      t.gql(
+        'mutation ($e: String) { createAdminToken(name: "x", expiresAt: $e) { tokenId } }',
+        { e: expiresAt },
+        expiring.token,
+      );
+    expect(codeOf(await create())).toBe('POS_FORBIDDEN');
+    expect(codeOf(await create(later))).toBe('POS_FORBIDDEN');
+    expect(codeOf(await create('2000-01-01T00:00:00.000Z'))).toBe('POS_INPUT_INVALID');
+    expect(dataOf(await create(soon)).createAdminToken.tokenId).toBeTruthy();
+  });
+});
+
 describe('/healthz', () => {
   it('answers ok while the store answers and 503 once it does not', async () => {
     const url = t.server.url.replace(/graphql$/, 'healthz');

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SALE_BOUNDS } from '../schema/index.ts';
 import { parseServerConfig, saleBoundsOf } from './config.ts';
@@ -66,5 +69,37 @@ describe('server configuration', () => {
     expect(() => parseServerConfig({}, { POS_CORS_ORIGINS: 'not an origin' })).toThrow(
       /POS_CORS_ORIGINS/,
     );
+  });
+
+  it('reads the root token from POS_ADMIN_TOKEN_FILE or --admin-token-file, flags over environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pos-config-'));
+    try {
+      const file = join(dir, 'root-token');
+      writeFileSync(file, 'file-token-0123456789\n');
+      expect(parseServerConfig({}, { POS_ADMIN_TOKEN_FILE: file }).adminToken).toBe(
+        'file-token-0123456789',
+      );
+      expect(parseServerConfig({ adminTokenFile: file }, {}).adminToken).toBe(
+        'file-token-0123456789',
+      );
+      const envToken = { POS_ADMIN_TOKEN: 'env-token-0123456789' };
+      expect(parseServerConfig({ adminTokenFile: file }, envToken).adminToken).toBe(
+        'file-token-0123456789',
+      );
+      expect(
+        parseServerConfig({ adminToken: 'flag-token-0123456789' }, { POS_ADMIN_TOKEN_FILE: file })
+          .adminToken,
+      ).toBe('flag-token-0123456789');
+      expect(() =>
+        parseServerConfig({}, { ...envToken, POS_ADMIN_TOKEN_FILE: file, POS_PORT: 'x' }),
+      ).toThrow(/POS_ADMIN_TOKEN_FILE \(adminTokenFile\): give the root token once[\s\S]*POS_PORT/);
+      expect(() => parseServerConfig({ adminTokenFile: join(dir, 'missing') }, {})).toThrow(
+        /POS_ADMIN_TOKEN_FILE \(adminTokenFile\): cannot read/,
+      );
+      writeFileSync(file, 'short\n');
+      expect(() => parseServerConfig({ adminTokenFile: file }, {})).toThrow(/at least 16/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

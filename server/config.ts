@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SaleBounds } from '../schema/index.ts';
 import { DEFAULT_SALE_BOUNDS, PosError } from '../schema/index.ts';
@@ -35,8 +36,13 @@ export const serverConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** POS_DATA_DIR: directory of the embedded store's files. */
   dataDir: z.string().min(1).default('./data'),
-  /** POS_ADMIN_TOKEN: the root token; without one, one is generated on first start and printed once. */
+  /**
+   * POS_ADMIN_TOKEN: the root token; without one, one is generated on first start and printed once. As
+   * a flag (`--admin-token`) it is visible to every user of the host in `ps`: prefer the file.
+   */
   adminToken: z.string().min(16, 'the admin token needs at least 16 characters').optional(),
+  /** POS_ADMIN_TOKEN_FILE: a file holding the root token (trailing newline ignored), e.g. a secret mount. */
+  adminTokenFile: z.string().min(1).optional(),
   /** POS_LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** POS_DEV: development mode: GraphiQL at /graphql, readable errors of unknown failures stay masked. */
@@ -134,6 +140,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   host: 'POS_HOST',
   dataDir: 'POS_DATA_DIR',
   adminToken: 'POS_ADMIN_TOKEN',
+  adminTokenFile: 'POS_ADMIN_TOKEN_FILE',
   logLevel: 'POS_LOG_LEVEL',
   dev: 'POS_DEV',
   rateLimitPerSecond: 'POS_RATE_LIMIT_PER_SECOND',
@@ -190,14 +197,41 @@ export function parseServerConfig(
   const definedFlags = Object.fromEntries(
     Object.entries(flags).filter(([, value]) => value !== undefined),
   );
-  const result = serverConfigSchema.safeParse({ ...configFromEnv(env), ...definedFlags });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const fromEnv: Record<string, unknown> = { ...configFromEnv(env) };
+  // A root token given as a flag, in either form, overrides both forms from the environment.
+  if ('adminToken' in definedFlags || 'adminTokenFile' in definedFlags) {
+    delete fromEnv['adminToken'];
+    delete fromEnv['adminTokenFile'];
+  }
+  const merged: Record<string, unknown> = { ...fromEnv, ...definedFlags };
+  const problems = readAdminTokenFile(merged);
+  const result = serverConfigSchema.safeParse(merged);
+  if (result.success && problems.length === 0) return result.data;
+  for (const issue of result.error?.issues ?? []) {
     const key = String(issue.path[0] ?? '');
     const name = CONFIG_ENV_VARS[key as keyof ServerConfig] ?? key;
-    return `${name} (${key}): ${issue.message}`;
-  });
+    problems.push(`${name} (${key}): ${issue.message}`);
+  }
   throw new PosError('POS_INPUT_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
     problems,
   });
+}
+
+/** Puts the content of `adminTokenFile` into `adminToken`; answers the problems found. */
+function readAdminTokenFile(input: Record<string, unknown>): string[] {
+  const path = input['adminTokenFile'];
+  if (typeof path !== 'string' || path === '') return [];
+  if (input['adminToken'] !== undefined) {
+    return [
+      'POS_ADMIN_TOKEN_FILE (adminTokenFile): give the root token once, as a file or a token',
+    ];
+  }
+  try {
+    input['adminToken'] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    return [];
+  } catch (error) {
+    return [
+      `POS_ADMIN_TOKEN_FILE (adminTokenFile): cannot read ${path}: ${(error as Error).message}`,
+    ];
+  }
 }

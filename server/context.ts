@@ -8,9 +8,13 @@ import type { StreamHub } from './stream-hub.ts';
 /** Who is calling, from the token alone (never from a request body). */
 export type Auth =
   | { kind: 'terminal'; scope: TerminalScope }
-  | { kind: 'admin'; tenantId: string; actor: string }
+  | { kind: 'admin'; tenantId: string; actor: string; tokenId: string; expiresAt: string | null }
   | { kind: 'root'; actor: 'root' }
-  | { kind: 'none'; problem: 'missing' | 'invalid' | 'revoked' };
+  | {
+      kind: 'none';
+      /** `revoked`: a revoked terminal; `admin_revoked` / `admin_expired`: a tenant admin token. */
+      problem: 'missing' | 'invalid' | 'revoked' | 'admin_revoked' | 'admin_expired';
+    };
 
 /** What every resolver receives: the server's services and the caller's identity. */
 export type ServerServices = {

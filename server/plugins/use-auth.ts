@@ -52,7 +52,10 @@ export async function authenticate(store: CloudStore, token: string | null): Pro
     const identity = await store.verifyAdminToken(token);
     if (!identity) return null;
     if (identity.kind === 'root') return { kind: 'root', actor: 'root' };
-    return { kind: 'admin', tenantId: identity.tenantId, actor: `admin:${identity.tokenId}` };
+    if (identity.status === 'revoked') return { kind: 'none', problem: 'admin_revoked' };
+    if (identity.status === 'expired') return { kind: 'none', problem: 'admin_expired' };
+    const { tenantId, tokenId, expiresAt } = identity;
+    return { kind: 'admin', tenantId, actor: `admin:${tokenId}`, tokenId, expiresAt };
   };
   const order = token.startsWith('pos_t_')
     ? [verifyTerminal, verifyAdmin]

@@ -43,9 +43,31 @@ export interface CloudStore {
   /** Creates a tenant; `POS_INPUT_INVALID` when the id exists. */
   createTenant(input: Tenant, actor: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
-  /** Creates an admin token for a tenant. The plaintext is returned once; only its SHA-256 is stored. */
-  createAdminToken(tenantId: string, name: string, actor: string): Promise<IssuedAdminToken>;
-  /** Resolves a presented admin token (root or tenant) by its hash; `null` when unknown. */
+  /**
+   * Creates an admin token for a tenant, valid until `expiresAt` (ISO, in the future; `null`: until
+   * revoked). The plaintext is returned once; only its SHA-256 is stored.
+   */
+  createAdminToken(
+    tenantId: string,
+    name: string,
+    actor: string,
+    options?: { expiresAt?: string | null },
+  ): Promise<IssuedAdminToken>;
+  /** Tenant admin tokens (of one tenant, or of every tenant for `null`), oldest first; never a secret. */
+  listAdminTokens(tenantId: string | null): Promise<AdminTokenInfo[]>;
+  /**
+   * Revokes a tenant admin token (idempotent): it stops resolving at once. `tenantId` scopes the lookup
+   * (`POS_NOT_FOUND` for a token of another tenant); `null` finds it in any tenant (root).
+   */
+  revokeAdminToken(
+    tenantId: string | null,
+    tokenId: string,
+    actor: string,
+  ): Promise<AdminTokenInfo>;
+  /**
+   * Resolves a presented admin token (root or tenant) by its hash; `null` when unknown. A revoked or
+   * expired (by the store's clock) tenant token resolves with `status` saying so.
+   */
   verifyAdminToken(token: string): Promise<AdminIdentity | null>;
   /** The SHA-256 hex of the root token, or `null` before the first start stored one. */
   getRootTokenHash(): Promise<string | null>;
@@ -288,12 +310,32 @@ export type TerminalIdentity = TerminalScope & { revoked: boolean };
 /** A terminal and its plaintext token; the only time the token is visible. */
 export type RegisteredTerminal = { terminal: Terminal; token: string };
 
-/** The answer to a presented admin token: the root token acts on any tenant. */
+/**
+ * The answer to a presented admin token: the root token acts on any tenant. A tenant token that is
+ * revoked or past its `expiresAt` still resolves, with its `status`, so the caller can say why it fails.
+ */
 export type AdminIdentity =
-  { kind: 'root' } | { kind: 'tenant'; tenantId: string; tokenId: string };
+  | { kind: 'root' }
+  | {
+      kind: 'tenant';
+      tenantId: string;
+      tokenId: string;
+      expiresAt: string | null;
+      status: 'active' | 'revoked' | 'expired';
+    };
+
+/** A tenant admin token as listed: everything but its secret (only a hash of it is stored anyway). */
+export type AdminTokenInfo = {
+  tokenId: string;
+  tenantId: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+};
 
 /** An admin token and its plaintext; the only time the token is visible. */
-export type IssuedAdminToken = { tokenId: string; tenantId: string; name: string; token: string };
+export type IssuedAdminToken = AdminTokenInfo & { token: string };
 
 /** Admin input to create a branch (the tenant comes from the token). */
 export type BranchInput = Omit<Branch, 'tenantId'>;

@@ -1,5 +1,6 @@
 export type {
   AdminIdentity,
+  AdminTokenInfo,
   AuditEntry,
   BranchInput,
   CatalogStream,

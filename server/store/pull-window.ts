@@ -25,13 +25,26 @@ export function pullBound(
   const after = checkpoint?.seq ?? 0;
   if (after === 0) return 0;
   const snapshotInProgress = checkpoint?.snapshotFloor === bounds.floor;
-  if (after > bounds.head || (after < bounds.floor && !snapshotInProgress)) {
+  const details = {
+    stream,
+    checkpoint: after,
+    snapshotFloor: checkpoint?.snapshotFloor ?? null,
+    retainedFrom: bounds.floor,
+    head: bounds.head,
+  };
+  // Same code as below the floor: the remedy (drop the checkpoint, pull a snapshot) is the same, so a
+  // terminal of a restored cloud recovers by itself; the message and `reason` tell the two apart.
+  if (after > bounds.head) {
+    throw new PosError(
+      'POS_CATALOG_RESNAPSHOT_REQUIRED',
+      'The checkpoint is beyond the stream head; pull a new snapshot.',
+      { ...details, reason: 'beyond_head' },
+    );
+  }
+  if (after < bounds.floor && !snapshotInProgress) {
     throw new PosError('POS_CATALOG_RESNAPSHOT_REQUIRED', undefined, {
-      stream,
-      checkpoint: after,
-      snapshotFloor: checkpoint?.snapshotFloor ?? null,
-      retainedFrom: bounds.floor,
-      head: bounds.head,
+      ...details,
+      reason: 'below_floor',
     });
   }
   return after;

@@ -386,6 +386,10 @@ async function benchPull(target: BenchTarget, figures: Figures): Promise<void> {
         {},
       )
     ).registerTerminal;
+    // Products refer to their categories, which must exist first.
+    await gql('mutation ($input: [CategoryInput!]!) { upsertCategories(input: $input) { id } }', {
+      input: Array.from({ length: 200 }, (_, i) => ({ id: `c-${i}`, name: `Category ${i}` })),
+    });
     const upsert = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
     for (let i = 0; i < PRODUCTS; i += 5_000) {
       const input = Array.from({ length: Math.min(5_000, PRODUCTS - i) }, (_, k) => product(i + k));

@@ -59,6 +59,10 @@ async function startCloud(products: number) {
   const cloud = await CloudProcess.start();
   dirs.push(cloud.dataDir);
   await cloud.createBranch('b-1');
+  // Products refer to their categories, which must exist first.
+  await cloud.upsertCategories(
+    Array.from({ length: 50 }, (_, i) => ({ id: `c-${i}`, name: `Category ${i}` })),
+  );
   const all = Array.from({ length: products }, (_, i) => product(i));
   await cloud.upsertProducts(all);
   return {

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 
-const SERVER_USAGE = `pos server [--port N] [--data-dir DIR] [--admin-token TOKEN] [--host H] [--dev] [--mongo-url URL]
-                 [--redis-url URL] [--introspection] [--field-suggestions] [--cors-origins A,B]
+const SERVER_USAGE = `pos server [--port N] [--data-dir DIR] [--admin-token-file PATH] [--host H] [--dev]
+                 [--mongo-url URL] [--redis-url URL] [--introspection] [--field-suggestions]
+                 [--cors-origins A,B]
   Starts the cloud server on the embedded SQLite store, or on MongoDB with --mongo-url (POS_MONGO_URL,
   POS_MONGO_DB, POS_STREAM_POLL). --redis-url (POS_REDIS_URL) shares the per-terminal rate limits
-  between instances. Introspection and field suggestions are off unless --dev or their flags
-  (POS_INTROSPECTION, POS_FIELD_SUGGESTIONS); browsers may call only from --cors-origins
-  (POS_CORS_ORIGINS). Flags override the environment
-  (POS_PORT, POS_DATA_DIR, POS_ADMIN_TOKEN, POS_HOST, POS_DEV; see docs/api.md for the rest).
+  between instances. The root token comes from --admin-token-file (POS_ADMIN_TOKEN_FILE) or
+  POS_ADMIN_TOKEN; --admin-token TOKEN works too but shows the token to every user of the host in ps.
+  Introspection and field suggestions are off unless --dev or their flags (POS_INTROSPECTION,
+  POS_FIELD_SUGGESTIONS); browsers may call only from --cors-origins (POS_CORS_ORIGINS).
+  Flags override the environment (POS_PORT, POS_DATA_DIR, POS_HOST, POS_DEV; see docs/api.md).
 `;
 
 const usage = `pos <command> [flags]

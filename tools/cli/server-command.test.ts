@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudProcess } from '../../client/test-support/cloud-process.ts';
 import {
@@ -43,5 +44,45 @@ describe('pos server', () => {
     );
     // The running cloud is untouched.
     expect((await fetch(new URL('/healthz', cloud.url))).status).toBe(200);
+  });
+
+  it('takes the root token from --admin-token-file, keeping it out of the process arguments', async () => {
+    const dataDir = tempDir('pos-cloud-');
+    dirs.push(dataDir);
+    const tokenFile = join(dataDir, 'root-token');
+    const rootToken = 'root-token-from-a-file-0123456789';
+    writeFileSync(tokenFile, `${rootToken}\n`);
+    const args = [POS_CLI, 'server', '--port', '0', '--data-dir', dataDir];
+    const child = spawn(process.execPath, [...args, '--admin-token-file', tokenFile], {
+      env: { ...process.env, POS_LOG_LEVEL: 'silent', POS_ADMIN_TOKEN: '' },
+    });
+    try {
+      expect(child.spawnargs.join(' ')).not.toContain(rootToken);
+      let stdout = '';
+      const url = await new Promise<string>((done, fail) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const match = /GraphQL\s+(http:\S+)/.exec(stdout);
+          if (match) done(match[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code}: ${stdout}`)));
+      });
+      // No token was generated: the file's token is the root token.
+      expect(stdout).not.toContain('generated on this first start');
+      const tenants = async (token: string) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: '{ tenants { id } }' }),
+        });
+        return (await response.json()) as { data?: unknown; errors?: unknown[] };
+      };
+      expect((await tenants(rootToken)).data).toEqual({ tenants: [{ id: 'default' }] });
+      expect((await tenants(`${rootToken}x`)).errors).toBeDefined();
+    } finally {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

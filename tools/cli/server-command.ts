@@ -18,6 +18,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       'admin-token': { type: 'string' },
+      'admin-token-file': { type: 'string' },
       host: { type: 'string' },
       dev: { type: 'boolean' },
       'mongo-url': { type: 'string' },
@@ -31,6 +32,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     port: values.port as never,
     dataDir: values['data-dir'],
     adminToken: values['admin-token'],
+    adminTokenFile: values['admin-token-file'],
     host: values.host,
     mongoUrl: values['mongo-url'],
     redisUrl: values['redis-url'],
@@ -48,6 +50,12 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     return 2;
   }
   const logger = createLogger({ level: config.logLevel });
+  if (values['admin-token'] !== undefined) {
+    logger.warn(
+      'the root token given with --admin-token is visible to every user of this host in ps; ' +
+        'use --admin-token-file or POS_ADMIN_TOKEN_FILE',
+    );
+  }
   // The embedded SQLite store is the default; --mongo-url / POS_MONGO_URL selects MongoDB.
   const store: CloudStore = config.mongoUrl
     ? await openMongoCloudStore({

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BranchProduct } from '../../../schema/index.ts';
+import { branchProductSchema } from '../../../schema/index.ts';
 import type { ContractContext } from './contract-context.ts';
 import { expectCode, latestById, productInput, pullAll } from './harness.ts';
 
@@ -55,7 +56,8 @@ export function describeCatalogContract(ctx: ContractContext): void {
             for (const [id, want] of expected) {
               const doc = got.get(id) as BranchProduct & { _deleted: boolean };
               expect(doc._deleted).toBe(want.deleted);
-              expect(doc.priceMinor).toBe(want.price);
+              // A tombstone carries its id only.
+              if (!want.deleted) expect(doc.priceMinor).toBe(want.price);
             }
           },
         ),
@@ -146,6 +148,59 @@ export function describeCatalogContract(ctx: ContractContext): void {
       expect(latestById(byIds).get('only-1')).toMatchObject({ _deleted: true });
     });
 
+    it('answers by ids one document per id asked, tombstones carrying the id only, unknown ids included', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(
+        world.tenantId,
+        [
+          productInput({ id: 'a', sku: 'A', barcode: null }),
+          productInput({
+            id: 'secret',
+            sku: 'S',
+            name: 'Secret blend',
+            priceMinor: 4242,
+            branchIds: ['b-2'],
+          }),
+          productInput({ id: 'gone', sku: 'G', barcode: null }),
+        ],
+        'root',
+      );
+      await store.deleteProducts(world.tenantId, ['gone'], 'root');
+      const ids = ['secret', 'a', 'nope', 'gone', 'a'];
+      const answer = await store.productsByIds(world.tenantId, 'b-1', ids);
+      expect(answer.map((d) => [d.id, d._deleted])).toEqual([
+        ['secret', true],
+        ['a', false],
+        ['nope', true],
+        ['gone', true],
+      ]);
+      const tombstones = answer.filter((d) => d._deleted);
+      // Every tombstone is the same but for its id: nothing of the product outside the branch leaks.
+      for (const tombstone of tombstones) {
+        expect({ ...tombstone, id: 'x' }).toEqual({ ...tombstones[0], id: 'x' });
+      }
+      expect(tombstones[0]).not.toMatchObject({ name: 'Secret blend' });
+      expect(tombstones[0]).not.toMatchObject({ priceMinor: 4242 });
+      // Tombstones keep the wire shape the terminal validates.
+      for (const tombstone of tombstones) {
+        const { _deleted, ...view } = tombstone;
+        expect(branchProductSchema.parse(view)).toEqual(view);
+      }
+      // The pull stream's tombstones are the same.
+      const pulled = await store.pullProducts(world.tenantId, 'b-1', null, 10);
+      expect(pulled.documents.find((d) => d.id === 'secret')).toEqual(tombstones[0]);
+      await store.upsertCategories(
+        world.tenantId,
+        [{ id: 'c-1', name: 'Coffee', parentId: null, sortOrder: 0 }],
+        'root',
+      );
+      const categories = await store.categoriesByIds(world.tenantId, ['nope', 'c-1']);
+      expect(categories.map((d) => [d.id, d._deleted])).toEqual([
+        ['nope', true],
+        ['c-1', false],
+      ]);
+    });
+
     it('pulls categories by checkpoint with tombstones', async () => {
       const { store, world } = ctx;
       await store.upsertCategories(
@@ -165,6 +220,85 @@ export function describeCatalogContract(ctx: ContractContext): void {
       const next = await store.pullCategories(world.tenantId, first.checkpoint, 10);
       expect(next.documents).toMatchObject([{ id: 'c-1', _deleted: true }]);
       expect(await store.categoriesByIds(world.tenantId, ['c-2'])).toMatchObject([{ id: 'c-2' }]);
+    });
+
+    it('refuses product rows naming unknown branches or categories, repeating an id or taking a SKU or barcode, listing each', async () => {
+      const { store, world } = ctx;
+      await store.upsertCategories(
+        world.tenantId,
+        [
+          { id: 'c-1', name: 'Coffee', parentId: null, sortOrder: 0 },
+          { id: 'c-old', name: 'Old', parentId: null, sortOrder: 0 },
+        ],
+        'root',
+      );
+      await store.deleteCategories(world.tenantId, ['c-old'], 'root');
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'x', sku: 'X', barcode: '111', categoryId: 'c-1' })],
+        'root',
+      );
+      const batch = [
+        productInput({ id: 'n1', branchIds: ['b-1', 'nope'] }),
+        productInput({ id: 'n2', branchPrices: [{ branchId: 'ghost', priceMinor: 1 }] }),
+        productInput({ id: 'n3', categoryId: 'c-old' }),
+        productInput({ id: 'n4', sku: 'X' }),
+        productInput({ id: 'n5', barcode: '111' }),
+        productInput({ id: 'n6' }),
+        productInput({ id: 'n6', priceMinor: 7 }),
+        productInput({ id: 'n7', sku: 'SAME' }),
+        productInput({ id: 'n8', sku: 'SAME' }),
+        productInput({ id: 'ok', categoryId: 'c-1', branchIds: ['b-2'] }),
+      ];
+      const error = await store.upsertProducts(world.tenantId, batch, 'root').catch((e) => e);
+      expect(error).toMatchObject({ code: 'POS_INPUT_INVALID' });
+      expect(error.details).toEqual({
+        count: 8,
+        rows: [
+          { index: 0, id: 'n1', rule: 'unknown_branch', value: 'nope' },
+          { index: 1, id: 'n2', rule: 'unknown_branch', value: 'ghost' },
+          { index: 2, id: 'n3', rule: 'unknown_category', value: 'c-old' },
+          { index: 6, id: 'n6', rule: 'duplicate_id', value: 'n6' },
+          { index: 3, id: 'n4', rule: 'duplicate_sku', value: 'X', conflictsWith: ['x'] },
+          { index: 4, id: 'n5', rule: 'duplicate_barcode', value: '111', conflictsWith: ['x'] },
+          { index: 7, id: 'n7', rule: 'duplicate_sku', value: 'SAME', conflictsWith: ['n8'] },
+          { index: 8, id: 'n8', rule: 'duplicate_sku', value: 'SAME', conflictsWith: ['n7'] },
+        ],
+      });
+      const pulled = async () =>
+        (await store.pullProducts(world.tenantId, 'b-1', null, 100)).documents.map((d) => d.id);
+      expect(await pulled()).toEqual(['x']);
+
+      // Judged on the catalog after the batch: two products may swap SKUs and barcodes in one batch,
+      // and a deleted product frees its SKU and barcode.
+      await store.upsertProducts(
+        world.tenantId,
+        [productInput({ id: 'y', sku: 'Y', barcode: '222' }), productInput({ id: 'z', sku: 'Z' })],
+        'root',
+      );
+      await store.upsertProducts(
+        world.tenantId,
+        [
+          productInput({ id: 'x', sku: 'Y', barcode: '222', categoryId: 'c-1' }),
+          productInput({ id: 'y', sku: 'X', barcode: '111' }),
+        ],
+        'root',
+      );
+      await expectCode(
+        store.upsertProducts(world.tenantId, [productInput({ id: 'w', sku: 'Z' })], 'root'),
+        'POS_INPUT_INVALID',
+      );
+      await store.deleteProducts(world.tenantId, ['z'], 'root');
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'w', sku: 'Z' })], 'root');
+      expect(
+        (await store.getProducts(world.tenantId, ['x', 'y', 'w'])).map((p) => [p.id, p.sku]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['x', 'Y'],
+          ['y', 'X'],
+          ['w', 'Z'],
+        ]),
+      );
     });
 
     it('refuses invalid catalog input and batches above the limit, changing nothing', async () => {

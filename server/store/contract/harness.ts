@@ -62,10 +62,14 @@ export async function createWorld(
   };
 }
 
-/** A product input (the server stamps `updatedAt`). */
+/**
+ * A product input (the server stamps `updatedAt`), its SKU derived from its id and without barcode or
+ * category, so products made from it do not collide in a tenant and refer to nothing missing.
+ */
 export function productInput(overrides: Partial<ProductInput> = {}): ProductInput {
   const { updatedAt: _updatedAt, ...input } = makeProduct();
-  return { ...input, ...overrides };
+  const id = overrides.id ?? input.id;
+  return { ...input, sku: `SKU-${id}`, barcode: null, categoryId: null, ...overrides };
 }
 
 /** A consistent sale of a terminal. */

@@ -164,6 +164,28 @@ export function describeLifecycleContract(ctx: ContractContext): void {
     });
   });
 
+  describe('checkpoints beyond the stream head', () => {
+    it('refuses them on every stream as beyond the head, not as older than the retained changes', async () => {
+      const { store, world } = ctx;
+      await store.upsertProducts(world.tenantId, [productInput({ id: 'a' })], 'root');
+      const beyond = { seq: 10_000 };
+      const pulls = [
+        () => store.pullProducts(world.tenantId, 'b-1', beyond, 10),
+        () => store.pullCategories(world.tenantId, beyond, 10),
+        () => store.pullInventory(world.tenantId, 'b-1', beyond, 10),
+        () => store.pullSales(world.t1, beyond, 10),
+      ];
+      for (const pull of pulls) {
+        const error = await pull().catch((e: unknown) => e);
+        expect(error).toMatchObject({
+          code: 'POS_CATALOG_RESNAPSHOT_REQUIRED',
+          message: 'The checkpoint is beyond the stream head; pull a new snapshot.',
+          details: { reason: 'beyond_head', checkpoint: 10_000 },
+        });
+      }
+    });
+  });
+
   describe('retention: snapshots paged across the floor', () => {
     type CatalogPull = (
       cp: Checkpoint | null,

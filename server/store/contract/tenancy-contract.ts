@@ -50,9 +50,82 @@ export function describeTenancyContract(ctx: ContractContext): void {
         kind: 'tenant',
         tenantId: world.tenantId,
         tokenId: issued.tokenId,
+        expiresAt: null,
+        status: 'active',
       });
       expect(await store.verifyAdminToken('nope')).toBeNull();
       await expectCode(store.createAdminToken('no-such-tenant', 'x', 'root'), 'POS_NOT_FOUND');
+    });
+
+    it('lists admin tokens without their secrets, revokes them and lets them expire', async () => {
+      const { store, world, clock } = ctx;
+      await store.createTenant({ id: 'acme', name: 'Acme' }, 'root');
+      const start = clock.now().toISOString();
+      const inAnHour = new Date(clock.now().getTime() + 3_600_000).toISOString();
+      const office = await store.createAdminToken(world.tenantId, 'back office', 'root');
+      const temp = await store.createAdminToken(world.tenantId, 'auditor', 'root', {
+        expiresAt: inAnHour.replace('.000Z', '+00:00'),
+      });
+      const acme = await store.createAdminToken('acme', 'acme ops', 'root');
+      expect(temp).toMatchObject({ createdAt: start, expiresAt: inAnHour, revokedAt: null });
+      const listed = await store.listAdminTokens(world.tenantId);
+      expect(listed).toEqual([
+        {
+          tokenId: office.tokenId,
+          tenantId: world.tenantId,
+          name: 'back office',
+          createdAt: start,
+          expiresAt: null,
+          revokedAt: null,
+        },
+        {
+          tokenId: temp.tokenId,
+          tenantId: world.tenantId,
+          name: 'auditor',
+          createdAt: start,
+          expiresAt: inAnHour,
+          revokedAt: null,
+        },
+      ]);
+      expect((await store.listAdminTokens(null)).map((t) => t.tokenId).sort()).toEqual(
+        [office.tokenId, temp.tokenId, acme.tokenId].sort(),
+      );
+      expect(await store.listAdminTokens('acme')).toMatchObject([{ tokenId: acme.tokenId }]);
+
+      // Scoped to another tenant, a token is not found and stays valid.
+      await expectCode(store.revokeAdminToken('acme', office.tokenId, 'admin:x'), 'POS_NOT_FOUND');
+      await expectCode(store.revokeAdminToken(null, 'no-such-token', 'root'), 'POS_NOT_FOUND');
+      expect(await store.verifyAdminToken(office.token)).toMatchObject({ status: 'active' });
+      clock.advance(1_000);
+      const revoked = await store.revokeAdminToken(world.tenantId, office.tokenId, 'admin:x');
+      expect(revoked.revokedAt).toBe(clock.now().toISOString());
+      expect(await store.verifyAdminToken(office.token)).toMatchObject({ status: 'revoked' });
+      // Idempotent: the first revocation time stays.
+      clock.advance(1_000);
+      expect(await store.revokeAdminToken(null, office.tokenId, 'root')).toEqual(revoked);
+      expect(await store.verifyAdminToken(temp.token)).toMatchObject({
+        status: 'active',
+        expiresAt: inAnHour,
+      });
+      clock.advance(3_600_000);
+      expect(await store.verifyAdminToken(temp.token)).toMatchObject({ status: 'expired' });
+      expect(await store.verifyAdminToken(acme.token)).toMatchObject({ status: 'active' });
+      await expectCode(
+        store.createAdminToken(world.tenantId, 'late', 'root', { expiresAt: start }),
+        'POS_INPUT_INVALID',
+      );
+      await expectCode(
+        store.createAdminToken(world.tenantId, 'bad', 'root', { expiresAt: 'tomorrow' }),
+        'POS_INPUT_INVALID',
+      );
+      const actions = (await store.listAuditLog(world.tenantId, { first: 100 })).edges.map(
+        (e) => `${e.node.actor} ${e.node.action} ${e.node.target}`,
+      );
+      expect(actions).toContain(`admin:x revokeAdminToken ${office.tokenId}`);
+      const secrets = [office.token, temp.token, acme.token];
+      const listedJson = JSON.stringify(await store.listAdminTokens(null));
+      expect(secrets.some((secret) => listedJson.includes(secret))).toBe(false);
+      expect(listedJson).not.toMatch(/hash/i);
     });
 
     it('shows per terminal last contact, queue depth, checkpoint lag, gaps and staleness', async () => {

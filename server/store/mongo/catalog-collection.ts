@@ -11,7 +11,7 @@ import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
 import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from '../catalog-kinds.ts';
-import { idHash32 } from '../catalog-kinds.ts';
+import { idHash32, viewsByIds } from '../catalog-kinds.ts';
 import { parseInput } from '../parse-input.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { CatalogDoc } from './collections.ts';
@@ -180,14 +180,14 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
   }
 
   async byIds(tenantId: string, branchId: string, ids: string[]): Promise<WithDeleted<TView>[]> {
-    const found = await this.#byIds(tenantId, ids);
-    return [...found.values()].map((row) => this.#branchDocument(row, branchId));
+    const live = await this.getLive(tenantId, [...new Set(ids)]);
+    return viewsByIds(this.#kind, ids, new Map(live.map((doc) => [doc.id, doc])), branchId);
   }
 
   #branchDocument(row: CatalogDoc<TStored>, branchId: string): WithDeleted<TView> {
     const view = row.deleted ? null : this.#kind.viewOf(row.doc, branchId);
     return view === null
-      ? { ...this.#kind.tombstoneViewOf(row.doc, branchId), _deleted: true }
+      ? { ...this.#kind.tombstoneOf(row.id), _deleted: true }
       : { ...view, _deleted: false };
   }
 

@@ -25,6 +25,9 @@ export type AdminTokenDoc = {
   name: string;
   tokenHash: string;
   createdAt: string;
+  /** Absent on tokens written before expiry and revocation existed: read as `null`. */
+  expiresAt?: string | null;
+  revokedAt?: string | null;
 };
 export type BranchDoc = {
   tenantId: string;
@@ -147,7 +150,10 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   settings: [],
   streamHeads: [],
   tenants: [],
-  adminTokens: [{ key: { tokenHash: 1 }, name: 'admin_token_hash', unique: true }],
+  adminTokens: [
+    { key: { tokenHash: 1 }, name: 'admin_token_hash', unique: true },
+    { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'admin_token_list' },
+  ],
   branches: [{ key: { tenantId: 1, id: 1 }, name: 'branch_id', unique: true }],
   terminals: [
     { key: { tenantId: 1, id: 1 }, name: 'terminal_id', unique: true },
@@ -206,6 +212,14 @@ function catalogIndexes(stream: string): IndexDescription[] {
     { key: { tenantId: 1, seqs: 1 }, name: `${stream}_seq_slots`, unique: true },
     { key: { tenantId: 1, deleted: 1, idHash32: 1 }, name: `${stream}_live` },
     { key: { deleted: 1, changedAt: 1 }, name: `${stream}_retention` },
+    // SKU and barcode lookups for the uniqueness check of product upserts (not unique: older data
+    // may hold duplicates; the check reports them when one is written again).
+    ...(stream === 'products'
+      ? [
+          { key: { tenantId: 1, 'doc.sku': 1 }, name: 'products_sku' },
+          { key: { tenantId: 1, 'doc.barcode': 1 }, name: 'products_barcode' },
+        ]
+      : []),
   ];
 }
 

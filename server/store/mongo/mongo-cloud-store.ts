@@ -42,6 +42,8 @@ import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
 import { TenancyCollections, terminalOfDoc } from './tenancy-collections.ts';
+import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
+import { productBatchFacts } from './product-references.ts';
 
 /** Options of `openMongoCloudStore`. */
 export type MongoCloudStoreOptions = {
@@ -194,8 +196,16 @@ export class MongoCloudStore implements CloudStore {
   createTenant = (input: Tenant, actor: string) =>
     this.#run(() => this.#tenancy.createTenant(input, actor));
   listTenants = () => this.#run(() => this.#tenancy.listTenants());
-  createAdminToken = (tenantId: string, name: string, actor: string) =>
-    this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor));
+  createAdminToken = (
+    tenantId: string,
+    name: string,
+    actor: string,
+    options?: { expiresAt?: string | null },
+  ) => this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor, options));
+  listAdminTokens = (tenantId: string | null) =>
+    this.#run(() => this.#tenancy.listAdminTokens(tenantId));
+  revokeAdminToken = (tenantId: string | null, tokenId: string, actor: string) =>
+    this.#run(() => this.#tenancy.revokeAdminToken(tenantId, tokenId, actor));
   verifyAdminToken = (token: string) => this.#run(() => this.#tenancy.verifyAdminToken(token));
   getRootTokenHash = () => this.#run(() => this.#tenancy.getRootTokenHash());
   setRootTokenHash = (hash: string) => this.#run(() => this.#tenancy.setRootTokenHash(hash));
@@ -221,7 +231,9 @@ export class MongoCloudStore implements CloudStore {
   upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
     this.#run(async () => {
       await this.#tenancy.requireTenant(tenantId);
-      return this.#products.upsert(tenantId, inputs, actor);
+      const { rows, references } = productBatchReferences(inputs);
+      checkProductBatch(rows, await productBatchFacts(this.#c, tenantId, references));
+      return this.#products.upsert(tenantId, rows, actor);
     });
   deleteProducts = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#products.delete(tenantId, ids, actor));

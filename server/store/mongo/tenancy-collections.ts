@@ -9,8 +9,10 @@ import {
   nameSchema,
   tenantSchema,
 } from '../../../schema/index.ts';
+import { adminTokenStatus, parseAdminTokenExpiry } from '../admin-tokens.ts';
 import type {
   AdminIdentity,
+  AdminTokenInfo,
   BranchInput,
   IssuedAdminToken,
   RegisteredTerminal,
@@ -21,7 +23,7 @@ import type {
 import { parseInput } from '../parse-input.ts';
 import { createToken, hashToken } from '../token-hash.ts';
 import type { AuditTrail } from './audit-trail.ts';
-import type { Collections, TerminalDoc } from './collections.ts';
+import type { AdminTokenDoc, Collections, TerminalDoc } from './collections.ts';
 import { duplicateKeyOf } from './stream-seq.ts';
 
 const ROOT_TOKEN_HASH_KEY = 'root_token_hash';
@@ -85,27 +87,75 @@ export class TenancyCollections {
     }
   }
 
-  async createAdminToken(tenantId: string, name: string, actor: string): Promise<IssuedAdminToken> {
+  async createAdminToken(
+    tenantId: string,
+    name: string,
+    actor: string,
+    options: { expiresAt?: string | null } = {},
+  ): Promise<IssuedAdminToken> {
     const tokenName = parseInput(nameSchema, name, 'token name');
+    const now = this.#now();
+    const expiresAt = parseAdminTokenExpiry(options.expiresAt, now);
     await this.requireTenant(tenantId);
     const token = createToken('pos_a');
     const tokenId = createUuidV7();
+    const createdAt = now.toISOString();
     await this.#c.adminTokens.insertOne({
       _id: tokenId,
       tenantId,
       name: tokenName,
       tokenHash: hashToken(token),
-      createdAt: this.#now().toISOString(),
+      createdAt,
+      expiresAt,
+      revokedAt: null,
     });
-    await this.#audit.record(tenantId, actor, 'createAdminToken', tokenId, { name: tokenName });
-    return { tokenId, tenantId, name: tokenName, token };
+    await this.#audit.record(tenantId, actor, 'createAdminToken', tokenId, {
+      name: tokenName,
+      expiresAt,
+    });
+    return { tokenId, tenantId, name: tokenName, createdAt, expiresAt, revokedAt: null, token };
+  }
+
+  async listAdminTokens(tenantId: string | null): Promise<AdminTokenInfo[]> {
+    const docs = await this.#c.adminTokens
+      .find(tenantId === null ? {} : { tenantId }, {
+        sort: { createdAt: 1, _id: 1 },
+        projection: { tokenHash: 0 },
+      })
+      .toArray();
+    return docs.map(adminTokenOfDoc);
+  }
+
+  async revokeAdminToken(
+    tenantId: string | null,
+    tokenId: string,
+    actor: string,
+  ): Promise<AdminTokenInfo> {
+    const filter = { _id: tokenId, ...(tenantId === null ? {} : { tenantId }) };
+    // A token of another tenant is reported as missing: its existence is not the caller's business.
+    const before = await this.#c.adminTokens.findOne(filter);
+    if (!before) throw new PosError('POS_NOT_FOUND', `admin token ${tokenId} does not exist`);
+    await this.#c.adminTokens.updateOne(
+      { ...filter, revokedAt: { $in: [null] } },
+      { $set: { revokedAt: this.#now().toISOString() } },
+    );
+    await this.#audit.record(before.tenantId, actor, 'revokeAdminToken', tokenId);
+    return adminTokenOfDoc((await this.#c.adminTokens.findOne(filter))!);
   }
 
   async verifyAdminToken(token: string): Promise<AdminIdentity | null> {
     const hash = hashToken(token);
     if ((await this.getRootTokenHash()) === hash) return { kind: 'root' };
     const doc = await this.#c.adminTokens.findOne({ tokenHash: hash });
-    return doc ? { kind: 'tenant', tenantId: doc.tenantId, tokenId: doc._id } : null;
+    if (!doc) return null;
+    const info = adminTokenOfDoc(doc);
+    return {
+      kind: 'tenant',
+      tenantId: info.tenantId,
+      tokenId: info.tokenId,
+      expiresAt: info.expiresAt,
+      status: adminTokenStatus(info, this.#now()),
+    };
   }
 
   async getRootTokenHash(): Promise<string | null> {
@@ -266,6 +316,17 @@ export class TenancyCollections {
       { $set: set },
     );
   }
+}
+
+function adminTokenOfDoc(doc: Omit<AdminTokenDoc, 'tokenHash'>): AdminTokenInfo {
+  return {
+    tokenId: doc._id,
+    tenantId: doc.tenantId,
+    name: doc.name,
+    createdAt: doc.createdAt,
+    expiresAt: doc.expiresAt ?? null,
+    revokedAt: doc.revokedAt ?? null,
+  };
 }
 
 async function insertUnique(insert: Promise<unknown>, message: string): Promise<void> {

@@ -11,7 +11,7 @@ import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
 import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from '../catalog-kinds.ts';
-import { idHash32 } from '../catalog-kinds.ts';
+import { idHash32, viewsByIds } from '../catalog-kinds.ts';
 import { parseInput } from '../parse-input.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
@@ -165,15 +165,15 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
   }
 
   byIds(tenantId: string, branchId: string, ids: string[]): WithDeleted<TView>[] {
-    const rows = this.#s.selectByIds.all(JSON.stringify(ids), tenantId) as CatalogRow[];
-    return rows.map((row) => this.#branchDocument(row, branchId));
+    const live = this.getLive(tenantId, ids);
+    return viewsByIds(this.#kind, ids, new Map(live.map((doc) => [doc.id, doc])), branchId);
   }
 
   #branchDocument(row: CatalogRow, branchId: string): WithDeleted<TView> {
     const doc = JSON.parse(row.doc) as TStored;
     const view = row.deleted === 0 ? this.#kind.viewOf(doc, branchId) : null;
     return view === null
-      ? { ...this.#kind.tombstoneViewOf(doc, branchId), _deleted: true }
+      ? { ...this.#kind.tombstoneOf(row.id), _deleted: true }
       : { ...view, _deleted: false };
   }
 

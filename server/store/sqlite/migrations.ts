@@ -187,6 +187,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_tenant ON audit_log (tenant_id, n);
   CREATE INDEX audit_log_at ON audit_log (at);
   `,
+  /* v2: admin tokens expire, are revoked and listed per tenant; SKU and barcode lookups */ `
+  ALTER TABLE admin_tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE admin_tokens ADD COLUMN revoked_at TEXT;
+  CREATE INDEX admin_tokens_tenant ON admin_tokens (tenant_id, created_at);
+
+  -- SKU and barcode lookups of live products, for the uniqueness check of upserts. Not UNIQUE: files
+  -- written by v1 may hold duplicates, which the check reports when one of them is written again.
+  CREATE INDEX products_sku ON products (tenant_id, json_extract(doc, '$.sku')) WHERE deleted = 0;
+  CREATE INDEX products_barcode ON products (tenant_id, json_extract(doc, '$.barcode'))
+    WHERE deleted = 0;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -37,6 +37,8 @@ import { Retention } from './retention.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
+import { ProductReferences } from './product-references.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreContext } from './store-context.ts';
 import { createStoreContext } from './store-context.ts';
@@ -105,6 +107,7 @@ export class SqliteCloudStore implements CloudStore {
   readonly #ctx: StoreContext;
   readonly #tenancy: TenancyStore;
   readonly #products: CatalogTable<Product, ProductInput, BranchProduct>;
+  readonly #productReferences: ProductReferences;
   readonly #categories: CatalogTable<Category, CategoryInput, Category>;
   readonly #inventory: InventoryTable;
   readonly #ledger: SaleLedger;
@@ -128,6 +131,7 @@ export class SqliteCloudStore implements CloudStore {
     this.#ctx = createStoreContext(this.#db, options.now);
     this.#tenancy = new TenancyStore(this.#ctx);
     this.#products = new CatalogTable(this.#ctx, productKind);
+    this.#productReferences = new ProductReferences(this.#ctx);
     this.#categories = new CatalogTable(this.#ctx, categoryKind);
     this.#inventory = new InventoryTable(this.#ctx);
     this.#ledger = new SaleLedger(this.#ctx);
@@ -155,8 +159,16 @@ export class SqliteCloudStore implements CloudStore {
   createTenant = (input: Tenant, actor: string) =>
     this.#run(() => this.#tenancy.createTenant(input, actor));
   listTenants = () => this.#run(() => this.#tenancy.listTenants());
-  createAdminToken = (tenantId: string, name: string, actor: string) =>
-    this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor));
+  createAdminToken = (
+    tenantId: string,
+    name: string,
+    actor: string,
+    options?: { expiresAt?: string | null },
+  ) => this.#run(() => this.#tenancy.createAdminToken(tenantId, name, actor, options));
+  listAdminTokens = (tenantId: string | null) =>
+    this.#run(() => this.#tenancy.listAdminTokens(tenantId));
+  revokeAdminToken = (tenantId: string | null, tokenId: string, actor: string) =>
+    this.#run(() => this.#tenancy.revokeAdminToken(tenantId, tokenId, actor));
   verifyAdminToken = (token: string) => this.#run(() => this.#tenancy.verifyAdminToken(token));
   getRootTokenHash = () => this.#run(() => this.#tenancy.getRootTokenHash());
   setRootTokenHash = (hash: string) => this.#run(() => this.#tenancy.setRootTokenHash(hash));
@@ -190,10 +202,15 @@ export class SqliteCloudStore implements CloudStore {
     });
 
   upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
-    this.#run(() => {
-      this.#tenancy.requireTenant(tenantId);
-      return this.#products.upsert(tenantId, inputs, actor);
-    });
+    this.#run(() =>
+      // One transaction: no other write can take a SKU or barcode between the check and the write.
+      this.#db.transaction(() => {
+        this.#tenancy.requireTenant(tenantId);
+        const { rows, references } = productBatchReferences(inputs);
+        checkProductBatch(rows, this.#productReferences.facts(tenantId, references));
+        return this.#products.upsert(tenantId, rows, actor);
+      })(),
+    );
   deleteProducts = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#products.delete(tenantId, ids, actor));
   upsertCategories = (tenantId: string, inputs: CategoryInput[], actor: string) =>

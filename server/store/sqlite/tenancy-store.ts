@@ -10,8 +10,10 @@ import {
   nameSchema,
   tenantSchema,
 } from '../../../schema/index.ts';
+import { adminTokenStatus, parseAdminTokenExpiry } from '../admin-tokens.ts';
 import type {
   AdminIdentity,
+  AdminTokenInfo,
   BranchInput,
   IssuedAdminToken,
   RegisteredTerminal,
@@ -23,13 +25,41 @@ import { parseInput } from '../parse-input.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 
+/** An admin token row without its hash: nothing that lists tokens ever reads the hash. */
+const ADMIN_TOKEN_COLUMNS = 'id, tenant_id, name, created_at, expires_at, revoked_at';
+
+type AdminTokenRow = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+};
+
+function adminTokenOfRow(row: AdminTokenRow): AdminTokenInfo {
+  return {
+    tokenId: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
 /** The SQL of this part of the store, by statement name. */
 const TENANCY_SQL = {
   insertTenant: `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   selectTenants: `SELECT id, name FROM tenants ORDER BY id`,
   selectTenant: `SELECT id, name FROM tenants WHERE id = ?`,
-  insertAdminToken: `INSERT INTO admin_tokens (id, tenant_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-  selectAdminTokenByHash: `SELECT id, tenant_id FROM admin_tokens WHERE token_hash = ?`,
+  insertAdminToken: `INSERT INTO admin_tokens (id, tenant_id, name, token_hash, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+  selectAdminTokenByHash: `SELECT ${ADMIN_TOKEN_COLUMNS} FROM admin_tokens WHERE token_hash = ?`,
+  selectAdminToken: `SELECT ${ADMIN_TOKEN_COLUMNS} FROM admin_tokens WHERE id = ?`,
+  selectAdminTokens: `SELECT ${ADMIN_TOKEN_COLUMNS} FROM admin_tokens
+    WHERE @tenantId IS NULL OR tenant_id = @tenantId ORDER BY created_at, id`,
+  revokeAdminToken: `UPDATE admin_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`,
   selectSetting: `SELECT value FROM settings WHERE key = ?`,
   upsertSetting: `INSERT INTO settings (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
@@ -119,30 +149,66 @@ export class TenancyStore {
     }
   }
 
-  createAdminToken(tenantId: string, name: string, actor: string): IssuedAdminToken {
+  createAdminToken(
+    tenantId: string,
+    name: string,
+    actor: string,
+    options: { expiresAt?: string | null } = {},
+  ): IssuedAdminToken {
     const tokenName = parseInput(nameSchema, name, 'token name');
+    const now = this.#ctx.now();
+    const expiresAt = parseAdminTokenExpiry(options.expiresAt, now);
     return this.#ctx.db.transaction(() => {
       this.requireTenant(tenantId);
       const token = createToken('pos_a');
       const tokenId = createUuidV7();
+      const createdAt = now.toISOString();
       this.#s.insertAdminToken.run(
         tokenId,
         tenantId,
         tokenName,
         hashToken(token),
-        this.#ctx.now().toISOString(),
+        createdAt,
+        expiresAt,
       );
-      this.#ctx.audit.record(tenantId, actor, 'createAdminToken', tokenId, { name: tokenName });
-      return { tokenId, tenantId, name: tokenName, token };
+      this.#ctx.audit.record(tenantId, actor, 'createAdminToken', tokenId, {
+        name: tokenName,
+        expiresAt,
+      });
+      return { tokenId, tenantId, name: tokenName, createdAt, expiresAt, revokedAt: null, token };
+    })();
+  }
+
+  listAdminTokens(tenantId: string | null): AdminTokenInfo[] {
+    return (this.#s.selectAdminTokens.all({ tenantId }) as AdminTokenRow[]).map(adminTokenOfRow);
+  }
+
+  revokeAdminToken(tenantId: string | null, tokenId: string, actor: string): AdminTokenInfo {
+    return this.#ctx.db.transaction(() => {
+      const row = this.#s.selectAdminToken.get(tokenId) as AdminTokenRow | undefined;
+      // A token of another tenant is reported as missing: its existence is not the caller's business.
+      if (!row || (tenantId !== null && row.tenant_id !== tenantId)) {
+        throw new PosError('POS_NOT_FOUND', `admin token ${tokenId} does not exist`);
+      }
+      this.#s.revokeAdminToken.run(this.#ctx.now().toISOString(), tokenId);
+      this.#ctx.audit.record(row.tenant_id, actor, 'revokeAdminToken', tokenId);
+      return adminTokenOfRow(this.#s.selectAdminToken.get(tokenId) as AdminTokenRow);
     })();
   }
 
   verifyAdminToken(token: string): AdminIdentity | null {
     const hash = hashToken(token);
     if (this.getRootTokenHash() === hash) return { kind: 'root' };
-    const row = this.#s.selectAdminTokenByHash.get(hash) as
-      { id: string; tenant_id: string } | undefined;
-    return row ? { kind: 'tenant', tenantId: row.tenant_id, tokenId: row.id } : null;
+    const row = this.#s.selectAdminTokenByHash.get(hash) as AdminTokenRow | undefined;
+    if (!row) return null;
+    const info = adminTokenOfRow(row);
+    return {
+      kind: 'tenant',
+      tenantId: info.tenantId,
+      tokenId: info.tokenId,
+      expiresAt: info.expiresAt,
+      status: adminTokenStatus(info, this.#ctx.now()),
+    };
   }
 
   getRootTokenHash(): string | null {
