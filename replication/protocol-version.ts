@@ -33,6 +33,11 @@ export const PROTOCOL_HISTORY = [
   // version 1) instead of staying `needs_attention`. Additive: an older terminal stores the state it is
   // sent and no longer counts the sale as needing attention.
   { version: 4, hash: '38ef4e84f3c69862080460ca5b9c4015b03f589cb6bf8eceec3e4fa648219249' },
+  // 5: hardening. An inventory push answers a refused row with `refusal { code message }` instead of
+  // failing the batch; admin tokens can be listed, revoked and expire; `repairInventory`. Additive: a
+  // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
+  // so it stops pushing it; tombstones carry the id only (same shape).
+  { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
