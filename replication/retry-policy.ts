@@ -36,6 +36,18 @@ export function computeBackoffMs(attempt: number, options: BackoffOptions = {}):
   return Math.max(jittered, Math.max(0, options.retryAfterMs ?? 0));
 }
 
+/** Delay before retry number `attempt` (1 = first retry), never shorter than `retryAfterMs`. */
+export type Backoff = (attempt: number, retryAfterMs?: number) => number;
+
+/**
+ * The backoff every retry of the terminal uses: `computeBackoffMs` with its options fixed once, and
+ * the server's `retryAfterMs` (when a failure carried one) as the floor.
+ */
+export function createBackoff(options: Omit<BackoffOptions, 'retryAfterMs'> = {}): Backoff {
+  return (attempt, retryAfterMs) =>
+    computeBackoffMs(attempt, retryAfterMs === undefined ? options : { ...options, retryAfterMs });
+}
+
 /**
  * Whether a failure with this code may succeed when sent again. Anything without a registered code is a
  * network or transport failure (timeout, connection refused, a proxy's 502) and is retryable: the
