@@ -77,8 +77,8 @@ export type SaleRetryDecision =
  * - `POS_SYNC_UNAUTHORIZED` / `POS_TERMINAL_REVOKED` halt the whole queue: no sale can succeed until an
  *   operator re-registers the terminal, and marking every sale would bury the real cause;
  * - other retryable server failures count an attempt, and after `maxServerAttempts` go to
- *   `needs_attention`; the push worker applies this only to a failure it can tell is the sale's (the
- *   sale failed alone while another push went through), never during an outage of the cloud;
+ *   `needs_attention` (the push worker asks only about a failure it knows is the sale's own, see
+ *   `decideSalesPush`);
  * - non-retryable rejections (`POS_SYNC_EVENT_INVALID`, ...) go to `needs_attention` at once.
  *
  * `attemptsSoFar` is the sale's `syncAttempts` before this failure.
