@@ -79,7 +79,7 @@ const rows: Row[] = [
     actions: [send('a', 'b'), send('c')],
   },
   {
-    rule: '1. a round whose lanes all went on is followed by the next at once (13)',
+    rule: '13. a round whose lanes all went on is followed by the next at once',
     events: [
       round(['a', 'b'], ['c']),
       next(0),
