@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { computeBackoffMs, isRetryable } from '../replication/index.ts';
+import { createBackoff, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
 import { nextLocalEventId } from './sales-retention.ts';
@@ -12,6 +11,7 @@ import {
   createIdentity,
   fetchCloudScope,
   loadIdentity,
+  retryIdentityCheck,
   saveIdentity,
 } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions, TerminalOptions } from './terminal-options.ts';
@@ -33,10 +33,9 @@ export type OpenTerminalDependencies = {
 async function firstContact(options: ResolvedTerminalOptions, logger: Logger): Promise<CloudScope> {
   const caller = new GraphQLCaller(options.serverUrl, options.token, globalThis.fetch);
   const deadline = Date.now() + options.firstContactTimeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetchCloudScope(caller);
-    } catch (error) {
+  return retryIdentityCheck(() => fetchCloudScope(caller), {
+    backoff: createBackoff({ baseMs: options.backoffBaseMs, capMs: options.backoffCapMs }),
+    onFailure(error, attempt, waitMs) {
       const code = error instanceof SyncRequestError ? error.code : null;
       if (code && !isRetryable(code) && isErrorCode(code)) {
         throw new PosError(
@@ -48,15 +47,7 @@ async function firstContact(options: ResolvedTerminalOptions, logger: Logger): P
           },
         );
       }
-      const hint = error instanceof SyncRequestError ? (error.retryAfterMs ?? 0) : 0;
-      const wait = Math.max(
-        hint,
-        computeBackoffMs(attempt, {
-          baseMs: options.backoffBaseMs,
-          capMs: options.backoffCapMs,
-        }),
-      );
-      if (Date.now() + wait > deadline) {
+      if (Date.now() + waitMs > deadline) {
         throw new PosError(
           'POS_SYNC_OFFLINE',
           `first start: the cloud at ${options.serverUrl} could not be reached to learn this ` +
@@ -65,10 +56,9 @@ async function firstContact(options: ResolvedTerminalOptions, logger: Logger): P
           { cause: error },
         );
       }
-      logger.warn({ err: error, attempt, retryInMs: wait }, 'first start: cloud not reached yet');
-      await sleep(wait);
-    }
-  }
+      logger.warn({ err: error, attempt, retryInMs: waitMs }, 'first start: cloud not reached yet');
+    },
+  });
 }
 
 /**

@@ -1,15 +1,24 @@
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { MangoQuerySelector, RxCollection, RxDocument } from 'rxdb';
+import type {
+  LaneRef,
+  PushFailure,
+  SalesPushAction,
+  SalesPushEvent,
+  SalesPushState,
+} from '../replication/index.ts';
 import {
   PUSH_DOCUMENTS,
-  classifySaleFailure,
-  computeBackoffMs,
-  decideSaleRetry,
+  createBackoff,
+  decideSalesPush,
+  initialSalesPushState,
+  mayPush,
 } from '../replication/index.ts';
 import type { Sale } from '../schema/index.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 import { SyncRequestError } from './graphql-client.ts';
+import { SaleDueTimes } from './sale-due-times.ts';
 
 /** Settings of the push worker. */
 export type SalesPushWorkerOptions = {
@@ -31,22 +40,17 @@ export type SalesPushEvents = {
 };
 
 type WireSale = Sale & { _deleted: false };
-
-/**
- * Lone pushes failing one after the other (none going through in between) before the worker concludes
- * the cloud is failing, not the sales. Two sales failing alone in a row can be two bad sales; three
- * are taken for an outage. Bounds the requests a round sends while the cloud fails.
- */
-const SUSPECTS_BEFORE_BACKOFF = 3;
-
-function asSyncRequestError(error: unknown): SyncRequestError {
-  return error instanceof SyncRequestError
-    ? error
-    : new SyncRequestError(String((error as Error)?.message ?? error), null);
-}
+type RoundSales = ReadonlyMap<string, RxDocument<Sale>>;
 
 /** How the cloud answers a sale it did not book: refused, or discarded by an operator. */
 const REFUSED_STATES: ReadonlySet<Sale['syncState']> = new Set(['needs_attention', 'discarded']);
+
+function toPushFailure(error: unknown): PushFailure {
+  if (error instanceof SyncRequestError) {
+    return { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  return { code: null, message: String((error as Error)?.message ?? error) };
+}
 
 function toWire(doc: RxDocument<Sale>): WireSale {
   const { _meta, _rev, _attachments, _deleted, ...sale } = doc.toMutableJSON(true) as any;
@@ -61,23 +65,10 @@ function toWire(doc: RxDocument<Sale>): WireSale {
  * Pushes queued sales with `pushSales` — a custom worker rather than RxDB's push, because RxDB's push
  * retries a whole batch after a fixed delay and knows nothing of per-sale attempts, `retryAfterMs`,
  * jitter or a halted queue. Exactly-once is the server's job (idempotency key
- * `terminalId:posId:localEventId`); the worker only guarantees every queued sale is sent until the
- * cloud answers for it:
- * - booked rows come back as nothing: their ingested copy (invoice number) arrives by the sales pull;
- * - a duplicate comes back as the booked copy, a refusal as the sale marked `needs_attention` (or
- *   `discarded`, when an operator already discarded that payload); each is written locally at once;
- * - network failures and rate limiting back off (exponential, full jitter, capped, `retryAfterMs` as a
- *   floor that even a wake-up asking to skip the backoff keeps) and retry forever;
- * - a batch the cloud refused or failed as a whole is retried sale by sale. A retryable server failure
- *   (`POS_SYNC_STORAGE_FAILED`) of a sale pushed alone counts one of its `syncAttempts` (up to the cap,
- *   then `needs_attention`) only when the failure is the sale's: a push of the same round went
- *   through after it, and the sale, sent once more right then, failed again. The failing sale then
- *   waits out its own backoff while the sales behind it go on. Without such evidence (every lone push
- *   fails, the cloud starts failing mid-round, or the sale is alone in the queue) nobody is charged
- *   and, when nothing went through, the whole queue backs off: an outage of the cloud's database,
- *   starting or ending mid-round, does not move sales to `needs_attention`; a sale that fails alone
- *   reaches the cap as other sales go through after it;
- * - an unauthorized or revoked token halts the queue: selling continues offline.
+ * `terminalId:posId:localEventId`); the worker only makes sure every queued sale is sent until the
+ * cloud answered for it. What to send next and what an answer or a failure means is decided by
+ * `decideSalesPush` (the rules are listed there); the worker reads the due sales, sends, writes the
+ * cloud's answers and performs the policy's actions.
  */
 export class SalesPushWorker {
   readonly #sales: RxCollection<Sale>;
@@ -86,45 +77,22 @@ export class SalesPushWorker {
   readonly #events: SalesPushEvents;
   readonly #logger: Logger;
   readonly #limiter: Bottleneck;
-  /** Booked by the cloud, waiting for the ingested copy: id → when it was booked. */
-  readonly #awaitingAck = new Map<string, number>();
-  #failures = 0;
+  readonly #due: SaleDueTimes;
+  #state: SalesPushState;
   /**
    * Where the last round stopped in `[syncState, createdAt]` order: the next round reads from there,
    * so sales already sent and waiting for their acknowledgement are not read again on every round
-   * (with 10,000 queued sales that re-reading dominated the flush). Reset to the start after a failure
+   * (with 10,000 queued sales that re-reading dominated the flush). Reset to the start after a backoff
    * and when a round finds nothing further, so nothing is ever skipped for good.
    */
   #cursor: string | null = null;
-  /**
-   * Sales of this round whose lone push failed with a failure that counts an attempt, not yet charged:
-   * sent once more when a later push of the round goes through (`#chargeSuspects`), dropped otherwise.
-   */
-  #suspects: { doc: RxDocument<Sale>; failure: SyncRequestError }[] = [];
-  /** Lone pushes of this round that failed one after the other, none going through since. */
-  #failedInRow = 0;
-  /** Pushes that went through with evidence that the cloud stores sales (a count over all rounds). */
-  #evidence = 0;
-  /** `#evidence` when the current round began: more now means a push of this round went through. */
-  #evidenceAtRoundStart = 0;
-  /**
-   * The first sale of a probe the cloud failed: the next one-by-one starts there (the sales before it
-   * come last), so a batch with more bad sales than `SUSPECTS_BEFORE_BACKOFF` before its good ones is
-   * not retried the same way, and stopped the same way, forever. Used once, by the batch holding it.
-   */
-  #startAloneAt: string | null = null;
-  /** Sales waiting out their own backoff after a charged failure: id → not before (epoch ms). */
-  readonly #held = new Map<string, number>();
-  #heldTimer: NodeJS.Timeout | undefined;
-  #nextRunAt = 0;
-  /** The cloud's `retryAfterMs` as a time: no push before it, whatever wakes the worker. */
-  #notBefore = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** Wakes the worker when the queue's backoff is over. */
+  #backoffTimer: NodeJS.Timeout | undefined;
+  /** Wakes the worker when a held or booked sale comes due. */
+  #dueTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  /** A wake-up came while rounds ran: look again once they stop. */
   #again = false;
-  #started = false;
-  #halted = false;
-  #closed = false;
 
   constructor(options: {
     sales: RxCollection<Sale>;
@@ -139,43 +107,49 @@ export class SalesPushWorker {
     this.#events = options.events;
     this.#logger = options.logger;
     this.#limiter = new Bottleneck({ maxConcurrent: this.#options.concurrency });
+    this.#due = new SaleDueTimes(this.#options.ackTimeoutMs);
+    this.#state = initialSalesPushState({
+      maxServerAttempts: this.#options.maxServerAttempts,
+      backoff: createBackoff({
+        baseMs: this.#options.backoffBaseMs,
+        capMs: this.#options.backoffCapMs,
+      }),
+    });
   }
 
   /** Whether the queue is halted by a token problem. */
   get halted(): boolean {
-    return this.#halted;
+    return this.#state.halted;
   }
 
   /** The cloud acknowledged these by pull; stop tracking them. */
   acknowledge(id: string): void {
-    this.#awaitingAck.delete(id);
+    this.#due.acknowledged(id);
   }
 
   /** Starts pushing (the terminal's `start()`); until then sales only queue up. */
   start(): void {
-    this.#started = true;
+    this.#decide({ type: 'start' });
     this.wake();
   }
 
   /** Push soon: a sale was made, the network came back, or a caller waits for sync. */
   wake(resetBackoff = false): void {
-    if (!this.#started || this.#closed || this.#halted) return;
+    const { started, closed, halted } = this.#state;
+    if (!started || closed || halted) return;
     if (resetBackoff) {
-      // Forget the backoff grown from failures, not the cloud's rate-limit hint: the terminal's
-      // bucket refills on the cloud's clock whether or not someone waits for sync.
-      this.#nextRunAt = this.#notBefore;
-      this.#held.clear();
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = undefined;
+      void this.#perform(this.#decide({ type: 'resetBackoff' }));
+      clearTimeout(this.#backoffTimer);
+      this.#backoffTimer = undefined;
     }
     if (this.#running) {
       this.#again = true;
       return;
     }
-    const wait = this.#nextRunAt - Date.now();
+    const wait = this.#state.pausedUntil - Date.now();
     if (wait > 0) {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
+      this.#backoffTimer ??= setTimeout(() => {
+        this.#backoffTimer = undefined;
         this.wake();
       }, wait);
       return;
@@ -189,75 +163,106 @@ export class SalesPushWorker {
     });
   }
 
+  /** Stops pushing; a push in flight finishes (its answer is written) before this resolves. */
+  async close(): Promise<void> {
+    this.#decide({ type: 'close' });
+    clearTimeout(this.#backoffTimer);
+    clearTimeout(this.#dueTimer);
+    await this.#running;
+    await this.#limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+
+  #decide(event: SalesPushEvent): SalesPushAction[] {
+    const { state, actions } = decideSalesPush(this.#state, event);
+    this.#state = state;
+    return actions;
+  }
+
   async #runRounds(): Promise<void> {
-    for (;;) {
-      if (this.#closed || this.#halted || Date.now() < this.#nextRunAt) return;
-      let progressed: boolean;
+    while (mayPush(this.#state, Date.now())) {
+      let goOn: boolean;
       try {
-        progressed = await this.#runRound();
+        goOn = await this.#runRound();
       } catch (error) {
-        if (this.#closed) return;
+        if (this.#state.closed) return;
         this.#logger.error({ err: error }, 'push round failed');
-        this.#backOff();
+        await this.#perform(this.#decide({ type: 'roundFailed', now: Date.now() }));
         return;
       }
-      if (!progressed) {
+      if (!goOn) {
         this.#wakeWhenDue();
         return;
       }
     }
   }
 
-  /**
-   * A held sale or a booked sale without acknowledgement is due again: wake the worker then, even if
-   * nothing else happens.
-   */
-  #wakeWhenDue(): void {
-    if (this.#heldTimer) clearTimeout(this.#heldTimer);
-    this.#heldTimer = undefined;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const [id, until] of this.#held) {
-      if (until > now) {
-        next = Math.min(next, until);
-        continue;
-      }
-      // Expired after the round that skipped it read its clock: it is due now, nothing else will wake
-      // the worker for it.
-      this.#held.delete(id);
-      next = now;
+  /** One round: its batches in parallel, one lane each. Returns whether to go on at once. */
+  async #runRound(): Promise<boolean> {
+    const { batchSize, concurrency } = this.#options;
+    const due = await this.#readDueSales();
+    if (due.length === 0) return false;
+    const batches: RxDocument<Sale>[][] = [];
+    for (let i = 0; i < due.length && batches.length < concurrency; i += batchSize) {
+      batches.push(due.slice(i, i + batchSize));
     }
-    // A booked sale whose acknowledgement has not come is pushed again after `ackTimeoutMs`; an
-    // entry already past it is forgotten (the sale, if still queued, is due) so it wakes once only.
-    for (const [id, bookedAt] of this.#awaitingAck) {
-      const due = bookedAt + this.#options.ackTimeoutMs + 1;
-      if (due > now) {
-        next = Math.min(next, due);
-        continue;
-      }
-      this.#awaitingAck.delete(id);
-      next = now;
-    }
-    if (next === Number.POSITIVE_INFINITY || this.#closed) return;
-    this.#heldTimer = setTimeout(() => {
-      this.#heldTimer = undefined;
-      this.wake();
-    }, next - now);
+    const sales: RoundSales = new Map(due.map((doc) => [doc.id, doc]));
+    this.#decide({
+      type: 'roundStarted',
+      batches: batches.map((batch) =>
+        batch.map((doc) => ({ id: doc.id, attempts: doc.syncAttempts })),
+      ),
+    });
+    const round = this.#state.round!.number;
+    await Promise.all(
+      batches.map((_, lane) => this.#limiter.schedule(() => this.#runLane({ round, lane }, sales))),
+    );
+    const actions = this.#decide({ type: 'roundEnded', now: Date.now() });
+    await this.#perform(actions);
+    return actions.some((action) => action.type === 'nextRound');
   }
 
-  /**
-   * One round: up to `concurrency` batches in parallel. Returns whether to go on at once (false:
-   * nothing was due, or the round backed off).
-   */
-  async #runRound(): Promise<boolean> {
-    const { batchSize, concurrency, ackTimeoutMs } = this.#options;
+  /** Asks the policy what the lane sends next, sends it and reports the outcome, until it says stop. */
+  async #runLane(ref: LaneRef, sales: RoundSales): Promise<void> {
+    for (;;) {
+      const actions = this.#decide({ type: 'next', ...ref, now: Date.now() });
+      await this.#perform(actions, sales);
+      const send = actions.find((action) => action.type === 'send');
+      if (!send) return;
+      const batch = send.ids.map((id) => sales.get(id)!);
+      let conflicts: Sale[];
+      try {
+        conflicts = await this.#send(batch);
+      } catch (error) {
+        const failure = toPushFailure(error);
+        if (!send.resend) {
+          this.#logger.warn(
+            {
+              errorCode: failure.code,
+              syncAttempt: batch[0]!.syncAttempts + 1,
+              sales: batch.length,
+            },
+            `push failed: ${failure.message}`,
+          );
+        }
+        await this.#perform(
+          this.#decide({ type: 'failed', ...ref, failure, now: Date.now() }),
+          sales,
+        );
+        continue;
+      }
+      const duplicates = await this.#writeAnswer(batch, conflicts);
+      await this.#perform(
+        this.#decide({ type: 'answered', ...ref, sales: batch.length, duplicates }),
+        sales,
+      );
+    }
+  }
+
+  /** The sales due now, up to a round's worth, read from `#cursor` on. */
+  async #readDueSales(): Promise<RxDocument<Sale>[]> {
+    const { batchSize, concurrency } = this.#options;
     const now = Date.now();
     const wanted = batchSize * concurrency;
-    const isDue = (doc: RxDocument<Sale>) => {
-      if ((this.#held.get(doc.id) ?? 0) > now) return false;
-      const bookedAt = this.#awaitingAck.get(doc.id);
-      return bookedAt === undefined || now - bookedAt > ackTimeoutMs;
-    };
     let due: RxDocument<Sale>[] = [];
     let wrapped = this.#cursor === null;
     for (let pages = 0; pages < 100 && due.length === 0; pages++) {
@@ -265,7 +270,7 @@ export class SalesPushWorker {
       if (this.#cursor !== null) selector.createdAt = { $gte: this.#cursor };
       const limit = wanted * 4;
       const page = await this.#sales.find({ selector, sort: [{ createdAt: 'asc' }], limit }).exec();
-      due = page.filter(isDue).slice(0, wanted);
+      due = page.filter((doc) => this.#due.isDue(doc.id, now)).slice(0, wanted);
       // Sales made in the same millisecond share a createdAt, hence `$gte` and the filter above.
       const last = due[due.length - 1] ?? page[page.length - 1];
       if (due.length > 0 || page.length === limit) {
@@ -277,98 +282,71 @@ export class SalesPushWorker {
       if (wrapped) break;
       wrapped = true;
     }
-    if (due.length === 0) return false;
-    const batches: RxDocument<Sale>[][] = [];
-    for (let i = 0; i < due.length && batches.length < concurrency; i += batchSize) {
-      batches.push(due.slice(i, i + batchSize));
+    return due;
+  }
+
+  /** Performs the policy's actions in order, awaiting the writes among them. */
+  async #perform(actions: SalesPushAction[], sales?: RoundSales): Promise<void> {
+    for (const action of actions) {
+      const write = this.#performOne(action, sales);
+      if (write) await write;
     }
-    this.#suspects = [];
-    this.#failedInRow = 0;
-    this.#evidenceAtRoundStart = this.#evidence;
-    const results = await Promise.all(
-      batches.map((batch) => this.#limiter.schedule(() => this.#pushBatch(batch))),
-    );
-    return (await this.#settleSuspects()) && results.every(Boolean);
   }
 
-  /**
-   * The end of a round with lone failures no push with evidence followed: nothing tells them from
-   * the cloud starting to fail (or failing all along, a sale alone in the queue included), so nobody
-   * is charged. Without evidence in the whole round the queue backs off. Returns whether to go on.
-   */
-  async #settleSuspects(): Promise<boolean> {
-    if (this.#suspects.length === 0) return true;
-    if (this.#evidence > this.#evidenceAtRoundStart) {
-      this.#suspects = [];
-      return true;
-    }
-    this.#stopForFailingCloud();
-    return false;
-  }
-
-  /**
-   * Lone failures without evidence that they are the sales' own: the cloud is taken to be failing.
-   * Nobody is charged and the queue backs off (unless another push of the round already did).
-   */
-  #stopForFailingCloud(): void {
-    const suspects = this.#suspects;
-    this.#suspects = [];
-    this.#failedInRow = 0;
-    if (this.#nextRunAt > Date.now()) return;
-    const last = suspects[suspects.length - 1]?.failure;
-    this.#logger.warn(
-      { errorCode: last?.code ?? null, sales: suspects.length },
-      'the cloud fails the sales pushed alone: backing off, no attempt counted',
-    );
-    this.#backOff(last?.retryAfterMs);
-  }
-
-  /** Counts a failure against a sale: it waits out its own backoff, or needs attention at the cap. */
-  async #charge(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
-    const decision = decideSaleRetry(
-      failure.code,
-      doc.syncAttempts,
-      this.#options.maxServerAttempts,
-    );
-    if (decision.action === 'needs_attention') {
-      this.#held.delete(doc.id);
-      await this.#markNeedsAttention(doc, failure);
-      return;
-    }
-    const attempts = doc.syncAttempts + 1;
-    await doc.incrementalPatch({ syncAttempts: attempts });
-    const delay = computeBackoffMs(attempts, {
-      baseMs: this.#options.backoffBaseMs,
-      capMs: this.#options.backoffCapMs,
-      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-    });
-    this.#held.set(doc.id, Date.now() + delay);
-  }
-
-  /**
-   * A push went through with evidence after lone failures of this round. The cloud may just have
-   * come back, so each of those sales goes once more, alone, right now: failing again the same way
-   * now that the cloud stores other sales, the failure is the sale's own and is charged; going
-   * through, it is booked (or refused) like any push; any other failure teaches nothing.
-   */
-  async #chargeSuspects(): Promise<void> {
-    const suspects = this.#suspects;
-    this.#suspects = [];
-    for (const { doc } of suspects) {
-      if (this.#closed || this.#halted) return;
-      let conflicts: Sale[];
-      try {
-        conflicts = await this.#send([doc]);
-      } catch (error) {
-        const failure = asSyncRequestError(error);
-        const decision = classifySaleFailure(failure.code);
-        if (decision.action === 'retry' && decision.countsAttempt) await this.#charge(doc, failure);
-        else if (decision.action === 'needs_attention')
-          await this.#markNeedsAttention(doc, failure);
-        continue;
+  #performOne(action: SalesPushAction, sales: RoundSales | undefined): Promise<void> | undefined {
+    switch (action.type) {
+      case 'awaitAck': {
+        const now = Date.now();
+        for (const id of action.ids) this.#due.booked(id, now);
+        return undefined;
       }
-      await this.#applyAnswer([doc], conflicts);
+      case 'charge':
+        return this.#charge(sales!.get(action.id)!, action.attempts, action.holdMs);
+      case 'needsAttention':
+        this.#due.forgetHold(action.id);
+        return this.#markNeedsAttention(sales!.get(action.id)!, action.failure);
+      case 'backOff':
+        this.#backOff(action);
+        return undefined;
+      case 'forgetHolds':
+        this.#due.forgetHolds();
+        return undefined;
+      case 'halt':
+        this.#events.onAuthLoss(action.code);
+        return undefined;
+      case 'send':
+      case 'nextRound':
+        // Read by the loops that asked.
+        return undefined;
     }
+  }
+
+  /** A held or booked sale comes due: wake the worker then, even if nothing else happens. */
+  #wakeWhenDue(): void {
+    clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+    const now = Date.now();
+    const next = this.#due.nextDueAt(now);
+    if (next === undefined || this.#state.closed) return;
+    this.#dueTimer = setTimeout(() => {
+      this.#dueTimer = undefined;
+      this.wake();
+    }, next - now);
+  }
+
+  #backOff(action: Extract<SalesPushAction, { type: 'backOff' }>): void {
+    if (action.failingCloud) {
+      this.#logger.warn(
+        action.failingCloud,
+        'the cloud fails the sales pushed alone: backing off, no attempt counted',
+      );
+    }
+    this.#cursor = null;
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      this.wake();
+    }, action.delayMs);
   }
 
   #send(batch: RxDocument<Sale>[]): Promise<Sale[]> {
@@ -378,59 +356,31 @@ export class SalesPushWorker {
   }
 
   /**
-   * Pushes one batch; returns false when the worker must stop this round (backoff or halt). A `probe`
-   * (see `#pushOneByOne`) that the cloud fails as a whole is not taken apart: it returns false.
-   */
-  async #pushBatch(batch: RxDocument<Sale>[], probe = false): Promise<boolean> {
-    if (this.#closed || this.#halted) return false;
-    // Another batch of this round was told to back off (rate limit, outage): this one waits too.
-    if (Date.now() < this.#nextRunAt) return false;
-    let conflicts: Sale[];
-    try {
-      conflicts = await this.#send(batch);
-    } catch (error) {
-      return this.#handleFailure(batch, error, probe);
-    }
-    // Evidence the cloud stores sales: a row booked or refused now. Duplicates only prove it reads.
-    const evidence = await this.#applyAnswer(batch, conflicts);
-    if (evidence) {
-      this.#failedInRow = 0;
-      this.#evidence += 1;
-      await this.#chargeSuspects();
-    }
-    return true;
-  }
-
-  /**
    * Writes the cloud's answer to a push: booked rows wait for their ingested copy, duplicates and
-   * refusals are written at once. Returns whether the cloud stored something now (a row booked or
-   * refused, not only duplicates).
+   * refusals are written at once. Returns how many rows were answered with their booked copy.
    */
-  async #applyAnswer(batch: RxDocument<Sale>[], conflicts: Sale[]): Promise<boolean> {
-    this.#failures = 0;
+  async #writeAnswer(batch: RxDocument<Sale>[], conflicts: Sale[]): Promise<number> {
     this.#events.onPushed(new Date());
     const answered = new Map(conflicts.map((c) => [c.id, c]));
-    const stored = batch.some((doc) => (answered.get(doc.id)?.invoiceNo ?? null) === null);
     let booked = false;
+    let duplicates = 0;
     for (const doc of batch) {
       const master = answered.get(doc.id);
-      if (!master) {
-        this.#awaitingAck.set(doc.id, Date.now());
-        booked = true;
-      } else if (master.invoiceNo !== null || REFUSED_STATES.has(master.syncState)) {
+      if ((master?.invoiceNo ?? null) !== null) duplicates += 1;
+      if (master && (master.invoiceNo !== null || REFUSED_STATES.has(master.syncState))) {
         await this.#applyMaster(doc, master);
       } else {
-        this.#awaitingAck.set(doc.id, Date.now());
+        this.#due.booked(doc.id, Date.now());
         booked = true;
       }
     }
     if (booked) this.#events.onBooked();
-    return stored;
+    return duplicates;
   }
 
   /** Writes the cloud's answer for a sale: its booked copy, or the refusal with its error. */
   async #applyMaster(doc: RxDocument<Sale>, master: Sale): Promise<void> {
-    this.#awaitingAck.delete(doc.id);
+    this.#due.acknowledged(doc.id);
     await doc.incrementalModify((current) => ({
       ...current,
       invoiceNo: master.invoiceNo,
@@ -448,78 +398,13 @@ export class SalesPushWorker {
     }
   }
 
-  async #handleFailure(
-    batch: RxDocument<Sale>[],
-    error: unknown,
-    probe: boolean,
-  ): Promise<boolean> {
-    const failure = asSyncRequestError(error);
-    const first = batch[0]!;
-    // Whether a counted failure reaches the sale's cap is `#charge`'s question, asked only once the
-    // failure is known to be the sale's.
-    const decision = classifySaleFailure(failure.code);
-    this.#logger.warn(
-      { errorCode: failure.code, syncAttempt: first.syncAttempts + 1, sales: batch.length },
-      `push failed: ${failure.message}`,
-    );
-    switch (decision.action) {
-      case 'halt':
-        this.#halted = true;
-        this.#events.onAuthLoss(failure.code ?? 'POS_SYNC_UNAUTHORIZED');
-        return false;
-      case 'acknowledged':
-        for (const doc of batch) this.#awaitingAck.set(doc.id, Date.now());
-        return true;
-      case 'needs_attention':
-        if (batch.length > 1) return probe ? false : this.#pushOneByOne(batch);
-        await this.#markNeedsAttention(first, failure);
-        return true;
-      case 'retry':
-        if (decision.countsAttempt) {
-          if (batch.length > 1) return probe ? false : this.#pushOneByOne(batch);
-          // Charged only with evidence that the failure is the sale's: a push with evidence after it,
-          // then the sale failing again alone (`#chargeSuspects`). Not on earlier evidence: the cloud
-          // may have just started failing.
-          this.#suspects.push({ doc: first, failure });
-          this.#failedInRow += 1;
-          return true;
-        }
-        this.#backOff(failure.retryAfterMs);
-        return false;
-    }
+  /** A failure counted against the sale: its new `syncAttempts`, then its own backoff. */
+  async #charge(doc: RxDocument<Sale>, attempts: number, holdMs: number): Promise<void> {
+    await doc.incrementalPatch({ syncAttempts: attempts });
+    this.#due.hold(doc.id, Date.now() + holdMs);
   }
 
-  /**
-   * The cloud failed a whole batch without saying which sale is at fault: find the culprit one sale at
-   * a time, so a failure counts only against the sale that failed alone and the others go through.
-   * After `SUSPECTS_BEFORE_BACKOFF` lone failures in a row (bad sales, or the cloud failing every
-   * sale) the rest of the batch goes once, without them, as a probe: if it goes through, the failed
-   * sales are sent once more (`#chargeSuspects`) and the round goes on; if not, the cloud is failing:
-   * nobody is charged, the queue backs off, and the next round starts its lone pushes at that probe's
-   * first sale. A round during an outage costs a few requests, not one per sale. Stops at the first
-   * push that backs off (the way to the cloud fails).
-   */
-  async #pushOneByOne(batch: RxDocument<Sale>[]): Promise<boolean> {
-    const found = batch.findIndex((doc) => doc.id === this.#startAloneAt);
-    if (found >= 0) this.#startAloneAt = null;
-    const start = Math.max(0, found);
-    const alone = [...batch.slice(start), ...batch.slice(0, start)];
-    for (const [i, doc] of alone.entries()) {
-      if (!(await this.#pushBatch([doc]))) return false;
-      if (this.#failedInRow < SUSPECTS_BEFORE_BACKOFF) continue;
-      const rest = alone.slice(i + 1);
-      const evidence = this.#evidence;
-      if (rest.length > 0 && (await this.#pushBatch(rest, true)) && this.#evidence > evidence) {
-        return true;
-      }
-      if (rest.length > 0) this.#startAloneAt = rest[0]!.id;
-      this.#stopForFailingCloud();
-      return false;
-    }
-    return true;
-  }
-
-  async #markNeedsAttention(doc: RxDocument<Sale>, failure: SyncRequestError): Promise<void> {
+  async #markNeedsAttention(doc: RxDocument<Sale>, failure: PushFailure): Promise<void> {
     await doc.incrementalModify((current) => ({
       ...current,
       syncState: 'needs_attention',
@@ -529,33 +414,5 @@ export class SalesPushWorker {
         message: failure.message.slice(0, 2000),
       },
     }));
-  }
-
-  #backOff(retryAfterMs?: number): void {
-    if (this.#closed) return;
-    this.#failures += 1;
-    this.#cursor = null;
-    const delay = computeBackoffMs(this.#failures, {
-      baseMs: this.#options.backoffBaseMs,
-      capMs: this.#options.backoffCapMs,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-    const now = Date.now();
-    this.#nextRunAt = now + delay;
-    if (retryAfterMs !== undefined) this.#notBefore = now + retryAfterMs;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.wake();
-    }, delay);
-  }
-
-  /** Stops pushing; a push in flight finishes (its answer is written) before this resolves. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#heldTimer) clearTimeout(this.#heldTimer);
-    await this.#running;
-    await this.#limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 }

@@ -2,9 +2,9 @@ import { createClient } from 'graphql-ws/client';
 import type { Client } from 'graphql-ws/client';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import type { StreamName } from '../replication/index.ts';
+import type { Backoff, StreamName } from '../replication/index.ts';
 import type { GraphQLBody, GraphQLRequestBody } from './graphql-client.ts';
-import { STREAM_DOCUMENTS, computeBackoffMs, streamOperationName } from '../replication/index.ts';
+import { STREAM_DOCUMENTS, createBackoff, streamOperationName } from '../replication/index.ts';
 
 /** What the wake-up subscriptions report. */
 export type StreamWakeupEvents = {
@@ -29,7 +29,7 @@ export class StreamWakeups {
   readonly #client: Client;
   readonly #events: StreamWakeupEvents;
   readonly #logger: Logger;
-  readonly #backoff: { baseMs: number; capMs: number };
+  readonly #backoff: Backoff;
   readonly #unsubscribe = new Map<StreamName, () => void>();
   /** Pending reconnect and resubscribe waits, by timer: `reconnectNow` ends them early. */
   readonly #waits = new Map<NodeJS.Timeout, () => void>();
@@ -46,7 +46,7 @@ export class StreamWakeups {
   }) {
     this.#events = options.events;
     this.#logger = options.logger;
-    this.#backoff = options.backoff;
+    this.#backoff = createBackoff(options.backoff);
     this.#client = createClient({
       url: options.wsUrl,
       webSocketImpl: WebSocket,
@@ -55,7 +55,7 @@ export class StreamWakeups {
       keepAlive: 10_000,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => true,
-      retryWait: (retries) => this.#sleep(computeBackoffMs(retries + 1, this.#backoff)),
+      retryWait: (retries) => this.#sleep(this.#backoff(retries + 1)),
       on: {
         connected: () => {
           this.#connected = true;
@@ -123,9 +123,7 @@ export class StreamWakeups {
 
   #retry(stream: StreamName, attempt: number): void {
     if (this.#closed) return;
-    void this.#sleep(computeBackoffMs(attempt, this.#backoff)).then(() =>
-      this.#subscribe(stream, attempt),
-    );
+    void this.#sleep(this.#backoff(attempt)).then(() => this.#subscribe(stream, attempt));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncRequestError } from './graphql-client.ts';
 import { openTerminal } from './open-terminal.ts';
 import type { CloudProcess } from './test-support/cloud-process.ts';
 import {
@@ -8,6 +9,7 @@ import {
   removeDir,
   tempDir,
 } from './test-support/cloud-process.ts';
+import { retryIdentityCheck } from './terminal-identity.ts';
 import { FAST_SYNC, openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
 
 const cashSale = (productId: string) => ({
@@ -166,5 +168,60 @@ describe('terminal identity comes from the token (currentTerminal)', () => {
     } finally {
       await terminal.close();
     }
+  });
+});
+
+describe('retryIdentityCheck', () => {
+  it('retries with the backoff, the cloud hint as its floor, until the check succeeds', async () => {
+    const failures = [
+      new SyncRequestError('slow down', 'POS_SYNC_RATE_LIMITED', 7),
+      new Error('connection refused'),
+    ];
+    const asked: [number, number | undefined][] = [];
+    const seen: [unknown, number, number][] = [];
+    const answer = await retryIdentityCheck(
+      async () => {
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return 'scope';
+      },
+      {
+        backoff: (attempt, retryAfterMs) => {
+          asked.push([attempt, retryAfterMs]);
+          return attempt;
+        },
+        onFailure: (error, attempt, waitMs) => seen.push([error, attempt, waitMs]),
+      },
+    );
+    expect(answer).toBe('scope');
+    expect(asked).toEqual([
+      [1, 7],
+      [2, undefined],
+    ]);
+    expect(
+      seen.map(([error, attempt, waitMs]) => [(error as Error).message, attempt, waitMs]),
+    ).toEqual([
+      ['slow down', 1, 1],
+      ['connection refused', 2, 2],
+    ]);
+  });
+
+  it('gives up with what onFailure throws, and when the signal aborts the wait', async () => {
+    const refused = new Error('refused');
+    await expect(
+      retryIdentityCheck(() => Promise.reject(new Error('down')), {
+        backoff: () => 1,
+        onFailure: () => {
+          throw refused;
+        },
+      }),
+    ).rejects.toBe(refused);
+    const stopping = new AbortController();
+    const waiting = retryIdentityCheck(() => Promise.reject(new Error('down')), {
+      backoff: () => 60_000,
+      onFailure: () => stopping.abort(),
+      signal: stopping.signal,
+    });
+    await expect(waiting).rejects.toThrow(/abort/i);
   });
 });

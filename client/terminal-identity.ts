@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RxCollection, WithDeleted } from 'rxdb';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { StreamName } from '../replication/index.ts';
+import type { Backoff, StreamName } from '../replication/index.ts';
 import { CURRENT_TERMINAL_DOCUMENT, STREAMS } from '../replication/index.ts';
 import { createUuidV7, currencySchema, idSchema } from '../schema/index.ts';
 import { writeCatalogDocuments } from './catalog-writer.ts';
@@ -56,6 +57,32 @@ export async function fetchCloudScope(caller: GraphQLCaller): Promise<CloudScope
     );
   }
   return parsed.data;
+}
+
+/**
+ * Runs `check` (asking the cloud whose token this is, and whatever goes with the answer) until it
+ * succeeds, waiting `backoff` between attempts (at least the cloud's `retryAfterMs`). `onFailure`
+ * sees each failure with the wait before the next attempt, and gives up by throwing; an aborted
+ * `signal` ends the wait with a rejection. The one retry loop of the first run and of `start()`.
+ */
+export async function retryIdentityCheck<T>(
+  check: () => Promise<T>,
+  options: {
+    backoff: Backoff;
+    onFailure(error: unknown, attempt: number, waitMs: number): void;
+    signal?: AbortSignal;
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await check();
+    } catch (error) {
+      const retryAfterMs = error instanceof SyncRequestError ? error.retryAfterMs : undefined;
+      const waitMs = options.backoff(attempt, retryAfterMs);
+      options.onFailure(error, attempt, waitMs);
+      await sleep(waitMs, undefined, { signal: options.signal });
+    }
+  }
 }
 
 /** The stored identity, or null on the first run of a data dir. */

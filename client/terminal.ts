@@ -3,9 +3,8 @@ import type { z } from 'zod';
 import type { Observable, Subscription } from 'rxjs';
 import { BehaviorSubject, Subject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { computeBackoffMs, isRetryable } from '../replication/index.ts';
+import { createBackoff, isRetryable } from '../replication/index.ts';
 import type { BranchProduct, InventoryReason, Sale, SaleSyncState } from '../schema/index.ts';
 import {
   PosError,
@@ -22,12 +21,7 @@ import { buildSale } from './build-sale.ts';
 import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
 import { reconcileCatalogStream } from './catalog-reconcile.ts';
 import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
-import {
-  GraphQLCaller,
-  SyncRequestError,
-  createObservedFetch,
-  isAuthLoss,
-} from './graphql-client.ts';
+import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -40,6 +34,7 @@ import {
   adoptCloudScope,
   fetchCloudScope,
   replicationIdentifier,
+  retryIdentityCheck,
   saveIdentity,
 } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
@@ -216,36 +211,39 @@ export class Terminal {
    * halfway through the change. False when the terminal closed or the token was refused meanwhile.
    */
   async #confirmIdentity(): Promise<boolean> {
-    for (let attempt = 1; !this.#identityConfirmed; attempt++) {
-      if (this.#closed || this.#halted) return false;
-      try {
-        const scope = await fetchCloudScope(this.#caller);
-        await this.#sellQueue.run(async () => {
-          if (this.#closed) return;
-          const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
-          if (change.changed) this.#logger = this.#loggerForIdentity();
-          if (change.branchChanged) {
-            this.#catalogFromOlderRelease = false;
-            this.#checkpoints.products = null;
-            this.#checkpoints.categories = null;
-          }
-        });
-        this.#identityConfirmed = true;
-      } catch (error) {
-        // A refused token halts through the observed fetch; anything else is waited out.
-        if (this.#closed || this.#halted) return false;
-        const hint = error instanceof SyncRequestError ? (error.retryAfterMs ?? 0) : 0;
-        const wait = Math.max(hint, computeBackoffMs(attempt, this.#backoff));
-        this.#logger.warn({ err: error, retryInMs: wait }, 'identity check failed; retrying');
-        try {
-          await sleep(wait, undefined, { signal: this.#stopping.signal });
-        } catch {
-          return false;
-        }
-      }
+    const stopped = () => this.#closed || this.#halted;
+    if (!this.#identityConfirmed) {
+      const confirmed = await retryIdentityCheck(
+        async () => {
+          if (stopped()) return false;
+          const scope = await fetchCloudScope(this.#caller);
+          await this.#sellQueue.run(async () => {
+            if (this.#closed) return;
+            const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
+            if (change.changed) this.#logger = this.#loggerForIdentity();
+            if (change.branchChanged) {
+              this.#catalogFromOlderRelease = false;
+              this.#checkpoints.products = null;
+              this.#checkpoints.categories = null;
+            }
+          });
+          return true;
+        },
+        {
+          backoff: createBackoff(this.#backoff),
+          signal: this.#stopping.signal,
+          onFailure: (error, _attempt, waitMs) => {
+            // A refused token halts through the observed fetch; anything else is waited out.
+            if (stopped()) throw error;
+            this.#logger.warn({ err: error, retryInMs: waitMs }, 'identity check failed; retrying');
+          },
+        },
+      ).catch(() => false);
+      if (!confirmed) return false;
+      this.#identityConfirmed = true;
     }
     this.#scheduleStatus();
-    return !this.#closed && !this.#halted;
+    return !stopped();
   }
 
   get #backoff(): { baseMs: number; capMs: number } {

@@ -58,16 +58,36 @@ export {
   chunkBuckets,
   diffManifests,
 } from './reconcile-plan.ts';
-export type { BackoffOptions, SaleRetryDecision } from './retry-policy.ts';
+export type { Backoff, BackoffOptions, SaleRetryDecision } from './retry-policy.ts';
 export {
   DEFAULT_BACKOFF,
   DEFAULT_MAX_SERVER_ATTEMPTS,
   computeBackoffMs,
+  createBackoff,
   classifySaleFailure,
   decideSaleRetry,
   isRetryable,
 } from './retry-policy.ts';
 export { isSameSale, saleConflictHandler } from './sale-conflict-handler.ts';
+export type {
+  LanePush,
+  LaneRef,
+  PushFailure,
+  PushLane,
+  PushSale,
+  PushSuspect,
+  SalesPushAction,
+  SalesPushDecision,
+  SalesPushEvent,
+  SalesPushSettings,
+  SalesPushState,
+} from './sales-push-policy.ts';
+export {
+  LONE_FAILURES_BEFORE_PROBE,
+  decideSalesPush,
+  initialSalesPushState,
+  mayPush,
+} from './sales-push-policy.ts';
 export { selectionSetOf } from './selection-set.ts';
 export type { StreamHint } from './stream-hint.ts';
 export { RESYNC, createPullResponseModifier, streamHintSchema } from './stream-hint.ts';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   classifySaleFailure,
   computeBackoffMs,
+  createBackoff,
   decideSaleRetry,
   isRetryable,
 } from './retry-policy.ts';
@@ -38,6 +39,16 @@ describe('computeBackoffMs', () => {
       90_000,
     );
     expect(computeBackoffMs(4, { baseMs: 1000, jitter: 'none', retryAfterMs: 10 })).toBe(8000);
+  });
+});
+
+describe('createBackoff', () => {
+  it('is computeBackoffMs with its options fixed, and the retry hint as a floor when there is one', () => {
+    const backoff = createBackoff({ baseMs: 100, capMs: 1000, jitter: 'none' });
+    expect([1, 2, 3, 4, 5].map((attempt) => backoff(attempt))).toEqual([100, 200, 400, 800, 1000]);
+    expect(backoff(1, 5000)).toBe(5000);
+    expect(backoff(4, 10)).toBe(800);
+    expect(createBackoff({ baseMs: 100, random: () => 0.5 })(3)).toBe(200);
   });
 });
 

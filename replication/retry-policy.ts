@@ -36,6 +36,18 @@ export function computeBackoffMs(attempt: number, options: BackoffOptions = {}):
   return Math.max(jittered, Math.max(0, options.retryAfterMs ?? 0));
 }
 
+/** Delay before retry number `attempt` (1 = first retry), never shorter than `retryAfterMs`. */
+export type Backoff = (attempt: number, retryAfterMs?: number) => number;
+
+/**
+ * The backoff every retry of the terminal uses: `computeBackoffMs` with its options fixed once, and
+ * the server's `retryAfterMs` (when a failure carried one) as the floor.
+ */
+export function createBackoff(options: Omit<BackoffOptions, 'retryAfterMs'> = {}): Backoff {
+  return (attempt, retryAfterMs) =>
+    computeBackoffMs(attempt, retryAfterMs === undefined ? options : { ...options, retryAfterMs });
+}
+
 /**
  * Whether a failure with this code may succeed when sent again. Anything without a registered code is a
  * network or transport failure (timeout, connection refused, a proxy's 502) and is retryable: the
@@ -65,8 +77,8 @@ export type SaleRetryDecision =
  * - `POS_SYNC_UNAUTHORIZED` / `POS_TERMINAL_REVOKED` halt the whole queue: no sale can succeed until an
  *   operator re-registers the terminal, and marking every sale would bury the real cause;
  * - other retryable server failures count an attempt, and after `maxServerAttempts` go to
- *   `needs_attention`; the push worker applies this only to a failure it can tell is the sale's (the
- *   sale failed alone while another push went through), never during an outage of the cloud;
+ *   `needs_attention` (the push worker asks only about a failure it knows is the sale's own, see
+ *   `decideSalesPush`);
  * - non-retryable rejections (`POS_SYNC_EVENT_INVALID`, ...) go to `needs_attention` at once.
  *
  * `attemptsSoFar` is the sale's `syncAttempts` before this failure.
