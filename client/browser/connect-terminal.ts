@@ -167,7 +167,8 @@ async function openPageDatabase(
       products: { schema: productRxSchema },
       categories: { schema: categoryRxSchema },
       inventory: { schema: inventoryRxSchema },
-      sales: { schema: saleRxSchema, migrationStrategies: { 1: (doc) => doc } },
+      // The daemon migrates its file at open; the page only reads the current version.
+      sales: { schema: saleRxSchema, migrationStrategies: { 1: (doc) => doc }, autoMigrate: false },
     });
   } catch (error) {
     await db.close().catch(() => undefined);

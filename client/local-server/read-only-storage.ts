@@ -9,7 +9,13 @@ import type {
   RxStorageInstance,
   RxStorageInstanceCreationParams,
 } from 'rxdb';
-import { INTERNAL_STORAGE_NAME, deepEqual, normalizeMangoQuery, prepareQuery } from 'rxdb';
+import {
+  INTERNAL_STORAGE_NAME,
+  deepEqual,
+  getPrimaryFieldOfPrimaryKey,
+  normalizeMangoQuery,
+  prepareQuery,
+} from 'rxdb';
 import { PosError } from '../../schema/index.ts';
 
 /** Counts the change-stream subscriptions the views hold on the database, for leak checks. */
@@ -83,7 +89,7 @@ function readOnlyView<RxDocType>(
       context: string,
     ): Promise<RxStorageBulkWriteResponse<RxDocType>> {
       if (!isInternal) throw refuse('writing to');
-      const primary = inner.schema.primaryKey as keyof RxDocType;
+      const primary = getPrimaryFieldOfPrimaryKey(inner.schema.primaryKey);
       const ids = rows.map((row) => String(row.document[primary]));
       const stored = new Map(
         (await inner.findDocumentsById(ids, true)).map((doc) => [String(doc[primary]), doc]),

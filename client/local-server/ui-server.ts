@@ -72,6 +72,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     return null;
   };
 
+  const stats = () => ({ sockets: sockets.clients.size, changeStreams: counter.open });
   const server = createServer((request, response) => {
     void handleHttp(request, response).catch((error: unknown) => {
       options.logger.error({ err: error }, 'ui: request failed');
@@ -100,7 +101,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === UI_SESSION_PATH) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ ok: true }));
+      const { sockets: open, changeStreams } = stats();
+      response.end(JSON.stringify({ ok: true, sockets: open, changeStreams }));
       return;
     }
     const page = await options.page;
@@ -147,7 +149,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   return {
     port,
     pageUrl: `http://${shownHost}:${port}/?token=${encodeURIComponent(options.token)}`,
-    stats: () => ({ sockets: sockets.clients.size, changeStreams: counter.open }),
+    stats,
     async close() {
       for (const client of sockets.clients) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
