@@ -76,6 +76,8 @@ export async function buildCashierPage(options: BuildPageOptions = {}): Promise<
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         `<title>${title}</title>`,
+        // No favicon request: it would carry no token and be refused.
+        '<link rel="icon" href="data:,">',
         hasCss ? `<link rel="stylesheet" href="/app.css${assetQuery}">` : '',
         `<script type="module" src="/app.js${assetQuery}"></script>`,
         '</head>',

@@ -45,43 +45,46 @@ async function simulateSales(terminal: Terminal, count: number, intervalMs: numb
   }
 }
 
+/** Where and how the cashier page is served. */
+export type CashierPageOptions = {
+  dataDir: string;
+  /** The port asked for; undefined: the default port, or a free one when it is taken. */
+  port: number | undefined;
+  host: string;
+  allowedOrigins: readonly string[];
+};
+
 /**
  * Serves the cashier page: bundled from the sources at start (the page waits for the bundle), with the
- * data dir's local token. A port given with --ui-port must be free; when the default one is taken
- * (a second terminal on this machine), a free port is used and printed.
+ * data dir's local token. A port asked for must be free; when the default one is taken (a second
+ * terminal on this machine), a free port is used and printed.
  */
-async function startCashierPage(
+export async function startCashierPage(
   terminal: Terminal,
-  values: {
-    'ui-port'?: string;
-    'ui-host'?: string;
-    'ui-allow-origin'?: string[];
-    'data-dir'?: string;
-  },
+  options: CashierPageOptions,
   logger: Logger,
 ): Promise<UiServer> {
-  const explicit = values['ui-port'] !== undefined;
-  const port = Number(values['ui-port'] ?? DEFAULT_UI_PORT);
+  const port = options.port ?? DEFAULT_UI_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`--ui-port must be a port number, got ${values['ui-port']}`);
+    throw new Error(`--ui-port must be a port number, got ${options.port}`);
   }
   const page = buildCashierPage();
   page.catch((error: unknown) => logger.error({ err: error }, 'cashier page build failed'));
   const start = (onPort: number) =>
     startUiServer({
       terminal,
-      token: loadOrCreateLocalToken(values['data-dir'] ?? ''),
+      token: loadOrCreateLocalToken(options.dataDir),
       page,
       port: onPort,
-      host: values['ui-host'] ?? '127.0.0.1',
-      allowedOrigins: values['ui-allow-origin'] ?? [],
+      host: options.host,
+      allowedOrigins: options.allowedOrigins,
       logger: logger.child({ component: 'ui' }),
     });
   try {
     return await start(port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    if (!explicit) return start(0);
+    if (options.port === undefined) return start(0);
     throw new Error(
       `port ${port} is taken: pass another --ui-port (0 picks a free one) or --no-ui`,
     );
@@ -139,7 +142,16 @@ export async function runTerminal(argv: string[]): Promise<number> {
   let ui: UiServer | undefined;
   if (!values['no-ui']) {
     try {
-      ui = await startCashierPage(terminal, values, logger);
+      ui = await startCashierPage(
+        terminal,
+        {
+          dataDir: values['data-dir'] ?? '',
+          port: values['ui-port'] === undefined ? undefined : Number(values['ui-port']),
+          host: values['ui-host'] ?? '127.0.0.1',
+          allowedOrigins: values['ui-allow-origin'] ?? [],
+        },
+        logger,
+      );
     } catch (error) {
       await terminal.close();
       process.stderr.write(`cashier page: ${(error as Error).message}\n\n${TERMINAL_USAGE}`);
