@@ -88,7 +88,7 @@ export function App({
               />
               <main className="main">
                 <div hidden={screen !== 'sell'} className="screen-frame">
-                  <SellScreen branchCurrency={branchCurrency} />
+                  <SellScreen branchCurrency={branchCurrency} active={screen === 'sell'} />
                 </div>
                 {screen === 'sales' ? <SalesScreen /> : null}
                 {screen === 'inventory' ? <InventoryScreen /> : null}

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BranchProduct, Sale } from '../../schema/index.ts';
 import type { Cart } from './cart.ts';
 import { EMPTY_CART, addProduct, priceCart, saleCurrency, toSellInput } from './cart.ts';
@@ -17,7 +17,14 @@ type Step = { kind: 'cart' } | { kind: 'pay' } | { kind: 'receipt'; sale: Sale }
  * keyboard alone: scan (digits, Enter) as often as needed, Enter on the empty barcode field to pay,
  * Enter to take the amount due (or type what was handed over, Enter), Enter for the next sale.
  */
-export function SellScreen({ branchCurrency }: { branchCurrency: string | null }) {
+export function SellScreen({
+  branchCurrency,
+  active,
+}: {
+  branchCurrency: string | null;
+  /** The screen is shown: the barcode field takes the focus, ready for the scanner. */
+  active: boolean;
+}) {
   const { t, formatMoney } = useI18n();
   const terminal = useTerminal();
   const announce = useAnnounce();
@@ -36,6 +43,10 @@ export function SellScreen({ branchCurrency }: { branchCurrency: string | null }
   const results = useProductSearch(search, categoryId);
 
   const focusBarcode = () => requestAnimationFrame(() => barcodeRef.current?.focus());
+  const receiptShown = step.kind === 'receipt';
+  useEffect(() => {
+    if (active && !receiptShown) barcodeRef.current?.focus();
+  }, [active, receiptShown]);
 
   const add = useCallback(
     (product: BranchProduct) => {

@@ -64,8 +64,9 @@ export function SyncScreen({ status }: { status: TerminalStatus | undefined }) {
             </div>
             <div>
               <dt>{t('sync.terminal')}</dt>
-              <dd>
-                <bdi>{status.terminalId}</bdi> · <bdi>{status.branchId}</bdi>
+              <dd className="ids">
+                <bdi>{status.branchId}</bdi>
+                <bdi>{status.terminalId}</bdi>
               </dd>
             </div>
           </dl>
