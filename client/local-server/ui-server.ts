@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { BuiltPage } from '../browser/build-page.ts';
+import type { BuiltPage } from './build-page.ts';
 import { UI_SESSION_PATH, UI_SOCKET_PATH } from '../browser/protocol.ts';
 import { isLocalToken } from './local-token.ts';
 import type { SubscriptionCounter } from './read-only-storage.ts';

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import { buildCashierPage } from '../../client/browser/build-page.ts';
+import { buildCashierPage } from '../../client/local-server/index.ts';
 import { browserSkipReason, launchBrowser } from '../../client/test-support/browser.ts';
 import {
   CloudProcess,

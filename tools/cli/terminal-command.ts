@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Terminal } from '../../client/index.ts';
 import { formatStatusLine, openTerminal } from '../../client/index.ts';
-import { buildCashierPage } from '../../client/browser/build-page.ts';
 import type { UiServer } from '../../client/local-server/index.ts';
-import { loadOrCreateLocalToken, startUiServer } from '../../client/local-server/index.ts';
+import {
+  buildCashierPage,
+  loadOrCreateLocalToken,
+  startUiServer,
+} from '../../client/local-server/index.ts';
 
 export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
              [--status-interval MS] [--log-level L] [--sell N] [--sell-interval-ms MS]
