@@ -21,9 +21,9 @@ export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
   sales from the local catalog (round robin, cash, --sell-interval-ms apart); --exit-when-synced exits 0 once everything is in
   sync. The terminal id and branch come from the cloud for the token; on the first run of a data dir
   the daemon waits for the cloud to answer (--first-contact-timeout-ms, default: without limit).
-  The cashier page and its socket are served on --ui-port (default 4100, 0 = a free port; --no-ui:
-  off) on 127.0.0.1 (--ui-host); every request needs the local token kept in <data-dir>/ui-token,
-  and the daemon prints the page's URL with it. --ui-allow-origin lets another origin (an Electron
+  The cashier page and its socket are served on --ui-port (default 4100, or a free port when 4100
+  is taken; 0 = a free port; --no-ui: off) on 127.0.0.1 (--ui-host); every request needs the local
+  token kept in <data-dir>/ui-token, and the daemon prints the page's URL with it. --ui-allow-origin lets another origin (an Electron
   or Tauri renderer) open the socket.
 `;
 
