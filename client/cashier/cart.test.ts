@@ -8,6 +8,7 @@ import {
   addProduct,
   checkPayment,
   priceCart,
+  quickCashAmounts,
   removeLine,
   removePayment,
   saleCurrency,
@@ -159,6 +160,14 @@ describe('payments', () => {
     expect(checkPayment(priced, 'other', 0)).toBe('invalid_amount');
     expect(checkPayment(priced, 'cash', 1.5)).toBe('invalid_amount');
     expect(addPayment(cart, 'cash', 0).payments).toEqual([]);
+  });
+});
+
+describe('quick cash', () => {
+  test('offers the amount due and the next round notes above it', () => {
+    expect(quickCashAmounts(2072, 2)).toEqual([2072, 2500, 3000, 4000]);
+    expect(quickCashAmounts(5000, 2)).toEqual([5000, 6000]);
+    expect(quickCashAmounts(1501, 0)).toEqual([1501, 1505, 1510, 1520]);
   });
 });
 

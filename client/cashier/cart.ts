@@ -162,6 +162,21 @@ export function saleCurrency(
   return (first && products.get(first.productId)?.currency) ?? null;
 }
 
+/**
+ * Round cash amounts above what is due, as a cashier is handed them: the amount due itself, then the
+ * next multiples of 5, 10, 20 and 50 major units (`digits`: the currency's minor-unit digits), at most
+ * four in all.
+ */
+export function quickCashAmounts(dueMinor: number, digits: number): number[] {
+  const unit = 10 ** digits;
+  const amounts = [dueMinor];
+  for (const step of [5, 10, 20, 50]) {
+    const note = Math.ceil(dueMinor / (step * unit)) * step * unit;
+    if (note > dueMinor && !amounts.includes(note)) amounts.push(note);
+  }
+  return amounts.slice(0, 4);
+}
+
 /** What `sell()` receives for the cart: products, quantities, discounts and the tenders. */
 export function toSellInput(cart: Cart, cashierId?: string | null): SellInput {
   return {

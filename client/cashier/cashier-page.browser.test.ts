@@ -128,7 +128,11 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     }
   };
   /** One whole sale from the keyboard: scans, Enter to pay, the amount handed over, Enter. */
-  const sellByKeyboard = async (codes: string[], tendered: string) => {
+  const sellByKeyboard = async (
+    codes: string[],
+    tendered: string,
+    beforePay?: () => Promise<void>,
+  ) => {
     await newSale();
     for (const [index, code] of codes.entries()) {
       await scan(page, code);
@@ -142,6 +146,7 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
         { timeout: WAIT_MS },
       );
     }
+    await beforePay?.();
     await page.keyboard.press('Enter');
     const amount = page.getByTestId('pay-amount');
     await amount.waitFor({ timeout: WAIT_MS });
@@ -175,7 +180,10 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
 
   test('sells three items by barcode from the keyboard alone, pays cash, shows change and receipt', async () => {
     // Espresso 1299 + 91 tax, croissant 189 + 13, sourdough 449 + 31: 2072; 50.00 in cash.
-    await sellByKeyboard([barcodeOf(1), barcodeOf(8), barcodeOf(9)], '50');
+    await sellByKeyboard([barcodeOf(1), barcodeOf(8), barcodeOf(9)], '50', async () => {
+      await waitForText(page.getByTestId('total'), '€20.72');
+      await shot('cashier-sell');
+    });
     const receipt = page.getByTestId('receipt');
     await waitForText(page.getByTestId('receipt-total'), '€20.72');
     await waitForText(page.getByTestId('receipt-change'), '€29.28');
@@ -232,7 +240,7 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     await waitForText(tile, '€2.09');
     // 209 + 14.63 tax rounds to 224.
     await waitForText(line.getByTestId('line-total'), '€2.24');
-    await shot('cashier-sell');
+    await shot('cashier-price-change');
     await page.getByRole('button', { name: 'Clear sale' }).click();
     await page.getByTestId('search').fill('');
   }, 90_000);
@@ -309,6 +317,51 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
       { timeout: WAIT_MS },
     );
   }, 120_000);
+
+  test('counts and adjusts branch stock with the documented reasons; the cloud gets it', async () => {
+    await page.getByTestId('nav-inventory').click();
+    await page.getByTestId('inventory-search').fill('espresso');
+    const row = page.locator('[data-testid="inventory-row"][data-product-id="p-1"]');
+    await row.click();
+    const editor = page.getByTestId('stock-editor');
+    await editor.getByTestId('count-input').fill('12');
+    await editor.getByTestId('count-input').press('Enter');
+    await waitForText(row.getByTestId('on-hand'), /^12$/);
+    await waitForText(row, 'Stock count');
+
+    await editor.getByTestId('delta-input').fill('+5');
+    await editor.getByTestId('reason-select').selectOption('receiving');
+    await editor.getByTestId('delta-input').press('Enter');
+    await waitForText(row.getByTestId('on-hand'), /^17$/);
+    await waitForText(row, 'Goods received');
+
+    await editor.getByTestId('delta-input').fill('-2');
+    await editor.getByTestId('reason-select').selectOption('shrinkage');
+    await editor.getByRole('button', { name: 'Apply' }).click();
+    await waitForText(row.getByTestId('on-hand'), /^15$/);
+    await waitForText(row, 'Shrinkage');
+    const reasons = await editor
+      .getByTestId('reason-select')
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(reasons).toEqual(['receiving', 'return', 'shrinkage', 'transfer', 'correction']);
+    await shot('cashier-inventory');
+
+    // The CRDT operations reach the cloud: its copy of the branch stock agrees.
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const data = await cloud.gql(
+        '{ pullInventory(limit: 100) { documents { id onHand } } }',
+        {},
+        terminalToken,
+      );
+      const item = data.pullInventory.documents.find((d: any) => d.id === 'b-north:p-1');
+      if (item?.onHand === 15) break;
+      if (Date.now() > deadline) throw new Error(`cloud on-hand: ${JSON.stringify(item)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.getByTestId('nav-sell').click();
+  }, 90_000);
 
   test('the Persian locale renders right to left with Persian digits', async () => {
     const fa = await browser.newPage({ viewport: { width: 1366, height: 820 } });

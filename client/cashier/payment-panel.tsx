@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BranchProduct, PaymentMethod } from '../../schema/index.ts';
 import type { Cart, PricedCart } from './cart.ts';
-import { addPayment, checkPayment, priceCart, removePayment } from './cart.ts';
+import { addPayment, checkPayment, priceCart, quickCashAmounts, removePayment } from './cart.ts';
 import { currencyDigits } from './i18n.ts';
 import { useI18n } from './i18n-context.tsx';
 
@@ -11,20 +11,6 @@ export const TILL_METHODS = ['cash', 'card', 'other'] as const satisfies readonl
 /** The catalogue key naming a payment method. */
 export function methodKey(method: PaymentMethod) {
   return `pay.method.${method}` as const;
-}
-
-/**
- * Round cash amounts above what is due, as a cashier would be handed them: the due amount itself, then
- * the next multiples of 5, 10, 20 and 50 major units (at most four buttons in all).
- */
-export function quickCashAmounts(dueMinor: number, currency: string): number[] {
-  const unit = 10 ** currencyDigits(currency);
-  const amounts = [dueMinor];
-  for (const step of [5, 10, 20, 50]) {
-    const note = Math.ceil(dueMinor / (step * unit)) * step * unit;
-    if (note > dueMinor && !amounts.includes(note)) amounts.push(note);
-  }
-  return amounts.slice(0, 4);
 }
 
 /**
@@ -146,7 +132,7 @@ export function PaymentPanel({
       </p>
       {method === 'cash' && priced.dueMinor > 0 ? (
         <div className="quick-cash">
-          {quickCashAmounts(priced.dueMinor, currency).map((minor) => (
+          {quickCashAmounts(priced.dueMinor, currencyDigits(currency)).map((minor) => (
             <button
               key={minor}
               type="button"

@@ -33,13 +33,20 @@ export function SellScreen({
   const [busy, setBusy] = useState(false);
   const [barcode, setBarcode] = useState('');
   const [search, setSearch] = useState('');
-  const [categoryId, setCategoryId] = useState<string | null>(null);
+  /** `undefined` until the cashier picks one: the first category's tiles show, a search spans all. */
+  const [chosenCategory, setCategoryId] = useState<string | null | undefined>(undefined);
   const barcodeRef = useRef<HTMLInputElement>(null);
 
   const products = useProductsByIds(useMemo(() => cart.lines.map((l) => l.productId), [cart]));
   const currency = saleCurrency(cart, products, branchCurrency);
   const priced = useMemo(() => priceCart(cart, products, currency), [cart, products, currency]);
   const categories = useCategories();
+  const categoryId =
+    chosenCategory !== undefined
+      ? chosenCategory
+      : search.trim()
+        ? null
+        : (categories[0]?.id ?? null);
   const results = useProductSearch(search, categoryId);
 
   const focusBarcode = () => requestAnimationFrame(() => barcodeRef.current?.focus());
