@@ -65,6 +65,7 @@ export function App({
     onLocaleChange?.(next);
   };
 
+  const catalogSize = status.value?.catalog.products ?? null;
   const branchCurrency =
     (status.value as (BrowserTerminalStatus & { currency?: string | null }) | undefined)
       ?.currency ?? null;
@@ -88,10 +89,14 @@ export function App({
               />
               <main className="main">
                 <div hidden={screen !== 'sell'} className="screen-frame">
-                  <SellScreen branchCurrency={branchCurrency} active={screen === 'sell'} />
+                  <SellScreen
+                    branchCurrency={branchCurrency}
+                    catalogSize={catalogSize}
+                    active={screen === 'sell'}
+                  />
                 </div>
                 {screen === 'sales' ? <SalesScreen /> : null}
-                {screen === 'inventory' ? <InventoryScreen /> : null}
+                {screen === 'inventory' ? <InventoryScreen catalogSize={catalogSize} /> : null}
                 {screen === 'sync' ? <SyncScreen status={status.value} /> : null}
               </main>
             </div>

@@ -1,7 +1,9 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MangoQuery } from 'rxdb';
-import { useLiveRxQuery } from 'rxdb/plugins/react';
+import { useLiveRxQuery, useRxDatabase } from 'rxdb/plugins/react';
+import { combineLatest } from 'rxjs';
 import type { BranchProduct, Category, InventoryItem, Sale } from '../../schema/index.ts';
+import type { TerminalCollections } from '../terminal-database.ts';
 
 /** Results of one search, at most this many. */
 export const SEARCH_LIMIT = 24;
@@ -20,54 +22,119 @@ function plain<T>(docs: readonly { toJSON(): unknown }[]): T[] {
 }
 
 /**
- * Products matching what the cashier typed, live: SKUs starting with it (the `sku` index) first, then
- * names containing it, within the chosen category when there is one (the `[categoryId, name]` index).
- * With nothing typed, a category lists its products by name.
+ * Largest catalog searched by "name contains": that search reads the table until it has its results,
+ * about 70 ms at 10,000 products and 700 ms at 100,000, and the daemon's SQLite calls are synchronous,
+ * so on a larger catalog it would stall the till. Above it, names are searched by prefix only.
+ */
+export const CONTAINS_SEARCH_MAX_PRODUCTS = 10_000;
+
+function capitalized(text: string): string {
+  return text.charAt(0).toLocaleUpperCase() + text.slice(1);
+}
+
+/**
+ * The RxDB queries of one search, each served by an index except "contains": SKUs starting with the
+ * text (the `sku` index); names starting with it, as typed and capitalized, in each category in scope
+ * (the `[categoryId, name]` index, one range per category: no index orders names across
+ * categories); names containing it on a catalog small enough. With nothing typed, the chosen
+ * category's products by name.
+ */
+export function searchQueries(options: {
+  text: string;
+  categoryId: string | null;
+  categoryIds: readonly string[];
+  catalogSize: number | null;
+}): MangoQuery<BranchProduct>[] {
+  const term = options.text.trim();
+  const scope = options.categoryId !== null ? [options.categoryId] : ['', ...options.categoryIds];
+  if (!term) {
+    return options.categoryId === null
+      ? []
+      : [
+          {
+            selector: { categoryId: options.categoryId },
+            sort: [{ categoryId: 'asc' }, { name: 'asc' }],
+            limit: SEARCH_LIMIT,
+          },
+        ];
+  }
+  const sku = term.toUpperCase();
+  const queries: MangoQuery<BranchProduct>[] = [
+    {
+      selector: {
+        sku: { $gte: sku, $lt: `${sku}\uffff` },
+        ...(options.categoryId !== null ? { categoryId: options.categoryId } : {}),
+      },
+      sort: [{ sku: 'asc' }],
+      limit: SEARCH_LIMIT,
+    },
+  ];
+  for (const prefix of new Set([term, capitalized(term)])) {
+    for (const categoryId of scope) {
+      queries.push({
+        selector: { categoryId, name: { $gte: prefix, $lt: `${prefix}\uffff` } },
+        sort: [{ categoryId: 'asc' }, { name: 'asc' }],
+        limit: SEARCH_LIMIT,
+      });
+    }
+  }
+  if (options.catalogSize !== null && options.catalogSize <= CONTAINS_SEARCH_MAX_PRODUCTS) {
+    queries.push({
+      selector: {
+        ...(options.categoryId !== null ? { categoryId: options.categoryId } : {}),
+        name: { $regex: escapeRegex(term), $options: 'i' },
+      },
+      limit: SEARCH_LIMIT,
+    });
+  }
+  return queries;
+}
+
+/**
+ * Products matching what the cashier typed, live (RxDB's reactive queries, merged in the order of
+ * `searchQueries`): a price change shows in the results without typing again.
  */
 export function useProductSearch(
   text: string,
   categoryId: string | null,
+  catalogSize: number | null,
 ): { products: BranchProduct[]; loading: boolean } {
-  const term = text.trim();
-  const skuQuery = useMemo<MangoQuery<BranchProduct>>(() => {
-    if (!term) return nothing();
-    const prefix = term.toUpperCase();
-    return {
-      selector: {
-        sku: { $gte: prefix, $lt: `${prefix}\uffff` },
-        ...(categoryId ? { categoryId } : {}),
-      },
-      sort: [{ sku: 'asc' }],
-      limit: SEARCH_LIMIT,
-    };
-  }, [term, categoryId]);
-  const nameQuery = useMemo<MangoQuery<BranchProduct>>(() => {
-    if (!term && !categoryId) return nothing();
-    return {
-      selector: {
-        ...(categoryId ? { categoryId } : {}),
-        ...(term ? { name: { $regex: escapeRegex(term), $options: 'i' } } : {}),
-      },
-      ...(categoryId ? { sort: [{ categoryId: 'asc' }, { name: 'asc' }] } : {}),
-      limit: SEARCH_LIMIT,
-    };
-  }, [term, categoryId]);
-  const bySku = useLiveRxQuery<BranchProduct>({ collection: 'products', query: skuQuery });
-  const byName = useLiveRxQuery<BranchProduct>({ collection: 'products', query: nameQuery });
-  const products = useMemo(() => {
-    const seen = new Set<string>();
-    const merged: BranchProduct[] = [];
-    for (const product of [
-      ...plain<BranchProduct>(bySku.results),
-      ...plain<BranchProduct>(byName.results),
-    ]) {
-      if (seen.has(product.id)) continue;
-      seen.add(product.id);
-      merged.push(product);
+  const database = useRxDatabase<TerminalCollections>();
+  const categories = useCategories();
+  const key = JSON.stringify(
+    searchQueries({
+      text,
+      categoryId,
+      categoryIds: categories.map((c) => c.id),
+      catalogSize,
+    }),
+  );
+  const [state, setState] = useState<{ key: string; products: BranchProduct[] }>({
+    key: '',
+    products: [],
+  });
+  useEffect(() => {
+    const queries = JSON.parse(key) as MangoQuery<BranchProduct>[];
+    if (queries.length === 0) {
+      setState({ key, products: [] });
+      return;
     }
-    return merged.slice(0, SEARCH_LIMIT);
-  }, [bySku.results, byName.results]);
-  return { products, loading: bySku.loading || byName.loading };
+    const subscription = combineLatest(
+      queries.map((query) => database.products.find(query).$),
+    ).subscribe((lists) => {
+      const seen = new Set<string>();
+      const merged: BranchProduct[] = [];
+      for (const doc of lists.flat()) {
+        if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
+        seen.add(doc.id);
+        merged.push(doc.toJSON() as BranchProduct);
+      }
+      setState({ key, products: merged });
+    });
+    return () => subscription.unsubscribe();
+  }, [database, key]);
+  // While a new search runs, the previous results stay: no flicker between keystrokes.
+  return { products: state.products, loading: state.key !== key };
 }
 
 /** The products of the given ids, live (a price change reaches the open cart). */

@@ -15,11 +15,11 @@ const STOCKED: MangoQuery<InventoryItem> = { selector: {}, limit: 50 };
  * typing searches the catalog. A selected product is counted (the counted quantity) or adjusted (a
  * signed change with one of the documented reasons).
  */
-export function InventoryScreen() {
+export function InventoryScreen({ catalogSize }: { catalogSize: number | null }) {
   const { t, formatNumber, formatDateTime } = useI18n();
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
-  const found = useProductSearch(search, null);
+  const found = useProductSearch(search, null, catalogSize);
   const stocked = useLiveRxQuery<InventoryItem>({ collection: 'inventory', query: STOCKED });
   const stockedIds = useMemo(
     () => stocked.results.map((doc) => (doc.toJSON() as InventoryItem).productId),

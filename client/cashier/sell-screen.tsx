@@ -19,9 +19,12 @@ type Step = { kind: 'cart' } | { kind: 'pay' } | { kind: 'receipt'; sale: Sale }
  */
 export function SellScreen({
   branchCurrency,
+  catalogSize,
   active,
 }: {
   branchCurrency: string | null;
+  /** Products in the local catalog (status), which decides how names are searched. */
+  catalogSize: number | null;
   /** The screen is shown: the barcode field takes the focus, ready for the scanner. */
   active: boolean;
 }) {
@@ -47,7 +50,7 @@ export function SellScreen({
       : search.trim()
         ? null
         : (categories[0]?.id ?? null);
-  const results = useProductSearch(search, categoryId);
+  const results = useProductSearch(search, categoryId, catalogSize);
 
   const focusBarcode = () => requestAnimationFrame(() => barcodeRef.current?.focus());
   const receiptShown = step.kind === 'receipt';
