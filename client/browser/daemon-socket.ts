@@ -89,7 +89,7 @@ export class DaemonSocket {
     const fetchImpl = this.#options.fetch ?? globalThis.fetch.bind(globalThis);
     let response: Response;
     try {
-      response = await fetchImpl(this.#http, { cache: 'no-store' });
+      response = await fetchImpl(this.#http);
     } catch (error) {
       throw new PosError('POS_TERMINAL_UNREACHABLE', 'the terminal daemon could not be reached', {
         cause: String(error),
@@ -111,11 +111,14 @@ export class DaemonSocket {
     this.#socket = socket;
     return new Promise<DaemonHello>((resolve, reject) => {
       let greeted = false;
+      // A socket that opens but never greets (not a pos daemon, or a hung one) counts as down.
+      const greeting = setTimeout(() => socket.close(4000, 'no greeting'), UI_HEARTBEAT_MS * 3);
       socket.onmessage = (event) => {
         this.#armHeartbeat(socket);
         const frame = JSON.parse(String(event.data)) as DaemonFrame;
         if (frame.t === 'hello' && !greeted) {
           greeted = true;
+          clearTimeout(greeting);
           this.#generation += 1;
           this.state$.next('open');
           this.hello$.next(frame);
@@ -128,6 +131,7 @@ export class DaemonSocket {
         if (this.#socket !== socket) return;
         this.#socket = undefined;
         clearTimeout(this.#heartbeat);
+        clearTimeout(greeting);
         if (!greeted) {
           reject(new PosError('POS_TERMINAL_UNREACHABLE', 'the terminal daemon closed the socket'));
         }
