@@ -51,8 +51,9 @@ function pct(samples: number[]): { p50: number; p95: number; max: number } {
 }
 
 /**
- * Real keyboard input into a field: all but the last key filled, then the last key (or Enter) pressed;
- * resolves with ms from that key's keydown to the frame showing `expectSelector`.
+ * Real keyboard input into a field: the text filled, then one key pressed (Enter for the barcode,
+ * Backspace for a search); resolves with ms from that key's keydown to the frame showing
+ * `expectSelector`.
  */
 async function inputToRender(
   page: Page,
@@ -62,7 +63,18 @@ async function inputToRender(
   expectSelector: string,
 ): Promise<number> {
   const field = `[data-testid="${testId}"]`;
-  await page.fill(field, enter ? text : text.slice(0, -1));
+  // A search starts from the text plus one character that matches nothing, once its (empty) results
+  // are shown; Backspace then changes the results, so the wait sees the last keystroke's query.
+  await page.fill(field, enter ? text : `${text}#`);
+  if (!enter) {
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="product-tile"]'),
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    );
+  }
   await page.evaluate((expect) => {
     const w = window as any;
     w.__done = new Promise<number>((resolveDone, reject) => {
@@ -89,7 +101,7 @@ async function inputToRender(
       setTimeout(() => reject(new Error(`timeout waiting for ${expect}`)), 120_000);
     });
   }, expectSelector);
-  await page.press(field, enter ? 'Enter' : text.slice(-1));
+  await page.press(field, enter ? 'Enter' : 'Backspace');
   return page.evaluate(() => (window as any).__done as Promise<number>);
 }
 
