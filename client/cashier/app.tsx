@@ -203,7 +203,7 @@ function Banner({ status, lost }: { status: BrowserTerminalStatus | undefined; l
     text = t('banner.offline');
   }
   return (
-    <div className="banner-slot" role="status" aria-live="assertive">
+    <div className="banner-slot" role="alert">
       {text ? (
         <p className={`banner banner-${tone}`} data-testid="banner">
           {text}

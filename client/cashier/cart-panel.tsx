@@ -74,6 +74,7 @@ export function CartLines({
                   </button>
                   <DraftField
                     className="qty-input"
+                    inputMode="numeric"
                     aria-label={t('cart.quantityOf', { name })}
                     data-testid="line-quantity"
                     value={line.quantity}

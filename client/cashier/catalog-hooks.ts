@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { MangoQuery } from 'rxdb';
 import { useLiveRxQuery, useRxDatabase } from 'rxdb/plugins/react';
 import { combineLatest } from 'rxjs';
+import { startWith } from 'rxjs/operators';
 import type { BranchProduct, Category, InventoryItem, Sale } from '../../schema/index.ts';
 import type { TerminalCollections } from '../terminal-database.ts';
 
@@ -109,32 +110,36 @@ export function useProductSearch(
       catalogSize,
     }),
   );
-  const [state, setState] = useState<{ key: string; products: BranchProduct[] }>({
+  const [state, setState] = useState<{ key: string; products: BranchProduct[]; done: boolean }>({
     key: '',
     products: [],
+    done: true,
   });
   useEffect(() => {
     const queries = JSON.parse(key) as MangoQuery<BranchProduct>[];
     if (queries.length === 0) {
-      setState({ key, products: [] });
+      setState({ key, products: [], done: true });
       return;
     }
+    // Each query shows its results as soon as it answers (an SKU hit does not wait for the
+    // per-category name ranges); `null` marks one still running.
     const subscription = combineLatest(
-      queries.map((query) => database.products.find(query).$),
+      queries.map((query) => database.products.find(query).$.pipe(startWith(null))),
     ).subscribe((lists) => {
       const seen = new Set<string>();
       const merged: BranchProduct[] = [];
-      for (const doc of lists.flat()) {
+      for (const doc of lists.flatMap((list) => list ?? [])) {
         if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
         seen.add(doc.id);
         merged.push(doc.toJSON() as BranchProduct);
       }
-      setState({ key, products: merged });
+      const done = lists.every((list) => list !== null);
+      // Until the first answer, the previous results stay: no flicker between keystrokes.
+      if (merged.length > 0 || done) setState({ key, products: merged, done });
     });
     return () => subscription.unsubscribe();
   }, [database, key]);
-  // While a new search runs, the previous results stay: no flicker between keystrokes.
-  return { products: state.products, loading: state.key !== key };
+  return { products: state.products, loading: state.key !== key || !state.done };
 }
 
 /** The products of the given ids, live (a price change reaches the open cart). */

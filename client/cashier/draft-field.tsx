@@ -26,10 +26,10 @@ export function DraftField({
   };
   return (
     <input
-      {...rest}
       value={draft}
       inputMode="decimal"
       autoComplete="off"
+      {...rest}
       onChange={(event) => setDraft(event.target.value)}
       onBlur={commit}
       onFocus={(event) => event.target.select()}

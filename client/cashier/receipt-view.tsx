@@ -77,11 +77,17 @@ export function ReceiptView({ sale: completed, onNewSale }: { sale: Sale; onNewS
           </div>
         ))}
       </dl>
-      <div className="change-due" data-testid="receipt-change">
+      <div className="change-due" data-testid="receipt-change" id="receipt-change">
         <span>{t('receipt.change')}</span>
         <strong>{money(sale.changeMinor)}</strong>
       </div>
-      <button ref={newSaleRef} type="button" className="primary wide" onClick={onNewSale}>
+      <button
+        ref={newSaleRef}
+        type="button"
+        className="primary wide"
+        aria-describedby="receipt-change"
+        onClick={onNewSale}
+      >
         {t('receipt.newSale')}
       </button>
     </section>

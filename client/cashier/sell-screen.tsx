@@ -182,7 +182,6 @@ export function SellScreen({
                 data-testid="product-tile"
                 data-product-id={product.id}
                 disabled={!product.active}
-                aria-label={t('sell.product.add', { name: product.name })}
                 onClick={() => add(product)}
               >
                 <span className="tile-name">{product.name}</span>
