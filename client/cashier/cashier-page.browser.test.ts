@@ -99,8 +99,12 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     await daemon.exited;
   };
   /** Edits the terminal's SQLite file while its daemon is stopped: what disk damage looks like. */
-  const withTerminalFile = async (edit: (db: Database.Database) => void) => {
+  const withTerminalFile = async (
+    edit: (db: Database.Database) => void,
+    whileStopped?: () => Promise<void>,
+  ) => {
     await stopDaemon();
+    await whileStopped?.();
     const db = new Database(join(dataDir, 'terminal.sqlite'));
     try {
       edit(db);
@@ -246,12 +250,19 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
   }, 90_000);
 
   test('Verify catalog shows a corrupted local row in its plan and repairs it', async () => {
-    await withTerminalFile((db) => {
-      const changed = db
-        .prepare("UPDATE rx_products_v0 SET data = json_set(data, '$.priceMinor', 1) WHERE id = ?")
-        .run('p-5');
-      expect(changed.changes).toBe(1);
-    });
+    await withTerminalFile(
+      (db) => {
+        const changed = db
+          .prepare(
+            "UPDATE rx_products_v0 SET data = json_set(data, '$.priceMinor', 1) WHERE id = ?",
+          )
+          .run('p-5');
+        expect(changed.changes).toBe(1);
+      },
+      // The page sees the daemon go at once, and says so.
+      () => waitForText(page.getByTestId('banner'), 'The terminal program is not answering'),
+    );
+    await page.getByTestId('banner').waitFor({ state: 'detached' });
     // The page reconnects to the restarted daemon by itself and sees the damaged price.
     await page.getByTestId('search').fill('green tea');
     const tile = page.locator('[data-testid="product-tile"][data-product-id="p-5"]');
@@ -317,6 +328,42 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
       { timeout: WAIT_MS },
     );
   }, 120_000);
+
+  test('a line discount and a split payment: card for part, cash for the rest with change', async () => {
+    await page.getByTestId('nav-sell').click();
+    await newSale();
+    await scan(page, barcodeOf(1));
+    await scan(page, barcodeOf(1));
+    const line = page.locator('[data-testid="cart-line"][data-product-id="p-1"]');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="line-quantity"]') as HTMLInputElement | null)
+          ?.value === '2',
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    // 2 × 12.99 = 25.98, less 1.98: 24.00 net, 1.68 tax.
+    await line.getByRole('textbox', { name: 'Discount on Espresso beans 1kg' }).fill('1.98');
+    await line.getByRole('textbox', { name: 'Discount on Espresso beans 1kg' }).press('Enter');
+    await waitForText(page.getByTestId('total'), '€25.68');
+    await page.getByTestId('pay').click();
+    await page.getByRole('radio', { name: 'Card' }).check();
+    await page.getByTestId('pay-amount').fill('30');
+    await page.getByTestId('pay-amount').press('Enter');
+    await waitForText(page.locator('#pay-error'), 'Only cash can be more than what is due.');
+    await page.getByTestId('pay-amount').fill('20');
+    await page.getByTestId('pay-amount').press('Enter');
+    await waitForText(page.getByTestId('payment'), 'Card €20.00');
+    await waitForText(page.getByTestId('due'), '€5.68');
+    await page.getByRole('radio', { name: 'Cash' }).check();
+    await page.getByRole('button', { name: '€10.00' }).click();
+    await page.getByTestId('receipt').waitFor();
+    await waitForText(page.getByTestId('receipt-change'), '€4.32');
+    const receipt = page.getByTestId('receipt');
+    await waitForText(receipt, 'Card');
+    await waitForText(receipt, '−€1.98');
+    await shot('cashier-split-payment');
+  }, 90_000);
 
   test('counts and adjusts branch stock with the documented reasons; the cloud gets it', async () => {
     await page.getByTestId('nav-inventory').click();
