@@ -410,6 +410,46 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     await page.getByTestId('nav-sell').click();
   }, 90_000);
 
+  test('every field and button has an accessible name on every screen', async () => {
+    const unnamed = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('input, select, button')]
+          .filter((el) => (el as HTMLElement).offsetParent !== null)
+          .filter((el) => {
+            const labelled =
+              (el as HTMLInputElement).labels?.length ||
+              el.getAttribute('aria-label') ||
+              el.getAttribute('aria-labelledby');
+            return !labelled && !(el.textContent ?? '').trim();
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+    await page.getByTestId('nav-sell').click();
+    await newSale();
+    await scan(page, barcodeOf(2));
+    await page.keyboard.press('Enter');
+    await page.getByTestId('pay-amount').waitFor();
+    expect(await unnamed()).toEqual([]);
+    const tree = await page.locator('body').ariaSnapshot();
+    for (const entry of [
+      'textbox "Barcode"',
+      'searchbox "Search by name or SKU"',
+      'navigation "Screens"',
+      'radio "Cash"',
+      'textbox "Amount received"',
+    ]) {
+      expect(tree).toContain(entry);
+    }
+    await page.getByTestId('pay-amount').press('Escape');
+    await page.getByRole('button', { name: 'Clear sale' }).click();
+    for (const screen of ['sales', 'inventory', 'sync'] as const) {
+      await page.getByTestId(`nav-${screen}`).click();
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      expect(await unnamed(), screen).toEqual([]);
+    }
+    await page.getByTestId('nav-sell').click();
+  }, 60_000);
+
   test('the Persian locale renders right to left with Persian digits', async () => {
     const fa = await browser.newPage({ viewport: { width: 1366, height: 820 } });
     fa.setDefaultTimeout(WAIT_MS);
