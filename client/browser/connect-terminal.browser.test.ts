@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { LOCAL_TOKEN_FILE } from '../local-server/index.ts';
 import { browserSkipReason, launchBrowser } from '../test-support/browser.ts';
 import {
   CloudProcess,
@@ -283,6 +285,19 @@ describe.skipIf(browserSkipReason)('browser client against a real terminal daemo
     await page.waitForFunction(() => (window as any).names.includes('Back again'), undefined, {
       timeout: 30_000,
     });
+    await page.close();
+  });
+
+  test('a daemon back with another token: the page stops retrying and says refused', async () => {
+    const page = await openClientPage();
+    await stopDaemon();
+    rmSync(join(dataDir, LOCAL_TOKEN_FILE));
+    pageUrl = await startDaemon();
+    localToken = new URL(pageUrl).searchParams.get('token')!;
+    await page.waitForFunction(() => (window as any).statuses.at(-1)?.connection === 'refused');
+    const sockets = (await session()).sockets;
+    await page.waitForTimeout(3_000);
+    expect((await session()).sockets).toBe(sockets);
     await page.close();
   });
 });

@@ -1,7 +1,12 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import { PosError } from '../../schema/pos-error.ts';
 import type { DaemonFrame, PageFrame } from './protocol.ts';
-import { UI_HEARTBEAT_MS, UI_SESSION_PATH, UI_SOCKET_PATH } from './protocol.ts';
+import {
+  UI_HEARTBEAT_MS,
+  UI_PROTOCOL_VERSION,
+  UI_SESSION_PATH,
+  UI_SOCKET_PATH,
+} from './protocol.ts';
 
 /** Where the page stands with the daemon. */
 export type DaemonSocketState = 'connecting' | 'open' | 'lost' | 'refused' | 'closed';
@@ -116,6 +121,21 @@ export class DaemonSocket {
       socket.onmessage = (event) => {
         this.#armHeartbeat(socket);
         const frame = JSON.parse(String(event.data)) as DaemonFrame;
+        if (frame.t === 'hello' && !greeted && frame.protocol !== UI_PROTOCOL_VERSION) {
+          // A renderer that bundles its own client may be older or newer than the daemon.
+          clearTimeout(greeting);
+          clearTimeout(this.#heartbeat);
+          this.#socket = undefined;
+          socket.close(1000, 'protocol mismatch');
+          this.state$.next('refused');
+          reject(
+            new PosError(
+              'POS_PROTOCOL_MISMATCH',
+              `the terminal speaks UI protocol ${frame.protocol}, this page ${UI_PROTOCOL_VERSION}`,
+            ),
+          );
+          return;
+        }
         if (frame.t === 'hello' && !greeted) {
           greeted = true;
           clearTimeout(greeting);
@@ -158,7 +178,8 @@ export class DaemonSocket {
         },
         (error: unknown) => {
           if (this.#closed) return;
-          if (error instanceof PosError && error.code === 'POS_LOCAL_UNAUTHORIZED') {
+          const final = ['POS_LOCAL_UNAUTHORIZED', 'POS_PROTOCOL_MISMATCH'];
+          if (error instanceof PosError && final.includes(error.code)) {
             this.state$.next('refused');
             return;
           }
