@@ -7,6 +7,7 @@ import {
   addPayment,
   addProduct,
   checkPayment,
+  looksLikeBarcode,
   priceCart,
   quickCashAmounts,
   removeLine,
@@ -160,6 +161,16 @@ describe('payments', () => {
     expect(checkPayment(priced, 'other', 0)).toBe('invalid_amount');
     expect(checkPayment(priced, 'cash', 1.5)).toBe('invalid_amount');
     expect(addPayment(cart, 'cash', 0).payments).toEqual([]);
+  });
+});
+
+describe('scanner input in the amount field', () => {
+  test('eight digits or more with no separator are a code, anything shorter an amount', () => {
+    expect(looksLikeBarcode('4000000000001')).toBe(true);
+    expect(looksLikeBarcode('12345678')).toBe(true);
+    expect(looksLikeBarcode('1234567')).toBe(false);
+    expect(looksLikeBarcode('50.00')).toBe(false);
+    expect(looksLikeBarcode('')).toBe(false);
   });
 });
 

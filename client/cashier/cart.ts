@@ -177,6 +177,16 @@ export function quickCashAmounts(dueMinor: number, digits: number): number[] {
   return amounts.slice(0, 4);
 }
 
+/**
+ * Whether typed text may be a scanned code rather than an amount: eight digits or more with no
+ * separator (EAN-8, EAN-13, UPC). A wedge scanner types into whichever field has the focus; the page
+ * looks such digits up as a barcode first (large amounts without separators are real in currencies
+ * without minor units, so a miss is still an amount).
+ */
+export function looksLikeBarcode(text: string): boolean {
+  return /^\d{8,}$/.test(text);
+}
+
 /** What `sell()` receives for the cart: products, quantities, discounts and the tenders. */
 export function toSellInput(cart: Cart, cashierId?: string | null): SellInput {
   return {

@@ -1,8 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BranchProduct, PaymentMethod } from '../../schema/index.ts';
 import type { Cart, PricedCart } from './cart.ts';
-import { addPayment, checkPayment, priceCart, quickCashAmounts, removePayment } from './cart.ts';
-import { currencyDigits } from './i18n.ts';
+import {
+  addPayment,
+  checkPayment,
+  looksLikeBarcode,
+  priceCart,
+  quickCashAmounts,
+  removePayment,
+} from './cart.ts';
+import { currencyDigits, toAsciiDigits } from './i18n.ts';
 import { useI18n } from './i18n-context.tsx';
 
 /** The tenders the till offers; `voucher` stays in the data model for integrations. */
@@ -27,6 +34,7 @@ export function PaymentPanel({
   onChange,
   onComplete,
   onBack,
+  onScan,
 }: {
   cart: Cart;
   priced: PricedCart;
@@ -36,6 +44,8 @@ export function PaymentPanel({
   onChange: (cart: Cart) => void;
   onComplete: (cart: Cart) => void;
   onBack: () => void;
+  /** Digits that may be a scan: adds the product and resolves true when one has that code. */
+  onScan: (code: string) => Promise<boolean>;
 }) {
   const { t, formatMoney, formatMoneyInput, parseMoney } = useI18n();
   const [method, setMethod] = useState<PaymentMethod>('cash');
@@ -101,7 +111,14 @@ export function PaymentPanel({
         className="amount-row"
         onSubmit={(event) => {
           event.preventDefault();
-          tender(method, amount.trim() === '' ? 0 : parseMoney(amount, currency));
+          // A scanner read while the amount field has the focus is an item, not a tender.
+          const typed = toAsciiDigits(amount.trim());
+          const asAmount = () => tender(method, typed === '' ? 0 : parseMoney(typed, currency));
+          if (!looksLikeBarcode(typed)) asAmount();
+          else
+            void onScan(typed).then((found) => {
+              if (!found) asAmount();
+            });
         }}
       >
         <label htmlFor="pay-amount">{t('pay.amount')}</label>

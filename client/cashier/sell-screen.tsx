@@ -71,12 +71,14 @@ export function SellScreen({
     [announce, t],
   );
 
-  const scan = async (code: string) => {
+  /** Adds the product of a scanned barcode (or typed SKU); false when there is none. */
+  const scan = async (code: string, quietMiss = false): Promise<boolean> => {
     const found =
       (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
       (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
     if (found) add(found.toJSON() as BranchProduct);
-    else announce(t('sell.barcode.notFound', { code }), 'error');
+    else if (!quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
+    return found !== null;
   };
 
   const complete = async (paid: Cart) => {
@@ -110,7 +112,8 @@ export function SellScreen({
             setBarcode('');
             if (code) void scan(code);
             else if (step.kind === 'receipt') newSale();
-            else if (cart.lines.length > 0 && currency) setStep({ kind: 'pay' });
+            // Paying may start before the cart's products have loaded: the panel opens with them.
+            else if (cart.lines.length > 0) setStep({ kind: 'pay' });
           }}
         >
           <label htmlFor="barcode" className="field-label">
@@ -222,26 +225,33 @@ export function SellScreen({
               <CartLines cart={cart} priced={priced} currency={currency} onChange={setCart} />
             </div>
             <Totals priced={priced} currency={currency} />
-            {step.kind === 'pay' && currency ? (
-              <PaymentPanel
-                cart={cart}
-                priced={priced}
-                products={products}
-                currency={currency}
-                busy={busy}
-                onChange={setCart}
-                onComplete={(paid) => void complete(paid)}
-                onBack={() => {
-                  setStep({ kind: 'cart' });
-                  focusBarcode();
-                }}
-              />
+            {step.kind === 'pay' ? (
+              currency ? (
+                <PaymentPanel
+                  cart={cart}
+                  priced={priced}
+                  products={products}
+                  currency={currency}
+                  busy={busy}
+                  onChange={setCart}
+                  onComplete={(paid) => void complete(paid)}
+                  onScan={(code) => scan(code, true)}
+                  onBack={() => {
+                    setStep({ kind: 'cart' });
+                    focusBarcode();
+                  }}
+                />
+              ) : (
+                <p className="hint" role="status">
+                  {t('pay.preparing')}
+                </p>
+              )
             ) : (
               <button
                 type="button"
                 className="primary pay-button"
                 data-testid="pay"
-                disabled={cart.lines.length === 0 || !currency}
+                disabled={cart.lines.length === 0}
                 onClick={() => setStep({ kind: 'pay' })}
               >
                 {t('pay.open')}
