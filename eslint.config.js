@@ -12,7 +12,7 @@ const forbiddenImports = {
 };
 
 const layerRules = Object.entries(forbiddenImports).map(([folder, forbidden]) => ({
-  files: [`${folder}/**/*.ts`],
+  files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
   rules: {
     'no-restricted-imports': [
       'error',
@@ -48,6 +48,7 @@ export default tseslint.config(
   {
     files: [
       'client/**/*.ts',
+      'client/**/*.tsx',
       'server/**/*.ts',
       'schema/**/*.ts',
       'replication/**/*.ts',

@@ -1,6 +1,6 @@
 import type { RxJsonSchema } from 'rxdb';
 import type { Category } from './category.ts';
-import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
+import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './constants.ts';
 
 /**
  * RxDB schema of the terminal's `categories` collection. No secondary index: a catalog has few

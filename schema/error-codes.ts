@@ -106,6 +106,21 @@ export const ERROR_CODES = {
     retryable: false,
     httpStatus: 409,
   },
+  POS_LOCAL_UNAUTHORIZED: {
+    message: "The terminal's local token is missing or wrong.",
+    retryable: false,
+    httpStatus: 401,
+  },
+  POS_TERMINAL_UNREACHABLE: {
+    message: 'The terminal daemon is not connected; a command in flight may or may not have run.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  POS_TERMINAL_FAILED: {
+    message: 'The terminal could not run the command.',
+    retryable: false,
+    httpStatus: 500,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

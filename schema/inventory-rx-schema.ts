@@ -1,8 +1,7 @@
 import type { RxJsonSchema } from 'rxdb';
 import { getCRDTSchemaPart } from 'rxdb/plugins/crdt';
 import type { InventoryItem } from './inventory.ts';
-import { INVENTORY_ID_MAX_LENGTH } from './inventory.ts';
-import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
+import { ID_MAX_LENGTH, INVENTORY_ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './constants.ts';
 
 /**
  * RxDB schema of the terminal's `inventory` collection, for RxDB's `crdt` plugin: `crdt.field` names the

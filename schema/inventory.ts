@@ -1,9 +1,9 @@
 import type { CRDTEntry } from 'rxdb';
 import { z } from 'zod';
-import { ID_MAX_LENGTH, idSchema, isoDateTimeSchema } from './primitives.ts';
+import { INVENTORY_ID_MAX_LENGTH } from './constants.ts';
+import { idSchema, isoDateTimeSchema } from './primitives.ts';
 
-/** Longest inventory id: `${branchId}:${productId}`. */
-export const INVENTORY_ID_MAX_LENGTH = ID_MAX_LENGTH * 2 + 1;
+export { INVENTORY_ID_MAX_LENGTH } from './constants.ts';
 
 /** Why on-hand stock changed. */
 export const inventoryReasonSchema = z.enum([

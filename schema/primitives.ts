@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import { ID_MAX_LENGTH } from './constants.ts';
 
-/**
- * Longest id the model accepts. Ids take part in RxDB indexes, which need a bound to build fixed-width
- * index keys; 64 fits a UUID, a SKU-derived id and most external keys.
- */
-export const ID_MAX_LENGTH = 64;
+export { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './constants.ts';
 
 /**
  * Characters no id may contain: whitespace, controls (NUL, BEL, …), format characters (bidirectional
@@ -36,9 +33,6 @@ export const idSchema = z
  * `[syncState, createdAt]` index relies on: with mixed precision `…00.5Z` would sort before `…00Z`.
  */
 export const isoDateTimeSchema = z.iso.datetime({ offset: false, precision: 3 });
-
-/** Length of every ISO date-time string of the model. */
-export const ISO_DATE_TIME_MAX_LENGTH = 24;
 
 /** Text shown to people: trimmed length 1..`max`, without control or invisible formatting characters. */
 export function textSchema(max: number) {

@@ -1,5 +1,5 @@
 import type { RxJsonSchema } from 'rxdb';
-import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
+import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './constants.ts';
 import type { BranchProduct } from './product.ts';
 
 /**

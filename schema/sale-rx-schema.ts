@@ -1,7 +1,6 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
-import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './primitives.ts';
+import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH, PAYMENT_METHODS } from './constants.ts';
 import type { Sale } from './sale.ts';
-import { PAYMENT_METHODS } from './sale.ts';
 
 const money = { type: 'integer', minimum: 0 } as const;
 const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;

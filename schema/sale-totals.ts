@@ -1,4 +1,4 @@
-import { computeLineTaxMinor, multiplyMinor } from './money.ts';
+import { computeLineTaxMinor, multiplyMinor } from './money-arithmetic.ts';
 import type { SaleLine, SaleTotals } from './sale.ts';
 
 /** The inputs that determine a line's amounts. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAYMENT_METHODS } from './constants.ts';
 import { currencySchema, minorAmountSchema, taxRateBpsSchema } from './money.ts';
 import { idSchema, isoDateTimeSchema, nameSchema } from './primitives.ts';
 import { skuSchema } from './product.ts';
@@ -43,8 +44,7 @@ export const saleTotalsSchema = z.object({
 /** Sums over the lines of a sale. */
 export type SaleTotals = z.infer<typeof saleTotalsSchema>;
 
-/** The payment methods a sale may use. `other` covers methods the shop records without integration. */
-export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other'] as const;
+export { PAYMENT_METHODS } from './constants.ts';
 
 /** A payment method. */
 export const paymentMethodSchema = z.enum(PAYMENT_METHODS);

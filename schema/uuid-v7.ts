@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 
 /** A UUIDv7 in its canonical lower-case text form. */
@@ -10,7 +9,8 @@ let lastMs = -1;
 let lastCounter = 0;
 
 /**
- * Creates a UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness from `node:crypto`.
+ * Creates a UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness from Web Crypto's
+ * `getRandomValues` (a global in Node 20 and in browsers, so the module bundles for a page).
  *
  * Ids made by one process are strictly increasing, also within one millisecond and when the clock steps
  * back: the 12-bit `rand_a` field is a counter seeded randomly each new millisecond (RFC 9562 method 1),
@@ -19,7 +19,7 @@ let lastCounter = 0;
  */
 export function createUuidV7(now: number = Date.now()): string {
   const bytes = new Uint8Array(16);
-  randomFillSync(bytes);
+  globalThis.crypto.getRandomValues(bytes);
   let ms = Math.max(Math.floor(now), lastMs);
   let counter: number;
   if (ms === lastMs) {

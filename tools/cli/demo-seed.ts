@@ -6,8 +6,8 @@ export type SeededTerminal = { branchId: string; terminalId: string; token: stri
 
 /**
  * Seeds a small demo catalog into an empty store: two branches, three categories, a dozen products (one
- * with a branch price, one sold in one branch only) and one terminal per branch. Returns `null` when the
- * tenant already has branches, so a restart never seeds twice.
+ * with a branch price, one sold in one branch only), two terminals in the first branch and one in the
+ * second. Returns `null` when the tenant already has branches, so a restart never seeds twice.
  */
 export async function seedDemo(store: CloudStore): Promise<SeededTerminal[] | null> {
   const tenantId = DEFAULT_TENANT_ID;
@@ -62,14 +62,17 @@ export async function seedDemo(store: CloudStore): Promise<SeededTerminal[] | nu
     })),
     actor,
   );
+  // Two tills in North Street (`pos start` runs the first, and prints the command for the second), one
+  // at the market.
+  const tills = [
+    { branchId: 'b-north', name: 'North Street till 1' },
+    { branchId: 'b-north', name: 'North Street till 2' },
+    { branchId: 'b-south', name: 'South Market till 1' },
+  ];
   const terminals: SeededTerminal[] = [];
-  for (const branch of branches) {
-    const { terminal, token } = await store.registerTerminal(
-      tenantId,
-      { branchId: branch.id, name: `${branch.name} till 1` },
-      actor,
-    );
-    terminals.push({ branchId: branch.id, terminalId: terminal.id, token });
+  for (const till of tills) {
+    const { terminal, token } = await store.registerTerminal(tenantId, till, actor);
+    terminals.push({ branchId: till.branchId, terminalId: terminal.id, token });
   }
   return terminals;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServerConfigInput } from '../../server/index.ts';
 import { createLogger, createServer, parseServerConfig, saleBoundsOf } from '../../server/index.ts';
@@ -5,10 +6,17 @@ import type { CloudStore } from '../../server/store/index.ts';
 import { openSqliteCloudStore } from '../../server/store/index.ts';
 import { openMongoCloudStore } from '../../server/store/mongo/index.ts';
 import { seedDemo } from './demo-seed.ts';
+import type { DemoTerminal } from './demo-terminal.ts';
+import {
+  loadDemoTerminals,
+  saveDemoTerminals,
+  secondTerminalCommand,
+  startDemoTerminal,
+} from './demo-terminal.ts';
 
 /**
- * `pos server` and `pos start`. `start` is the demo: development mode (GraphiQL) and a demo catalog
- * seeded into an empty store. Resolves when the server has shut down after SIGINT/SIGTERM.
+ * `pos server` and `pos start`. `start` is the demo: development mode (GraphiQL), a demo catalog
+ * seeded into an empty store, and the first demo terminal with its cashier page. Resolves when the server has shut down after SIGINT/SIGTERM.
  */
 export async function runServer(argv: string[], mode: 'server' | 'start'): Promise<number> {
   const { values } = parseArgs({
@@ -100,13 +108,31 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     out(`  ${server.generatedAdminToken}`);
   }
   if (seeded) {
+    saveDemoTerminals(config.dataDir, seeded);
     out();
-    out('Demo catalog seeded. Terminal tokens (shown only now):');
+    out(`Demo catalog seeded; the demo terminals' tokens are kept in ${config.dataDir}:`);
     for (const t of seeded) out(`  ${t.branchId}  terminal ${t.terminalId}  ${t.token}`);
-    out('A terminal for the first one, in another shell:');
-    out(
-      `  npm run pos -- terminal --server ${server.url} --token ${seeded[0]!.token} --data-dir ./till-1`,
-    );
+  }
+  // `pos start` runs the first demo till with its cashier page in this process.
+  const tills = mode === 'start' ? loadDemoTerminals(config.dataDir) : null;
+  let demo: DemoTerminal | undefined;
+  if (tills?.[0]) {
+    try {
+      demo = await startDemoTerminal({
+        serverUrl: server.url,
+        token: tills[0].token,
+        dataDir: join(config.dataDir, 'till-1'),
+      });
+      out();
+      out(`Demo terminal (${tills[0].branchId}, data in ${join(config.dataDir, 'till-1')})`);
+      out(`  Cashier page  ${demo.pageUrl}`);
+    } catch (error) {
+      out(`Demo terminal did not start: ${(error as Error).message}`);
+    }
+    if (tills[1]) {
+      out('A second terminal of the same branch, in another shell:');
+      out(`  ${secondTerminalCommand(server.url, tills[1].token, config.dataDir)}`);
+    }
   }
   out();
   await new Promise<void>((resolve) => {
@@ -117,6 +143,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await demo?.close();
   await server.close();
   await store.close();
   return 0;

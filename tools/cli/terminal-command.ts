@@ -1,19 +1,34 @@
 import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Terminal } from '../../client/index.ts';
 import { formatStatusLine, openTerminal } from '../../client/index.ts';
+import type { UiServer } from '../../client/local-server/index.ts';
+import {
+  buildCashierPage,
+  loadOrCreateLocalToken,
+  startUiServer,
+} from '../../client/local-server/index.ts';
 
 export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
              [--status-interval MS] [--log-level L] [--sell N] [--sell-interval-ms MS]
              [--exit-when-synced] [--json] [--push-batch N] [--backoff-cap-ms MS]
-             [--first-contact-timeout-ms MS]
+             [--first-contact-timeout-ms MS] [--ui-port N | --no-ui] [--ui-host H]
+             [--ui-allow-origin ORIGIN]...
   Runs a terminal as a daemon: syncs the branch catalog and inventory, pushes queued sales, prints a
   status line every --status-interval ms (default 1000; --json prints status objects instead). Logs
   are pino JSON lines on stderr (--log-level, default warn). --sell N simulates a cashier selling N
   sales from the local catalog (round robin, cash, --sell-interval-ms apart); --exit-when-synced exits 0 once everything is in
   sync. The terminal id and branch come from the cloud for the token; on the first run of a data dir
   the daemon waits for the cloud to answer (--first-contact-timeout-ms, default: without limit).
+  The cashier page and its socket are served on --ui-port (default 4100, or a free port when 4100
+  is taken; 0 = a free port; --no-ui: off) on 127.0.0.1 (--ui-host); every request needs the local
+  token kept in <data-dir>/ui-token, and the daemon prints the page's URL with it. --ui-allow-origin lets another origin (an Electron
+  or Tauri renderer) open the socket.
 `;
+
+/** The cashier page's default port. */
+export const DEFAULT_UI_PORT = 4100;
 
 /** "Without limit" for the first contact: the largest delay a Node timer takes (about 24.8 days). */
 const WAIT_FOR_CLOUD_MS = 2_147_483_647;
@@ -30,6 +45,52 @@ async function simulateSales(terminal: Terminal, count: number, intervalMs: numb
       payments: [{ method: 'cash', amountMinor: 10_000_000 }],
     });
     if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Where and how the cashier page is served. */
+export type CashierPageOptions = {
+  dataDir: string;
+  /** The port asked for; undefined: the default port, or a free one when it is taken. */
+  port: number | undefined;
+  host: string;
+  allowedOrigins: readonly string[];
+};
+
+/**
+ * Serves the cashier page: bundled from the sources at start (the page waits for the bundle), with the
+ * data dir's local token. A port asked for must be free; when the default one is taken (a second
+ * terminal on this machine), a free port is used and printed.
+ */
+export async function startCashierPage(
+  terminal: Terminal,
+  options: CashierPageOptions,
+  logger: Logger,
+): Promise<UiServer> {
+  const port = options.port ?? DEFAULT_UI_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`--ui-port must be a port number, got ${options.port}`);
+  }
+  const page = buildCashierPage();
+  page.catch((error: unknown) => logger.error({ err: error }, 'cashier page build failed'));
+  const start = (onPort: number) =>
+    startUiServer({
+      terminal,
+      token: loadOrCreateLocalToken(options.dataDir),
+      page,
+      port: onPort,
+      host: options.host,
+      allowedOrigins: options.allowedOrigins,
+      logger: logger.child({ component: 'ui' }),
+    });
+  try {
+    return await start(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (options.port === undefined) return start(0);
+    throw new Error(
+      `port ${port} is taken: pass another --ui-port (0 picks a free one) or --no-ui`,
+    );
   }
 }
 
@@ -51,8 +112,16 @@ export async function runTerminal(argv: string[]): Promise<number> {
       'sell-interval-ms': { type: 'string', default: '0' },
       'exit-when-synced': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'ui-port': { type: 'string' },
+      'ui-host': { type: 'string', default: '127.0.0.1' },
+      'ui-allow-origin': { type: 'string', multiple: true, default: [] },
+      'no-ui': { type: 'boolean', default: false },
     },
   });
+  const logger = pino(
+    { level: values['log-level'] ?? 'warn', base: { service: 'pos-terminal' } },
+    pino.destination(2),
+  );
   let terminal: Terminal;
   try {
     terminal = await openTerminal(
@@ -67,16 +136,31 @@ export async function runTerminal(argv: string[]): Promise<number> {
         ...(values['backoff-cap-ms'] ? { backoffCapMs: Number(values['backoff-cap-ms']) } : {}),
         logLevel: values['log-level'] as never,
       },
-      {
-        logger: pino(
-          { level: values['log-level'] ?? 'warn', base: { service: 'pos-terminal' } },
-          pino.destination(2),
-        ),
-      },
+      { logger },
     );
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${TERMINAL_USAGE}`);
     return 2;
+  }
+  let ui: UiServer | undefined;
+  if (!values['no-ui']) {
+    try {
+      ui = await startCashierPage(
+        terminal,
+        {
+          dataDir: values['data-dir'] ?? '',
+          port: values['ui-port'] === undefined ? undefined : Number(values['ui-port']),
+          host: values['ui-host'] ?? '127.0.0.1',
+          allowedOrigins: values['ui-allow-origin'] ?? [],
+        },
+        logger,
+      );
+    } catch (error) {
+      await terminal.close();
+      process.stderr.write(`cashier page: ${(error as Error).message}\n\n${TERMINAL_USAGE}`);
+      return 2;
+    }
+    process.stdout.write(`cashier page: ${ui.pageUrl}\n`);
   }
   const print = async () => {
     const status = await terminal.status();
@@ -105,6 +189,7 @@ export async function runTerminal(argv: string[]): Promise<number> {
     return 0;
   } finally {
     clearInterval(timer);
+    await ui?.close();
     await terminal.close();
   }
 }
