@@ -29,19 +29,19 @@ import type {
   TerminalStatus,
 } from '../cloud-store.ts';
 import { categoryKind, productKind } from '../catalog-kinds.ts';
-import { AuditTrail } from './audit-trail.ts';
-import { CatalogCollection } from './catalog-collection.ts';
+import { AuditLog } from './audit-log.ts';
+import { Catalog } from './catalog.ts';
 import type { Collections, TerminalDoc } from './collections.ts';
 import { collectionsOf, ensureIndexes } from './collections.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { InventoryCollection } from './inventory-collection.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { Inventory } from './inventory.ts';
 import { pruneMongo } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
-import { TenancyCollections, terminalOfDoc } from './tenancy-collections.ts';
+import { Tenancy, terminalOfDoc } from './tenancy.ts';
 import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
 import { productBatchFacts } from './product-references.ts';
 
@@ -126,13 +126,13 @@ export class MongoCloudStore implements CloudStore {
   #closed = false;
   readonly #c: Collections;
   readonly #seq: StreamSeq;
-  readonly #audit: AuditTrail;
-  readonly #tenancy: TenancyCollections;
-  readonly #products: CatalogCollection<Product, ProductInput, BranchProduct>;
-  readonly #categories: CatalogCollection<Category, CategoryInput, Category>;
-  readonly #inventory: InventoryCollection;
+  readonly #audit: AuditLog;
+  readonly #tenancy: Tenancy;
+  readonly #products: Catalog<Product, ProductInput, BranchProduct>;
+  readonly #categories: Catalog<Category, CategoryInput, Category>;
+  readonly #inventory: Inventory;
   readonly #ledger: SaleLedger;
-  readonly #deadLetters: DeadLetterQueue;
+  readonly #deadLetters: DeadLetters;
   readonly #sales: SalesQueries;
 
   constructor(options: ResolvedMongoCloudStoreOptions, client: MongoClient, db: Db) {
@@ -142,25 +142,13 @@ export class MongoCloudStore implements CloudStore {
     const now = options.now;
     this.#c = collectionsOf(db);
     this.#seq = new StreamSeq(this.#c.streamHeads, options.logger);
-    this.#audit = new AuditTrail(this.#c.auditLog, now);
-    this.#tenancy = new TenancyCollections(this.#c, this.#audit, now);
-    this.#products = new CatalogCollection(
-      this.#c.products,
-      productKind,
-      this.#seq,
-      this.#audit,
-      now,
-    );
-    this.#categories = new CatalogCollection(
-      this.#c.categories,
-      categoryKind,
-      this.#seq,
-      this.#audit,
-      now,
-    );
-    this.#inventory = new InventoryCollection(this.#c.inventory, this.#seq, now);
+    this.#audit = new AuditLog(this.#c.auditLog, now);
+    this.#tenancy = new Tenancy(this.#c, this.#audit, now);
+    this.#products = new Catalog(this.#c.products, productKind, this.#seq, this.#audit, now);
+    this.#categories = new Catalog(this.#c.categories, categoryKind, this.#seq, this.#audit, now);
+    this.#inventory = new Inventory(this.#c.inventory, this.#seq, now);
     this.#ledger = new SaleLedger(this.#c, this.#seq, options.logger, now);
-    this.#deadLetters = new DeadLetterQueue(
+    this.#deadLetters = new DeadLetters(
       this.#c,
       this.#ledger,
       this.#audit,

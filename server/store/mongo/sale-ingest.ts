@@ -16,7 +16,7 @@ import type {
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
-import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 
 type Valid = ValidPushedSale;
@@ -38,7 +38,7 @@ type Plan =
  */
 export async function ingestSales(
   ledger: SaleLedger,
-  deadLetters: DeadLetterQueue,
+  deadLetters: DeadLetters,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],

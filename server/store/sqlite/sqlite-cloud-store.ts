@@ -29,9 +29,9 @@ import type {
 } from '../cloud-store.ts';
 import { categoryKind, productKind } from '../catalog-kinds.ts';
 import { ContactBuffer } from './contact-buffer.ts';
-import { CatalogTable } from './catalog-table.ts';
+import { Catalog } from './catalog.ts';
 import { DeadLetters } from './dead-letters.ts';
-import { InventoryTable } from './inventory-table.ts';
+import { Inventory } from './inventory.ts';
 import { migrate } from './migrations.ts';
 import { Retention } from './retention.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -42,7 +42,7 @@ import { ProductReferences } from './product-references.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreContext } from './store-context.ts';
 import { createStoreContext } from './store-context.ts';
-import { TenancyStore } from './tenancy-store.ts';
+import { Tenancy } from './tenancy.ts';
 import { terminalStatusOf } from './terminal-status.ts';
 
 /** Options of `openSqliteCloudStore`. */
@@ -105,11 +105,11 @@ export class SqliteCloudStore implements CloudStore {
   readonly options: ResolvedSqliteCloudStoreOptions;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
-  readonly #tenancy: TenancyStore;
-  readonly #products: CatalogTable<Product, ProductInput, BranchProduct>;
+  readonly #tenancy: Tenancy;
+  readonly #products: Catalog<Product, ProductInput, BranchProduct>;
   readonly #productReferences: ProductReferences;
-  readonly #categories: CatalogTable<Category, CategoryInput, Category>;
-  readonly #inventory: InventoryTable;
+  readonly #categories: Catalog<Category, CategoryInput, Category>;
+  readonly #inventory: Inventory;
   readonly #ledger: SaleLedger;
   readonly #ingestGroup: GroupCommit;
   readonly #deadLetters: DeadLetters;
@@ -129,11 +129,11 @@ export class SqliteCloudStore implements CloudStore {
     this.#db.pragma('foreign_keys = ON');
     migrate(this.#db);
     this.#ctx = createStoreContext(this.#db, options.now);
-    this.#tenancy = new TenancyStore(this.#ctx);
-    this.#products = new CatalogTable(this.#ctx, productKind);
+    this.#tenancy = new Tenancy(this.#ctx);
+    this.#products = new Catalog(this.#ctx, productKind);
     this.#productReferences = new ProductReferences(this.#ctx);
-    this.#categories = new CatalogTable(this.#ctx, categoryKind);
-    this.#inventory = new InventoryTable(this.#ctx);
+    this.#categories = new Catalog(this.#ctx, categoryKind);
+    this.#inventory = new Inventory(this.#ctx);
     this.#ledger = new SaleLedger(this.#ctx);
     this.#ingestGroup = new GroupCommit(this.#db);
     this.#deadLetters = new DeadLetters(this.#ctx, this.#ledger, options.saleBounds);

@@ -1,7 +1,7 @@
 import type { StreamName } from '../../../replication/index.ts';
 import type { PosGaps, StreamHeads, TerminalStatus } from '../cloud-store.ts';
-import type { TerminalRow } from './tenancy-store.ts';
-import { terminalOfRow } from './tenancy-store.ts';
+import type { TerminalRow } from './tenancy.ts';
+import { terminalOfRow } from './tenancy.ts';
 
 /**
  * The admin view of one terminal. Lag is the stream head minus the checkpoint the terminal last

@@ -13,7 +13,7 @@ import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input
 import type { CatalogKind } from '../catalog-kinds.ts';
 import { idHash32, viewsByIds } from '../catalog-kinds.ts';
 import { parseInput } from '../parse-input.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { CatalogDoc } from './collections.ts';
 import type { StreamKey, StreamSeq } from './stream-seq.ts';
 
@@ -24,18 +24,18 @@ type HashFields = Pick<CatalogDoc<unknown>, 'id' | 'viewHash' | 'branchSpecific'
  * (`StreamSeq.write`), every branch pulls the same seq range and gets its view computed per document.
  * The branch projection rules are the SQLite adapter's (`CatalogKind`), shared so both agree.
  */
-export class CatalogCollection<TStored extends { id: string; updatedAt: string }, TInput, TView> {
+export class Catalog<TStored extends { id: string; updatedAt: string }, TInput, TView> {
   readonly #coll: Collection<CatalogDoc<TStored>>;
   readonly #kind: CatalogKind<TStored, TInput, TView>;
   readonly #seq: StreamSeq;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
 
   constructor(
     coll: Collection<CatalogDoc<TStored>>,
     kind: CatalogKind<TStored, TInput, TView>,
     seq: StreamSeq,
-    audit: AuditTrail,
+    audit: AuditLog,
     now: () => Date,
   ) {
     this.#coll = coll;

@@ -54,7 +54,7 @@ function catalogSql(table: 'products' | 'categories') {
  * One catalog stream: tenant-wide, so every write takes seqs from the tenant's stream head and every
  * branch pulls the same seq range; the branch view is computed per document while reading.
  */
-export class CatalogTable<TStored extends { id: string; updatedAt: string }, TInput, TView> {
+export class Catalog<TStored extends { id: string; updatedAt: string }, TInput, TView> {
   readonly #ctx: StoreContext;
   readonly #kind: CatalogKind<TStored, TInput, TView>;
   readonly #s: Record<keyof ReturnType<typeof catalogSql>, Statement>;

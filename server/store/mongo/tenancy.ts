@@ -22,7 +22,7 @@ import type {
 } from '../cloud-store.ts';
 import { parseInput } from '../parse-input.ts';
 import { createToken, hashToken } from '../token-hash.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { AdminTokenDoc, Collections, TerminalDoc } from './collections.ts';
 import { duplicateKeyOf } from './stream-seq.ts';
 
@@ -42,12 +42,12 @@ export function terminalOfDoc(doc: TerminalDoc): Terminal {
 }
 
 /** Tenants, admin tokens, branches and terminals: single-document writes, uniqueness by index. */
-export class TenancyCollections {
+export class Tenancy {
   readonly #c: Collections;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
 
-  constructor(collections: Collections, audit: AuditTrail, now: () => Date) {
+  constructor(collections: Collections, audit: AuditLog, now: () => Date) {
     this.#c = collections;
     this.#audit = audit;
     this.#now = now;

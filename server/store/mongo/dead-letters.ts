@@ -8,7 +8,7 @@ import type {
   RejectedEventFilter,
   TerminalScope,
 } from '../cloud-store.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Collections, DeadLetterDoc } from './collections.ts';
 import { pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
@@ -26,17 +26,17 @@ import {
 export type { Refusal };
 
 /** The dead-letter queue of refused sales and the operator's decisions on it. */
-export class DeadLetterQueue {
+export class DeadLetters {
   readonly #c: Collections;
   readonly #ledger: SaleLedger;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #bounds: SaleBounds;
 
   constructor(
     collections: Collections,
     ledger: SaleLedger,
-    audit: AuditTrail,
+    audit: AuditLog,
     now: () => Date,
     bounds: SaleBounds,
   ) {

@@ -114,7 +114,7 @@ export function terminalOfRow(row: TerminalRow): Terminal {
 }
 
 /** Tenants, admin tokens, branches and terminals: the records every token resolves against. */
-export class TenancyStore {
+export class Tenancy {
   readonly #ctx: StoreContext;
   readonly #s: Record<keyof typeof TENANCY_SQL, Statement>;
 

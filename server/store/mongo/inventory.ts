@@ -22,7 +22,7 @@ import {
   repairInventoryDocument,
 } from '../inventory-rules.ts';
 import { checkLimit } from '../store-input-checks.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { InventoryDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 
@@ -37,7 +37,7 @@ const MERGE_ATTEMPTS = 20;
  * handler (union of operation logs). Optimistic, one document at a time: merge against the master read,
  * write only if its seq is unchanged (the filter carries it), otherwise merge that document again.
  */
-export class InventoryCollection {
+export class Inventory {
   readonly #coll: Collection<InventoryDoc>;
   readonly #seq: StreamSeq;
   readonly #now: () => Date;
@@ -171,7 +171,7 @@ export class InventoryCollection {
     branchId: string,
     options: { dryRun: boolean },
     actor: string,
-    audit: AuditTrail,
+    audit: AuditLog,
   ): Promise<InventoryRepair[]> {
     const rows = await this.#coll
       .find(
