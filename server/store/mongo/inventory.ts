@@ -40,12 +40,14 @@ const MERGE_ATTEMPTS = 20;
 export class Inventory {
   readonly #coll: Collection<InventoryDoc>;
   readonly #seq: StreamSeq;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();
 
-  constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, now: () => Date) {
+  constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, audit: AuditLog, now: () => Date) {
     this.#coll = coll;
     this.#seq = seq;
+    this.#audit = audit;
     this.#now = now;
   }
 
@@ -171,7 +173,6 @@ export class Inventory {
     branchId: string,
     options: { dryRun: boolean },
     actor: string,
-    audit: AuditLog,
   ): Promise<InventoryRepair[]> {
     const rows = await this.#coll
       .find(
@@ -211,7 +212,7 @@ export class Inventory {
       );
       if (applied === 0) continue;
       repair.repaired = true;
-      await audit.record(tenantId, actor, 'repairInventory', `${branchId}/${row.id}`, {
+      await this.#audit.record(tenantId, actor, 'repairInventory', `${branchId}/${row.id}`, {
         problem,
         action,
         onHand: doc.onHand,
