@@ -23,6 +23,7 @@ import { useWebSocketSubscriptions } from './plugins/use-websocket-subscriptions
 import type { CloudStore } from './store/index.ts';
 import { createToken, hashToken } from './store/index.ts';
 import { startStreamHeadPoller } from './stream-head-poller.ts';
+import { notifyOnWrite } from './store/core/stream-notices.ts';
 import { StreamHub } from './stream-hub.ts';
 import { TerminalRateLimiter } from './terminal-rate-limiter.ts';
 import { CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, TerminalSockets } from './terminal-sockets.ts';
@@ -75,8 +76,11 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const store = instrumentStore(options.store, metrics);
   const hub = new StreamHub();
+  // Every write that changes a stream wakes its subscriptions here, once, whoever made the write.
+  const store = notifyOnWrite(instrumentStore(options.store, metrics), (notice) =>
+    hub.notify(notice),
+  );
   const limiter = new TerminalRateLimiter({
     perSecond: config.rateLimitPerSecond,
     burst: config.rateLimitBurst,

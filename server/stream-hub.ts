@@ -1,12 +1,7 @@
 import type { StreamName } from '../replication/index.ts';
+import type { StreamNotice } from './store/core/stream-notices.ts';
 
-/**
- * A change of a stream, as far as a hint needs it. Products and categories are tenant-wide streams;
- * inventory and sales are per branch, so their notices name the branch.
- */
-export type StreamNotice =
-  | { tenantId: string; stream: 'products' | 'categories' }
-  | { tenantId: string; stream: 'inventory' | 'sales'; branchId: string };
+export type { StreamNotice };
 
 /** The topic a terminal of `branchId` listens to for `stream`. */
 export function streamTopic(tenantId: string, stream: StreamName, branchId: string): string {

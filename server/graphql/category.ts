@@ -77,7 +77,6 @@ builder.mutationFields((t) => ({
         })),
       );
       const categories = await context.store.upsertCategories(tenantId, inputs, actor);
-      context.hub.notify({ tenantId, stream: 'categories' });
       return categories.map((c) => ({ ...c, _deleted: false }));
     },
   }),
@@ -89,7 +88,6 @@ builder.mutationFields((t) => ({
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const ids = parseInput(idsSchema.min(1), args.ids);
       const deleted = await context.store.deleteCategories(tenantId, ids, actor);
-      if (deleted.length > 0) context.hub.notify({ tenantId, stream: 'categories' });
       return deleted;
     },
   }),

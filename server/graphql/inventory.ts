@@ -136,11 +136,6 @@ builder.mutationFields((t) => ({
         );
       }
       context.metrics.pushes.inc({ stream: 'inventory' });
-      context.hub.notify({
-        tenantId: scope.tenantId,
-        stream: 'inventory',
-        branchId: scope.branchId,
-      });
       await recordContact(context, scope, { kind: 'push', stream: 'inventory' });
       const answered: AnsweredItem[] = refused.map((r) => ({ ...r.document, refusal: r }));
       return [...conflicts, ...answered];
@@ -160,9 +155,6 @@ builder.mutationFields((t) => ({
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const { branchId, dryRun } = parseInput(repairInventoryArgsSchema, args);
       const repairs = await context.store.repairInventory(tenantId, branchId, { dryRun }, actor);
-      if (repairs.some((r) => r.repaired)) {
-        context.hub.notify({ tenantId, stream: 'inventory', branchId });
-      }
       return repairs;
     },
   }),

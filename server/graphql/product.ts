@@ -146,7 +146,6 @@ builder.mutationFields((t) => ({
         })),
       );
       const products = await context.store.upsertProducts(tenantId, inputs, actor);
-      context.hub.notify({ tenantId, stream: 'products' });
       context.log.info({ count: products.length }, 'products upserted');
       return products;
     },
@@ -162,7 +161,6 @@ builder.mutationFields((t) => ({
         parseInput(idsSchema.min(1), args.ids),
         actor,
       );
-      if (deleted.length > 0) context.hub.notify({ tenantId, stream: 'products' });
       return deleted;
     },
   }),

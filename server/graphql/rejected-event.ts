@@ -86,9 +86,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const { id, note } = parseInput(decisionSchema, args);
-      const event = await context.store.acceptRejectedSale(tenantId, id, note, actor);
-      context.hub.notify({ tenantId, stream: 'sales', branchId: event.branchId });
-      return event;
+      return context.store.acceptRejectedSale(tenantId, id, note, actor);
     },
   }),
   discardRejectedSale: t.field({
@@ -103,9 +101,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const { id, note } = parseInput(decisionSchema, args);
-      const event = await context.store.discardRejectedSale(tenantId, id, note, actor);
-      context.hub.notify({ tenantId, stream: 'sales', branchId: event.branchId });
-      return event;
+      return context.store.discardRejectedSale(tenantId, id, note, actor);
     },
   }),
 }));

@@ -291,9 +291,6 @@ builder.mutationFields((t) => ({
         const conflict = conflictOf(outcome);
         if (conflict) conflicts.push(conflict);
       });
-      if (outcomes.some((o) => o.status !== 'duplicate')) {
-        context.hub.notify({ tenantId: scope.tenantId, stream: 'sales', branchId: scope.branchId });
-      }
       context.log.info(
         {
           rows: rows.length,

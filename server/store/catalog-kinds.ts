@@ -13,7 +13,7 @@ import type { CatalogStream } from './cloud-store.ts';
 import type { z } from 'zod';
 
 /**
- * What differs between the two catalog streams; `CatalogTable` does the rest the same way for both.
+ * What differs between the two catalog streams; `Catalog` does the rest the same way for both.
  * `viewOf` is the branch view of a stored document, `null` when the branch does not carry it.
  */
 export type CatalogKind<TStored extends { id: string }, TInput, TView> = {

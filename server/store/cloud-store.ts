@@ -15,31 +15,8 @@ import type {
   Terminal,
 } from '../../schema/index.ts';
 
-/**
- * The cloud's storage port. The GraphQL layer talks only to this interface; adapters (SQLite embedded,
- * MongoDB) implement it and pass `runCloudStoreContract`.
- *
- * Rules every adapter keeps:
- * - Everything is scoped by `tenantId`; nothing a method returns or changes crosses tenants.
- * - Scope comes from the caller (the token), never from a document body: `ingestSales` and
- *   `pushInventory` refuse documents whose branch or terminal differ from the scope.
- * - Every stream has a server-assigned `seq`, unique per stream and visible in order
- *   (docs/design.md#checkpoint-invariant): a pull returns `seq > checkpoint.seq` in order, and its
- *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new),
- *   raised to the retention floor when no retained document lies between the two (so a snapshot of a
- *   stream ending in pruned tombstones does not end below the floor and get refused forever).
- * - A pull whose checkpoint is older than the retained changes throws `PosError`
- *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones,
- *   except a snapshot in progress: a page ending below the floor answers `{ seq, snapshotFloor }`,
- *   served again while the floor is unchanged (`pullBound` and `pageOf` in `pull-window.ts` are the
- *   rules; every adapter uses them).
- * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as
- *   `POS_NOT_FOUND`; bad arguments as `POS_INPUT_INVALID`. A failed call changes nothing.
- * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
- *   with the write (in its transaction on SQLite, right after it on MongoDB).
- */
-export interface CloudStore {
-  // --- tenants and admin tokens -------------------------------------------------------------------
+/** Tenants, admin tokens, branches and terminals: who a token is and where it belongs. */
+export interface TenancyStore {
   /** Creates a tenant; `POS_INPUT_INVALID` when the id exists. */
   createTenant(input: Tenant, actor: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
@@ -73,8 +50,6 @@ export interface CloudStore {
   getRootTokenHash(): Promise<string | null>;
   /** Stores the SHA-256 hex of the root token (see `hashToken`); replaces the previous one. */
   setRootTokenHash(hash: string): Promise<void>;
-
-  // --- branches and terminals --------------------------------------------------------------------
   /** Creates a branch; `POS_INPUT_INVALID` when the id exists in the tenant. */
   createBranch(tenantId: string, input: BranchInput, actor: string): Promise<Branch>;
   listBranches(tenantId: string): Promise<Branch[]>;
@@ -109,8 +84,10 @@ export interface CloudStore {
    * applied before it, and a clean `close()` writes every buffered contact.
    */
   recordTerminalContact(scope: TerminalScope, contact: TerminalContact): Promise<void>;
+}
 
-  // --- catalog writes (admin) --------------------------------------------------------------------
+/** The catalog streams (products, categories): admin writes, branch-view pulls and reconcile. */
+export interface CatalogStore {
   /** Creates or replaces up to `UPSERT_MAX` products at once; each gets a new products seq. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
   /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
@@ -119,8 +96,6 @@ export interface CloudStore {
   deleteCategories(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   /** Cloud records (not branch views) for the admin; deleted ones are left out. */
   getProducts(tenantId: string, ids: string[]): Promise<Product[]>;
-
-  // --- pulls by checkpoint -----------------------------------------------------------------------
   /**
    * The branch view of the global products stream: branch price applied (`toBranchProduct`), and a
    * tombstone (`_deleted: true`, with the product's seq) for a product deleted or outside the branch's
@@ -137,28 +112,6 @@ export interface CloudStore {
     checkpoint: Checkpoint | null,
     limit: number,
   ): Promise<PullResult<Category>>;
-  /**
-   * The branch's inventory stream (each branch has its own seq). A stored row that is not a valid
-   * document of its row is left out of the page and listed in `skipped` (its seq is still passed, so
-   * one bad row never stops the branch's pulls); `repairInventory` rewrites it under a new seq.
-   */
-  pullInventory(
-    tenantId: string,
-    branchId: string,
-    checkpoint: Checkpoint | null,
-    limit: number,
-  ): Promise<InventoryPullResult>;
-  /**
-   * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
-   * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
-   * `syncState: 'needs_attention'` and `lastError`), and dead-letter decisions (accepted → ingested copy;
-   * discarded → `syncState: 'discarded'` with the operator's note in `lastError`).
-   */
-  pullSales(
-    scope: TerminalScope,
-    checkpoint: Checkpoint | null,
-    limit: number,
-  ): Promise<PullResult<Sale>>;
   /** Branch views by id for a reconcile plan; ids not in the branch view come back as tombstones. */
   productsByIds(
     tenantId: string,
@@ -166,8 +119,28 @@ export interface CloudStore {
     ids: string[],
   ): Promise<WithDeleted<BranchProduct>[]>;
   categoriesByIds(tenantId: string, ids: string[]): Promise<WithDeleted<Category>[]>;
+  /** Bucket digests (`computeBucketDigests`) of the branch view, with the stream head it reflects. */
+  catalogDigests(
+    tenantId: string,
+    branchId: string,
+    stream: CatalogStream,
+    bucketCount: number,
+  ): Promise<{ digests: string[]; checkpoint: Checkpoint }>;
+  /**
+   * id→hash entries of the branch view in the given buckets; `POS_CATALOG_MANIFEST_TOO_LARGE` when more
+   * than `MANIFEST_MAX_ENTRIES` would be returned.
+   */
+  catalogManifest(
+    tenantId: string,
+    branchId: string,
+    stream: CatalogStream,
+    bucketCount: number,
+    buckets: number[],
+  ): Promise<{ entries: ManifestEntry[]; checkpoint: Checkpoint }>;
+}
 
-  // --- pushes ------------------------------------------------------------------------------------
+/** The sales ledger and its dead letters: ingest, acknowledgements, operator decisions. */
+export interface SalesLedgerStore {
   /**
    * Ingests sales pushed by one terminal, one outcome per input in order, with invoice numbers
    * (docs/design.md#sale-ingest). Inputs are `unknown`: validation is the store's job here
@@ -180,6 +153,51 @@ export interface CloudStore {
    * branch missing) throws (`POS_NOT_FOUND`).
    */
   ingestSales(scope: TerminalScope, sales: unknown[]): Promise<SaleIngestOutcome[]>;
+  /**
+   * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
+   * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
+   * `syncState: 'needs_attention'` and `lastError`), and dead-letter decisions (accepted → ingested copy;
+   * discarded → `syncState: 'discarded'` with the operator's note in `lastError`).
+   */
+  pullSales(
+    scope: TerminalScope,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<Sale>>;
+  listRejectedEvents(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    page: PageArgs,
+  ): Promise<Connection<DeadLetter>>;
+  /** Ingests a rejected sale as received (flagged `acceptedFrom`), audited; the terminal sees it by pull. */
+  acceptRejectedSale(
+    tenantId: string,
+    id: string,
+    note: string,
+    actor: string,
+  ): Promise<DeadLetter>;
+  /** Closes a rejected event without ingesting it, audited; the terminal sees the decision by pull. */
+  discardRejectedSale(
+    tenantId: string,
+    id: string,
+    note: string,
+    actor: string,
+  ): Promise<DeadLetter>;
+}
+
+/** The per-branch inventory streams. */
+export interface InventoryStore {
+  /**
+   * The branch's inventory stream (each branch has its own seq). A stored row that is not a valid
+   * document of its row is left out of the page and listed in `skipped` (its seq is still passed, so
+   * one bad row never stops the branch's pulls); `repairInventory` rewrites it under a new seq.
+   */
+  pullInventory(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<InventoryPullResult>;
   /**
    * Merges pushed inventory documents (rxdb crdt plugin) into the branch's masters by the union of their
    * operations, each merged document getting a new seq. Returns the merged masters that differ from the
@@ -204,29 +222,10 @@ export interface CloudStore {
     options: { dryRun: boolean },
     actor: string,
   ): Promise<InventoryRepair[]>;
+}
 
-  // --- dead letters ------------------------------------------------------------------------------
-  listRejectedEvents(
-    tenantId: string,
-    filter: RejectedEventFilter,
-    page: PageArgs,
-  ): Promise<Connection<DeadLetter>>;
-  /** Ingests a rejected sale as received (flagged `acceptedFrom`), audited; the terminal sees it by pull. */
-  acceptRejectedSale(
-    tenantId: string,
-    id: string,
-    note: string,
-    actor: string,
-  ): Promise<DeadLetter>;
-  /** Closes a rejected event without ingesting it, audited; the terminal sees the decision by pull. */
-  discardRejectedSale(
-    tenantId: string,
-    id: string,
-    note: string,
-    actor: string,
-  ): Promise<DeadLetter>;
-
-  // --- admin queries -----------------------------------------------------------------------------
+/** Read-only views for the admin and the stream-head poller. */
+export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
   /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
@@ -241,30 +240,12 @@ export interface CloudStore {
   ): Promise<TerminalStatus[]>;
   /** Audit entries, oldest first. */
   listAuditLog(tenantId: string, page: PageArgs): Promise<Connection<AuditEntry>>;
-
-  // --- reconcile and stream heads ------------------------------------------------------------------
-  /** Bucket digests (`computeBucketDigests`) of the branch view, with the stream head it reflects. */
-  catalogDigests(
-    tenantId: string,
-    branchId: string,
-    stream: CatalogStream,
-    bucketCount: number,
-  ): Promise<{ digests: string[]; checkpoint: Checkpoint }>;
-  /**
-   * id→hash entries of the branch view in the given buckets; `POS_CATALOG_MANIFEST_TOO_LARGE` when more
-   * than `MANIFEST_MAX_ENTRIES` would be returned.
-   */
-  catalogManifest(
-    tenantId: string,
-    branchId: string,
-    stream: CatalogStream,
-    bucketCount: number,
-    buckets: number[],
-  ): Promise<{ entries: ManifestEntry[]; checkpoint: Checkpoint }>;
   /** Current max seq of each stream as seen from a branch (products/categories are tenant-wide). */
   streamHeads(tenantId: string, branchId: string): Promise<StreamHeads>;
+}
 
-  // --- retention and lifecycle -------------------------------------------------------------------
+/** Retention, health and shutdown. */
+export interface StoreLifecycle {
   /**
    * Deletes tombstones and audit entries older than `olderThanMs` (default: the adapter's configured
    * retention) and raises each stream's retention floor, so pulls from before it get
@@ -279,6 +260,39 @@ export interface CloudStore {
   /** Writes what is buffered (terminal contacts) and releases the storage. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * The cloud's storage port: the narrow parts above, which a consumer may depend on one by one. The
+ * GraphQL layer talks only to these interfaces; adapters (SQLite embedded, MongoDB) implement them all
+ * by wiring their storage primitives into `StoreCore` (`core/`), and pass `runCloudStoreContract`.
+ *
+ * Rules every adapter keeps:
+ * - Everything is scoped by `tenantId`; nothing a method returns or changes crosses tenants.
+ * - Scope comes from the caller (the token), never from a document body: `ingestSales` and
+ *   `pushInventory` refuse documents whose branch or terminal differ from the scope.
+ * - Every stream has a server-assigned `seq`, unique per stream and visible in order
+ *   (docs/design.md#checkpoint-invariant): a pull returns `seq > checkpoint.seq` in order, and its
+ *   checkpoint is the `seq` of the last document returned (or the request's when nothing is new),
+ *   raised to the retention floor when no retained document lies between the two (so a snapshot of a
+ *   stream ending in pruned tombstones does not end below the floor and get refused forever).
+ * - A pull whose checkpoint is older than the retained changes throws `PosError`
+ *   `POS_CATALOG_RESNAPSHOT_REQUIRED` (any stream) instead of silently skipping pruned tombstones,
+ *   except a snapshot in progress: a page ending below the floor answers `{ seq, snapshotFloor }`,
+ *   served again while the floor is unchanged (`pullBound` and `pageOf` in `pull-window.ts` are the
+ *   rules; every adapter uses them).
+ * - Failures of the storage itself surface as `PosError` `POS_SYNC_STORAGE_FAILED`; unknown ids as
+ *   `POS_NOT_FOUND`; bad arguments as `POS_INPUT_INVALID`. A failed call changes nothing.
+ * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
+ *   with the write (in its transaction on SQLite, right after it on MongoDB).
+ */
+export interface CloudStore
+  extends
+    TenancyStore,
+    CatalogStore,
+    SalesLedgerStore,
+    InventoryStore,
+    AdminQueries,
+    StoreLifecycle {}
 
 /**
  * Default age after which tombstones and audit entries may be pruned (90 days). One source of truth:

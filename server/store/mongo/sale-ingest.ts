@@ -1,32 +1,31 @@
 import type { Sale } from '../../../schema/index.ts';
-import { PosError } from '../../../schema/index.ts';
-import { INGEST_MAX } from '../cloud-store.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
+import type { SalePlan } from '../core/ingest-plan.ts';
 import {
-  checkPushedSale,
-  posIdsOf,
-  refusalAnswer,
-  refusalError,
-  refusalOfValid,
-} from '../pushed-sale-check.ts';
+  checkIngestSize,
+  idReused,
+  keyConflict,
+  planSale,
+  rejectedOutcome,
+} from '../core/ingest-plan.ts';
+import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type {
-  InvalidPushedSale,
   PushedSaleContext,
   Refusal,
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
-import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 
 type Valid = ValidPushedSale;
-type Invalid = InvalidPushedSale;
 
-/** The decision for one input before the writes: a duplicate, a refusal, or a booking. */
+/**
+ * The core's plan for one input, or a repeat of an earlier input of this batch: the batch is written
+ * after it is planned, so no input sees what an earlier one of its batch booked.
+ */
 type Plan =
-  | { kind: 'duplicate'; key: string; sale: Sale }
-  | { kind: 'refuse'; checked: Invalid }
-  | { kind: 'book'; checked: Valid }
+  | SalePlan
   /** Same key and content as an earlier input of this batch: its outcome once that one is booked. */
   | { kind: 'same-as'; index: number; checked: Valid };
 
@@ -38,14 +37,12 @@ type Plan =
  */
 export async function ingestSales(
   ledger: SaleLedger,
-  deadLetters: DeadLetterQueue,
+  deadLetters: DeadLetters,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],
 ): Promise<SaleIngestOutcome[]> {
-  if (inputs.length > INGEST_MAX) {
-    throw new PosError('POS_INPUT_INVALID', `at most ${INGEST_MAX} sales per ingest`);
-  }
+  checkIngestSize(inputs);
   const context: PushedSaleContext = {
     ...options,
     highestArrived: await ledger.highestArrived(scope.tenantId, scope.terminalId, posIdsOf(inputs)),
@@ -62,29 +59,24 @@ export async function ingestSales(
 
   const inBatch = new Map<string, number>();
   const plans: Plan[] = checked.map((c, index) => {
-    if (!c.ok) {
-      // Idempotency comes before validation: a sale an operator accepted as it was is booked, and a
-      // redelivery of it is a duplicate, not a new refusal.
-      const booked = sameStored(c.refusal.key, c.contentHash);
-      return booked
-        ? { kind: 'duplicate', key: c.refusal.key!, sale: booked }
-        : { kind: 'refuse', checked: c };
-    }
-    const booked = sameStored(c.key, c.contentHash);
-    if (booked) return { kind: 'duplicate', key: c.key, sale: booked };
-    const earlier = inBatch.get(c.key);
-    if (earlier !== undefined) {
+    // An earlier input of this batch planned to book the key, so nothing is stored under it yet.
+    const earlier = c.ok ? inBatch.get(c.key) : undefined;
+    if (c.ok && earlier !== undefined) {
       const first = checked[earlier] as Valid;
       if (first.contentHash === c.contentHash)
         return { kind: 'same-as', index: earlier, checked: c };
       return { kind: 'refuse', checked: keyConflict(c) };
     }
-    // One booked sale per key, however it was booked (ingest or an operator's accept).
-    if (stored.has(c.key)) return { kind: 'refuse', checked: keyConflict(c) };
-    if (takenIds.has(c.sale.id)) return { kind: 'refuse', checked: idReused(c) };
-    inBatch.set(c.key, index);
-    takenIds.add(c.sale.id);
-    return { kind: 'book', checked: c };
+    const plan = planSale(c, {
+      sameContent: () => sameStored(c.ok ? c.key : c.refusal.key, c.contentHash) ?? null,
+      keyTaken: () => c.ok && stored.has(c.key),
+      idTaken: () => c.ok && takenIds.has(c.sale.id),
+    });
+    if (plan.kind === 'book') {
+      inBatch.set(plan.checked.key, index);
+      takenIds.add(plan.checked.sale.id);
+    }
+    return plan;
   });
 
   const toBook = plans.flatMap((p, index) => (p.kind === 'book' ? [{ p, index }] : []));
@@ -159,36 +151,16 @@ export async function ingestSales(
       }
       case 'refuse': {
         const { refusal, input } = plan.checked;
-        const { rejectedEventId, discardNote } = await deadLetters.record(scope, input, refusal);
+        const filed = await deadLetters.record(scope, input, refusal);
         return {
           refusal,
-          outcome: {
-            status: 'rejected',
-            key: refusal.key,
-            code: 'POS_SYNC_EVENT_INVALID',
-            message: refusalError(refusal.message, discardNote).message,
-            problems: refusal.problems,
-            rejectedEventId,
-            sale: refusalAnswer(refusal, input, discardNote),
-          },
+          outcome: rejectedOutcome(
+            refusal,
+            filed,
+            refusalAnswer(refusal, input, filed.discardNote),
+          ),
         };
       }
     }
   }
-}
-
-function keyConflict(c: Valid): Invalid {
-  return refusalOfValid(c, `a different sale was already ingested with key ${c.key}`, {
-    rule: 'key_conflict',
-    path: '',
-    message: 'same idempotency key, different content',
-  });
-}
-
-function idReused(c: Valid): Invalid {
-  return refusalOfValid(c, `sale id ${c.sale.id} is already booked under another key`, {
-    rule: 'id_reused',
-    path: 'id',
-    message: 'sale id reused',
-  });
 }

@@ -1,5 +1,4 @@
 import type { Statement } from 'better-sqlite3';
-import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
 import type {
@@ -60,6 +59,7 @@ type DeadLetterRow = {
 };
 
 /** What is known about a refused payload. */
+import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
 import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
@@ -90,9 +90,7 @@ export class DeadLetters {
    * operator discarded: a discard is final.
    */
   record(scope: TerminalScope, payload: unknown, refusal: Refusal): FiledRefusal {
-    const payloadJson = canonicalJson(payload) ?? 'null';
-    const payloadHash = sha256Hex(payloadJson);
-    const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
+    const { payloadJson, payloadHash, eventKey } = deadLetterIdentity(scope, payload, refusal);
     const filed = this.#s.selectFiledByPayload.get(scope.tenantId, eventKey, payloadHash) as
       { id: string; resolved_at: string | null; resolution_note: string | null } | undefined;
     if (filed) {
@@ -100,21 +98,11 @@ export class DeadLetters {
       return { rejectedEventId: filed.id, discardNote };
     }
     const id = createUuidV7();
-    const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
-      string,
-      unknown
-    >;
     this.#s.insert.run({
       tenantId: scope.tenantId,
       id,
-      branchId: scope.branchId,
-      terminalId: scope.terminalId,
+      ...deadLetterEventFields(scope, payload, refusal),
       eventKey,
-      eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
-      posId: refusal.event?.posId ?? null,
-      localEventId: refusal.event?.localEventId ?? null,
-      code: 'POS_SYNC_EVENT_INVALID',
-      message: refusal.message,
       problems: JSON.stringify(refusal.problems),
       payload: payloadJson,
       payloadHash,

@@ -1,4 +1,3 @@
-import { canonicalJson, sha256Hex } from '../../../replication/index.ts';
 import type { SaleBounds } from '../../../schema/index.ts';
 import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
 import type {
@@ -8,12 +7,13 @@ import type {
   RejectedEventFilter,
   TerminalScope,
 } from '../cloud-store.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Collections, DeadLetterDoc } from './collections.ts';
 import { pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
+import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
 import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
@@ -26,17 +26,17 @@ import {
 export type { Refusal };
 
 /** The dead-letter queue of refused sales and the operator's decisions on it. */
-export class DeadLetterQueue {
+export class DeadLetters {
   readonly #c: Collections;
   readonly #ledger: SaleLedger;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #bounds: SaleBounds;
 
   constructor(
     collections: Collections,
     ledger: SaleLedger,
-    audit: AuditTrail,
+    audit: AuditLog,
     now: () => Date,
     bounds: SaleBounds,
   ) {
@@ -52,9 +52,7 @@ export class DeadLetterQueue {
    * an operator discarded: a discard is final.
    */
   async record(scope: TerminalScope, payload: unknown, refusal: Refusal): Promise<FiledRefusal> {
-    const payloadJson = canonicalJson(payload) ?? 'null';
-    const payloadHash = sha256Hex(payloadJson);
-    const eventKey = refusal.key ?? `${scope.terminalId}:unreadable:${payloadHash.slice(0, 16)}`;
+    const { payloadJson, payloadHash, eventKey } = deadLetterIdentity(scope, payload, refusal);
     // Null sorts first: the open entry before a discarded one.
     const [filed] = await this.#c.deadLetters
       .find(
@@ -73,22 +71,12 @@ export class DeadLetterQueue {
       const discardNote = filed.resolvedAt === null ? null : (filed.resolutionNote ?? '');
       return { rejectedEventId: filed._id, discardNote };
     }
-    const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
-      string,
-      unknown
-    >;
     const id = createUuidV7();
     await this.#c.deadLetters.insertOne({
       _id: id,
       tenantId: scope.tenantId,
-      branchId: scope.branchId,
-      terminalId: scope.terminalId,
+      ...deadLetterEventFields(scope, payload, refusal),
       eventKey,
-      eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
-      posId: refusal.event?.posId ?? null,
-      localEventId: refusal.event?.localEventId ?? null,
-      code: 'POS_SYNC_EVENT_INVALID',
-      message: refusal.message,
       problems: refusal.problems,
       payload: payloadJson,
       payloadHash,

@@ -52,7 +52,7 @@ const MERGE_ATTEMPTS = 20;
  * transaction, so it is optimistic: merge against the masters read, then write only if their seqs are
  * unchanged, otherwise merge again.
  */
-export class InventoryTable {
+export class Inventory {
   readonly #ctx: StoreContext;
   readonly #s: Record<keyof typeof INVENTORY_SQL, Statement>;
   readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();

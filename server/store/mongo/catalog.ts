@@ -1,19 +1,20 @@
 import type { Collection } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry } from '../../../replication/index.ts';
-import {
-  MANIFEST_MAX_ENTRIES,
-  computeBucketDigests,
-  contentHash,
-} from '../../../replication/index.ts';
+import { computeBucketDigests } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
 import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from '../catalog-kinds.ts';
+import {
+  checkManifestBuckets,
+  checkedManifest,
+  manifestEntryOf,
+} from '../core/catalog-manifest.ts';
 import { idHash32, viewsByIds } from '../catalog-kinds.ts';
 import { parseInput } from '../parse-input.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { CatalogDoc } from './collections.ts';
 import type { StreamKey, StreamSeq } from './stream-seq.ts';
 
@@ -24,18 +25,18 @@ type HashFields = Pick<CatalogDoc<unknown>, 'id' | 'viewHash' | 'branchSpecific'
  * (`StreamSeq.write`), every branch pulls the same seq range and gets its view computed per document.
  * The branch projection rules are the SQLite adapter's (`CatalogKind`), shared so both agree.
  */
-export class CatalogCollection<TStored extends { id: string; updatedAt: string }, TInput, TView> {
+export class Catalog<TStored extends { id: string; updatedAt: string }, TInput, TView> {
   readonly #coll: Collection<CatalogDoc<TStored>>;
   readonly #kind: CatalogKind<TStored, TInput, TView>;
   readonly #seq: StreamSeq;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
 
   constructor(
     coll: Collection<CatalogDoc<TStored>>,
     kind: CatalogKind<TStored, TInput, TView>,
     seq: StreamSeq,
-    audit: AuditTrail,
+    audit: AuditLog,
     now: () => Date,
   ) {
     this.#coll = coll;
@@ -216,20 +217,10 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
     bucketCount: number,
     buckets: number[],
   ): Promise<{ entries: ManifestEntry[]; checkpoint: Checkpoint }> {
-    checkBucketCount(bucketCount);
-    if (!buckets.every((b) => Number.isInteger(b) && b >= 0 && b < bucketCount)) {
-      throw new PosError('POS_INPUT_INVALID', 'manifest bucket out of range');
-    }
+    checkManifestBuckets(bucketCount, buckets);
     const head = await this.head(tenantId);
     const rows = await this.#liveHashes(tenantId, { bucketCount, buckets });
-    const entries = this.#entries(rows, branchId);
-    if (entries.length > MANIFEST_MAX_ENTRIES) {
-      throw new PosError('POS_CATALOG_MANIFEST_TOO_LARGE', undefined, {
-        entries: entries.length,
-        max: MANIFEST_MAX_ENTRIES,
-      });
-    }
-    entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const entries = checkedManifest(this.#entries(rows, branchId));
     return { entries, checkpoint: { seq: head } };
   }
 
@@ -257,12 +248,9 @@ export class CatalogCollection<TStored extends { id: string; updatedAt: string }
   #entries(rows: HashFields[], branchId: string): ManifestEntry[] {
     const entries: ManifestEntry[] = [];
     for (const row of rows) {
-      if (!row.branchSpecific) {
-        entries.push({ id: row.id, hash: row.viewHash });
-        continue;
-      }
-      const view = this.#kind.viewOf(row.doc as TStored, branchId);
-      if (view !== null) entries.push({ id: row.id, hash: contentHash(view as object) });
+      const stored = row.branchSpecific ? (row.doc as TStored) : null;
+      const entry = manifestEntryOf(this.#kind, branchId, row.id, row.viewHash, stored);
+      if (entry) entries.push(entry);
     }
     return entries;
   }

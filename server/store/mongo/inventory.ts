@@ -22,7 +22,7 @@ import {
   repairInventoryDocument,
 } from '../inventory-rules.ts';
 import { checkLimit } from '../store-input-checks.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { InventoryDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 
@@ -37,15 +37,17 @@ const MERGE_ATTEMPTS = 20;
  * handler (union of operation logs). Optimistic, one document at a time: merge against the master read,
  * write only if its seq is unchanged (the filter carries it), otherwise merge that document again.
  */
-export class InventoryCollection {
+export class Inventory {
   readonly #coll: Collection<InventoryDoc>;
   readonly #seq: StreamSeq;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();
 
-  constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, now: () => Date) {
+  constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, audit: AuditLog, now: () => Date) {
     this.#coll = coll;
     this.#seq = seq;
+    this.#audit = audit;
     this.#now = now;
   }
 
@@ -171,7 +173,6 @@ export class InventoryCollection {
     branchId: string,
     options: { dryRun: boolean },
     actor: string,
-    audit: AuditTrail,
   ): Promise<InventoryRepair[]> {
     const rows = await this.#coll
       .find(
@@ -211,7 +212,7 @@ export class InventoryCollection {
       );
       if (applied === 0) continue;
       repair.repaired = true;
-      await audit.record(tenantId, actor, 'repairInventory', `${branchId}/${row.id}`, {
+      await this.#audit.record(tenantId, actor, 'repairInventory', `${branchId}/${row.id}`, {
         problem,
         action,
         onHand: doc.onHand,

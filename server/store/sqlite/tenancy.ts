@@ -10,6 +10,8 @@ import {
   nameSchema,
   tenantSchema,
 } from '../../../schema/index.ts';
+import type { TerminalRecord } from '../core/terminal-status.ts';
+import { terminalOf } from '../core/terminal-status.ts';
 import { adminTokenStatus, parseAdminTokenExpiry } from '../admin-tokens.ts';
 import type {
   AdminIdentity,
@@ -100,21 +102,24 @@ export type TerminalRow = {
   checkpoints: string;
 };
 
-export function terminalOfRow(row: TerminalRow): Terminal {
-  const contacts = [row.last_pull_at, row.last_push_at].filter((t): t is string => t !== null);
+/** The terminal row in the shape the core's terminal rules read. */
+export function terminalRecordOf(row: TerminalRow): TerminalRecord {
   return {
-    id: row.id,
     tenantId: row.tenant_id,
+    id: row.id,
     branchId: row.branch_id,
     name: row.name,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
-    lastSyncAt: contacts.length === 0 ? null : contacts.sort().at(-1)!,
+    lastPullAt: row.last_pull_at,
+    lastPushAt: row.last_push_at,
+    queueDepth: row.queue_depth,
+    checkpoints: JSON.parse(row.checkpoints) as TerminalRecord['checkpoints'],
   };
 }
 
 /** Tenants, admin tokens, branches and terminals: the records every token resolves against. */
-export class TenancyStore {
+export class Tenancy {
   readonly #ctx: StoreContext;
   readonly #s: Record<keyof typeof TENANCY_SQL, Statement>;
 
@@ -315,7 +320,7 @@ export class TenancyStore {
 
   getTerminal(tenantId: string, terminalId: string): Terminal | null {
     const row = this.getTerminalRow(tenantId, terminalId);
-    return row ? terminalOfRow(row) : null;
+    return row ? terminalOf(terminalRecordOf(row)) : null;
   }
 
   requireTerminal(tenantId: string, terminalId: string): Terminal {

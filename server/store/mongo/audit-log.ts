@@ -8,7 +8,7 @@ import { pageOf } from './paging.ts';
  * The audit trail of admin writes. Without transactions the entry is written right after the write it
  * describes succeeded: a crash in between loses the entry, never invents one for a write that failed.
  */
-export class AuditTrail {
+export class AuditLog {
   readonly #coll: Collection<AuditDoc>;
   readonly #now: () => Date;
 

@@ -9,6 +9,7 @@ import {
   nameSchema,
   tenantSchema,
 } from '../../../schema/index.ts';
+import { terminalOf } from '../core/terminal-status.ts';
 import { adminTokenStatus, parseAdminTokenExpiry } from '../admin-tokens.ts';
 import type {
   AdminIdentity,
@@ -22,32 +23,19 @@ import type {
 } from '../cloud-store.ts';
 import { parseInput } from '../parse-input.ts';
 import { createToken, hashToken } from '../token-hash.ts';
-import type { AuditTrail } from './audit-trail.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { AdminTokenDoc, Collections, TerminalDoc } from './collections.ts';
 import { duplicateKeyOf } from './stream-seq.ts';
 
 const ROOT_TOKEN_HASH_KEY = 'root_token_hash';
 
-export function terminalOfDoc(doc: TerminalDoc): Terminal {
-  const contacts = [doc.lastPullAt, doc.lastPushAt].filter((t): t is string => t !== null);
-  return {
-    id: doc.id,
-    tenantId: doc.tenantId,
-    branchId: doc.branchId,
-    name: doc.name,
-    createdAt: doc.createdAt,
-    revokedAt: doc.revokedAt,
-    lastSyncAt: contacts.length === 0 ? null : contacts.sort().at(-1)!,
-  };
-}
-
 /** Tenants, admin tokens, branches and terminals: single-document writes, uniqueness by index. */
-export class TenancyCollections {
+export class Tenancy {
   readonly #c: Collections;
-  readonly #audit: AuditTrail;
+  readonly #audit: AuditLog;
   readonly #now: () => Date;
 
-  constructor(collections: Collections, audit: AuditTrail, now: () => Date) {
+  constructor(collections: Collections, audit: AuditLog, now: () => Date) {
     this.#c = collections;
     this.#audit = audit;
     this.#now = now;
@@ -282,7 +270,7 @@ export class TenancyCollections {
 
   async getTerminal(tenantId: string, terminalId: string): Promise<Terminal | null> {
     const doc = await this.#c.terminals.findOne({ tenantId, id: terminalId });
-    return doc ? terminalOfDoc(doc) : null;
+    return doc ? terminalOf(doc) : null;
   }
 
   async requireTerminal(tenantId: string, terminalId: string): Promise<Terminal> {

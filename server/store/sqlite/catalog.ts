@@ -1,16 +1,17 @@
 import type { Statement } from 'better-sqlite3';
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry } from '../../../replication/index.ts';
-import {
-  MANIFEST_MAX_ENTRIES,
-  computeBucketDigests,
-  contentHash,
-} from '../../../replication/index.ts';
+import { computeBucketDigests } from '../../../replication/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import { UPSERT_MAX } from '../cloud-store.ts';
 import type { PullResult } from '../cloud-store.ts';
 import { checkBucketCount, checkLimit, sameCatalogContent } from '../store-input-checks.ts';
 import type { CatalogKind } from '../catalog-kinds.ts';
+import {
+  checkManifestBuckets,
+  checkedManifest,
+  manifestEntryOf,
+} from '../core/catalog-manifest.ts';
 import { idHash32, viewsByIds } from '../catalog-kinds.ts';
 import { parseInput } from '../parse-input.ts';
 import { prepareStatements } from './prepare-statements.ts';
@@ -54,7 +55,7 @@ function catalogSql(table: 'products' | 'categories') {
  * One catalog stream: tenant-wide, so every write takes seqs from the tenant's stream head and every
  * branch pulls the same seq range; the branch view is computed per document while reading.
  */
-export class CatalogTable<TStored extends { id: string; updatedAt: string }, TInput, TView> {
+export class Catalog<TStored extends { id: string; updatedAt: string }, TInput, TView> {
   readonly #ctx: StoreContext;
   readonly #kind: CatalogKind<TStored, TInput, TView>;
   readonly #s: Record<keyof ReturnType<typeof catalogSql>, Statement>;
@@ -198,24 +199,14 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
     bucketCount: number,
     buckets: number[],
   ): { entries: ManifestEntry[]; checkpoint: Checkpoint } {
-    checkBucketCount(bucketCount);
-    if (!buckets.every((b) => Number.isInteger(b) && b >= 0 && b < bucketCount)) {
-      throw new PosError('POS_INPUT_INVALID', 'manifest bucket out of range');
-    }
+    checkManifestBuckets(bucketCount, buckets);
     return this.#ctx.db.transaction(() => {
       const rows = this.#s.selectLiveHashesInBuckets.all(
         tenantId,
         bucketCount,
         JSON.stringify(buckets),
       ) as HashRow[];
-      const entries = this.#entries(rows, branchId);
-      if (entries.length > MANIFEST_MAX_ENTRIES) {
-        throw new PosError('POS_CATALOG_MANIFEST_TOO_LARGE', undefined, {
-          entries: entries.length,
-          max: MANIFEST_MAX_ENTRIES,
-        });
-      }
-      entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const entries = checkedManifest(this.#entries(rows, branchId));
       return { entries, checkpoint: { seq: this.#ctx.seq.read(this.#key(tenantId)).head } };
     })();
   }
@@ -224,12 +215,10 @@ export class CatalogTable<TStored extends { id: string; updatedAt: string }, TIn
   #entries(rows: HashRow[], branchId: string): ManifestEntry[] {
     const entries: ManifestEntry[] = [];
     for (const row of rows) {
-      if (row.branch_specific === 0 || row.doc === null) {
-        entries.push({ id: row.id, hash: row.view_hash });
-        continue;
-      }
-      const view = this.#kind.viewOf(JSON.parse(row.doc) as TStored, branchId);
-      if (view !== null) entries.push({ id: row.id, hash: contentHash(view as object) });
+      const stored =
+        row.branch_specific === 0 || row.doc === null ? null : (JSON.parse(row.doc) as TStored);
+      const entry = manifestEntryOf(this.#kind, branchId, row.id, row.view_hash, stored);
+      if (entry) entries.push(entry);
     }
     return entries;
   }

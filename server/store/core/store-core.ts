@@ -1,0 +1,315 @@
+import type { WithDeleted } from 'rxdb';
+import type { Checkpoint } from '../../../replication/index.ts';
+import type {
+  Branch,
+  BranchProduct,
+  Category,
+  CategoryInput,
+  Product,
+  ProductInput,
+  Tenant,
+} from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
+import type {
+  BranchInput,
+  CatalogStream,
+  CloudStore,
+  InventoryPushRow,
+  PageArgs,
+  PruneReport,
+  PullResult,
+  RejectedEventFilter,
+  SalesFilter,
+  StreamHeads,
+  TerminalContact,
+  TerminalScope,
+  TerminalStatus,
+} from '../cloud-store.ts';
+import type { ResolvedStoreCoreOptions } from './options.ts';
+import { runStoreOperation } from './run-operation.ts';
+
+type Awaitable<T> = T | Promise<T>;
+
+/** `then` that stays synchronous on a synchronous backend: nothing runs between a check and its write. */
+function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/** The port's methods `K`, each free to answer at once (SQLite) or later (MongoDB). */
+type Primitives<K extends keyof CloudStore> = {
+  [M in K]: CloudStore[M] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => Awaitable<R>
+    : never;
+};
+
+/** Tenants, admin tokens, branches and terminals. */
+export type TenancyPart = Primitives<
+  | 'createTenant'
+  | 'listTenants'
+  | 'createAdminToken'
+  | 'listAdminTokens'
+  | 'revokeAdminToken'
+  | 'verifyAdminToken'
+  | 'getRootTokenHash'
+  | 'setRootTokenHash'
+  | 'createBranch'
+  | 'listBranches'
+  | 'getBranch'
+  | 'registerTerminal'
+  | 'revokeTerminal'
+  | 'reassignTerminal'
+  | 'getTerminal'
+  | 'verifyTerminalToken'
+> & {
+  requireTenant(tenantId: string): Awaitable<void>;
+  requireBranch(tenantId: string, branchId: string): Awaitable<Branch>;
+};
+
+/** One catalog stream (products or categories): cloud records, branch views, reconcile digests. */
+export type CatalogPart<TStored, TView> = {
+  upsert(tenantId: string, inputs: unknown[], actor: string): Awaitable<TStored[]>;
+  delete(tenantId: string, ids: string[], actor: string): Awaitable<string[]>;
+  getLive(tenantId: string, ids: string[]): Awaitable<TStored[]>;
+  pull(
+    tenantId: string,
+    branchId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Awaitable<PullResult<TView>>;
+  byIds(tenantId: string, branchId: string, ids: string[]): Awaitable<WithDeleted<TView>[]>;
+  digests(
+    tenantId: string,
+    branchId: string,
+    bucketCount: number,
+  ): ReturnType<Primitives<'catalogDigests'>['catalogDigests']>;
+  manifest(
+    tenantId: string,
+    branchId: string,
+    bucketCount: number,
+    buckets: number[],
+  ): ReturnType<Primitives<'catalogManifest'>['catalogManifest']>;
+};
+
+/** What an adapter hands to the core: its storage primitives, nothing that holds a sync rule. */
+export type StoreBackend = {
+  readonly tenancy: TenancyPart;
+  readonly products: CatalogPart<Product, BranchProduct>;
+  readonly categories: CatalogPart<Category, Category>;
+  readonly inventory: {
+    push(...args: Parameters<CloudStore['pushInventory']>): ReturnType<CloudStore['pushInventory']>;
+    pull(
+      ...args: Parameters<CloudStore['pullInventory']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['pullInventory']>>>;
+    repair(
+      ...args: Parameters<CloudStore['repairInventory']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['repairInventory']>>>;
+  };
+  readonly deadLetters: {
+    list(
+      ...args: Parameters<CloudStore['listRejectedEvents']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['listRejectedEvents']>>>;
+    accept(
+      ...args: Parameters<CloudStore['acceptRejectedSale']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['acceptRejectedSale']>>>;
+    discard(
+      ...args: Parameters<CloudStore['discardRejectedSale']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['discardRejectedSale']>>>;
+  };
+  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
+  readonly audit: {
+    list(
+      ...args: Parameters<CloudStore['listAuditLog']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['listAuditLog']>>>;
+  };
+  /** Throws when the store is closed and the storage would not refuse on its own. */
+  assertOpen(): void;
+  /** Makes buffered terminal contacts visible to a read of terminal rows. */
+  flushContacts(): void;
+  /** Records a contact already stamped with its time. */
+  recordTerminalContact(
+    scope: TerminalScope,
+    contact: TerminalContact & { at: Date },
+  ): Awaitable<void>;
+  /** Upserts checked products: the batch check and the write, atomic where the storage can be. */
+  upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Awaitable<Product[]>;
+  ingestSales: Primitives<'ingestSales'>['ingestSales'];
+  /** Every terminal (of a branch) with its status, read as one consistent view where the storage can. */
+  terminalStatuses(
+    tenantId: string,
+    branchId: string | null,
+    now: Date,
+    staleAfterMs: number,
+  ): Awaitable<TerminalStatus[]>;
+  streamHeads(tenantId: string, branchId: string): Awaitable<StreamHeads>;
+  /** Deletes what is older than `before` and raises the floors. */
+  prune(before: Date): Awaitable<PruneReport>;
+  ping(): Awaitable<void>;
+  close(): Promise<void>;
+};
+
+/**
+ * The `CloudStore` every adapter shares: option defaults, error wrapping and the order of the checks
+ * live here once; the backend only reads and writes.
+ */
+export class StoreCore implements CloudStore {
+  readonly #b: StoreBackend;
+  readonly #options: ResolvedStoreCoreOptions;
+
+  constructor(backend: StoreBackend, options: ResolvedStoreCoreOptions) {
+    this.#b = backend;
+    this.#options = options;
+  }
+
+  #run<T>(operation: () => T | Promise<T>): Promise<T> {
+    return runStoreOperation(() => {
+      this.#b.assertOpen();
+      return operation();
+    });
+  }
+
+  #catalog(stream: CatalogStream) {
+    if (stream === 'products') return this.#b.products;
+    if (stream === 'categories') return this.#b.categories;
+    throw new PosError('POS_INPUT_INVALID', `unknown catalog stream ${String(stream)}`);
+  }
+
+  createTenant = (input: Tenant, actor: string) =>
+    this.#run(() => this.#b.tenancy.createTenant(input, actor));
+  listTenants = () => this.#run(() => this.#b.tenancy.listTenants());
+  createAdminToken = (
+    tenantId: string,
+    name: string,
+    actor: string,
+    options?: { expiresAt?: string | null },
+  ) => this.#run(() => this.#b.tenancy.createAdminToken(tenantId, name, actor, options));
+  listAdminTokens = (tenantId: string | null) =>
+    this.#run(() => this.#b.tenancy.listAdminTokens(tenantId));
+  revokeAdminToken = (tenantId: string | null, tokenId: string, actor: string) =>
+    this.#run(() => this.#b.tenancy.revokeAdminToken(tenantId, tokenId, actor));
+  verifyAdminToken = (token: string) => this.#run(() => this.#b.tenancy.verifyAdminToken(token));
+  getRootTokenHash = () => this.#run(() => this.#b.tenancy.getRootTokenHash());
+  setRootTokenHash = (hash: string) => this.#run(() => this.#b.tenancy.setRootTokenHash(hash));
+
+  createBranch = (tenantId: string, input: BranchInput, actor: string) =>
+    this.#run(() => this.#b.tenancy.createBranch(tenantId, input, actor));
+  listBranches = (tenantId: string) => this.#run(() => this.#b.tenancy.listBranches(tenantId));
+  getBranch = (tenantId: string, branchId: string) =>
+    this.#run(() => this.#b.tenancy.getBranch(tenantId, branchId));
+  registerTerminal = (tenantId: string, input: { branchId: string; name: string }, actor: string) =>
+    this.#run(() => this.#b.tenancy.registerTerminal(tenantId, input, actor));
+  revokeTerminal = (tenantId: string, terminalId: string, actor: string) =>
+    this.#run(() => this.#b.tenancy.revokeTerminal(tenantId, terminalId, actor));
+  reassignTerminal = (tenantId: string, terminalId: string, branchId: string, actor: string) =>
+    this.#run(() => {
+      this.#b.flushContacts();
+      return this.#b.tenancy.reassignTerminal(tenantId, terminalId, branchId, actor);
+    });
+  getTerminal = (tenantId: string, terminalId: string) =>
+    this.#run(() => {
+      this.#b.flushContacts();
+      return this.#b.tenancy.getTerminal(tenantId, terminalId);
+    });
+  verifyTerminalToken = (token: string) =>
+    this.#run(() => this.#b.tenancy.verifyTerminalToken(token));
+  recordTerminalContact = (scope: TerminalScope, contact: TerminalContact) =>
+    this.#run(() =>
+      this.#b.recordTerminalContact(scope, { ...contact, at: contact.at ?? this.#options.now() }),
+    );
+
+  upsertProducts = (tenantId: string, inputs: ProductInput[], actor: string) =>
+    this.#run(() => this.#b.upsertProducts(tenantId, inputs, actor));
+  deleteProducts = (tenantId: string, ids: string[], actor: string) =>
+    this.#run(() => this.#b.products.delete(tenantId, ids, actor));
+  upsertCategories = (tenantId: string, inputs: CategoryInput[], actor: string) =>
+    this.#run(() =>
+      andThen(this.#b.tenancy.requireTenant(tenantId), () =>
+        this.#b.categories.upsert(tenantId, inputs, actor),
+      ),
+    );
+  deleteCategories = (tenantId: string, ids: string[], actor: string) =>
+    this.#run(() => this.#b.categories.delete(tenantId, ids, actor));
+  getProducts = (tenantId: string, ids: string[]) =>
+    this.#run(() => this.#b.products.getLive(tenantId, ids));
+
+  pullProducts = (tenantId: string, branchId: string, cp: Checkpoint | null, limit: number) =>
+    this.#run(() => this.#b.products.pull(tenantId, branchId, cp, limit));
+  pullCategories = (tenantId: string, cp: Checkpoint | null, limit: number) =>
+    this.#run(() => this.#b.categories.pull(tenantId, '', cp, limit));
+  pullInventory = (tenantId: string, branchId: string, cp: Checkpoint | null, limit: number) =>
+    this.#run(() => this.#b.inventory.pull(tenantId, branchId, cp, limit));
+  pullSales = (scope: TerminalScope, cp: Checkpoint | null, limit: number) =>
+    this.#run(() => this.#b.sales.pullSales(scope, cp, limit));
+  productsByIds = (tenantId: string, branchId: string, ids: string[]) =>
+    this.#run(() => this.#b.products.byIds(tenantId, branchId, ids));
+  categoriesByIds = (tenantId: string, ids: string[]) =>
+    this.#run(() => this.#b.categories.byIds(tenantId, '', ids));
+
+  ingestSales = (scope: TerminalScope, sales: unknown[]) =>
+    this.#run(() => this.#b.ingestSales(scope, sales));
+  pushInventory = (scope: TerminalScope, rows: InventoryPushRow[]) =>
+    this.#run(() => this.#b.inventory.push(scope, rows));
+  repairInventory = (
+    tenantId: string,
+    branchId: string,
+    options: { dryRun: boolean },
+    actor: string,
+  ) =>
+    this.#run(() =>
+      andThen(this.#b.tenancy.requireBranch(tenantId, branchId), () =>
+        this.#b.inventory.repair(tenantId, branchId, options, actor),
+      ),
+    );
+
+  listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
+    this.#run(() => this.#b.deadLetters.list(tenantId, filter, page));
+  acceptRejectedSale = (tenantId: string, id: string, note: string, actor: string) =>
+    this.#run(() => this.#b.deadLetters.accept(tenantId, id, note, actor));
+  discardRejectedSale = (tenantId: string, id: string, note: string, actor: string) =>
+    this.#run(() => this.#b.deadLetters.discard(tenantId, id, note, actor));
+
+  querySales = (tenantId: string, filter: SalesFilter, page: PageArgs) =>
+    this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
+  saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
+    this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
+  listTerminalStatus = (
+    tenantId: string,
+    filter: { branchId?: string; staleAfterMs?: number; now?: Date },
+  ) =>
+    this.#run(() => {
+      this.#b.flushContacts();
+      return this.#b.terminalStatuses(
+        tenantId,
+        filter.branchId ?? null,
+        filter.now ?? this.#options.now(),
+        filter.staleAfterMs ?? this.#options.staleAfterMs,
+      );
+    });
+  listAuditLog = (tenantId: string, page: PageArgs) =>
+    this.#run(() => this.#b.audit.list(tenantId, page));
+
+  catalogDigests = (tenantId: string, branchId: string, stream: CatalogStream, count: number) =>
+    this.#run(() => this.#catalog(stream).digests(tenantId, branchId, count));
+  catalogManifest = (
+    tenantId: string,
+    branchId: string,
+    stream: CatalogStream,
+    count: number,
+    buckets: number[],
+  ) => this.#run(() => this.#catalog(stream).manifest(tenantId, branchId, count, buckets));
+  streamHeads = (tenantId: string, branchId: string) =>
+    this.#run(() => this.#b.streamHeads(tenantId, branchId));
+
+  prune = (options: { olderThanMs?: number; now?: Date } = {}) =>
+    this.#run(() => {
+      const now = options.now ?? this.#options.now();
+      const olderThanMs = options.olderThanMs ?? this.#options.retentionMs;
+      return this.#b.prune(new Date(now.getTime() - olderThanMs));
+    });
+
+  ping = () => this.#run(() => this.#b.ping());
+
+  /** Writes what is buffered and releases the storage. Idempotent. */
+  close(): Promise<void> {
+    return this.#b.close();
+  }
+}
