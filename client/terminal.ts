@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Observable, Subscription } from 'rxjs';
-import { BehaviorSubject, Subject, firstValueFrom } from 'rxjs';
+import { Subject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import { createBackoff, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, InventoryReason, Sale, SaleSyncState } from '../schema/index.ts';
+import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
 import {
   PosError,
   adjustInventory as adjustOperation,
@@ -40,6 +40,7 @@ import {
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+import { TerminalStatusFeed } from './terminal-status-feed.ts';
 
 /** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
 export type ReconcileResult = {
@@ -73,18 +74,15 @@ export class Terminal {
   readonly #replications = new Map<StreamName, StreamReplication>();
   /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
   #worker: SalesPushWorker | undefined;
-  readonly #status$: BehaviorSubject<TerminalStatus>;
+  readonly #statusFeed: TerminalStatusFeed;
   readonly #subscriptions: Subscription[] = [];
   readonly #retention: SalesRetention;
   #nextLocalEventId: number;
-  #queueDepth = 0;
   #online = false;
   #halted: SyncHalt = null;
   #started = false;
   #wakeups: StreamWakeups | undefined;
   #closed = false;
-  #statusTimer: NodeJS.Timeout | undefined;
-  #lastStatusAt = 0;
   readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
   /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
   readonly #catalogEvents = new Subject<void>();
@@ -98,18 +96,9 @@ export class Terminal {
     products: null,
     categories: null,
   };
-  #lastPullAt: string | null = null;
-  #lastPushAt: string | null = null;
   #lastReconcile: TerminalStatus['lastReconcile'] = null;
   /** Inventory rows the cloud refused, by id, until a later push of the row goes through. */
   readonly #inventoryRefused = new Map<string, InventoryRowRefusal>();
-  readonly #counters = {
-    queued_events: 0,
-    synced_events: 0,
-    reconcile_runs: 0,
-    delta_sync_runs: 0,
-    pruned_events: 0,
-  };
 
   constructor(init: {
     db: TerminalDatabase;
@@ -139,18 +128,36 @@ export class Terminal {
       (request) => this.#wakeups?.request(request),
     );
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
-    this.#status$ = new BehaviorSubject<TerminalStatus>(
-      this.#statusWithCounts({ queued: 0, synced: 0, needsAttention: 0, discarded: 0 }, 0, 0),
-    );
+    this.#statusFeed = new TerminalStatusFeed({
+      db: this.db,
+      parts: () => ({
+        terminalId: this.#identity.terminalId,
+        branchId: this.#identity.branchId,
+        posId: this.#identity.posId,
+        online: this.#online,
+        halted: this.#halted,
+        catalog: {
+          checkpoint: { ...this.#checkpoints },
+          snapshotting:
+            this.#resnapshots.size > 0 ||
+            (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
+          snapshotPulled: this.#snapshotPulled,
+          ready: this.#catalogComplete,
+        },
+        lastReconcile: this.#lastReconcile,
+        inventoryRefused: [...this.#inventoryRefused.values()],
+      }),
+      logger: () => this.#logger,
+    });
     this.#subscriptions.push(
       this.db.sales.$.subscribe((event) => {
         const sale = event.documentData as Sale;
         const before = event.previousDocumentData as Sale | undefined;
         if (sale.syncState !== 'queued') this.#worker?.acknowledge(sale.id);
         if (sale.syncState === 'synced' && before?.syncState !== 'synced') {
-          this.#counters.synced_events += 1;
+          this.#statusFeed.count('synced_events');
         }
-        this.#scheduleStatus();
+        this.#statusFeed.refresh();
       }),
     );
     // Local housekeeping: runs offline and before `start()` too.
@@ -163,8 +170,8 @@ export class Terminal {
       },
       logger: this.#logger.child({ component: 'retention' }),
       onPruned: (count) => {
-        this.#counters.pruned_events += count;
-        this.#scheduleStatus();
+        this.#statusFeed.count('pruned_events', count);
+        this.#statusFeed.refresh();
       },
     });
     this.#retention.start();
@@ -177,7 +184,7 @@ export class Terminal {
 
   /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
-    return this.#status$.asObservable();
+    return this.#statusFeed.status$;
   }
 
   #loggerForIdentity(): Logger {
@@ -242,7 +249,7 @@ export class Terminal {
       if (!confirmed) return false;
       this.#identityConfirmed = true;
     }
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
     return !stopped();
   }
 
@@ -264,8 +271,8 @@ export class Terminal {
       },
       events: {
         onPushed: (at) => {
-          this.#lastPushAt = at.toISOString();
-          this.#scheduleStatus();
+          this.#statusFeed.pushedAt(at);
+          this.#statusFeed.refresh();
         },
         onBooked: () => this.#replications.get('sales')?.reSync(),
         onAuthLoss: (code) => this.#halt(code),
@@ -305,7 +312,7 @@ export class Terminal {
         fetch: this.#fetch,
         batchSize: this.#options.pullBatchSize,
         backoffBaseMs: this.#options.backoffBaseMs,
-        getQueueDepth: () => this.#queueDepth,
+        getQueueDepth: () => this.#statusFeed.queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
         onInventoryPushed: (pushed, refused) => this.#onInventoryPushed(pushed, refused),
       },
@@ -326,18 +333,18 @@ export class Terminal {
     for (const id of pushed) this.#inventoryRefused.delete(id);
     for (const refusal of refused) this.#inventoryRefused.set(refusal.id, refusal);
     if (refused.length > 0) this.#logger.warn({ refused }, 'inventory rows refused by the cloud');
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
   }
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
-    this.#lastPullAt = new Date().toISOString();
+    this.#statusFeed.pulledAt(new Date());
     if (stream === 'products' || stream === 'categories') {
       const before = this.#checkpoints[stream];
       if (before === null || before === 0) this.#snapshotPulled += documents;
-      else if (documents > 0) this.#counters.delta_sync_runs += 1;
+      else if (documents > 0) this.#statusFeed.count('delta_sync_runs');
       if (checkpoint) this.#checkpoints[stream] = checkpoint.seq;
     }
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
   }
 
   /**
@@ -358,7 +365,7 @@ export class Terminal {
     this.#logger.info({ online }, online ? 'cloud reachable' : 'cloud unreachable');
     // Back online: push now instead of waiting out a backoff grown while offline.
     if (online) this.#worker?.wake(true);
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
   }
 
   #onErrorCode(code: string, operation: string): void {
@@ -384,7 +391,7 @@ export class Terminal {
     void this.#wakeups?.close();
     void this.#worker?.close();
     this.#catalogEvents.next();
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
   }
 
   /**
@@ -408,10 +415,10 @@ export class Terminal {
       await this.#replications.get(stream)?.cancel();
       this.#replications.delete(stream);
       this.#snapshotPulled = 0;
-      this.#scheduleStatus();
+      this.#statusFeed.refresh();
       const result = await resnapshotCatalogStream(this.#caller, stream, this.db[stream], (n) => {
         this.#snapshotPulled = n;
-        this.#scheduleStatus();
+        this.#statusFeed.refresh();
       });
       // A new generation is a new replication identifier: RxDB then starts from the snapshot's seq.
       if (why === 're-snapshot') this.#identity.generations[stream] += 1;
@@ -435,7 +442,7 @@ export class Terminal {
       })
       .finally(() => {
         this.#resnapshots.delete(stream);
-        this.#scheduleStatus();
+        this.#statusFeed.refresh();
       });
     this.#resnapshots.set(stream, task);
   }
@@ -460,7 +467,7 @@ export class Terminal {
     };
     await saveIdentity(this.db, this.#identity);
     this.#catalogEvents.next();
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
   }
 
   /** Both catalog streams were pulled completely once for the current branch (and generation). */
@@ -517,7 +524,7 @@ export class Terminal {
       });
       await this.db.sales.insert(sale);
       this.#nextLocalEventId += 1;
-      this.#counters.queued_events += 1;
+      this.#statusFeed.count('queued_events');
       this.#worker?.wake();
       return sale;
     });
@@ -612,7 +619,7 @@ export class Terminal {
       applied: streams.categories.applied + streams.products.applied,
       streams,
     };
-    this.#counters.reconcile_runs += 1;
+    this.#statusFeed.count('reconcile_runs');
     this.#lastReconcile = {
       at: new Date().toISOString(),
       missing: result.missing.length,
@@ -621,7 +628,7 @@ export class Terminal {
       applied: result.applied,
     };
     this.#logger.info({ reconcile: this.#lastReconcile }, 'reconciled');
-    this.#scheduleStatus();
+    this.#statusFeed.refresh();
     return result;
   }
 
@@ -655,72 +662,8 @@ export class Terminal {
   }
 
   /** The current status, with counts read now. */
-  async status(): Promise<TerminalStatus> {
-    const countOf = (syncState: SaleSyncState) =>
-      this.db.sales.count({ selector: { syncState } }).exec();
-    const [queued, synced, needsAttention, discarded, products, categories] = await Promise.all([
-      countOf('queued'),
-      countOf('synced'),
-      countOf('needs_attention'),
-      countOf('discarded'),
-      this.db.products.count().exec(),
-      this.db.categories.count().exec(),
-    ]);
-    this.#queueDepth = queued;
-    return this.#statusWithCounts(
-      { queued, synced, needsAttention, discarded },
-      products,
-      categories,
-    );
-  }
-
-  #statusWithCounts(
-    sales: Pick<TerminalStatus, 'queued' | 'synced' | 'needsAttention' | 'discarded'>,
-    products: number,
-    categories: number,
-  ): TerminalStatus {
-    return {
-      terminalId: this.#identity.terminalId,
-      branchId: this.#identity.branchId,
-      posId: this.#identity.posId,
-      online: this.#online,
-      halted: this.#halted,
-      ...sales,
-      lastPullAt: this.#lastPullAt,
-      lastPushAt: this.#lastPushAt,
-      catalog: {
-        products,
-        categories,
-        checkpoint: { ...this.#checkpoints },
-        snapshotting:
-          this.#resnapshots.size > 0 ||
-          (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
-        snapshotPulled: this.#snapshotPulled,
-        ready: this.#catalogComplete,
-      },
-      lastReconcile: this.#lastReconcile,
-      inventoryRefused: [...this.#inventoryRefused.values()],
-      counters: { ...this.#counters },
-    };
-  }
-
-  /**
-   * Refreshes `status$` at most every 250 ms: counts are queries, and a burst of events (a snapshot,
-   * a flush of thousands of sales) must not turn into a query storm on the cashier's event loop.
-   */
-  #scheduleStatus(): void {
-    if (this.#statusTimer || this.#closed) return;
-    // The first change after a quiet spell shows within 25 ms (after the burst it belongs to, not in
-    // the middle of it), later ones 250 ms apart.
-    const wait = Math.max(25, this.#lastStatusAt + 250 - Date.now());
-    this.#statusTimer = setTimeout(() => {
-      this.#statusTimer = undefined;
-      if (this.#closed) return;
-      this.#lastStatusAt = Date.now();
-      this.status()
-        .then((status) => this.#status$.next(status))
-        .catch((error: unknown) => this.#logger.warn({ err: error }, 'status refresh failed'));
-    }, wait);
+  status(): Promise<TerminalStatus> {
+    return this.#statusFeed.read();
   }
 
   /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
@@ -729,7 +672,7 @@ export class Terminal {
     await this.#sellQueue.drain();
     this.#closed = true;
     this.#stopping.abort();
-    if (this.#statusTimer) clearTimeout(this.#statusTimer);
+    this.#statusFeed.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
@@ -737,7 +680,7 @@ export class Terminal {
     await this.#wakeups?.close();
     await Promise.allSettled([...this.#resnapshots.values()]);
     await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
-    this.#status$.complete();
+    this.#statusFeed.complete();
     this.#catalogEvents.complete();
     await this.db.close();
   }
