@@ -1,21 +1,11 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { Observable, Subscription } from 'rxjs';
 import { Subject, firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import { createBackoff, isRetryable } from '../replication/index.ts';
 import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
-import {
-  PosError,
-  adjustInventory as adjustOperation,
-  countInventory as countOperation,
-  createInventoryItem,
-  createUuidV7,
-  idSchema,
-  inventoryItemId,
-  inventoryReasonSchema,
-} from '../schema/index.ts';
+import { PosError, createUuidV7 } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
 import { buildSale } from './build-sale.ts';
 import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
@@ -26,7 +16,7 @@ import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
-import type { InventoryRowRefusal, StreamReplication } from './sync-streams.ts';
+import type { StreamReplication } from './sync-streams.ts';
 import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
@@ -40,6 +30,7 @@ import {
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+import { TerminalInventory } from './terminal-inventory.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 
 /** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
@@ -97,8 +88,7 @@ export class Terminal {
     categories: null,
   };
   #lastReconcile: TerminalStatus['lastReconcile'] = null;
-  /** Inventory rows the cloud refused, by id, until a later push of the row goes through. */
-  readonly #inventoryRefused = new Map<string, InventoryRowRefusal>();
+  readonly #inventory: TerminalInventory;
 
   constructor(init: {
     db: TerminalDatabase;
@@ -128,6 +118,12 @@ export class Terminal {
       (request) => this.#wakeups?.request(request),
     );
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
+    this.#inventory = new TerminalInventory({
+      db: this.db,
+      identity: this.#identity,
+      logger: () => this.#logger,
+      onChange: () => this.#statusFeed.refresh(),
+    });
     this.#statusFeed = new TerminalStatusFeed({
       db: this.db,
       parts: () => ({
@@ -145,7 +141,7 @@ export class Terminal {
           ready: this.#catalogComplete,
         },
         lastReconcile: this.#lastReconcile,
-        inventoryRefused: [...this.#inventoryRefused.values()],
+        inventoryRefused: this.#inventory.refused,
       }),
       logger: () => this.#logger,
     });
@@ -314,7 +310,7 @@ export class Terminal {
         backoffBaseMs: this.#options.backoffBaseMs,
         getQueueDepth: () => this.#statusFeed.queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
-        onInventoryPushed: (pushed, refused) => this.#onInventoryPushed(pushed, refused),
+        onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
       },
       stream,
       this.db[stream],
@@ -327,13 +323,6 @@ export class Terminal {
       }),
     );
     this.#replications.set(stream, replication);
-  }
-
-  #onInventoryPushed(pushed: string[], refused: InventoryRowRefusal[]): void {
-    for (const id of pushed) this.#inventoryRefused.delete(id);
-    for (const refusal of refused) this.#inventoryRefused.set(refusal.id, refusal);
-    if (refused.length > 0) this.#logger.warn({ refused }, 'inventory rows refused by the cloud');
-    this.#statusFeed.refresh();
   }
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
@@ -535,46 +524,16 @@ export class Terminal {
    * Every argument is checked first (`POS_INPUT_INVALID`): the cloud refuses a row carrying a bad
    * operation, and the operation stays in the row's log.
    */
-  async adjustInventory(
-    productId: string,
-    delta: number,
-    reason: InventoryReason,
-  ): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
-    checkInventoryArgument(inventoryReasonSchema, reason, 'reason');
-    checkStock(delta, 'delta', delta);
-    const doc = await this.#inventoryItem(productId);
-    checkStock(doc.onHand + delta, 'delta', delta);
-    const updated = await doc.updateCRDT(adjustOperation(delta, reason));
-    return updated.onHand;
+  adjustInventory(productId: string, delta: number, reason: InventoryReason): Promise<number> {
+    return this.#inventory.adjust(productId, delta, reason);
   }
 
   /**
    * Records a stock count: stored as the difference to the on-hand value this terminal sees, so
    * adjustments made elsewhere meanwhile are kept on top of the count. Arguments checked as above.
    */
-  async countInventory(productId: string, counted: number): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
-    checkStock(counted, 'counted', counted);
-    const doc = await this.#inventoryItem(productId);
-    const updated = await doc.updateCRDT(
-      countOperation(counted, doc.onHand, new Date().toISOString()),
-    );
-    return updated.onHand;
-  }
-
-  async #inventoryItem(productId: string) {
-    const id = inventoryItemId(this.#identity.branchId, productId);
-    const existing = await this.db.inventory.findOne(id).exec();
-    if (existing) return existing;
-    try {
-      return await this.db.inventory.insert(
-        createInventoryItem(this.#identity.branchId, productId),
-      );
-    } catch {
-      // Created meanwhile (by a pull): use that one.
-      return this.db.inventory.findOne(id).exec(true);
-    }
+  countInventory(productId: string, counted: number): Promise<number> {
+    return this.#inventory.count(productId, counted);
   }
 
   /**
@@ -683,21 +642,5 @@ export class Terminal {
     this.#statusFeed.complete();
     this.#catalogEvents.complete();
     await this.db.close();
-  }
-}
-
-function checkInventoryArgument(schema: z.ZodType, value: unknown, name: string): void {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${JSON.stringify(value)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-}
-
-/** On-hand stock stays a safe integer: the cloud refuses a row whose counter leaves them. */
-function checkStock(result: number, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || !Number.isSafeInteger(result)) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${String(value)}`);
   }
 }
