@@ -16,14 +16,11 @@ import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
-import type { StreamReplication } from './sync-streams.ts';
-import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
 import {
   adoptCloudScope,
   fetchCloudScope,
-  replicationIdentifier,
   retryIdentityCheck,
   saveIdentity,
 } from './terminal-identity.ts';
@@ -32,6 +29,7 @@ import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
+import { TerminalStreams } from './terminal-streams.ts';
 
 /** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
 export type ReconcileResult = {
@@ -60,9 +58,8 @@ export class Terminal {
   #starting: Promise<void> | undefined;
   readonly #stopping = new AbortController();
   readonly #caller: GraphQLCaller;
-  readonly #fetch: typeof globalThis.fetch;
   readonly #sellQueue = new SerialQueue();
-  readonly #replications = new Map<StreamName, StreamReplication>();
+  readonly #streams: TerminalStreams;
   /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
   #worker: SalesPushWorker | undefined;
   readonly #statusFeed: TerminalStatusFeed;
@@ -108,7 +105,7 @@ export class Terminal {
     this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
     this.#catalogFromOlderRelease = init.identity.snapshots === undefined;
-    this.#fetch = createObservedFetch(
+    const fetch = createObservedFetch(
       {
         onReachable: () => this.#onCloudAnswered(),
         onUnreachable: () => this.#setOnline(false),
@@ -117,7 +114,22 @@ export class Terminal {
       30_000,
       (request) => this.#wakeups?.request(request),
     );
-    this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
+    this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    this.#streams = new TerminalStreams({
+      db: this.db,
+      identity: this.#identity,
+      context: {
+        httpUrl: init.options.serverUrl,
+        token: init.options.token,
+        fetch,
+        batchSize: init.options.pullBatchSize,
+        backoffBaseMs: init.options.backoffBaseMs,
+        getQueueDepth: () => this.#statusFeed.queueDepth,
+        onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
+        onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
+      },
+      logger: () => this.#logger,
+    });
     this.#inventory = new TerminalInventory({
       db: this.db,
       identity: this.#identity,
@@ -270,15 +282,15 @@ export class Terminal {
           this.#statusFeed.pushedAt(at);
           this.#statusFeed.refresh();
         },
-        onBooked: () => this.#replications.get('sales')?.reSync(),
+        onBooked: () => this.#streams.reSync('sales'),
         onAuthLoss: (code) => this.#halt(code),
       },
     });
     for (const stream of STREAM_ORDER) {
-      if (stream !== 'products' && stream !== 'categories') this.#startStream(stream);
+      if (stream !== 'products' && stream !== 'categories') this.#streams.start(stream);
       else if (this.#identity.snapshots?.[stream] === undefined)
         this.#snapshot(stream, 'first run');
-      else this.#startStream(stream);
+      else this.#streams.start(stream);
     }
     this.#wakeups = new StreamWakeups({
       wsUrl: toWebSocketUrl(this.#options.serverUrl),
@@ -287,9 +299,9 @@ export class Terminal {
       logger: this.#logger.child({ component: 'stream' }),
       backoff: this.#backoff,
       events: {
-        onHint: (stream) => this.#replications.get(stream)?.reSync(),
+        onHint: (stream) => this.#streams.reSync(stream),
         onConnected: () => {
-          for (const replication of this.#replications.values()) replication.reSync();
+          this.#streams.reSyncAll();
           this.#setOnline(true);
         },
         onDisconnected: () => this.#setOnline(false),
@@ -297,32 +309,6 @@ export class Terminal {
       },
     });
     this.#worker.start();
-  }
-
-  #startStream(stream: StreamName, initialCheckpoint?: Checkpoint): void {
-    const replication = startStreamReplication(
-      {
-        httpUrl: this.#options.serverUrl,
-        token: this.#options.token,
-        branchId: this.#identity.branchId,
-        fetch: this.#fetch,
-        batchSize: this.#options.pullBatchSize,
-        backoffBaseMs: this.#options.backoffBaseMs,
-        getQueueDepth: () => this.#statusFeed.queueDepth,
-        onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
-        onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
-      },
-      stream,
-      this.db[stream],
-      replicationIdentifier(this.#identity, stream),
-      initialCheckpoint,
-    );
-    this.#subscriptions.push(
-      replication.error$.subscribe((error) => {
-        this.#logger.debug({ err: error, stream }, 'replication error (retrying)');
-      }),
-    );
-    this.#replications.set(stream, replication);
   }
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
@@ -345,7 +331,7 @@ export class Terminal {
     this.#setOnline(true);
     if (!wasOffline || !this.#wakeups || this.#wakeups.connected) return;
     this.#wakeups.reconnectNow();
-    for (const replication of this.#replications.values()) replication.reSync();
+    this.#streams.reSyncAll();
   }
 
   #setOnline(online: boolean): void {
@@ -376,7 +362,7 @@ export class Terminal {
     if (this.#halted || this.#closed) return;
     this.#halted = code === 'POS_TERMINAL_REVOKED' ? 'revoked' : 'unauthorized';
     this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
-    for (const replication of this.#replications.values()) void replication.cancel();
+    this.#streams.cancelAll();
     void this.#wakeups?.close();
     void this.#worker?.close();
     this.#catalogEvents.next();
@@ -401,8 +387,7 @@ export class Terminal {
    */
   #snapshot(stream: CatalogStream, why: 'first run' | 're-snapshot'): void {
     const task = (async () => {
-      await this.#replications.get(stream)?.cancel();
-      this.#replications.delete(stream);
+      await this.#streams.stop(stream);
       this.#snapshotPulled = 0;
       this.#statusFeed.refresh();
       const result = await resnapshotCatalogStream(this.#caller, stream, this.db[stream], (n) => {
@@ -415,7 +400,7 @@ export class Terminal {
       await saveIdentity(this.db, this.#identity);
       this.#checkpoints[stream] = result.checkpoint;
       this.#catalogEvents.next();
-      if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
+      if (!this.#closed && !this.#halted) this.#streams.start(stream, { seq: result.checkpoint });
     })()
       .catch((error: unknown) => {
         // Offline or refused: fall back to RxDB's pull from our checkpoint (a snapshot from seq 0
@@ -424,8 +409,8 @@ export class Terminal {
           { err: error, stream, why },
           'bulk snapshot failed; pulling page by page',
         );
-        if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
-          this.#startStream(stream);
+        if (!this.#closed && !this.#halted && !this.#streams.has(stream)) {
+          this.#streams.start(stream);
           void this.#markPulledToTheEnd(stream);
         }
       })
@@ -441,14 +426,14 @@ export class Terminal {
    * the cloud's head, the stream counts as snapshotted (ready to sell; no bulk snapshot at next start).
    */
   async #markPulledToTheEnd(stream: CatalogStream): Promise<void> {
-    const replication = this.#replications.get(stream);
+    const replication = this.#streams.get(stream);
     if (!replication || this.#identity.snapshots?.[stream] !== undefined) return;
     try {
       await replication.awaitInitialReplication();
     } catch {
       return;
     }
-    if (this.#closed || this.#replications.get(stream) !== replication) return;
+    if (this.#closed || this.#streams.get(stream) !== replication) return;
     if (this.#identity.snapshots?.[stream] !== undefined) return;
     this.#identity.snapshots = {
       ...this.#identity.snapshots,
@@ -605,19 +590,12 @@ export class Terminal {
     if (this.#halted)
       throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
     await Promise.all([...this.#resnapshots.values()]);
-    const pulls = () =>
-      Promise.all(
-        [...this.#replications.values()].map(async (replication) => {
-          replication.reSync();
-          await replication.awaitInSync();
-        }),
-      );
-    await pulls();
+    await this.#streams.awaitPulled();
     this.#worker?.wake(true);
     await firstValueFrom(
       this.db.sales.count({ selector: { syncState: 'queued' } }).$.pipe(filter((n) => n === 0)),
     );
-    await pulls();
+    await this.#streams.awaitPulled();
   }
 
   /** The current status, with counts read now. */
@@ -633,12 +611,13 @@ export class Terminal {
     this.#stopping.abort();
     this.#statusFeed.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
     await this.#worker?.close();
     await this.#wakeups?.close();
     await Promise.allSettled([...this.#resnapshots.values()]);
-    await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
+    await this.#streams.close();
     this.#statusFeed.complete();
     this.#catalogEvents.complete();
     await this.db.close();
