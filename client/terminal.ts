@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
-import { Subject, firstValueFrom } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import { createBackoff, isRetryable } from '../replication/index.ts';
@@ -10,7 +10,6 @@ import type { SellInput } from './build-sale.ts';
 import { buildSale } from './build-sale.ts';
 import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
 import { reconcileCatalogStream } from './catalog-reconcile.ts';
-import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
 import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
@@ -18,15 +17,11 @@ import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
-import {
-  adoptCloudScope,
-  fetchCloudScope,
-  retryIdentityCheck,
-  saveIdentity,
-} from './terminal-identity.ts';
+import { adoptCloudScope, fetchCloudScope, retryIdentityCheck } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+import { TerminalCatalog } from './terminal-catalog.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
@@ -71,19 +66,7 @@ export class Terminal {
   #started = false;
   #wakeups: StreamWakeups | undefined;
   #closed = false;
-  readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
-  /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
-  readonly #catalogEvents = new Subject<void>();
-  /**
-   * An identity stored before snapshot markers existed: that release pulled the catalog with RxDB's
-   * replication and sold from it, so it counts as complete (until a branch change purges it).
-   */
-  #catalogFromOlderRelease: boolean;
-  #snapshotPulled = 0;
-  readonly #checkpoints: { products: number | null; categories: number | null } = {
-    products: null,
-    categories: null,
-  };
+  readonly #catalog: TerminalCatalog;
   #lastReconcile: TerminalStatus['lastReconcile'] = null;
   readonly #inventory: TerminalInventory;
 
@@ -104,7 +87,6 @@ export class Terminal {
     this.#logger = this.#loggerForIdentity();
     this.#identityConfirmed = init.identityConfirmed;
     this.#nextLocalEventId = init.nextLocalEventId;
-    this.#catalogFromOlderRelease = init.identity.snapshots === undefined;
     const fetch = createObservedFetch(
       {
         onReachable: () => this.#onCloudAnswered(),
@@ -136,6 +118,17 @@ export class Terminal {
       logger: () => this.#logger,
       onChange: () => this.#statusFeed.refresh(),
     });
+    this.#catalog = new TerminalCatalog({
+      db: this.db,
+      caller: this.#caller,
+      identity: this.#identity,
+      streams: this.#streams,
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      halted: () => this.#halted,
+      onChange: () => this.#statusFeed.refresh(),
+      onDeltaSync: () => this.#statusFeed.count('delta_sync_runs'),
+    });
     this.#statusFeed = new TerminalStatusFeed({
       db: this.db,
       parts: () => ({
@@ -144,14 +137,7 @@ export class Terminal {
         posId: this.#identity.posId,
         online: this.#online,
         halted: this.#halted,
-        catalog: {
-          checkpoint: { ...this.#checkpoints },
-          snapshotting:
-            this.#resnapshots.size > 0 ||
-            (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
-          snapshotPulled: this.#snapshotPulled,
-          ready: this.#catalogComplete,
-        },
+        catalog: this.#catalog.status(this.#started),
         lastReconcile: this.#lastReconcile,
         inventoryRefused: this.#inventory.refused,
       }),
@@ -236,11 +222,7 @@ export class Terminal {
             if (this.#closed) return;
             const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
             if (change.changed) this.#logger = this.#loggerForIdentity();
-            if (change.branchChanged) {
-              this.#catalogFromOlderRelease = false;
-              this.#checkpoints.products = null;
-              this.#checkpoints.categories = null;
-            }
+            if (change.branchChanged) this.#catalog.branchChanged();
           });
           return true;
         },
@@ -288,9 +270,7 @@ export class Terminal {
     });
     for (const stream of STREAM_ORDER) {
       if (stream !== 'products' && stream !== 'categories') this.#streams.start(stream);
-      else if (this.#identity.snapshots?.[stream] === undefined)
-        this.#snapshot(stream, 'first run');
-      else this.#streams.start(stream);
+      else this.#catalog.start(stream);
     }
     this.#wakeups = new StreamWakeups({
       wsUrl: toWebSocketUrl(this.#options.serverUrl),
@@ -313,12 +293,7 @@ export class Terminal {
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
     this.#statusFeed.pulledAt(new Date());
-    if (stream === 'products' || stream === 'categories') {
-      const before = this.#checkpoints[stream];
-      if (before === null || before === 0) this.#snapshotPulled += documents;
-      else if (documents > 0) this.#statusFeed.count('delta_sync_runs');
-      if (checkpoint) this.#checkpoints[stream] = checkpoint.seq;
-    }
+    this.#catalog.onPulled(stream, checkpoint, documents);
     this.#statusFeed.refresh();
   }
 
@@ -350,7 +325,9 @@ export class Terminal {
     }
     if (code === 'POS_CATALOG_RESNAPSHOT_REQUIRED') {
       const stream = operation === 'pullCategories' ? 'categories' : 'products';
-      if (operation === 'pullProducts' || operation === 'pullCategories') this.#resnapshot(stream);
+      if (operation === 'pullProducts' || operation === 'pullCategories') {
+        this.#catalog.resnapshot(stream);
+      }
     }
   }
 
@@ -365,90 +342,8 @@ export class Terminal {
     this.#streams.cancelAll();
     void this.#wakeups?.close();
     void this.#worker?.close();
-    this.#catalogEvents.next();
+    this.#catalog.notify();
     this.#statusFeed.refresh();
-  }
-
-  /**
-   * The cloud no longer has the changes after our checkpoint (retention): pull a new snapshot in the
-   * background while the old catalog keeps serving sales, then swap in one write.
-   */
-  #resnapshot(stream: CatalogStream): void {
-    if (this.#resnapshots.has(stream) || this.#closed || this.#halted) return;
-    this.#logger.warn({ stream }, 'checkpoint too old: re-snapshotting the catalog');
-    this.#snapshot(stream, 're-snapshot');
-  }
-
-  /**
-   * Pulls a catalog snapshot in large pages and writes it in one bulk write (the storage rebuilds its
-   * indexes once for a bulk load, far cheaper than RxDB's page-by-page downstream), then hands the
-   * stream to RxDB's replication from the snapshot's seq. Used on the first run of a generation and for
-   * a re-snapshot; the current catalog keeps serving sales until the swap.
-   */
-  #snapshot(stream: CatalogStream, why: 'first run' | 're-snapshot'): void {
-    const task = (async () => {
-      await this.#streams.stop(stream);
-      this.#snapshotPulled = 0;
-      this.#statusFeed.refresh();
-      const result = await resnapshotCatalogStream(this.#caller, stream, this.db[stream], (n) => {
-        this.#snapshotPulled = n;
-        this.#statusFeed.refresh();
-      });
-      // A new generation is a new replication identifier: RxDB then starts from the snapshot's seq.
-      if (why === 're-snapshot') this.#identity.generations[stream] += 1;
-      this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
-      await saveIdentity(this.db, this.#identity);
-      this.#checkpoints[stream] = result.checkpoint;
-      this.#catalogEvents.next();
-      if (!this.#closed && !this.#halted) this.#streams.start(stream, { seq: result.checkpoint });
-    })()
-      .catch((error: unknown) => {
-        // Offline or refused: fall back to RxDB's pull from our checkpoint (a snapshot from seq 0
-        // when there is none), which retries until the cloud answers.
-        this.#logger.warn(
-          { err: error, stream, why },
-          'bulk snapshot failed; pulling page by page',
-        );
-        if (!this.#closed && !this.#halted && !this.#streams.has(stream)) {
-          this.#streams.start(stream);
-          void this.#markPulledToTheEnd(stream);
-        }
-      })
-      .finally(() => {
-        this.#resnapshots.delete(stream);
-        this.#statusFeed.refresh();
-      });
-    this.#resnapshots.set(stream, task);
-  }
-
-  /**
-   * After a failed bulk snapshot, RxDB's page-by-page pull fills the catalog instead: once it reached
-   * the cloud's head, the stream counts as snapshotted (ready to sell; no bulk snapshot at next start).
-   */
-  async #markPulledToTheEnd(stream: CatalogStream): Promise<void> {
-    const replication = this.#streams.get(stream);
-    if (!replication || this.#identity.snapshots?.[stream] !== undefined) return;
-    try {
-      await replication.awaitInitialReplication();
-    } catch {
-      return;
-    }
-    if (this.#closed || this.#streams.get(stream) !== replication) return;
-    if (this.#identity.snapshots?.[stream] !== undefined) return;
-    this.#identity.snapshots = {
-      ...this.#identity.snapshots,
-      [stream]: this.#checkpoints[stream] ?? 0,
-    };
-    await saveIdentity(this.db, this.#identity);
-    this.#catalogEvents.next();
-    this.#statusFeed.refresh();
-  }
-
-  /** Both catalog streams were pulled completely once for the current branch (and generation). */
-  get #catalogComplete(): boolean {
-    if (this.#catalogFromOlderRelease) return true;
-    const snapshots = this.#identity.snapshots;
-    return snapshots?.products !== undefined && snapshots.categories !== undefined;
   }
 
   /**
@@ -459,14 +354,8 @@ export class Terminal {
    * (token refused) and with `POS_INPUT_INVALID` when the terminal closed before; with
    * `autoStart: false` it waits for `start()`. Also shown as `status().catalog.ready`.
    */
-  async catalogReady(): Promise<void> {
-    for (;;) {
-      if (this.#catalogComplete) return;
-      if (this.#halted)
-        throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
-      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
-      await firstValueFrom(this.#catalogEvents, { defaultValue: undefined });
-    }
+  catalogReady(): Promise<void> {
+    return this.#catalog.ready();
   }
 
   /**
@@ -589,7 +478,7 @@ export class Terminal {
     await this.#starting;
     if (this.#halted)
       throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
-    await Promise.all([...this.#resnapshots.values()]);
+    await this.#catalog.awaitSnapshots();
     await this.#streams.awaitPulled();
     this.#worker?.wake(true);
     await firstValueFrom(
@@ -616,10 +505,10 @@ export class Terminal {
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
     await this.#worker?.close();
     await this.#wakeups?.close();
-    await Promise.allSettled([...this.#resnapshots.values()]);
+    await this.#catalog.settle();
     await this.#streams.close();
     this.#statusFeed.complete();
-    this.#catalogEvents.complete();
+    this.#catalog.endEvents();
     await this.db.close();
   }
 }
