@@ -1,19 +1,13 @@
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
-import { firstValueFrom } from 'rxjs';
-import { filter } from 'rxjs/operators';
+import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { createBackoff, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, InventoryReason, Sale } from '../schema/index.ts';
-import { PosError, createUuidV7 } from '../schema/index.ts';
+import { createBackoff } from '../replication/index.ts';
+import type { InventoryReason, Sale } from '../schema/index.ts';
+import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
-import { buildSale } from './build-sale.ts';
-import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
-import { reconcileCatalogStream } from './catalog-reconcile.ts';
 import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
-import { SerialQueue } from './serial-queue.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
@@ -23,17 +17,13 @@ import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
 import { TerminalCatalog } from './terminal-catalog.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
+import type { ReconcileResult } from './terminal-reconcile.ts';
+import { TerminalReconcile } from './terminal-reconcile.ts';
+import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
 
-/** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
-export type ReconcileResult = {
-  missing: string[];
-  stale: string[];
-  extra: string[];
-  applied: number;
-  streams: Record<CatalogStream, StreamReconcileResult>;
-};
+export type { ReconcileResult } from './terminal-reconcile.ts';
 
 const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
 
@@ -53,21 +43,19 @@ export class Terminal {
   #starting: Promise<void> | undefined;
   readonly #stopping = new AbortController();
   readonly #caller: GraphQLCaller;
-  readonly #sellQueue = new SerialQueue();
+  readonly #sales: TerminalSales;
   readonly #streams: TerminalStreams;
   /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
   #worker: SalesPushWorker | undefined;
   readonly #statusFeed: TerminalStatusFeed;
-  readonly #subscriptions: Subscription[] = [];
   readonly #retention: SalesRetention;
-  #nextLocalEventId: number;
   #online = false;
   #halted: SyncHalt = null;
   #started = false;
   #wakeups: StreamWakeups | undefined;
   #closed = false;
   readonly #catalog: TerminalCatalog;
-  #lastReconcile: TerminalStatus['lastReconcile'] = null;
+  readonly #reconciler: TerminalReconcile;
   readonly #inventory: TerminalInventory;
 
   constructor(init: {
@@ -86,7 +74,6 @@ export class Terminal {
     this.#identity = init.identity;
     this.#logger = this.#loggerForIdentity();
     this.#identityConfirmed = init.identityConfirmed;
-    this.#nextLocalEventId = init.nextLocalEventId;
     const fetch = createObservedFetch(
       {
         onReachable: () => this.#onCloudAnswered(),
@@ -129,6 +116,15 @@ export class Terminal {
       onChange: () => this.#statusFeed.refresh(),
       onDeltaSync: () => this.#statusFeed.count('delta_sync_runs'),
     });
+    this.#reconciler = new TerminalReconcile({
+      db: this.db,
+      caller: this.#caller,
+      logger: () => this.#logger,
+      onReconciled: () => {
+        this.#statusFeed.count('reconcile_runs');
+        this.#statusFeed.refresh();
+      },
+    });
     this.#statusFeed = new TerminalStatusFeed({
       db: this.db,
       parts: () => ({
@@ -138,22 +134,28 @@ export class Terminal {
         online: this.#online,
         halted: this.#halted,
         catalog: this.#catalog.status(this.#started),
-        lastReconcile: this.#lastReconcile,
+        lastReconcile: this.#reconciler.last,
         inventoryRefused: this.#inventory.refused,
       }),
       logger: () => this.#logger,
     });
-    this.#subscriptions.push(
-      this.db.sales.$.subscribe((event) => {
-        const sale = event.documentData as Sale;
-        const before = event.previousDocumentData as Sale | undefined;
-        if (sale.syncState !== 'queued') this.#worker?.acknowledge(sale.id);
-        if (sale.syncState === 'synced' && before?.syncState !== 'synced') {
-          this.#statusFeed.count('synced_events');
-        }
-        this.#statusFeed.refresh();
-      }),
-    );
+    this.#sales = new TerminalSales({
+      db: this.db,
+      identity: this.#identity,
+      currency: init.options.currency,
+      nextLocalEventId: init.nextLocalEventId,
+      push: {
+        wake: (resetBackoff) => this.#worker?.wake(resetBackoff),
+        acknowledge: (saleId) => this.#worker?.acknowledge(saleId),
+      },
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      events: {
+        onSold: () => this.#statusFeed.count('queued_events'),
+        onSynced: () => this.#statusFeed.count('synced_events'),
+        onChange: () => this.#statusFeed.refresh(),
+      },
+    });
     // Local housekeeping: runs offline and before `start()` too.
     this.#retention = new SalesRetention({
       db: this.db,
@@ -218,7 +220,7 @@ export class Terminal {
         async () => {
           if (stopped()) return false;
           const scope = await fetchCloudScope(this.#caller);
-          await this.#sellQueue.run(async () => {
+          await this.#sales.exclusive(async () => {
             if (this.#closed) return;
             const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
             if (change.changed) this.#logger = this.#loggerForIdentity();
@@ -369,28 +371,7 @@ export class Terminal {
    * committed.
    */
   sell(input: SellInput): Promise<Sale> {
-    return this.#sellQueue.run(async () => {
-      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
-      const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
-      const found = await this.db.products.findByIds(ids).exec();
-      const products = new Map<string, BranchProduct>();
-      for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
-      const now = Date.now();
-      const sale = buildSale({
-        input,
-        products,
-        identity: this.#identity,
-        localEventId: this.#nextLocalEventId,
-        id: createUuidV7(now),
-        createdAt: new Date(now).toISOString(),
-        currency: this.#options.currency ?? this.#identity.currency ?? undefined,
-      });
-      await this.db.sales.insert(sale);
-      this.#nextLocalEventId += 1;
-      this.#statusFeed.count('queued_events');
-      this.#worker?.wake();
-      return sale;
-    });
+    return this.#sales.sell(input);
   }
 
   /**
@@ -417,52 +398,13 @@ export class Terminal {
    * resolves those in the admin API (accept or discard), which reaches the terminal by pull.
    * Returns the ids requeued (of `saleIds`, or of every sale when omitted).
    */
-  async requeue(saleIds?: readonly string[]): Promise<string[]> {
-    const selector = { syncState: 'needs_attention' as const };
-    const candidates = saleIds
-      ? [...(await this.db.sales.findByIds([...saleIds]).exec()).values()]
-      : await this.db.sales.find({ selector }).exec();
-    const requeued: string[] = [];
-    for (const doc of candidates) {
-      if (doc.syncState !== 'needs_attention' || !isRetryable(doc.lastError?.code)) continue;
-      await doc.incrementalModify((current) =>
-        current.syncState === 'needs_attention'
-          ? { ...current, syncState: 'queued', syncAttempts: 0, lastError: null }
-          : current,
-      );
-      requeued.push(doc.id);
-    }
-    if (requeued.length > 0) {
-      this.#logger.info({ requeued: requeued.length }, 'sales requeued by an operator');
-      this.#worker?.wake(true);
-    }
-    return requeued;
+  requeue(saleIds?: readonly string[]): Promise<string[]> {
+    return this.#sales.requeue(saleIds);
   }
 
   /** Runs the bucket-digest reconcile of both catalog streams and applies the plan. */
-  async reconcile(): Promise<ReconcileResult> {
-    const streams = {} as Record<CatalogStream, StreamReconcileResult>;
-    for (const stream of ['categories', 'products'] as const) {
-      streams[stream] = await reconcileCatalogStream(this.#caller, stream, this.db[stream]);
-    }
-    const result: ReconcileResult = {
-      missing: [...streams.categories.missing, ...streams.products.missing],
-      stale: [...streams.categories.stale, ...streams.products.stale],
-      extra: [...streams.categories.extra, ...streams.products.extra],
-      applied: streams.categories.applied + streams.products.applied,
-      streams,
-    };
-    this.#statusFeed.count('reconcile_runs');
-    this.#lastReconcile = {
-      at: new Date().toISOString(),
-      missing: result.missing.length,
-      stale: result.stale.length,
-      extra: result.extra.length,
-      applied: result.applied,
-    };
-    this.#logger.info({ reconcile: this.#lastReconcile }, 'reconciled');
-    this.#statusFeed.refresh();
-    return result;
+  reconcile(): Promise<ReconcileResult> {
+    return this.#reconciler.run();
   }
 
   /**
@@ -481,9 +423,7 @@ export class Terminal {
     await this.#catalog.awaitSnapshots();
     await this.#streams.awaitPulled();
     this.#worker?.wake(true);
-    await firstValueFrom(
-      this.db.sales.count({ selector: { syncState: 'queued' } }).$.pipe(filter((n) => n === 0)),
-    );
+    await this.#sales.awaitNoneQueued();
     await this.#streams.awaitPulled();
   }
 
@@ -495,11 +435,11 @@ export class Terminal {
   /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#sellQueue.drain();
+    await this.#sales.drain();
     this.#closed = true;
     this.#stopping.abort();
     this.#statusFeed.stop();
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#sales.unsubscribe();
     this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
