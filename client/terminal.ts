@@ -1,17 +1,16 @@
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { createBackoff } from '../replication/index.ts';
 import type { InventoryReason, Sale } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
 import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
+import { IdentityConfirmation } from './identity-confirmation.ts';
 import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
 import { StreamWakeups } from './stream-wakeups.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
-import { adoptCloudScope, fetchCloudScope, retryIdentityCheck } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
@@ -34,11 +33,7 @@ const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sale
 export class Terminal {
   readonly db: TerminalDatabase;
   readonly #options: ResolvedTerminalOptions;
-  readonly #baseLogger: Logger;
-  #logger: Logger;
-  readonly #identity: TerminalIdentity;
-  /** The cloud confirmed the stored identity in this process (first run: it was just fetched). */
-  #identityConfirmed: boolean;
+  readonly #identity: IdentityConfirmation;
   /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
   #starting: Promise<void> | undefined;
   readonly #stopping = new AbortController();
@@ -70,10 +65,7 @@ export class Terminal {
   }) {
     this.db = init.db;
     this.#options = init.options;
-    this.#baseLogger = init.baseLogger;
-    this.#identity = init.identity;
-    this.#logger = this.#loggerForIdentity();
-    this.#identityConfirmed = init.identityConfirmed;
+    const identity = init.identity;
     const fetch = createObservedFetch(
       {
         onReachable: () => this.#onCloudAnswered(),
@@ -84,9 +76,22 @@ export class Terminal {
       (request) => this.#wakeups?.request(request),
     );
     this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    this.#identity = new IdentityConfirmation({
+      identity,
+      confirmed: init.identityConfirmed,
+      db: this.db,
+      caller: this.#caller,
+      baseLogger: init.baseLogger,
+      backoff: this.#backoff,
+      signal: this.#stopping.signal,
+      exclusive: (task) => this.#sales.exclusive(task),
+      closed: () => this.#closed,
+      halted: () => this.#halted !== null,
+      onBranchChanged: () => this.#catalog.branchChanged(),
+    });
     this.#streams = new TerminalStreams({
       db: this.db,
-      identity: this.#identity,
+      identity,
       context: {
         httpUrl: init.options.serverUrl,
         token: init.options.token,
@@ -101,14 +106,14 @@ export class Terminal {
     });
     this.#inventory = new TerminalInventory({
       db: this.db,
-      identity: this.#identity,
+      identity,
       logger: () => this.#logger,
       onChange: () => this.#statusFeed.refresh(),
     });
     this.#catalog = new TerminalCatalog({
       db: this.db,
       caller: this.#caller,
-      identity: this.#identity,
+      identity,
       streams: this.#streams,
       logger: () => this.#logger,
       closed: () => this.#closed,
@@ -128,9 +133,9 @@ export class Terminal {
     this.#statusFeed = new TerminalStatusFeed({
       db: this.db,
       parts: () => ({
-        terminalId: this.#identity.terminalId,
-        branchId: this.#identity.branchId,
-        posId: this.#identity.posId,
+        terminalId: identity.terminalId,
+        branchId: identity.branchId,
+        posId: identity.posId,
         online: this.#online,
         halted: this.#halted,
         catalog: this.#catalog.status(this.#started),
@@ -141,7 +146,7 @@ export class Terminal {
     });
     this.#sales = new TerminalSales({
       db: this.db,
-      identity: this.#identity,
+      identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
       push: {
@@ -175,20 +180,12 @@ export class Terminal {
 
   /** The terminal's identity: `terminalId`, `branchId` and this installation's `posId`. */
   get identity(): Readonly<TerminalIdentity> {
-    return this.#identity;
+    return this.#identity.identity;
   }
 
   /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#statusFeed.status$;
-  }
-
-  #loggerForIdentity(): Logger {
-    return this.#baseLogger.child({
-      terminalId: this.#identity.terminalId,
-      branchId: this.#identity.branchId,
-      posId: this.#identity.posId,
-    });
   }
 
   /**
@@ -199,50 +196,21 @@ export class Terminal {
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
-    this.#starting = this.#confirmIdentity()
+    this.#starting = this.#identity
+      .confirm()
       .then((confirmed) => {
-        if (confirmed && !this.#closed && !this.#halted) this.#startSync();
+        if (!confirmed) return;
+        this.#statusFeed.refresh();
+        if (!this.#closed && !this.#halted) this.#startSync();
       })
       .catch((error: unknown) => {
         if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
       });
   }
 
-  /**
-   * Asks the cloud whose token this is until it answers. Another branch or terminal than stored is
-   * adopted before any stream starts (see `adoptCloudScope`), in the sell queue so no sale is built
-   * halfway through the change. False when the terminal closed or the token was refused meanwhile.
-   */
-  async #confirmIdentity(): Promise<boolean> {
-    const stopped = () => this.#closed || this.#halted;
-    if (!this.#identityConfirmed) {
-      const confirmed = await retryIdentityCheck(
-        async () => {
-          if (stopped()) return false;
-          const scope = await fetchCloudScope(this.#caller);
-          await this.#sales.exclusive(async () => {
-            if (this.#closed) return;
-            const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
-            if (change.changed) this.#logger = this.#loggerForIdentity();
-            if (change.branchChanged) this.#catalog.branchChanged();
-          });
-          return true;
-        },
-        {
-          backoff: createBackoff(this.#backoff),
-          signal: this.#stopping.signal,
-          onFailure: (error, _attempt, waitMs) => {
-            // A refused token halts through the observed fetch; anything else is waited out.
-            if (stopped()) throw error;
-            this.#logger.warn({ err: error, retryInMs: waitMs }, 'identity check failed; retrying');
-          },
-        },
-      ).catch(() => false);
-      if (!confirmed) return false;
-      this.#identityConfirmed = true;
-    }
-    this.#statusFeed.refresh();
-    return !stopped();
+  /** The logger bound to the current identity. */
+  get #logger(): Logger {
+    return this.#identity.logger;
   }
 
   get #backoff(): { baseMs: number; capMs: number } {
