@@ -4,16 +4,13 @@ import type { Checkpoint, StreamName } from '../replication/index.ts';
 import type { InventoryReason, Sale } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
-import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
+import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
 import { IdentityConfirmation } from './identity-confirmation.ts';
-import { SalesPushWorker } from './sales-push-worker.ts';
 import { SalesRetention } from './sales-retention.ts';
-import { StreamWakeups } from './stream-wakeups.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
-import { toWebSocketUrl } from './terminal-options.ts';
-import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+import type { TerminalStatus } from './terminal-status.ts';
 import { TerminalCatalog } from './terminal-catalog.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
@@ -21,10 +18,9 @@ import { TerminalReconcile } from './terminal-reconcile.ts';
 import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
+import { TerminalSync } from './terminal-sync.ts';
 
 export type { ReconcileResult } from './terminal-reconcile.ts';
-
-const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
 
 /**
  * A running terminal: the database, the stream replications, the sales push worker and the status.
@@ -32,26 +28,20 @@ const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sale
  */
 export class Terminal {
   readonly db: TerminalDatabase;
-  readonly #options: ResolvedTerminalOptions;
   readonly #identity: IdentityConfirmation;
+  readonly #statusFeed: TerminalStatusFeed;
+  readonly #streams: TerminalStreams;
+  readonly #sync: TerminalSync;
+  readonly #catalog: TerminalCatalog;
+  readonly #sales: TerminalSales;
+  readonly #inventory: TerminalInventory;
+  readonly #reconciler: TerminalReconcile;
+  readonly #retention: SalesRetention;
+  readonly #stopping = new AbortController();
+  #started = false;
+  #closed = false;
   /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
   #starting: Promise<void> | undefined;
-  readonly #stopping = new AbortController();
-  readonly #caller: GraphQLCaller;
-  readonly #sales: TerminalSales;
-  readonly #streams: TerminalStreams;
-  /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
-  #worker: SalesPushWorker | undefined;
-  readonly #statusFeed: TerminalStatusFeed;
-  readonly #retention: SalesRetention;
-  #online = false;
-  #halted: SyncHalt = null;
-  #started = false;
-  #wakeups: StreamWakeups | undefined;
-  #closed = false;
-  readonly #catalog: TerminalCatalog;
-  readonly #reconciler: TerminalReconcile;
-  readonly #inventory: TerminalInventory;
 
   constructor(init: {
     db: TerminalDatabase;
@@ -64,29 +54,28 @@ export class Terminal {
     nextLocalEventId: number;
   }) {
     this.db = init.db;
-    this.#options = init.options;
     const identity = init.identity;
     const fetch = createObservedFetch(
       {
-        onReachable: () => this.#onCloudAnswered(),
-        onUnreachable: () => this.#setOnline(false),
-        onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
+        onReachable: () => this.#sync.onCloudAnswered(),
+        onUnreachable: () => this.#sync.setOnline(false),
+        onErrorCode: (code, operation) => this.#sync.onErrorCode(code, operation),
       },
       30_000,
-      (request) => this.#wakeups?.request(request),
+      (request) => this.#sync.request(request),
     );
-    this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    const caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
     this.#identity = new IdentityConfirmation({
       identity,
       confirmed: init.identityConfirmed,
       db: this.db,
-      caller: this.#caller,
+      caller,
       baseLogger: init.baseLogger,
-      backoff: this.#backoff,
+      backoff: { baseMs: init.options.backoffBaseMs, capMs: init.options.backoffCapMs },
       signal: this.#stopping.signal,
       exclusive: (task) => this.#sales.exclusive(task),
       closed: () => this.#closed,
-      halted: () => this.#halted !== null,
+      halted: () => this.#sync.halted !== null,
       onBranchChanged: () => this.#catalog.branchChanged(),
     });
     this.#streams = new TerminalStreams({
@@ -112,22 +101,40 @@ export class Terminal {
     });
     this.#catalog = new TerminalCatalog({
       db: this.db,
-      caller: this.#caller,
+      caller,
       identity,
       streams: this.#streams,
       logger: () => this.#logger,
       closed: () => this.#closed,
-      halted: () => this.#halted,
+      halted: () => this.#sync.halted,
       onChange: () => this.#statusFeed.refresh(),
       onDeltaSync: () => this.#statusFeed.count('delta_sync_runs'),
     });
     this.#reconciler = new TerminalReconcile({
       db: this.db,
-      caller: this.#caller,
+      caller,
       logger: () => this.#logger,
       onReconciled: () => {
         this.#statusFeed.count('reconcile_runs');
         this.#statusFeed.refresh();
+      },
+    });
+    this.#sync = new TerminalSync({
+      db: this.db,
+      caller,
+      options: init.options,
+      streams: this.#streams,
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      events: {
+        startCatalog: (stream) => this.#catalog.start(stream),
+        resnapshot: (stream) => this.#catalog.resnapshot(stream),
+        onHalted: () => this.#catalog.notify(),
+        onPushed: (at) => {
+          this.#statusFeed.pushedAt(at);
+          this.#statusFeed.refresh();
+        },
+        onChange: () => this.#statusFeed.refresh(),
       },
     });
     this.#statusFeed = new TerminalStatusFeed({
@@ -136,8 +143,8 @@ export class Terminal {
         terminalId: identity.terminalId,
         branchId: identity.branchId,
         posId: identity.posId,
-        online: this.#online,
-        halted: this.#halted,
+        online: this.#sync.online,
+        halted: this.#sync.halted,
         catalog: this.#catalog.status(this.#started),
         lastReconcile: this.#reconciler.last,
         inventoryRefused: this.#inventory.refused,
@@ -150,8 +157,8 @@ export class Terminal {
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
       push: {
-        wake: (resetBackoff) => this.#worker?.wake(resetBackoff),
-        acknowledge: (saleId) => this.#worker?.acknowledge(saleId),
+        wake: (resetBackoff) => this.#sync.wakePush(resetBackoff),
+        acknowledge: (saleId) => this.#sync.acknowledge(saleId),
       },
       logger: () => this.#logger,
       closed: () => this.#closed,
@@ -201,7 +208,7 @@ export class Terminal {
       .then((confirmed) => {
         if (!confirmed) return;
         this.#statusFeed.refresh();
-        if (!this.#closed && !this.#halted) this.#startSync();
+        if (!this.#closed && !this.#sync.halted) this.#sync.start();
       })
       .catch((error: unknown) => {
         if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
@@ -213,106 +220,9 @@ export class Terminal {
     return this.#identity.logger;
   }
 
-  get #backoff(): { baseMs: number; capMs: number } {
-    return { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs };
-  }
-
-  #startSync(): void {
-    this.#worker = new SalesPushWorker({
-      sales: this.db.sales,
-      caller: this.#caller,
-      logger: this.#logger.child({ component: 'push' }),
-      settings: {
-        batchSize: this.#options.pushBatchSize,
-        concurrency: this.#options.pushConcurrency,
-        maxServerAttempts: this.#options.maxServerAttempts,
-        backoffBaseMs: this.#options.backoffBaseMs,
-        backoffCapMs: this.#options.backoffCapMs,
-      },
-      events: {
-        onPushed: (at) => {
-          this.#statusFeed.pushedAt(at);
-          this.#statusFeed.refresh();
-        },
-        onBooked: () => this.#streams.reSync('sales'),
-        onAuthLoss: (code) => this.#halt(code),
-      },
-    });
-    for (const stream of STREAM_ORDER) {
-      if (stream !== 'products' && stream !== 'categories') this.#streams.start(stream);
-      else this.#catalog.start(stream);
-    }
-    this.#wakeups = new StreamWakeups({
-      wsUrl: toWebSocketUrl(this.#options.serverUrl),
-      token: this.#options.token,
-      streams: STREAM_ORDER,
-      logger: this.#logger.child({ component: 'stream' }),
-      backoff: this.#backoff,
-      events: {
-        onHint: (stream) => this.#streams.reSync(stream),
-        onConnected: () => {
-          this.#streams.reSyncAll();
-          this.#setOnline(true);
-        },
-        onDisconnected: () => this.#setOnline(false),
-        onErrorCode: (code) => this.#onErrorCode(code, 'subscription'),
-      },
-    });
-    this.#worker.start();
-  }
-
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
     this.#statusFeed.pulledAt(new Date());
     this.#catalog.onPulled(stream, checkpoint, documents);
-    this.#statusFeed.refresh();
-  }
-
-  /**
-   * Any answer of the cloud (over HTTP while the stream is down). After an outage, the stream's
-   * reconnect backoff may have grown to its cap: reconnect and pull every stream now.
-   */
-  #onCloudAnswered(): void {
-    const wasOffline = !this.#online;
-    this.#setOnline(true);
-    if (!wasOffline || !this.#wakeups || this.#wakeups.connected) return;
-    this.#wakeups.reconnectNow();
-    this.#streams.reSyncAll();
-  }
-
-  #setOnline(online: boolean): void {
-    if (online === this.#online) return;
-    this.#online = online;
-    this.#logger.info({ online }, online ? 'cloud reachable' : 'cloud unreachable');
-    // Back online: push now instead of waiting out a backoff grown while offline.
-    if (online) this.#worker?.wake(true);
-    this.#statusFeed.refresh();
-  }
-
-  #onErrorCode(code: string, operation: string): void {
-    if (isAuthLoss(code)) {
-      this.#halt(code);
-      return;
-    }
-    if (code === 'POS_CATALOG_RESNAPSHOT_REQUIRED') {
-      const stream = operation === 'pullCategories' ? 'categories' : 'products';
-      if (operation === 'pullProducts' || operation === 'pullCategories') {
-        this.#catalog.resnapshot(stream);
-      }
-    }
-  }
-
-  /**
-   * The token stopped working (revoked, or replaced by a re-registration): stop every replication and
-   * the push worker so the terminal does not hammer the cloud; selling goes on, sales stay queued.
-   */
-  #halt(code: string): void {
-    if (this.#halted || this.#closed) return;
-    this.#halted = code === 'POS_TERMINAL_REVOKED' ? 'revoked' : 'unauthorized';
-    this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
-    this.#streams.cancelAll();
-    void this.#wakeups?.close();
-    void this.#worker?.close();
-    this.#catalog.notify();
     this.#statusFeed.refresh();
   }
 
@@ -383,14 +293,14 @@ export class Terminal {
    * that go through). Race it with a timeout where that matters.
    */
   async awaitInSync(): Promise<void> {
-    if (this.#halted)
-      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+    if (this.#sync.halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#sync.halted}`);
     await this.#starting;
-    if (this.#halted)
-      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+    if (this.#sync.halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#sync.halted}`);
     await this.#catalog.awaitSnapshots();
     await this.#streams.awaitPulled();
-    this.#worker?.wake(true);
+    this.#sync.wakePush(true);
     await this.#sales.awaitNoneQueued();
     await this.#streams.awaitPulled();
   }
@@ -411,8 +321,7 @@ export class Terminal {
     this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
-    await this.#worker?.close();
-    await this.#wakeups?.close();
+    await this.#sync.close();
     await this.#catalog.settle();
     await this.#streams.close();
     this.#statusFeed.complete();
