@@ -23,8 +23,8 @@ import { TerminalSync } from './terminal-sync.ts';
 export type { ReconcileResult } from './terminal-reconcile.ts';
 
 /**
- * A running terminal: the database, the stream replications, the sales push worker and the status.
- * Built by `openTerminal`; see there for the lifecycle.
+ * A running terminal: the database and one module per responsibility, composed here (see
+ * client/README.md, "Layout of the terminal"). Built by `openTerminal`; see there for the lifecycle.
  */
 export class Terminal {
   readonly db: TerminalDatabase;
