@@ -13,6 +13,19 @@ import type { TerminalStreams } from './terminal-streams.ts';
 
 const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
 
+/** What the sync link asks of the rest of the terminal. */
+export type TerminalSyncEvents = {
+  /** Starts a catalog stream (from its snapshot, or with one). */
+  startCatalog(stream: CatalogStream): void;
+  /** The cloud asked for a new snapshot of a catalog stream. */
+  resnapshot(stream: CatalogStream): void;
+  /** Syncing halted (the token stopped working). */
+  onHalted(): void;
+  onPushed(at: Date): void;
+  /** `online` or `halted` changed. */
+  onChange(): void;
+};
+
 /**
  * The terminal's link to the cloud once its identity is confirmed: the stream replications, the
  * wake-ups and the sales push worker, whether the cloud answers, and the halt when the token stops
@@ -25,13 +38,7 @@ export class TerminalSync {
   readonly #streams: TerminalStreams;
   readonly #logger: () => Logger;
   readonly #closed: () => boolean;
-  readonly #events: {
-    startCatalog(stream: CatalogStream): void;
-    resnapshot(stream: CatalogStream): void;
-    onHalted(): void;
-    onPushed(at: Date): void;
-    onChange(): void;
-  };
+  readonly #events: TerminalSyncEvents;
   /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
   #worker: SalesPushWorker | undefined;
   #wakeups: StreamWakeups | undefined;
@@ -45,17 +52,7 @@ export class TerminalSync {
     streams: TerminalStreams;
     logger: () => Logger;
     closed: () => boolean;
-    events: {
-      /** Starts a catalog stream (from its snapshot, or with one). */
-      startCatalog(stream: CatalogStream): void;
-      /** The cloud asked for a new snapshot of a catalog stream. */
-      resnapshot(stream: CatalogStream): void;
-      /** Syncing halted (the token stopped working). */
-      onHalted(): void;
-      onPushed(at: Date): void;
-      /** `online` or `halted` changed. */
-      onChange(): void;
-    };
+    events: TerminalSyncEvents;
   }) {
     this.#db = init.db;
     this.#caller = init.caller;
