@@ -1,115 +1,47 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
-import type { Observable, Subscription } from 'rxjs';
-import { BehaviorSubject, Subject, firstValueFrom } from 'rxjs';
-import { filter } from 'rxjs/operators';
+import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { createBackoff, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, InventoryReason, Sale, SaleSyncState } from '../schema/index.ts';
-import {
-  PosError,
-  adjustInventory as adjustOperation,
-  countInventory as countOperation,
-  createInventoryItem,
-  createUuidV7,
-  idSchema,
-  inventoryItemId,
-  inventoryReasonSchema,
-} from '../schema/index.ts';
+import type { InventoryReason, Sale } from '../schema/index.ts';
+import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
-import { buildSale } from './build-sale.ts';
-import type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
-import { reconcileCatalogStream } from './catalog-reconcile.ts';
-import { resnapshotCatalogStream } from './catalog-resnapshot.ts';
-import { GraphQLCaller, createObservedFetch, isAuthLoss } from './graphql-client.ts';
-import { SalesPushWorker } from './sales-push-worker.ts';
+import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
+import { IdentityConfirmation } from './identity-confirmation.ts';
 import { SalesRetention } from './sales-retention.ts';
-import { SerialQueue } from './serial-queue.ts';
-import { StreamWakeups } from './stream-wakeups.ts';
-import type { InventoryRowRefusal, StreamReplication } from './sync-streams.ts';
-import { startStreamReplication } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
-import {
-  adoptCloudScope,
-  fetchCloudScope,
-  replicationIdentifier,
-  retryIdentityCheck,
-  saveIdentity,
-} from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
-import { toWebSocketUrl } from './terminal-options.ts';
-import type { SyncHalt, TerminalStatus } from './terminal-status.ts';
+import type { TerminalStatus } from './terminal-status.ts';
+import { TerminalCatalog } from './terminal-catalog.ts';
+import { TerminalInventory } from './terminal-inventory.ts';
+import type { ReconcileResult } from './terminal-reconcile.ts';
+import { TerminalReconcile } from './terminal-reconcile.ts';
+import { TerminalSales } from './terminal-sales.ts';
+import { TerminalStatusFeed } from './terminal-status-feed.ts';
+import { TerminalStreams } from './terminal-streams.ts';
+import { TerminalSync } from './terminal-sync.ts';
 
-/** What `reconcile()` returns: the plan over both catalog streams and the documents written. */
-export type ReconcileResult = {
-  missing: string[];
-  stale: string[];
-  extra: string[];
-  applied: number;
-  streams: Record<CatalogStream, StreamReconcileResult>;
-};
-
-const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
+export type { ReconcileResult } from './terminal-reconcile.ts';
 
 /**
- * A running terminal: the database, the stream replications, the sales push worker and the status.
- * Built by `openTerminal`; see there for the lifecycle.
+ * A running terminal: the database and one module per responsibility, composed here (see
+ * client/README.md, "Layout of the terminal"). Built by `openTerminal`; see there for the lifecycle.
  */
 export class Terminal {
   readonly db: TerminalDatabase;
-  readonly #options: ResolvedTerminalOptions;
-  readonly #baseLogger: Logger;
-  #logger: Logger;
-  readonly #identity: TerminalIdentity;
-  /** The cloud confirmed the stored identity in this process (first run: it was just fetched). */
-  #identityConfirmed: boolean;
+  readonly #identity: IdentityConfirmation;
+  readonly #statusFeed: TerminalStatusFeed;
+  readonly #streams: TerminalStreams;
+  readonly #sync: TerminalSync;
+  readonly #catalog: TerminalCatalog;
+  readonly #sales: TerminalSales;
+  readonly #inventory: TerminalInventory;
+  readonly #reconciler: TerminalReconcile;
+  readonly #retention: SalesRetention;
+  readonly #stopping = new AbortController();
+  #started = false;
+  #closed = false;
   /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
   #starting: Promise<void> | undefined;
-  readonly #stopping = new AbortController();
-  readonly #caller: GraphQLCaller;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #sellQueue = new SerialQueue();
-  readonly #replications = new Map<StreamName, StreamReplication>();
-  /** Made by `start()` once the identity is confirmed: a sale is pushed under the right scope only. */
-  #worker: SalesPushWorker | undefined;
-  readonly #status$: BehaviorSubject<TerminalStatus>;
-  readonly #subscriptions: Subscription[] = [];
-  readonly #retention: SalesRetention;
-  #nextLocalEventId: number;
-  #queueDepth = 0;
-  #online = false;
-  #halted: SyncHalt = null;
-  #started = false;
-  #wakeups: StreamWakeups | undefined;
-  #closed = false;
-  #statusTimer: NodeJS.Timeout | undefined;
-  #lastStatusAt = 0;
-  readonly #resnapshots = new Map<CatalogStream, Promise<void>>();
-  /** Ticks when the catalog may have become complete, and when syncing halts or the terminal closes. */
-  readonly #catalogEvents = new Subject<void>();
-  /**
-   * An identity stored before snapshot markers existed: that release pulled the catalog with RxDB's
-   * replication and sold from it, so it counts as complete (until a branch change purges it).
-   */
-  #catalogFromOlderRelease: boolean;
-  #snapshotPulled = 0;
-  readonly #checkpoints: { products: number | null; categories: number | null } = {
-    products: null,
-    categories: null,
-  };
-  #lastPullAt: string | null = null;
-  #lastPushAt: string | null = null;
-  #lastReconcile: TerminalStatus['lastReconcile'] = null;
-  /** Inventory rows the cloud refused, by id, until a later push of the row goes through. */
-  readonly #inventoryRefused = new Map<string, InventoryRowRefusal>();
-  readonly #counters = {
-    queued_events: 0,
-    synced_events: 0,
-    reconcile_runs: 0,
-    delta_sync_runs: 0,
-    pruned_events: 0,
-  };
 
   constructor(init: {
     db: TerminalDatabase;
@@ -122,37 +54,120 @@ export class Terminal {
     nextLocalEventId: number;
   }) {
     this.db = init.db;
-    this.#options = init.options;
-    this.#baseLogger = init.baseLogger;
-    this.#identity = init.identity;
-    this.#logger = this.#loggerForIdentity();
-    this.#identityConfirmed = init.identityConfirmed;
-    this.#nextLocalEventId = init.nextLocalEventId;
-    this.#catalogFromOlderRelease = init.identity.snapshots === undefined;
-    this.#fetch = createObservedFetch(
+    const identity = init.identity;
+    const fetch = createObservedFetch(
       {
-        onReachable: () => this.#onCloudAnswered(),
-        onUnreachable: () => this.#setOnline(false),
-        onErrorCode: (code, operation) => this.#onErrorCode(code, operation),
+        onReachable: () => this.#sync.onCloudAnswered(),
+        onUnreachable: () => this.#sync.setOnline(false),
+        onErrorCode: (code, operation) => this.#sync.onErrorCode(code, operation),
       },
       30_000,
-      (request) => this.#wakeups?.request(request),
+      (request) => this.#sync.request(request),
     );
-    this.#caller = new GraphQLCaller(init.options.serverUrl, init.options.token, this.#fetch);
-    this.#status$ = new BehaviorSubject<TerminalStatus>(
-      this.#statusWithCounts({ queued: 0, synced: 0, needsAttention: 0, discarded: 0 }, 0, 0),
-    );
-    this.#subscriptions.push(
-      this.db.sales.$.subscribe((event) => {
-        const sale = event.documentData as Sale;
-        const before = event.previousDocumentData as Sale | undefined;
-        if (sale.syncState !== 'queued') this.#worker?.acknowledge(sale.id);
-        if (sale.syncState === 'synced' && before?.syncState !== 'synced') {
-          this.#counters.synced_events += 1;
-        }
-        this.#scheduleStatus();
+    const caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    this.#identity = new IdentityConfirmation({
+      identity,
+      confirmed: init.identityConfirmed,
+      db: this.db,
+      caller,
+      baseLogger: init.baseLogger,
+      backoff: { baseMs: init.options.backoffBaseMs, capMs: init.options.backoffCapMs },
+      signal: this.#stopping.signal,
+      exclusive: (task) => this.#sales.exclusive(task),
+      closed: () => this.#closed,
+      halted: () => this.#sync.halted !== null,
+      onBranchChanged: () => this.#catalog.branchChanged(),
+    });
+    this.#streams = new TerminalStreams({
+      db: this.db,
+      identity,
+      context: {
+        httpUrl: init.options.serverUrl,
+        token: init.options.token,
+        fetch,
+        batchSize: init.options.pullBatchSize,
+        backoffBaseMs: init.options.backoffBaseMs,
+        getQueueDepth: () => this.#statusFeed.queueDepth,
+        onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
+        onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
+      },
+      logger: () => this.#logger,
+    });
+    this.#inventory = new TerminalInventory({
+      db: this.db,
+      identity,
+      logger: () => this.#logger,
+      onChange: () => this.#statusFeed.refresh(),
+    });
+    this.#catalog = new TerminalCatalog({
+      db: this.db,
+      caller,
+      identity,
+      streams: this.#streams,
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      halted: () => this.#sync.halted,
+      onChange: () => this.#statusFeed.refresh(),
+      onDeltaSync: () => this.#statusFeed.count('delta_sync_runs'),
+    });
+    this.#reconciler = new TerminalReconcile({
+      db: this.db,
+      caller,
+      logger: () => this.#logger,
+      onReconciled: () => {
+        this.#statusFeed.count('reconcile_runs');
+        this.#statusFeed.refresh();
+      },
+    });
+    this.#sync = new TerminalSync({
+      db: this.db,
+      caller,
+      options: init.options,
+      streams: this.#streams,
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      events: {
+        startCatalog: (stream) => this.#catalog.start(stream),
+        resnapshot: (stream) => this.#catalog.resnapshot(stream),
+        onHalted: () => this.#catalog.notify(),
+        onPushed: (at) => {
+          this.#statusFeed.pushedAt(at);
+          this.#statusFeed.refresh();
+        },
+        onChange: () => this.#statusFeed.refresh(),
+      },
+    });
+    this.#statusFeed = new TerminalStatusFeed({
+      db: this.db,
+      parts: () => ({
+        terminalId: identity.terminalId,
+        branchId: identity.branchId,
+        posId: identity.posId,
+        online: this.#sync.online,
+        halted: this.#sync.halted,
+        catalog: this.#catalog.status(this.#started),
+        lastReconcile: this.#reconciler.last,
+        inventoryRefused: this.#inventory.refused,
       }),
-    );
+      logger: () => this.#logger,
+    });
+    this.#sales = new TerminalSales({
+      db: this.db,
+      identity,
+      currency: init.options.currency,
+      nextLocalEventId: init.nextLocalEventId,
+      push: {
+        wake: (resetBackoff) => this.#sync.wakePush(resetBackoff),
+        acknowledge: (saleId) => this.#sync.acknowledge(saleId),
+      },
+      logger: () => this.#logger,
+      closed: () => this.#closed,
+      events: {
+        onSold: () => this.#statusFeed.count('queued_events'),
+        onSynced: () => this.#statusFeed.count('synced_events'),
+        onChange: () => this.#statusFeed.refresh(),
+      },
+    });
     // Local housekeeping: runs offline and before `start()` too.
     this.#retention = new SalesRetention({
       db: this.db,
@@ -163,8 +178,8 @@ export class Terminal {
       },
       logger: this.#logger.child({ component: 'retention' }),
       onPruned: (count) => {
-        this.#counters.pruned_events += count;
-        this.#scheduleStatus();
+        this.#statusFeed.count('pruned_events', count);
+        this.#statusFeed.refresh();
       },
     });
     this.#retention.start();
@@ -172,20 +187,12 @@ export class Terminal {
 
   /** The terminal's identity: `terminalId`, `branchId` and this installation's `posId`. */
   get identity(): Readonly<TerminalIdentity> {
-    return this.#identity;
+    return this.#identity.identity;
   }
 
   /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
-    return this.#status$.asObservable();
-  }
-
-  #loggerForIdentity(): Logger {
-    return this.#baseLogger.child({
-      terminalId: this.#identity.terminalId,
-      branchId: this.#identity.branchId,
-      posId: this.#identity.posId,
-    });
+    return this.#statusFeed.status$;
   }
 
   /**
@@ -196,278 +203,27 @@ export class Terminal {
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
-    this.#starting = this.#confirmIdentity()
+    this.#starting = this.#identity
+      .confirm()
       .then((confirmed) => {
-        if (confirmed && !this.#closed && !this.#halted) this.#startSync();
+        if (!confirmed) return;
+        this.#statusFeed.refresh();
+        if (!this.#closed && !this.#sync.halted) this.#sync.start();
       })
       .catch((error: unknown) => {
         if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
       });
   }
 
-  /**
-   * Asks the cloud whose token this is until it answers. Another branch or terminal than stored is
-   * adopted before any stream starts (see `adoptCloudScope`), in the sell queue so no sale is built
-   * halfway through the change. False when the terminal closed or the token was refused meanwhile.
-   */
-  async #confirmIdentity(): Promise<boolean> {
-    const stopped = () => this.#closed || this.#halted;
-    if (!this.#identityConfirmed) {
-      const confirmed = await retryIdentityCheck(
-        async () => {
-          if (stopped()) return false;
-          const scope = await fetchCloudScope(this.#caller);
-          await this.#sellQueue.run(async () => {
-            if (this.#closed) return;
-            const change = await adoptCloudScope(this.db, this.#identity, scope, this.#logger);
-            if (change.changed) this.#logger = this.#loggerForIdentity();
-            if (change.branchChanged) {
-              this.#catalogFromOlderRelease = false;
-              this.#checkpoints.products = null;
-              this.#checkpoints.categories = null;
-            }
-          });
-          return true;
-        },
-        {
-          backoff: createBackoff(this.#backoff),
-          signal: this.#stopping.signal,
-          onFailure: (error, _attempt, waitMs) => {
-            // A refused token halts through the observed fetch; anything else is waited out.
-            if (stopped()) throw error;
-            this.#logger.warn({ err: error, retryInMs: waitMs }, 'identity check failed; retrying');
-          },
-        },
-      ).catch(() => false);
-      if (!confirmed) return false;
-      this.#identityConfirmed = true;
-    }
-    this.#scheduleStatus();
-    return !stopped();
-  }
-
-  get #backoff(): { baseMs: number; capMs: number } {
-    return { baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs };
-  }
-
-  #startSync(): void {
-    this.#worker = new SalesPushWorker({
-      sales: this.db.sales,
-      caller: this.#caller,
-      logger: this.#logger.child({ component: 'push' }),
-      settings: {
-        batchSize: this.#options.pushBatchSize,
-        concurrency: this.#options.pushConcurrency,
-        maxServerAttempts: this.#options.maxServerAttempts,
-        backoffBaseMs: this.#options.backoffBaseMs,
-        backoffCapMs: this.#options.backoffCapMs,
-      },
-      events: {
-        onPushed: (at) => {
-          this.#lastPushAt = at.toISOString();
-          this.#scheduleStatus();
-        },
-        onBooked: () => this.#replications.get('sales')?.reSync(),
-        onAuthLoss: (code) => this.#halt(code),
-      },
-    });
-    for (const stream of STREAM_ORDER) {
-      if (stream !== 'products' && stream !== 'categories') this.#startStream(stream);
-      else if (this.#identity.snapshots?.[stream] === undefined)
-        this.#snapshot(stream, 'first run');
-      else this.#startStream(stream);
-    }
-    this.#wakeups = new StreamWakeups({
-      wsUrl: toWebSocketUrl(this.#options.serverUrl),
-      token: this.#options.token,
-      streams: STREAM_ORDER,
-      logger: this.#logger.child({ component: 'stream' }),
-      backoff: this.#backoff,
-      events: {
-        onHint: (stream) => this.#replications.get(stream)?.reSync(),
-        onConnected: () => {
-          for (const replication of this.#replications.values()) replication.reSync();
-          this.#setOnline(true);
-        },
-        onDisconnected: () => this.#setOnline(false),
-        onErrorCode: (code) => this.#onErrorCode(code, 'subscription'),
-      },
-    });
-    this.#worker.start();
-  }
-
-  #startStream(stream: StreamName, initialCheckpoint?: Checkpoint): void {
-    const replication = startStreamReplication(
-      {
-        httpUrl: this.#options.serverUrl,
-        token: this.#options.token,
-        branchId: this.#identity.branchId,
-        fetch: this.#fetch,
-        batchSize: this.#options.pullBatchSize,
-        backoffBaseMs: this.#options.backoffBaseMs,
-        getQueueDepth: () => this.#queueDepth,
-        onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
-        onInventoryPushed: (pushed, refused) => this.#onInventoryPushed(pushed, refused),
-      },
-      stream,
-      this.db[stream],
-      replicationIdentifier(this.#identity, stream),
-      initialCheckpoint,
-    );
-    this.#subscriptions.push(
-      replication.error$.subscribe((error) => {
-        this.#logger.debug({ err: error, stream }, 'replication error (retrying)');
-      }),
-    );
-    this.#replications.set(stream, replication);
-  }
-
-  #onInventoryPushed(pushed: string[], refused: InventoryRowRefusal[]): void {
-    for (const id of pushed) this.#inventoryRefused.delete(id);
-    for (const refusal of refused) this.#inventoryRefused.set(refusal.id, refusal);
-    if (refused.length > 0) this.#logger.warn({ refused }, 'inventory rows refused by the cloud');
-    this.#scheduleStatus();
+  /** The logger bound to the current identity. */
+  get #logger(): Logger {
+    return this.#identity.logger;
   }
 
   #onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void {
-    this.#lastPullAt = new Date().toISOString();
-    if (stream === 'products' || stream === 'categories') {
-      const before = this.#checkpoints[stream];
-      if (before === null || before === 0) this.#snapshotPulled += documents;
-      else if (documents > 0) this.#counters.delta_sync_runs += 1;
-      if (checkpoint) this.#checkpoints[stream] = checkpoint.seq;
-    }
-    this.#scheduleStatus();
-  }
-
-  /**
-   * Any answer of the cloud (over HTTP while the stream is down). After an outage, the stream's
-   * reconnect backoff may have grown to its cap: reconnect and pull every stream now.
-   */
-  #onCloudAnswered(): void {
-    const wasOffline = !this.#online;
-    this.#setOnline(true);
-    if (!wasOffline || !this.#wakeups || this.#wakeups.connected) return;
-    this.#wakeups.reconnectNow();
-    for (const replication of this.#replications.values()) replication.reSync();
-  }
-
-  #setOnline(online: boolean): void {
-    if (online === this.#online) return;
-    this.#online = online;
-    this.#logger.info({ online }, online ? 'cloud reachable' : 'cloud unreachable');
-    // Back online: push now instead of waiting out a backoff grown while offline.
-    if (online) this.#worker?.wake(true);
-    this.#scheduleStatus();
-  }
-
-  #onErrorCode(code: string, operation: string): void {
-    if (isAuthLoss(code)) {
-      this.#halt(code);
-      return;
-    }
-    if (code === 'POS_CATALOG_RESNAPSHOT_REQUIRED') {
-      const stream = operation === 'pullCategories' ? 'categories' : 'products';
-      if (operation === 'pullProducts' || operation === 'pullCategories') this.#resnapshot(stream);
-    }
-  }
-
-  /**
-   * The token stopped working (revoked, or replaced by a re-registration): stop every replication and
-   * the push worker so the terminal does not hammer the cloud; selling goes on, sales stay queued.
-   */
-  #halt(code: string): void {
-    if (this.#halted || this.#closed) return;
-    this.#halted = code === 'POS_TERMINAL_REVOKED' ? 'revoked' : 'unauthorized';
-    this.#logger.error({ errorCode: code }, 'token refused: syncing stopped, selling continues');
-    for (const replication of this.#replications.values()) void replication.cancel();
-    void this.#wakeups?.close();
-    void this.#worker?.close();
-    this.#catalogEvents.next();
-    this.#scheduleStatus();
-  }
-
-  /**
-   * The cloud no longer has the changes after our checkpoint (retention): pull a new snapshot in the
-   * background while the old catalog keeps serving sales, then swap in one write.
-   */
-  #resnapshot(stream: CatalogStream): void {
-    if (this.#resnapshots.has(stream) || this.#closed || this.#halted) return;
-    this.#logger.warn({ stream }, 'checkpoint too old: re-snapshotting the catalog');
-    this.#snapshot(stream, 're-snapshot');
-  }
-
-  /**
-   * Pulls a catalog snapshot in large pages and writes it in one bulk write (the storage rebuilds its
-   * indexes once for a bulk load, far cheaper than RxDB's page-by-page downstream), then hands the
-   * stream to RxDB's replication from the snapshot's seq. Used on the first run of a generation and for
-   * a re-snapshot; the current catalog keeps serving sales until the swap.
-   */
-  #snapshot(stream: CatalogStream, why: 'first run' | 're-snapshot'): void {
-    const task = (async () => {
-      await this.#replications.get(stream)?.cancel();
-      this.#replications.delete(stream);
-      this.#snapshotPulled = 0;
-      this.#scheduleStatus();
-      const result = await resnapshotCatalogStream(this.#caller, stream, this.db[stream], (n) => {
-        this.#snapshotPulled = n;
-        this.#scheduleStatus();
-      });
-      // A new generation is a new replication identifier: RxDB then starts from the snapshot's seq.
-      if (why === 're-snapshot') this.#identity.generations[stream] += 1;
-      this.#identity.snapshots = { ...this.#identity.snapshots, [stream]: result.checkpoint };
-      await saveIdentity(this.db, this.#identity);
-      this.#checkpoints[stream] = result.checkpoint;
-      this.#catalogEvents.next();
-      if (!this.#closed && !this.#halted) this.#startStream(stream, { seq: result.checkpoint });
-    })()
-      .catch((error: unknown) => {
-        // Offline or refused: fall back to RxDB's pull from our checkpoint (a snapshot from seq 0
-        // when there is none), which retries until the cloud answers.
-        this.#logger.warn(
-          { err: error, stream, why },
-          'bulk snapshot failed; pulling page by page',
-        );
-        if (!this.#closed && !this.#halted && !this.#replications.has(stream)) {
-          this.#startStream(stream);
-          void this.#markPulledToTheEnd(stream);
-        }
-      })
-      .finally(() => {
-        this.#resnapshots.delete(stream);
-        this.#scheduleStatus();
-      });
-    this.#resnapshots.set(stream, task);
-  }
-
-  /**
-   * After a failed bulk snapshot, RxDB's page-by-page pull fills the catalog instead: once it reached
-   * the cloud's head, the stream counts as snapshotted (ready to sell; no bulk snapshot at next start).
-   */
-  async #markPulledToTheEnd(stream: CatalogStream): Promise<void> {
-    const replication = this.#replications.get(stream);
-    if (!replication || this.#identity.snapshots?.[stream] !== undefined) return;
-    try {
-      await replication.awaitInitialReplication();
-    } catch {
-      return;
-    }
-    if (this.#closed || this.#replications.get(stream) !== replication) return;
-    if (this.#identity.snapshots?.[stream] !== undefined) return;
-    this.#identity.snapshots = {
-      ...this.#identity.snapshots,
-      [stream]: this.#checkpoints[stream] ?? 0,
-    };
-    await saveIdentity(this.db, this.#identity);
-    this.#catalogEvents.next();
-    this.#scheduleStatus();
-  }
-
-  /** Both catalog streams were pulled completely once for the current branch (and generation). */
-  get #catalogComplete(): boolean {
-    if (this.#catalogFromOlderRelease) return true;
-    const snapshots = this.#identity.snapshots;
-    return snapshots?.products !== undefined && snapshots.categories !== undefined;
+    this.#statusFeed.pulledAt(new Date());
+    this.#catalog.onPulled(stream, checkpoint, documents);
+    this.#statusFeed.refresh();
   }
 
   /**
@@ -478,14 +234,8 @@ export class Terminal {
    * (token refused) and with `POS_INPUT_INVALID` when the terminal closed before; with
    * `autoStart: false` it waits for `start()`. Also shown as `status().catalog.ready`.
    */
-  async catalogReady(): Promise<void> {
-    for (;;) {
-      if (this.#catalogComplete) return;
-      if (this.#halted)
-        throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
-      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
-      await firstValueFrom(this.#catalogEvents, { defaultValue: undefined });
-    }
+  catalogReady(): Promise<void> {
+    return this.#catalog.ready();
   }
 
   /**
@@ -499,28 +249,7 @@ export class Terminal {
    * committed.
    */
   sell(input: SellInput): Promise<Sale> {
-    return this.#sellQueue.run(async () => {
-      if (this.#closed) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
-      const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
-      const found = await this.db.products.findByIds(ids).exec();
-      const products = new Map<string, BranchProduct>();
-      for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
-      const now = Date.now();
-      const sale = buildSale({
-        input,
-        products,
-        identity: this.#identity,
-        localEventId: this.#nextLocalEventId,
-        id: createUuidV7(now),
-        createdAt: new Date(now).toISOString(),
-        currency: this.#options.currency ?? this.#identity.currency ?? undefined,
-      });
-      await this.db.sales.insert(sale);
-      this.#nextLocalEventId += 1;
-      this.#counters.queued_events += 1;
-      this.#worker?.wake();
-      return sale;
-    });
+    return this.#sales.sell(input);
   }
 
   /**
@@ -528,46 +257,16 @@ export class Terminal {
    * Every argument is checked first (`POS_INPUT_INVALID`): the cloud refuses a row carrying a bad
    * operation, and the operation stays in the row's log.
    */
-  async adjustInventory(
-    productId: string,
-    delta: number,
-    reason: InventoryReason,
-  ): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
-    checkInventoryArgument(inventoryReasonSchema, reason, 'reason');
-    checkStock(delta, 'delta', delta);
-    const doc = await this.#inventoryItem(productId);
-    checkStock(doc.onHand + delta, 'delta', delta);
-    const updated = await doc.updateCRDT(adjustOperation(delta, reason));
-    return updated.onHand;
+  adjustInventory(productId: string, delta: number, reason: InventoryReason): Promise<number> {
+    return this.#inventory.adjust(productId, delta, reason);
   }
 
   /**
    * Records a stock count: stored as the difference to the on-hand value this terminal sees, so
    * adjustments made elsewhere meanwhile are kept on top of the count. Arguments checked as above.
    */
-  async countInventory(productId: string, counted: number): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
-    checkStock(counted, 'counted', counted);
-    const doc = await this.#inventoryItem(productId);
-    const updated = await doc.updateCRDT(
-      countOperation(counted, doc.onHand, new Date().toISOString()),
-    );
-    return updated.onHand;
-  }
-
-  async #inventoryItem(productId: string) {
-    const id = inventoryItemId(this.#identity.branchId, productId);
-    const existing = await this.db.inventory.findOne(id).exec();
-    if (existing) return existing;
-    try {
-      return await this.db.inventory.insert(
-        createInventoryItem(this.#identity.branchId, productId),
-      );
-    } catch {
-      // Created meanwhile (by a pull): use that one.
-      return this.db.inventory.findOne(id).exec(true);
-    }
+  countInventory(productId: string, counted: number): Promise<number> {
+    return this.#inventory.count(productId, counted);
   }
 
   /**
@@ -577,52 +276,13 @@ export class Terminal {
    * resolves those in the admin API (accept or discard), which reaches the terminal by pull.
    * Returns the ids requeued (of `saleIds`, or of every sale when omitted).
    */
-  async requeue(saleIds?: readonly string[]): Promise<string[]> {
-    const selector = { syncState: 'needs_attention' as const };
-    const candidates = saleIds
-      ? [...(await this.db.sales.findByIds([...saleIds]).exec()).values()]
-      : await this.db.sales.find({ selector }).exec();
-    const requeued: string[] = [];
-    for (const doc of candidates) {
-      if (doc.syncState !== 'needs_attention' || !isRetryable(doc.lastError?.code)) continue;
-      await doc.incrementalModify((current) =>
-        current.syncState === 'needs_attention'
-          ? { ...current, syncState: 'queued', syncAttempts: 0, lastError: null }
-          : current,
-      );
-      requeued.push(doc.id);
-    }
-    if (requeued.length > 0) {
-      this.#logger.info({ requeued: requeued.length }, 'sales requeued by an operator');
-      this.#worker?.wake(true);
-    }
-    return requeued;
+  requeue(saleIds?: readonly string[]): Promise<string[]> {
+    return this.#sales.requeue(saleIds);
   }
 
   /** Runs the bucket-digest reconcile of both catalog streams and applies the plan. */
-  async reconcile(): Promise<ReconcileResult> {
-    const streams = {} as Record<CatalogStream, StreamReconcileResult>;
-    for (const stream of ['categories', 'products'] as const) {
-      streams[stream] = await reconcileCatalogStream(this.#caller, stream, this.db[stream]);
-    }
-    const result: ReconcileResult = {
-      missing: [...streams.categories.missing, ...streams.products.missing],
-      stale: [...streams.categories.stale, ...streams.products.stale],
-      extra: [...streams.categories.extra, ...streams.products.extra],
-      applied: streams.categories.applied + streams.products.applied,
-      streams,
-    };
-    this.#counters.reconcile_runs += 1;
-    this.#lastReconcile = {
-      at: new Date().toISOString(),
-      missing: result.missing.length,
-      stale: result.stale.length,
-      extra: result.extra.length,
-      applied: result.applied,
-    };
-    this.#logger.info({ reconcile: this.#lastReconcile }, 'reconciled');
-    this.#scheduleStatus();
-    return result;
+  reconcile(): Promise<ReconcileResult> {
+    return this.#reconciler.run();
   }
 
   /**
@@ -633,128 +293,39 @@ export class Terminal {
    * that go through). Race it with a timeout where that matters.
    */
   async awaitInSync(): Promise<void> {
-    if (this.#halted)
-      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
+    if (this.#sync.halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#sync.halted}`);
     await this.#starting;
-    if (this.#halted)
-      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#halted}`);
-    await Promise.all([...this.#resnapshots.values()]);
-    const pulls = () =>
-      Promise.all(
-        [...this.#replications.values()].map(async (replication) => {
-          replication.reSync();
-          await replication.awaitInSync();
-        }),
-      );
-    await pulls();
-    this.#worker?.wake(true);
-    await firstValueFrom(
-      this.db.sales.count({ selector: { syncState: 'queued' } }).$.pipe(filter((n) => n === 0)),
-    );
-    await pulls();
+    if (this.#sync.halted)
+      throw new PosError('POS_SYNC_UNAUTHORIZED', `syncing halted: ${this.#sync.halted}`);
+    await this.#catalog.awaitSnapshots();
+    await this.#streams.awaitPulled();
+    this.#sync.wakePush(true);
+    await this.#sales.awaitNoneQueued();
+    await this.#streams.awaitPulled();
   }
 
   /** The current status, with counts read now. */
-  async status(): Promise<TerminalStatus> {
-    const countOf = (syncState: SaleSyncState) =>
-      this.db.sales.count({ selector: { syncState } }).exec();
-    const [queued, synced, needsAttention, discarded, products, categories] = await Promise.all([
-      countOf('queued'),
-      countOf('synced'),
-      countOf('needs_attention'),
-      countOf('discarded'),
-      this.db.products.count().exec(),
-      this.db.categories.count().exec(),
-    ]);
-    this.#queueDepth = queued;
-    return this.#statusWithCounts(
-      { queued, synced, needsAttention, discarded },
-      products,
-      categories,
-    );
-  }
-
-  #statusWithCounts(
-    sales: Pick<TerminalStatus, 'queued' | 'synced' | 'needsAttention' | 'discarded'>,
-    products: number,
-    categories: number,
-  ): TerminalStatus {
-    return {
-      terminalId: this.#identity.terminalId,
-      branchId: this.#identity.branchId,
-      posId: this.#identity.posId,
-      online: this.#online,
-      halted: this.#halted,
-      ...sales,
-      lastPullAt: this.#lastPullAt,
-      lastPushAt: this.#lastPushAt,
-      catalog: {
-        products,
-        categories,
-        checkpoint: { ...this.#checkpoints },
-        snapshotting:
-          this.#resnapshots.size > 0 ||
-          (this.#started && (this.#checkpoints.products ?? 0) === 0 && this.#snapshotPulled > 0),
-        snapshotPulled: this.#snapshotPulled,
-        ready: this.#catalogComplete,
-      },
-      lastReconcile: this.#lastReconcile,
-      inventoryRefused: [...this.#inventoryRefused.values()],
-      counters: { ...this.#counters },
-    };
-  }
-
-  /**
-   * Refreshes `status$` at most every 250 ms: counts are queries, and a burst of events (a snapshot,
-   * a flush of thousands of sales) must not turn into a query storm on the cashier's event loop.
-   */
-  #scheduleStatus(): void {
-    if (this.#statusTimer || this.#closed) return;
-    // The first change after a quiet spell shows within 25 ms (after the burst it belongs to, not in
-    // the middle of it), later ones 250 ms apart.
-    const wait = Math.max(25, this.#lastStatusAt + 250 - Date.now());
-    this.#statusTimer = setTimeout(() => {
-      this.#statusTimer = undefined;
-      if (this.#closed) return;
-      this.#lastStatusAt = Date.now();
-      this.status()
-        .then((status) => this.#status$.next(status))
-        .catch((error: unknown) => this.#logger.warn({ err: error }, 'status refresh failed'));
-    }, wait);
+  status(): Promise<TerminalStatus> {
+    return this.#statusFeed.read();
   }
 
   /** Stops syncing and closes the database; sales already returned by `sell()` are on disk. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#sellQueue.drain();
+    await this.#sales.drain();
     this.#closed = true;
     this.#stopping.abort();
-    if (this.#statusTimer) clearTimeout(this.#statusTimer);
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#statusFeed.stop();
+    this.#sales.unsubscribe();
+    this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.
-    await this.#worker?.close();
-    await this.#wakeups?.close();
-    await Promise.allSettled([...this.#resnapshots.values()]);
-    await Promise.all([...this.#replications.values()].map((r) => r.cancel()));
-    this.#status$.complete();
-    this.#catalogEvents.complete();
+    await this.#sync.close();
+    await this.#catalog.settle();
+    await this.#streams.close();
+    this.#statusFeed.complete();
+    this.#catalog.endEvents();
     await this.db.close();
-  }
-}
-
-function checkInventoryArgument(schema: z.ZodType, value: unknown, name: string): void {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${JSON.stringify(value)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-}
-
-/** On-hand stock stays a safe integer: the cloud refuses a row whose counter leaves them. */
-function checkStock(result: number, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || !Number.isSafeInteger(result)) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${String(value)}`);
   }
 }
