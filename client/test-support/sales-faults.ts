@@ -8,6 +8,13 @@ import type { CloudProcess } from './cloud-process.ts';
 import { tempDir } from './cloud-process.ts';
 import { openTestTerminal, syncWithin } from './terminal-fixtures.ts';
 
+/**
+ * The real fetch, taken before any test spies on it. A watcher must never wrap another watcher's spy:
+ * when a test that timed out under load has not yet stopped its watcher, the next one would take that
+ * spy for the real fetch and call itself forever.
+ */
+const REAL_FETCH = globalThis.fetch;
+
 /** A sale of one product, paid in cash with room to spare. */
 export const sale = (productId: string, quantity = 1) => ({
   lines: [{ productId, quantity }],
@@ -119,7 +126,7 @@ export type PushCall = {
  */
 export function watchPushes(): { calls: PushCall[]; stop(): void } {
   const calls: PushCall[] = [];
-  const realFetch = globalThis.fetch;
+  const realFetch = REAL_FETCH;
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     let body: { operationName?: unknown; variables?: any } = {};
