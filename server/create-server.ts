@@ -16,6 +16,7 @@ import { createMaskError, toGraphQLError } from './plugins/pos-errors.ts';
 import { identify, presentedToken, refuseUnauthenticated, useAuth } from './plugins/use-auth.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useEndpoints } from './plugins/use-endpoints.ts';
+import { MAX_NESTING, useParseLimits } from './plugins/parse-limits.ts';
 import { useQueryLimits } from './plugins/use-query-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { useSchemaExposure } from './plugins/use-schema-exposure.ts';
@@ -99,6 +100,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   const schema = buildSchema();
   const generatedAdminToken = await ensureRootToken(store, config.adminToken);
 
+  const parseLimits = { maxTokens: config.maxTokens, maxNesting: MAX_NESTING };
   const yoga = createYoga<ServerServices>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -120,7 +122,8 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         metrics,
         checkHealth: () => store.ping(),
       }),
-      useAuth({ store, logger, schema }),
+      useParseLimits(parseLimits),
+      useAuth({ store, logger, schema, parseLimits }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
       useSchemaExposure({
         introspection: config.introspection ?? config.dev,

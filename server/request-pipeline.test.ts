@@ -162,6 +162,47 @@ describe('request pipeline: errors and statuses', () => {
     expect(codeOf(await gql('{ nope }', {}, null))).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  it('refuses documents that overflowed the stack as POS_INPUT_INVALID 400, never a logged 500', async () => {
+    const before = t.lines.length;
+    const lists = `{ __typename(a:${'['.repeat(2_000)}${']'.repeat(2_000)}) }`;
+    let chain = 'query { ...F0 }\n';
+    for (let i = 0; i < 3_000; i++) chain += `fragment F${i} on Query { ...F${i + 1} }\n`;
+    chain += 'fragment F3000 on Query { __typename }';
+    const inline = `{ ${'... on Query { '.repeat(5_000)}__typename${' }'.repeat(5_000)} }`;
+    for (const query of [lists, chain, inline]) {
+      for (const headers of [{}, { authorization: `Bearer ${till.token}` }] as Record<
+        string,
+        string
+      >[]) {
+        const answer = await post(
+          t.server.url,
+          { query },
+          { accept: 'application/graphql-response+json', ...headers },
+        );
+        expect(answer.status).toBe(400);
+        expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+      }
+    }
+    expect(t.lines.slice(before).filter((line) => Number(line['level']) >= 50)).toEqual([]);
+  });
+
+  it('refuses a document beyond POS_MAX_TOKENS before reading the rest of it, with or without a token', async () => {
+    const typenames = `{ ${'__typename '.repeat(700_000)}}`;
+    const aliased = `{ ${Array.from({ length: 200_000 }, (_, i) => `a${i}:__typename`).join(' ')} }`;
+    const repeated = `{ ${'currentTerminal { terminalId } '.repeat(20_000)}}`;
+    for (const [query, token] of [
+      [typenames, null],
+      [aliased, null],
+      [repeated, till.token],
+    ] as const) {
+      const headers: Record<string, string> = { accept: 'application/graphql-response+json' };
+      if (token) headers['authorization'] = `Bearer ${token}`;
+      const answer = await post(t.server.url, { query }, headers);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors?.[0]?.message).toBe('the document has more than 5000 tokens');
+    }
+  });
+
   it('validates a chain of fragments each spreading the next twice in linear time, HTTP and health alike', async () => {
     let text = '{ ...F0 }\n';
     for (let i = 0; i < 60; i++) {
