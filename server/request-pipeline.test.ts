@@ -394,6 +394,28 @@ describe('timeouts and cost', () => {
     }
   });
 
+  it('charges a list argument per thousand ids like a limit, so aliased productsByIds are costly', async () => {
+    const t = await startTestServer({ config: { rateLimitPerSecond: 1, rateLimitBurst: 10 } });
+    try {
+      await createBranch(t.gql, 'b-1');
+      const till = await registerTerminal(t.gql, 'b-1');
+      const ids = Array.from({ length: 5_000 }, (_, i) => `p-${i}`);
+      const aliased = Array.from(
+        { length: 2 },
+        (_, i) => `a${i}: productsByIds(ids: $ids) { id }`,
+      ).join(' ');
+      const query = `query ($ids: [String!]!) { ${aliased} }`;
+      // 2 × (1 + 5) = 12, charged as the whole burst of 10: the same request again waits for it.
+      expect((await t.gql(query, { ids }, till.token)).errors).toBeUndefined();
+      const again = await t.gql(query, { ids }, till.token);
+      expect(again.status).toBe(429);
+      expect(again.errors?.[0]?.extensions?.code).toBe('POS_SYNC_RATE_LIMITED');
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+    }
+  });
+
   it('charges a terminal per field and per thousand documents asked for, so aliased pulls are not one operation', async () => {
     const t = await startTestServer({ config: { rateLimitPerSecond: 1, rateLimitBurst: 60 } });
     try {
