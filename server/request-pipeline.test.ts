@@ -4,14 +4,14 @@ import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PULL_DOCUMENTS, STREAM_DOCUMENTS } from '../replication/index.ts';
+import { PULL_DOCUMENTS, PUSH_DOCUMENTS, STREAM_DOCUMENTS } from '../replication/index.ts';
 import { parseServerConfig } from './config.ts';
 import type { ServerConfigInput } from './config.ts';
 import { createServer } from './create-server.ts';
 import { createLogger } from './logger.ts';
 import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.ts';
 import type { TestTerminal } from './test-api.ts';
-import { createBranch, dataOf, registerTerminal } from './test-api.ts';
+import { createBranch, dataOf, registerTerminal, saleOf } from './test-api.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
 
@@ -201,6 +201,37 @@ describe('request pipeline: errors and statuses', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.errors?.[0]?.message).toBe('the document has more than 5000 tokens');
     }
+  });
+
+  it('answers a custom scalar refusing a variable with POS_INPUT_INVALID 400, like any coercion', async () => {
+    for (const seq of [1.5, '1', true, 2 ** 60]) {
+      const answer = await post(
+        t.server.url,
+        { query: PULL_DOCUMENTS.products, variables: { checkpoint: { seq }, limit: 1 } },
+        { accept: 'application/graphql-response+json', authorization: `Bearer ${till.token}` },
+      );
+      expect(answer.status).toBe(400);
+      expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+    }
+  });
+
+  it('refuses a push batch whole when one sale fails variable coercion, storing nothing', async () => {
+    const good = saleOf(till, 'pos-coerce', 1);
+    const huge = saleOf(till, 'pos-coerce', 2);
+    huge.totals = { ...huge.totals, totalMinor: 2 ** 60 };
+    const answer = await post(
+      t.server.url,
+      {
+        query: PUSH_DOCUMENTS.sales,
+        variables: { rows: [good, huge].map((sale) => ({ newDocumentState: sale })) },
+      },
+      { accept: 'application/graphql-response+json', authorization: `Bearer ${till.token}` },
+    );
+    expect(answer.status).toBe(400);
+    expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+    expect(answer.body.data).toBeUndefined();
+    const pulled = await gql(PULL_DOCUMENTS.sales, { limit: 100 }, till.token);
+    expect(dataOf(pulled).pullSales.documents).toEqual([]);
   });
 
   it('validates a chain of fragments each spreading the next twice in linear time, HTTP and health alike', async () => {
