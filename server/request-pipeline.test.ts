@@ -170,10 +170,9 @@ describe('request pipeline: errors and statuses', () => {
     chain += 'fragment F3000 on Query { __typename }';
     const inline = `{ ${'... on Query { '.repeat(5_000)}__typename${' }'.repeat(5_000)} }`;
     for (const query of [lists, chain, inline]) {
-      for (const headers of [{}, { authorization: `Bearer ${till.token}` }] as Record<
-        string,
-        string
-      >[]) {
+      // A forged token: without any, the body would be refused by its size (64 KiB) first.
+      for (const token of ['pos_t_forged', till.token]) {
+        const headers = { authorization: `Bearer ${token}` };
         const answer = await post(
           t.server.url,
           { query },
@@ -191,16 +190,31 @@ describe('request pipeline: errors and statuses', () => {
     const aliased = `{ ${Array.from({ length: 200_000 }, (_, i) => `a${i}:__typename`).join(' ')} }`;
     const repeated = `{ ${'currentTerminal { terminalId } '.repeat(20_000)}}`;
     for (const [query, token] of [
-      [typenames, null],
-      [aliased, null],
+      [typenames, 'pos_t_forged'],
+      [aliased, 'pos_t_forged'],
       [repeated, till.token],
     ] as const) {
-      const headers: Record<string, string> = { accept: 'application/graphql-response+json' };
-      if (token) headers['authorization'] = `Bearer ${token}`;
+      const headers = {
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${token}`,
+      };
       const answer = await post(t.server.url, { query }, headers);
       expect(answer.status).toBe(400);
       expect(answer.body.errors?.[0]?.message).toBe('the document has more than 5000 tokens');
     }
+  });
+
+  it('bounds the body of a request without a token at 64 KiB, before reading it', async () => {
+    const body = { query: `{ __typename } # ${'x'.repeat(100 * 1024)}` };
+    const anonymous = await post(t.server.url, body);
+    expect(anonymous.status).toBe(413);
+    expect(anonymous.body.errors[0].extensions).toMatchObject({
+      code: 'POS_INPUT_INVALID',
+      limitBytes: 64 * 1024,
+    });
+    const withToken = await post(t.server.url, body, { authorization: `Bearer ${till.token}` });
+    expect(withToken.status).toBe(200);
+    expect(withToken.body.data).toEqual({ __typename: 'Query' });
   });
 
   it('answers a custom scalar refusing a variable with POS_INPUT_INVALID 400, like any coercion', async () => {
