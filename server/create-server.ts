@@ -1,7 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -203,7 +204,15 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
           params,
           ...identity,
         });
-        const document = enveloped.parse(params.query);
+        let document: DocumentNode;
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          // A syntax error or a limit (tokens, nesting) is the client's: answered on the operation,
+          // where a throw would close the whole socket as a server failure (4500).
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const refusal = refuseUnauthenticated(enveloped.schema, identity.auth, document);
         if (refusal) return [toGraphQLError(refusal)];
         const errors = enveloped.validate(enveloped.schema, document);

@@ -323,6 +323,30 @@ describe('WebSocket connections', () => {
     );
   });
 
+  it('answers a document beyond the parse limits on the operation, keeping the socket open', async () => {
+    const client = createClient({
+      url: t.server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { headers: { Authorization: `Bearer ${till.token}` } },
+      retryAttempts: 0,
+    });
+    try {
+      const ask = (query: string) =>
+        new Promise<unknown>((resolve) => {
+          client.subscribe(
+            { query },
+            { next: () => undefined, error: resolve, complete: () => resolve('complete') },
+          );
+        });
+      const refused = (await ask(`{ __typename(a: ${'['.repeat(100)}${']'.repeat(100)}) }`)) as any;
+      expect(refused[0].extensions.code).toBe('POS_INPUT_INVALID');
+      // The same socket still answers.
+      expect(await ask('{ __typename }')).toBe('complete');
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('serves subscriptions over WebSocket only, not as HTTP event streams', async () => {
     const response = await fetch(t.server.url, {
       method: 'POST',
