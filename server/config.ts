@@ -70,6 +70,11 @@ export const serverConfigSchema = z.object({
   maxQueryDepth: intFromEnv(2, 100).default(10),
   /** POS_MAX_ALIASES: most aliases one document may use. */
   maxAliases: intFromEnv(0, 1_000).default(15),
+  /**
+   * POS_MAX_TOKENS: most lexical tokens one document may have. Every replication document and
+   * GraphiQL's introspection query use a few hundred at most.
+   */
+  maxTokens: intFromEnv(500, 1_000_000).default(5_000),
   /** POS_MONGO_URL: MongoDB connection string; when set the server stores in MongoDB, not SQLite. */
   mongoUrl: z.string().min(1).optional(),
   /** POS_MONGO_DB: MongoDB database name. */
@@ -151,6 +156,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   bodyLimitBytes: 'POS_BODY_LIMIT_BYTES',
   maxQueryDepth: 'POS_MAX_QUERY_DEPTH',
   maxAliases: 'POS_MAX_ALIASES',
+  maxTokens: 'POS_MAX_TOKENS',
   upsertMax: 'POS_UPSERT_MAX',
   mongoUrl: 'POS_MONGO_URL',
   mongoDb: 'POS_MONGO_DB',

@@ -1,7 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -16,6 +17,7 @@ import { createMaskError, toGraphQLError } from './plugins/pos-errors.ts';
 import { identify, presentedToken, refuseUnauthenticated, useAuth } from './plugins/use-auth.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useEndpoints } from './plugins/use-endpoints.ts';
+import { MAX_NESTING, useParseLimits } from './plugins/parse-limits.ts';
 import { useQueryLimits } from './plugins/use-query-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { useSchemaExposure } from './plugins/use-schema-exposure.ts';
@@ -103,6 +105,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
   const schema = buildSchema();
   const generatedAdminToken = await ensureRootToken(store, config.adminToken);
 
+  const parseLimits = { maxTokens: config.maxTokens, maxNesting: MAX_NESTING };
   const yoga = createYoga<ServerServices>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -124,7 +127,8 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         metrics,
         checkHealth: () => store.ping(),
       }),
-      useAuth({ store, logger, schema }),
+      useParseLimits(parseLimits),
+      useAuth({ store, logger, schema, parseLimits }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
       useSchemaExposure({
         introspection: config.introspection ?? config.dev,
@@ -204,7 +208,15 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
           params,
           ...identity,
         });
-        const document = enveloped.parse(params.query);
+        let document: DocumentNode;
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          // A syntax error or a limit (tokens, nesting) is the client's: answered on the operation,
+          // where a throw would close the whole socket as a server failure (4500).
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const refusal = refuseUnauthenticated(enveloped.schema, identity.auth, document);
         if (refusal) return [toGraphQLError(refusal)];
         const errors = enveloped.validate(enveloped.schema, document);

@@ -4,14 +4,14 @@ import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PULL_DOCUMENTS, STREAM_DOCUMENTS } from '../replication/index.ts';
+import { PULL_DOCUMENTS, PUSH_DOCUMENTS, STREAM_DOCUMENTS } from '../replication/index.ts';
 import { parseServerConfig } from './config.ts';
 import type { ServerConfigInput } from './config.ts';
 import { createServer } from './create-server.ts';
 import { createLogger } from './logger.ts';
 import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.ts';
 import type { TestTerminal } from './test-api.ts';
-import { createBranch, dataOf, registerTerminal } from './test-api.ts';
+import { createBranch, dataOf, registerTerminal, saleOf } from './test-api.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
 
@@ -162,6 +162,92 @@ describe('request pipeline: errors and statuses', () => {
     expect(codeOf(await gql('{ nope }', {}, null))).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  it('refuses documents that overflowed the stack as POS_INPUT_INVALID 400, never a logged 500', async () => {
+    const before = t.lines.length;
+    const lists = `{ __typename(a:${'['.repeat(2_000)}${']'.repeat(2_000)}) }`;
+    let chain = 'query { ...F0 }\n';
+    for (let i = 0; i < 3_000; i++) chain += `fragment F${i} on Query { ...F${i + 1} }\n`;
+    chain += 'fragment F3000 on Query { __typename }';
+    const inline = `{ ${'... on Query { '.repeat(5_000)}__typename${' }'.repeat(5_000)} }`;
+    for (const query of [lists, chain, inline]) {
+      // A forged token: without any, the body would be refused by its size (64 KiB) first.
+      for (const token of ['pos_t_forged', till.token]) {
+        const headers = { authorization: `Bearer ${token}` };
+        const answer = await post(
+          t.server.url,
+          { query },
+          { accept: 'application/graphql-response+json', ...headers },
+        );
+        expect(answer.status).toBe(400);
+        expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+      }
+    }
+    expect(t.lines.slice(before).filter((line) => Number(line['level']) >= 50)).toEqual([]);
+  });
+
+  it('refuses a document beyond POS_MAX_TOKENS before reading the rest of it, with or without a token', async () => {
+    const typenames = `{ ${'__typename '.repeat(700_000)}}`;
+    const aliased = `{ ${Array.from({ length: 200_000 }, (_, i) => `a${i}:__typename`).join(' ')} }`;
+    const repeated = `{ ${'currentTerminal { terminalId } '.repeat(20_000)}}`;
+    for (const [query, token] of [
+      [typenames, 'pos_t_forged'],
+      [aliased, 'pos_t_forged'],
+      [repeated, till.token],
+    ] as const) {
+      const headers = {
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${token}`,
+      };
+      const answer = await post(t.server.url, { query }, headers);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors?.[0]?.message).toBe('the document has more than 5000 tokens');
+    }
+  });
+
+  it('bounds the body of a request without a token at 64 KiB, before reading it', async () => {
+    const body = { query: `{ __typename } # ${'x'.repeat(100 * 1024)}` };
+    const anonymous = await post(t.server.url, body);
+    expect(anonymous.status).toBe(413);
+    expect(anonymous.body.errors[0].extensions).toMatchObject({
+      code: 'POS_INPUT_INVALID',
+      limitBytes: 64 * 1024,
+    });
+    const withToken = await post(t.server.url, body, { authorization: `Bearer ${till.token}` });
+    expect(withToken.status).toBe(200);
+    expect(withToken.body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('answers a custom scalar refusing a variable with POS_INPUT_INVALID 400, like any coercion', async () => {
+    for (const seq of [1.5, '1', true, 2 ** 60]) {
+      const answer = await post(
+        t.server.url,
+        { query: PULL_DOCUMENTS.products, variables: { checkpoint: { seq }, limit: 1 } },
+        { accept: 'application/graphql-response+json', authorization: `Bearer ${till.token}` },
+      );
+      expect(answer.status).toBe(400);
+      expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+    }
+  });
+
+  it('refuses a push batch whole when one sale fails variable coercion, storing nothing', async () => {
+    const good = saleOf(till, 'pos-coerce', 1);
+    const huge = saleOf(till, 'pos-coerce', 2);
+    huge.totals = { ...huge.totals, totalMinor: 2 ** 60 };
+    const answer = await post(
+      t.server.url,
+      {
+        query: PUSH_DOCUMENTS.sales,
+        variables: { rows: [good, huge].map((sale) => ({ newDocumentState: sale })) },
+      },
+      { accept: 'application/graphql-response+json', authorization: `Bearer ${till.token}` },
+    );
+    expect(answer.status).toBe(400);
+    expect(codeOf(answer.body)).toBe('POS_INPUT_INVALID');
+    expect(answer.body.data).toBeUndefined();
+    const pulled = await gql(PULL_DOCUMENTS.sales, { limit: 100 }, till.token);
+    expect(dataOf(pulled).pullSales.documents).toEqual([]);
+  });
+
   it('validates a chain of fragments each spreading the next twice in linear time, HTTP and health alike', async () => {
     let text = '{ ...F0 }\n';
     for (let i = 0; i < 60; i++) {
@@ -235,6 +321,30 @@ describe('WebSocket connections', () => {
         await closed;
       }),
     );
+  });
+
+  it('answers a document beyond the parse limits on the operation, keeping the socket open', async () => {
+    const client = createClient({
+      url: t.server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { headers: { Authorization: `Bearer ${till.token}` } },
+      retryAttempts: 0,
+    });
+    try {
+      const ask = (query: string) =>
+        new Promise<unknown>((resolve) => {
+          client.subscribe(
+            { query },
+            { next: () => undefined, error: resolve, complete: () => resolve('complete') },
+          );
+        });
+      const refused = (await ask(`{ __typename(a: ${'['.repeat(100)}${']'.repeat(100)}) }`)) as any;
+      expect(refused[0].extensions.code).toBe('POS_INPUT_INVALID');
+      // The same socket still answers.
+      expect(await ask('{ __typename }')).toBe('complete');
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('serves subscriptions over WebSocket only, not as HTTP event streams', async () => {
@@ -347,6 +457,28 @@ describe('timeouts and cost', () => {
       const extra = await open();
       await once(extra, 'close');
       for (const socket of held) socket.destroy();
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+    }
+  });
+
+  it('charges a list argument per thousand ids like a limit, so aliased productsByIds are costly', async () => {
+    const t = await startTestServer({ config: { rateLimitPerSecond: 1, rateLimitBurst: 10 } });
+    try {
+      await createBranch(t.gql, 'b-1');
+      const till = await registerTerminal(t.gql, 'b-1');
+      const ids = Array.from({ length: 5_000 }, (_, i) => `p-${i}`);
+      const aliased = Array.from(
+        { length: 2 },
+        (_, i) => `a${i}: productsByIds(ids: $ids) { id }`,
+      ).join(' ');
+      const query = `query ($ids: [String!]!) { ${aliased} }`;
+      // 2 × (1 + 5) = 12, charged as the whole burst of 10: the same request again waits for it.
+      expect((await t.gql(query, { ids }, till.token)).errors).toBeUndefined();
+      const again = await t.gql(query, { ids }, till.token);
+      expect(again.status).toBe(429);
+      expect(again.errors?.[0]?.extensions?.code).toBe('POS_SYNC_RATE_LIMITED');
     } finally {
       await t.stop();
       removeDataDir(t.dataDir);

@@ -52,8 +52,8 @@ export function toGraphQLError(error: PosError, source?: GraphQLError): GraphQLE
 
 /**
  * A request error raised by GraphQL itself outside any field (variables that do not coerce to their
- * declared types): a client error. graphql-jit raises them without `extensions`, so without this they
- * looked like a server failure; they answer `POS_INPUT_INVALID` with HTTP 400.
+ * declared types): a client error, whichever executor raised it; it answers `POS_INPUT_INVALID` with
+ * HTTP 400.
  */
 function requestInputError(error: GraphQLError): GraphQLError {
   return createGraphQLError(error.message, {
@@ -92,7 +92,9 @@ export function createMaskError(options: { logger: ServerLogger; metrics: Server
       const original = error.originalError;
       if (!original || original instanceof GraphQLError) {
         const code = error.extensions?.['code'];
-        if (code === undefined && !error.path) {
+        // graphql-jit raises them bare; graphql-tools' executor (subscriptions, and values a custom
+        // scalar refuses) as `BAD_USER_INPUT`: either way the request is refused whole, before any field.
+        if ((code === undefined || code === 'BAD_USER_INPUT') && !error.path) {
           options.metrics.errors.inc({ code: 'POS_INPUT_INVALID' });
           return requestInputError(error);
         }

@@ -1,10 +1,12 @@
-import { Kind, parse } from 'graphql';
+import { Kind } from 'graphql';
 import type { DocumentNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { PosError } from '../../schema/index.ts';
 import type { Auth } from '../context.ts';
 import type { ServerLogger } from '../logger.ts';
 import type { CloudStore } from '../store/index.ts';
+import type { ParseLimits } from './parse-limits.ts';
+import { parseWithinLimits } from './parse-limits.ts';
 import { toGraphQLError } from './pos-errors.ts';
 
 type HeaderSource = {
@@ -95,7 +97,8 @@ const OPEN_ROOT_FIELDS: ReadonlySet<string> = new Set(['__typename', '__schema',
 
 /**
  * Whether a document selects a root field of the schema other than GraphQL's own: every such field
- * needs a token. Fragments spread at the root are read once each, so this is linear in the document.
+ * needs a token. Fragments spread at the root are read once each, so this is linear in the document;
+ * an explicit stack, not recursion, so a chain of thousands of fragments cannot overflow it.
  * Unknown fields are left to validation, which names them.
  */
 export function selectsGuardedField(schema: GraphQLSchema, document: DocumentNode): boolean {
@@ -104,25 +107,29 @@ export function selectsGuardedField(schema: GraphQLSchema, document: DocumentNod
     if (definition.kind === Kind.FRAGMENT_DEFINITION)
       fragments.set(definition.name.value, definition.selectionSet);
   }
-  const read = new Set<string>();
-  const guarded = (selectionSet: SelectionSetNode, fields: Record<string, unknown>): boolean =>
-    selectionSet.selections.some((selection) => {
-      if (selection.kind === Kind.FIELD) {
-        const name = selection.name.value;
-        return !OPEN_ROOT_FIELDS.has(name) && Object.hasOwn(fields, name);
-      }
-      if (selection.kind === Kind.INLINE_FRAGMENT) return guarded(selection.selectionSet, fields);
-      const fragment = fragments.get(selection.name.value);
-      if (!fragment || read.has(selection.name.value)) return false;
-      read.add(selection.name.value);
-      return guarded(fragment, fields);
-    });
   return document.definitions.some((definition) => {
     if (definition.kind !== Kind.OPERATION_DEFINITION) return false;
     const root = schema.getRootType(definition.operation);
-    return (
-      root !== undefined && root !== null && guarded(definition.selectionSet, root.getFields())
-    );
+    if (!root) return false;
+    const fields = root.getFields();
+    const read = new Set<string>();
+    const pending: SelectionSetNode[] = [definition.selectionSet];
+    for (let selectionSet = pending.pop(); selectionSet; selectionSet = pending.pop()) {
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          const name = selection.name.value;
+          if (!OPEN_ROOT_FIELDS.has(name) && Object.hasOwn(fields, name)) return true;
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          pending.push(selection.selectionSet);
+        } else {
+          const fragment = fragments.get(selection.name.value);
+          if (!fragment || read.has(selection.name.value)) continue;
+          read.add(selection.name.value);
+          pending.push(fragment);
+        }
+      }
+    }
+    return false;
   });
 }
 
@@ -158,6 +165,7 @@ export function useAuth(options: {
   store: CloudStore;
   logger: ServerLogger;
   schema: GraphQLSchema;
+  parseLimits: ParseLimits;
 }): Plugin {
   return {
     async onParams({ params, request, context, setResult }) {
@@ -167,9 +175,9 @@ export function useAuth(options: {
       if (identity.auth.kind !== 'none' || typeof params.query !== 'string') return;
       let document: DocumentNode;
       try {
-        document = parse(params.query);
+        document = parseWithinLimits(params.query, options.parseLimits);
       } catch {
-        return; // yoga's own parse answers it
+        return; // yoga's own parse answers it, within the same limits
       }
       const refusal = refuseUnauthenticated(options.schema, identity.auth, document);
       if (refusal) setResult({ errors: [toGraphQLError(refusal)] });

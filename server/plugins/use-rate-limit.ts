@@ -1,5 +1,11 @@
 import { Kind, getOperationAST } from 'graphql';
-import type { DocumentNode, ExecutionResult, FieldNode, SelectionSetNode } from 'graphql';
+import type {
+  DocumentNode,
+  ExecutionResult,
+  FieldNode,
+  SelectionSetNode,
+  ValueNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { PULL_LIMIT_MAX } from '../../replication/index.ts';
 import { PosError } from '../../schema/index.ts';
@@ -16,25 +22,33 @@ function rateLimitedResult(retryAfterMs: number): ExecutionResult {
 /** Documents a pull asks for per unit of cost beyond the first: a 5,000-document pull costs 6. */
 const DOCUMENTS_PER_COST = 1_000;
 
-function limitOf(field: FieldNode, variables: Readonly<Record<string, unknown>>): number {
-  const argument = field.arguments?.find((a) => a.name.value === 'limit');
-  if (!argument) return 0;
-  const value =
-    argument.value.kind === Kind.VARIABLE
-      ? variables[argument.value.name.value]
-      : argument.value.kind === Kind.INT
-        ? Number(argument.value.value)
-        : 0;
-  // A larger limit is refused by the field's own validation; it costs no more than the largest page.
-  return typeof value === 'number' && Number.isFinite(value)
-    ? Math.min(Math.max(0, value), PULL_LIMIT_MAX)
-    : 0;
+function valueOf(value: ValueNode, variables: Readonly<Record<string, unknown>>): unknown {
+  if (value.kind === Kind.VARIABLE) return variables[value.name.value];
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.LIST) return value.values;
+  return undefined;
+}
+
+/**
+ * How many documents a field asks for: its `limit`, plus the length of every list argument (the ids
+ * of `productsByIds`, the rows of a push), each of which sizes the answer.
+ */
+function documentsOf(field: FieldNode, variables: Readonly<Record<string, unknown>>): number {
+  let documents = 0;
+  for (const argument of field.arguments ?? []) {
+    const value = valueOf(argument.value, variables);
+    if (Array.isArray(value)) documents += value.length;
+    else if (argument.name.value === 'limit' && typeof value === 'number' && Number.isFinite(value))
+      // A larger limit is refused by the field's own validation; it costs no more than the largest page.
+      documents += Math.min(Math.max(0, value), PULL_LIMIT_MAX);
+  }
+  return documents;
 }
 
 /**
  * What an operation costs the terminal's bucket: one per root field (aliases included, so fifteen
- * aliased pulls are fifteen operations), plus one per thousand documents a field asks for with
- * `limit`. Fragments spread at the root are counted at each spread, as they execute.
+ * aliased pulls are fifteen operations), plus one per thousand documents a field asks for
+ * (`documentsOf`: its `limit` and the lengths of its list arguments). Fragments spread at the root are counted at each spread, as they execute.
  */
 export function operationCost(
   document: DocumentNode,
@@ -55,7 +69,7 @@ export function operationCost(
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value.startsWith('__')) continue;
-        cost += 1 + Math.floor(limitOf(selection, variables) / DOCUMENTS_PER_COST);
+        cost += 1 + Math.floor(documentsOf(selection, variables) / DOCUMENTS_PER_COST);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         cost += costOf(selection.selectionSet, depth + 1);
       } else {
