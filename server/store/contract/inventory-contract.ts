@@ -3,7 +3,8 @@ import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
 import { describe, expect, it } from 'vitest';
 import { sha256HashFunction } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
-import { createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import { ON_HAND_MAX, createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import { MAX_INVENTORY_OPERATIONS, MAX_NEW_INVENTORY_OPERATIONS } from '../inventory-rules.ts';
 import type { ContractContext } from './contract-context.ts';
 import { pullAll } from './harness.ts';
 
@@ -25,6 +26,17 @@ async function inventoryDoc(branchId: string, productId: string, rows: Op[][] = 
   const schema = inventoryRxSchema as RxJsonSchema<RxDocumentData<InventoryItem>>;
   const doc = rebuildFromCRDT(schema, {} as RxDocumentData<InventoryItem>, crdts as never);
   return doc as unknown as Doc;
+}
+
+/** A row whose log holds the creation, then `count` rows of one no-op operation each by `creator`. */
+async function longDoc(base: Doc, count: number, creator: string): Promise<Doc> {
+  const noop = { body: [{ ifMatch: { $inc: { onHand: 0 } } }], creator, time: 2 };
+  const crdts = {
+    operations: [...base.crdts!.operations, ...Array.from({ length: count }, () => [{ ...noop }])],
+    hash: '',
+  };
+  crdts.hash = await hashCRDTOperations(sha256HashFunction, crdts);
+  return { ...base, crdts } as Doc;
 }
 
 const inc = (creator: string, n: number): Op => ({
@@ -89,6 +101,16 @@ export function describeInventoryContract(ctx: ContractContext): void {
         'POS_SYNC_EVENT_INVALID',
       ],
       ['a fraction', { $inc: { onHand: 0.5 } }, 'POS_SYNC_EVENT_INVALID'],
+      [
+        'an increment to the top of the safe integers',
+        { $inc: { onHand: Number.MAX_SAFE_INTEGER } },
+        'POS_SYNC_EVENT_INVALID',
+      ],
+      [
+        'an increment past the business range',
+        { $inc: { onHand: ON_HAND_MAX + 1 } },
+        'POS_SYNC_EVENT_INVALID',
+      ],
       ['an increment of another field', { $inc: { lastReason: 1 } }, 'POS_SYNC_EVENT_INVALID'],
       ['a field outside the document', { $set: { tenantId: 't-other' } }, 'POS_SYNC_EVENT_INVALID'],
       [
@@ -167,9 +189,9 @@ export function describeInventoryContract(ctx: ContractContext): void {
       expect(documents).toMatchObject([{ id: 'b-1:p-1', onHand: 2 }]);
     });
 
-    it('refuses a merge whose counter leaves the safe integers', async () => {
+    it('refuses a merge whose counter leaves its business range', async () => {
       const { store, world } = ctx;
-      const big = Number.MAX_SAFE_INTEGER - 1;
+      const big = ON_HAND_MAX - 1;
       await store.pushInventory(world.t1, [
         { newDocumentState: await inventoryDoc('b-1', 'p-1', [[inc('a', big)]]) },
       ]);
@@ -180,6 +202,66 @@ export function describeInventoryContract(ctx: ContractContext): void {
       const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
       expect(documents).toMatchObject([{ onHand: big }]);
     });
+  });
+
+  describe('inventory log limits', () => {
+    it('refuses a row adding more operations than one push may, alone, and merges the rest', async () => {
+      const { store, world } = ctx;
+      const base = await inventoryDoc('b-1', 'p-1');
+      const result = await store.pushInventory(world.t1, [
+        { newDocumentState: await longDoc(base, MAX_NEW_INVENTORY_OPERATIONS, 'a') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-2', [[inc('a', 4)]]) },
+      ]);
+      expect(result.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_INVENTORY_OPERATIONS_LIMIT' },
+      ]);
+      const { documents } = await pullAll((cp, l) =>
+        store.pullInventory(world.tenantId, 'b-1', cp, l),
+      );
+      expect(documents.map((d) => [d.id, d.onHand])).toEqual([['b-1:p-2', 4]]);
+      // At the limit it is merged.
+      const atLimit = await store.pushInventory(world.t1, [
+        { newDocumentState: await longDoc(base, MAX_NEW_INVENTORY_OPERATIONS - 1, 'a') },
+      ]);
+      expect(atLimit.refused).toEqual([]);
+    });
+
+    it('refuses a log longer than a row may hold, and a creator that is not an id', async () => {
+      const { store, world } = ctx;
+      const base = await inventoryDoc('b-1', 'p-1');
+      const long = await longDoc(base, MAX_INVENTORY_OPERATIONS, 'a');
+      const forged = await inventoryDoc('b-1', 'p-2', [[inc('x'.repeat(1_000), 1)]]);
+      const result = await store.pushInventory(world.t1, [
+        { newDocumentState: long },
+        { newDocumentState: forged },
+      ]);
+      expect(result.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_INVENTORY_OPERATIONS_LIMIT' },
+        { id: 'b-1:p-2', code: 'POS_SYNC_EVENT_INVALID' },
+      ]);
+      expect((await store.pullInventory(world.tenantId, 'b-1', null, 10)).documents).toEqual([]);
+    });
+
+    it('merges pushes onto a row holding thousands of operations, in time linear in its log', async () => {
+      const { store, world } = ctx;
+      let doc = await inventoryDoc('b-1', 'p-1');
+      // Built up push by push, as terminals would over months: about 3,000 operations.
+      for (let i = 0; i < 3; i++) {
+        doc = await longDoc(doc, MAX_NEW_INVENTORY_OPERATIONS - 1, `c${i}`);
+        const r = await store.pushInventory(world.t1, [{ newDocumentState: doc }]);
+        expect(r.refused).toEqual([]);
+      }
+      const started = performance.now();
+      const r = await store.pushInventory(world.t2, [
+        { newDocumentState: await longDoc(doc, 1, 'd') },
+      ]);
+      const took = performance.now() - started;
+      expect(r.refused).toEqual([]);
+      const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
+      expect(documents[0]!.crdts!.operations).toHaveLength(2_999);
+      // A quadratic replay takes tens of seconds here; a linear one a fraction of a second.
+      expect(took).toBeLessThan(10_000);
+    }, 120_000);
   });
 
   describe('invalid stored inventory rows', () => {

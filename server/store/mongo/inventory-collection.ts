@@ -79,13 +79,10 @@ export class InventoryCollection {
           refusal: { id: pin.id, code: 'POS_FORBIDDEN', message, document: pushed },
         };
       }
-      let write: Doc = row.doc;
-      if (master) {
-        if (this.#handler.isEqual(master.doc, row.doc, 'server-push')) return null;
-        const merged = await mergeInventoryRow(this.#handler, master.doc, row);
-        if (!merged.ok) return merged;
-        write = merged.merged;
-      }
+      if (master && this.#handler.isEqual(master.doc, row.doc, 'server-push')) return null;
+      const merged = await mergeInventoryRow(this.#handler, master?.doc, row);
+      if (!merged.ok) return merged;
+      const write = merged.merged;
       // RxDB's push contract: answer the master whenever it is not what the terminal sent.
       const answer = this.#handler.isEqual(write, pushed, 'server-push')
         ? null

@@ -112,16 +112,13 @@ export class InventoryTable {
         continue;
       }
       const master = current.get(pin.id);
-      let next = row.doc;
-      if (master !== undefined) {
-        if (this.#handler.isEqual(master, row.doc, 'server-push')) continue;
-        const merged = await mergeInventoryRow(this.#handler, master, row);
-        if (!merged.ok) {
-          refused.push(merged.refusal);
-          continue;
-        }
-        next = merged.merged;
+      if (master !== undefined && this.#handler.isEqual(master, row.doc, 'server-push')) continue;
+      const merged = await mergeInventoryRow(this.#handler, master, row);
+      if (!merged.ok) {
+        refused.push(merged.refusal);
+        continue;
       }
+      const next = merged.merged;
       if (master === undefined || !this.#handler.isEqual(next, master, 'server-push')) {
         current.set(pin.id, next);
         writes.set(pin.id, next);
