@@ -6,7 +6,7 @@ import type { InventoryItem } from '../../../schema/index.ts';
 import { ON_HAND_MAX, createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
 import { MAX_INVENTORY_OPERATIONS, MAX_NEW_INVENTORY_OPERATIONS } from '../inventory-rules.ts';
 import type { ContractContext } from './contract-context.ts';
-import { pullAll } from './harness.ts';
+import { expectCode, pullAll } from './harness.ts';
 
 type Doc = WithDeleted<InventoryItem>;
 type Op = { creator: string; time?: number; body: Record<string, unknown>[] };
@@ -163,6 +163,16 @@ export function describeInventoryContract(ctx: ContractContext): void {
         { id: 'b-1:p-2', code: 'POS_SYNC_EVENT_INVALID' },
       ]);
       expect((await store.pullInventory(world.tenantId, 'b-1', null, 10)).documents).toEqual([]);
+    });
+
+    it('refuses a branch id with a colon, which would make inventory ids collide', async () => {
+      const { store, world } = ctx;
+      // b-1 + product "x:y" and branch "b-1:x" + product "y" would both be "b-1:x:y".
+      await expectCode(
+        store.createBranch(world.tenantId, { id: 'b-1:x', name: 'Colon' }, 'root'),
+        'POS_INPUT_INVALID',
+      );
+      expect((await store.listBranches(world.tenantId)).map((b) => b.id)).not.toContain('b-1:x');
     });
 
     it('refuses a row of another branch alone', async () => {
