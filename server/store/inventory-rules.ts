@@ -249,40 +249,68 @@ async function merge(
   return { ...merged, _deleted: merged._deleted ?? false };
 }
 
+/** The terminal each known operation creator belongs to in a tenant (creator → terminalId). */
+export type CreatorOwners = ReadonlyMap<string, string>;
+
+/** The distinct creators of a log's operations. */
+export function creatorsOf(doc: Doc): string[] {
+  const creators = new Set<string>();
+  for (const ops of doc.crdts?.operations ?? []) for (const op of ops) creators.add(op.creator);
+  return [...creators];
+}
+
 /**
  * Merges an admitted row into its master (none for a new row): the union of both logs, replayed.
- * Refused when the row adds more than `MAX_NEW_INVENTORY_OPERATIONS` operations, or when the result may
+ *
+ * The merge keeps one operation per creator and log row, so whoever writes under a creator can
+ * overwrite that creator's operations: a creator belongs to the first terminal that writes new
+ * operations under it (`owners`, kept per tenant by the adapter in the same write, `claims` answers
+ * the ones to record). A terminal still relays other creators' operations as the master holds them.
+ *
+ * Refused when the row writes new operations under another terminal's creator (or the server's
+ * repair creator), adds more than `MAX_NEW_INVENTORY_OPERATIONS` operations, or when the result may
  * not be stored (a master written before these checks, a counter beyond its range, a log too long).
  */
 export async function mergeInventoryRow(
   handler: RxConflictHandler<InventoryItem>,
   master: Doc | undefined,
   admitted: Extract<AdmittedInventoryRow, { ok: true }>,
-): Promise<{ ok: true; merged: Doc } | { ok: false; refusal: InventoryRefusal }> {
+  terminalId: string,
+  owners: CreatorOwners,
+): Promise<{ ok: true; merged: Doc; claims: string[] } | { ok: false; refusal: InventoryRefusal }> {
   const { pin, pushed } = admitted;
-  const added = newOperations(master?.crdts, admitted.doc.crdts!).length;
-  if (added > MAX_NEW_INVENTORY_OPERATIONS) {
-    const message = `the push adds ${added} operations to the row; at most ${MAX_NEW_INVENTORY_OPERATIONS} per push`;
-    return {
-      ok: false,
-      refusal: { id: pin.id, code: 'POS_INVENTORY_OPERATIONS_LIMIT', message, document: pushed },
-    };
+  const refuse = (code: InventoryRefusal['code'], message: string) => ({
+    ok: false as const,
+    refusal: { id: pin.id, code, message, document: pushed },
+  });
+  const added = newOperations(master?.crdts, admitted.doc.crdts!);
+  if (added.length > MAX_NEW_INVENTORY_OPERATIONS) {
+    return refuse(
+      'POS_INVENTORY_OPERATIONS_LIMIT',
+      `the push adds ${added.length} operations to the row; at most ${MAX_NEW_INVENTORY_OPERATIONS} per push`,
+    );
   }
-  if (master === undefined) return { ok: true, merged: admitted.doc };
+  const claims = new Set<string>();
+  for (const op of added) {
+    const owner = owners.get(op.creator);
+    if (op.creator === REPAIR_CREATOR || (owner !== undefined && owner !== terminalId)) {
+      return refuse(
+        'POS_FORBIDDEN',
+        `operations by creator ${op.creator} belong to another terminal; only the master's may be relayed`,
+      );
+    }
+    if (owner === undefined) claims.add(op.creator);
+  }
+  if (master === undefined) return { ok: true, merged: admitted.doc, claims: [...claims] };
   const merged = await merge(handler, master, admitted.doc);
   const problem = inventoryDocumentProblem(merged, pin);
   if (problem) {
-    return {
-      ok: false,
-      refusal: {
-        id: pin.id,
-        code: 'POS_SYNC_EVENT_INVALID',
-        message: `the merge with the stored row is invalid (repairInventory repairs it): ${problem}`,
-        document: pushed,
-      },
-    };
+    return refuse(
+      'POS_SYNC_EVENT_INVALID',
+      `the merge with the stored row is invalid (repairInventory repairs it): ${problem}`,
+    );
   }
-  return { ok: true, merged };
+  return { ok: true, merged, claims: [...claims] };
 }
 
 /** The creator of the operations an admin repair writes. */

@@ -12,10 +12,15 @@ type Doc = WithDeleted<InventoryItem>;
 type Op = { creator: string; time?: number; body: Record<string, unknown>[] };
 
 /** An inventory document as the crdt plugin builds it: the creation row, then rows of operations. */
-async function inventoryDoc(branchId: string, productId: string, rows: Op[][] = []): Promise<Doc> {
+async function inventoryDoc(
+  branchId: string,
+  productId: string,
+  rows: Op[][] = [],
+  creator = 'c',
+): Promise<Doc> {
   const create = {
     body: [{ ifMatch: { $set: createInventoryItem(branchId, productId) } }],
-    creator: 'c',
+    creator,
     time: 1,
   };
   const crdts = {
@@ -52,7 +57,8 @@ export function describeInventoryContract(ctx: ContractContext): void {
       const south = world.t3; // b-2
       expect(
         await store.pushInventory(south, [
-          { newDocumentState: await inventoryDoc('b-2', 'p-2', [[inc('s', 5)]]) },
+          // Each terminal's database writes under its own creator.
+          { newDocumentState: await inventoryDoc('b-2', 'p-2', [[inc('s', 5)]], 'cs') },
         ]),
       ).toEqual({ conflicts: [], refused: [] });
       const base = await inventoryDoc('b-1', 'p-2');
@@ -87,7 +93,7 @@ export function describeInventoryContract(ctx: ContractContext): void {
       // South's stream still takes pushes (its seqs were not taken by north's write).
       for (let i = 0; i < 3; i++) {
         const more = await store.pushInventory(south, [
-          { newDocumentState: await inventoryDoc('b-2', `p-${10 + i}`) },
+          { newDocumentState: await inventoryDoc('b-2', `p-${10 + i}`, [], 'cs') },
         ]);
         expect(more.refused).toEqual([]);
       }
@@ -211,6 +217,49 @@ export function describeInventoryContract(ctx: ContractContext): void {
       expect(result.refused).toMatchObject([{ id: 'b-1:p-1', code: 'POS_SYNC_EVENT_INVALID' }]);
       const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
       expect(documents).toMatchObject([{ onHand: big }]);
+    });
+  });
+
+  describe('inventory operation creators', () => {
+    it("refuses operations written under another terminal's creator, and relays the master's", async () => {
+      const { store, world } = ctx;
+      // The victim (t2) creates the row and receives 5: creator v is t2's from then on.
+      const victim = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)]]);
+      expect((await store.pushInventory(world.t2, [{ newDocumentState: victim }])).refused).toEqual(
+        [],
+      );
+      // The attacker (t1, same branch) saw v in a pull and fills v's next rows with no-ops, which
+      // would drop the victim's later operations there (one operation per creator and row).
+      const noop = { creator: 'v', body: [{ ifMatch: { $inc: { onHand: 0 } } }] };
+      const forged = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)], [noop], [noop], [noop]]);
+      const forgedOver = await inventoryDoc('b-1', 'p-1', [[{ ...noop }], [inc('a', 1)]]);
+      const attack = await store.pushInventory(world.t1, [
+        { newDocumentState: forged },
+        { newDocumentState: await inventoryDoc('b-1', 'p-2', [[{ ...noop }]]) },
+      ]);
+      expect(attack.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_FORBIDDEN' },
+        { id: 'b-1:p-2', code: 'POS_FORBIDDEN' },
+      ]);
+      // Nor may it replace v's stored operation in its row.
+      const over = await store.pushInventory(world.t1, [{ newDocumentState: forgedOver }]);
+      expect(over.refused).toMatchObject([{ id: 'b-1:p-1', code: 'POS_FORBIDDEN' }]);
+      // The victim's +10 in its next row counts.
+      const more = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)], [inc('v', 10)]]);
+      expect((await store.pushInventory(world.t2, [{ newDocumentState: more }])).refused).toEqual(
+        [],
+      );
+      // The attacker relays v's operations as the master holds them, with its own on top.
+      const relay = await inventoryDoc('b-1', 'p-1', [
+        [inc('v', 5)],
+        [inc('v', 10)],
+        [inc('a', 1)],
+      ]);
+      expect((await store.pushInventory(world.t1, [{ newDocumentState: relay }])).refused).toEqual(
+        [],
+      );
+      const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
+      expect(documents.map((d) => [d.id, d.onHand])).toEqual([['b-1:p-1', 16]]);
     });
   });
 

@@ -158,7 +158,12 @@ export class MongoCloudStore implements CloudStore {
       this.#audit,
       now,
     );
-    this.#inventory = new InventoryCollection(this.#c.inventory, this.#seq, now);
+    this.#inventory = new InventoryCollection(
+      this.#c.inventory,
+      this.#c.inventoryCreators,
+      this.#seq,
+      now,
+    );
     this.#ledger = new SaleLedger(this.#c, this.#seq, options.logger, now);
     this.#deadLetters = new DeadLetterQueue(
       this.#c,
