@@ -8,7 +8,8 @@ import { idSchema, nameSchema } from './primitives.ts';
  * be in it (the server passes it to `validateSale` as `expectedCurrency`).
  */
 export const branchSchema = z.object({
-  id: idSchema,
+  /** No `:`: inventory ids are `branchId:productId`, so a colon would let two rows share an id. */
+  id: idSchema.regex(/^[^:]*$/, 'branch ids must not contain ":"'),
   tenantId: idSchema,
   name: nameSchema,
   currency: currencySchema.optional(),

@@ -15,5 +15,8 @@ export const ISO_DATE_TIME_MAX_LENGTH = 24;
 /** Longest inventory row id: `branchId:productId`. */
 export const INVENTORY_ID_MAX_LENGTH = ID_MAX_LENGTH * 2 + 1;
 
+/** Largest on-hand quantity (and largest single adjustment) of an inventory item, either sign. */
+export const ON_HAND_MAX = 1_000_000_000;
+
 /** The payment methods a sale may use. `other` covers methods the shop records without integration. */
 export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other'] as const;

@@ -121,6 +121,12 @@ export const ERROR_CODES = {
     retryable: false,
     httpStatus: 500,
   },
+  POS_INVENTORY_OPERATIONS_LIMIT: {
+    message:
+      'The inventory row was refused: the push adds too many operations to it, or its log would grow past the limit.',
+    retryable: false,
+    httpStatus: 413,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

@@ -20,6 +20,7 @@ export type {
 } from './inventory.ts';
 export {
   INVENTORY_ID_MAX_LENGTH,
+  ON_HAND_MAX,
   adjustInventory,
   countInventory,
   createInventoryItem,

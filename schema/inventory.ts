@@ -1,9 +1,9 @@
 import type { CRDTEntry } from 'rxdb';
 import { z } from 'zod';
-import { INVENTORY_ID_MAX_LENGTH } from './constants.ts';
+import { INVENTORY_ID_MAX_LENGTH, ON_HAND_MAX } from './constants.ts';
 import { idSchema, isoDateTimeSchema } from './primitives.ts';
 
-export { INVENTORY_ID_MAX_LENGTH } from './constants.ts';
+export { INVENTORY_ID_MAX_LENGTH, ON_HAND_MAX } from './constants.ts';
 
 /** Why on-hand stock changed. */
 export const inventoryReasonSchema = z.enum([
@@ -28,8 +28,10 @@ const crdtOperationSchema = z.object({
       }),
     )
     .min(1),
-  creator: z.string(),
-  time: z.number().min(1),
+  /** The writing database's storage token: an id, so a forged one cannot bloat every log it enters. */
+  creator: idSchema,
+  /** Milliseconds, within RxDB's own bound for it (`META_LWT_UNIX_TIME_MAX`). */
+  time: z.number().min(1).max(1e15),
 });
 
 /**
@@ -54,8 +56,12 @@ export const inventoryItemSchema = z.object({
   id: z.string().min(3).max(INVENTORY_ID_MAX_LENGTH),
   branchId: idSchema,
   productId: idSchema,
-  /** May go negative: sales never decrement it, and a count may correct below the previous value. */
-  onHand: z.int(),
+  /**
+   * May go negative: sales never decrement it, and a count may correct below the previous value.
+   * Bounded to a business range (|onHand| ≤ `ON_HAND_MAX`), far inside the safe integers, so no
+   * operation can push the counter to where every later increase would be refused.
+   */
+  onHand: z.int().min(-ON_HAND_MAX).max(ON_HAND_MAX),
   lastCountedAt: isoDateTimeSchema.nullable(),
   lastReason: inventoryReasonSchema.nullable(),
   /**
@@ -100,7 +106,9 @@ export type InventoryOperation = CRDTEntry<InventoryItem>;
 
 /** Adds `delta` (negative to remove) to on-hand stock: `doc.updateCRDT(adjustInventory(5, 'receiving'))`. */
 export function adjustInventory(delta: number, reason: InventoryReason): InventoryOperation {
-  if (!Number.isSafeInteger(delta)) throw new RangeError(`delta must be an integer, got ${delta}`);
+  if (!Number.isSafeInteger(delta) || Math.abs(delta) > ON_HAND_MAX) {
+    throw new RangeError(`delta must be an integer within ±${ON_HAND_MAX}, got ${delta}`);
+  }
   return { ifMatch: { $inc: { onHand: delta }, $set: { lastReason: reason } } };
 }
 

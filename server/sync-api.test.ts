@@ -191,18 +191,23 @@ describe('sync API over HTTP', () => {
     expect(pulledBySouth).toEqual([]);
   });
 
-  /** An inventory row as the crdt plugin builds it: the creation, then one row per operation body. */
+  /**
+   * An inventory row as the crdt plugin builds it: the creation, then one row per operation body. Its
+   * creators are the branch's (each terminal writes under its own).
+   */
   const inventoryRow = async (branchId: string, productId: string, bodies: object[] = []) => {
     const crdts = {
       operations: [
         [
           {
             body: [{ ifMatch: { $set: createInventoryItem(branchId, productId) } }],
-            creator: 'c',
+            creator: `c-${branchId}`,
             time: 1,
           },
         ],
-        ...bodies.map((ifMatch, i) => [{ body: [{ ifMatch }], creator: `t${i}`, time: 2 }]),
+        ...bodies.map((ifMatch, i) => [
+          { body: [{ ifMatch }], creator: `t${i}-${branchId}`, time: 2 },
+        ]),
       ],
       hash: '',
     };

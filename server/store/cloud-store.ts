@@ -375,7 +375,7 @@ export type InventoryPullResult = PullResult<InventoryItem> & {
 /** A pushed inventory row the store refused; `document` is the row as pushed. */
 export type InventoryRefusal = {
   id: string;
-  code: 'POS_FORBIDDEN' | 'POS_SYNC_EVENT_INVALID';
+  code: 'POS_FORBIDDEN' | 'POS_SYNC_EVENT_INVALID' | 'POS_INVENTORY_OPERATIONS_LIMIT';
   message: string;
   document: WithDeleted<InventoryItem>;
 };

@@ -3,18 +3,24 @@ import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
 import { describe, expect, it } from 'vitest';
 import { sha256HashFunction } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
-import { createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import { ON_HAND_MAX, createInventoryItem, inventoryRxSchema } from '../../../schema/index.ts';
+import { MAX_INVENTORY_OPERATIONS, MAX_NEW_INVENTORY_OPERATIONS } from '../inventory-rules.ts';
 import type { ContractContext } from './contract-context.ts';
-import { pullAll } from './harness.ts';
+import { expectCode, pullAll } from './harness.ts';
 
 type Doc = WithDeleted<InventoryItem>;
 type Op = { creator: string; time?: number; body: Record<string, unknown>[] };
 
 /** An inventory document as the crdt plugin builds it: the creation row, then rows of operations. */
-async function inventoryDoc(branchId: string, productId: string, rows: Op[][] = []): Promise<Doc> {
+async function inventoryDoc(
+  branchId: string,
+  productId: string,
+  rows: Op[][] = [],
+  creator = 'c',
+): Promise<Doc> {
   const create = {
     body: [{ ifMatch: { $set: createInventoryItem(branchId, productId) } }],
-    creator: 'c',
+    creator,
     time: 1,
   };
   const crdts = {
@@ -25,6 +31,17 @@ async function inventoryDoc(branchId: string, productId: string, rows: Op[][] = 
   const schema = inventoryRxSchema as RxJsonSchema<RxDocumentData<InventoryItem>>;
   const doc = rebuildFromCRDT(schema, {} as RxDocumentData<InventoryItem>, crdts as never);
   return doc as unknown as Doc;
+}
+
+/** A row whose log holds the creation, then `count` rows of one no-op operation each by `creator`. */
+async function longDoc(base: Doc, count: number, creator: string): Promise<Doc> {
+  const noop = { body: [{ ifMatch: { $inc: { onHand: 0 } } }], creator, time: 2 };
+  const crdts = {
+    operations: [...base.crdts!.operations, ...Array.from({ length: count }, () => [{ ...noop }])],
+    hash: '',
+  };
+  crdts.hash = await hashCRDTOperations(sha256HashFunction, crdts);
+  return { ...base, crdts } as Doc;
 }
 
 const inc = (creator: string, n: number): Op => ({
@@ -40,7 +57,8 @@ export function describeInventoryContract(ctx: ContractContext): void {
       const south = world.t3; // b-2
       expect(
         await store.pushInventory(south, [
-          { newDocumentState: await inventoryDoc('b-2', 'p-2', [[inc('s', 5)]]) },
+          // Each terminal's database writes under its own creator.
+          { newDocumentState: await inventoryDoc('b-2', 'p-2', [[inc('s', 5)]], 'cs') },
         ]),
       ).toEqual({ conflicts: [], refused: [] });
       const base = await inventoryDoc('b-1', 'p-2');
@@ -75,7 +93,7 @@ export function describeInventoryContract(ctx: ContractContext): void {
       // South's stream still takes pushes (its seqs were not taken by north's write).
       for (let i = 0; i < 3; i++) {
         const more = await store.pushInventory(south, [
-          { newDocumentState: await inventoryDoc('b-2', `p-${10 + i}`) },
+          { newDocumentState: await inventoryDoc('b-2', `p-${10 + i}`, [], 'cs') },
         ]);
         expect(more.refused).toEqual([]);
       }
@@ -89,6 +107,16 @@ export function describeInventoryContract(ctx: ContractContext): void {
         'POS_SYNC_EVENT_INVALID',
       ],
       ['a fraction', { $inc: { onHand: 0.5 } }, 'POS_SYNC_EVENT_INVALID'],
+      [
+        'an increment to the top of the safe integers',
+        { $inc: { onHand: Number.MAX_SAFE_INTEGER } },
+        'POS_SYNC_EVENT_INVALID',
+      ],
+      [
+        'an increment past the business range',
+        { $inc: { onHand: ON_HAND_MAX + 1 } },
+        'POS_SYNC_EVENT_INVALID',
+      ],
       ['an increment of another field', { $inc: { lastReason: 1 } }, 'POS_SYNC_EVENT_INVALID'],
       ['a field outside the document', { $set: { tenantId: 't-other' } }, 'POS_SYNC_EVENT_INVALID'],
       [
@@ -143,6 +171,16 @@ export function describeInventoryContract(ctx: ContractContext): void {
       expect((await store.pullInventory(world.tenantId, 'b-1', null, 10)).documents).toEqual([]);
     });
 
+    it('refuses a branch id with a colon, which would make inventory ids collide', async () => {
+      const { store, world } = ctx;
+      // b-1 + product "x:y" and branch "b-1:x" + product "y" would both be "b-1:x:y".
+      await expectCode(
+        store.createBranch(world.tenantId, { id: 'b-1:x', name: 'Colon' }, 'root'),
+        'POS_INPUT_INVALID',
+      );
+      expect((await store.listBranches(world.tenantId)).map((b) => b.id)).not.toContain('b-1:x');
+    });
+
     it('refuses a row of another branch alone', async () => {
       const { store, world } = ctx;
       const result = await store.pushInventory(world.t3, [
@@ -167,9 +205,9 @@ export function describeInventoryContract(ctx: ContractContext): void {
       expect(documents).toMatchObject([{ id: 'b-1:p-1', onHand: 2 }]);
     });
 
-    it('refuses a merge whose counter leaves the safe integers', async () => {
+    it('refuses a merge whose counter leaves its business range', async () => {
       const { store, world } = ctx;
-      const big = Number.MAX_SAFE_INTEGER - 1;
+      const big = ON_HAND_MAX - 1;
       await store.pushInventory(world.t1, [
         { newDocumentState: await inventoryDoc('b-1', 'p-1', [[inc('a', big)]]) },
       ]);
@@ -180,6 +218,109 @@ export function describeInventoryContract(ctx: ContractContext): void {
       const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
       expect(documents).toMatchObject([{ onHand: big }]);
     });
+  });
+
+  describe('inventory operation creators', () => {
+    it("refuses operations written under another terminal's creator, and relays the master's", async () => {
+      const { store, world } = ctx;
+      // The victim (t2) creates the row and receives 5: creator v is t2's from then on.
+      const victim = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)]]);
+      expect((await store.pushInventory(world.t2, [{ newDocumentState: victim }])).refused).toEqual(
+        [],
+      );
+      // The attacker (t1, same branch) saw v in a pull and fills v's next rows with no-ops, which
+      // would drop the victim's later operations there (one operation per creator and row).
+      const noop = { creator: 'v', body: [{ ifMatch: { $inc: { onHand: 0 } } }] };
+      const forged = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)], [noop], [noop], [noop]]);
+      const forgedOver = await inventoryDoc('b-1', 'p-1', [[{ ...noop }], [inc('a', 1)]]);
+      const attack = await store.pushInventory(world.t1, [
+        { newDocumentState: forged },
+        { newDocumentState: await inventoryDoc('b-1', 'p-2', [[{ ...noop }]]) },
+      ]);
+      expect(attack.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_FORBIDDEN' },
+        { id: 'b-1:p-2', code: 'POS_FORBIDDEN' },
+      ]);
+      // Nor may it replace v's stored operation in its row.
+      const over = await store.pushInventory(world.t1, [{ newDocumentState: forgedOver }]);
+      expect(over.refused).toMatchObject([{ id: 'b-1:p-1', code: 'POS_FORBIDDEN' }]);
+      // The victim's +10 in its next row counts.
+      const more = await inventoryDoc('b-1', 'p-1', [[inc('v', 5)], [inc('v', 10)]]);
+      expect((await store.pushInventory(world.t2, [{ newDocumentState: more }])).refused).toEqual(
+        [],
+      );
+      // The attacker relays v's operations as the master holds them, with its own on top.
+      const relay = await inventoryDoc('b-1', 'p-1', [
+        [inc('v', 5)],
+        [inc('v', 10)],
+        [inc('a', 1)],
+      ]);
+      expect((await store.pushInventory(world.t1, [{ newDocumentState: relay }])).refused).toEqual(
+        [],
+      );
+      const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
+      expect(documents.map((d) => [d.id, d.onHand])).toEqual([['b-1:p-1', 16]]);
+    });
+  });
+
+  describe('inventory log limits', () => {
+    it('refuses a row adding more operations than one push may, alone, and merges the rest', async () => {
+      const { store, world } = ctx;
+      const base = await inventoryDoc('b-1', 'p-1');
+      const result = await store.pushInventory(world.t1, [
+        { newDocumentState: await longDoc(base, MAX_NEW_INVENTORY_OPERATIONS, 'a') },
+        { newDocumentState: await inventoryDoc('b-1', 'p-2', [[inc('a', 4)]]) },
+      ]);
+      expect(result.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_INVENTORY_OPERATIONS_LIMIT' },
+      ]);
+      const { documents } = await pullAll((cp, l) =>
+        store.pullInventory(world.tenantId, 'b-1', cp, l),
+      );
+      expect(documents.map((d) => [d.id, d.onHand])).toEqual([['b-1:p-2', 4]]);
+      // At the limit it is merged.
+      const atLimit = await store.pushInventory(world.t1, [
+        { newDocumentState: await longDoc(base, MAX_NEW_INVENTORY_OPERATIONS - 1, 'a') },
+      ]);
+      expect(atLimit.refused).toEqual([]);
+    });
+
+    it('refuses a log longer than a row may hold, and a creator that is not an id', async () => {
+      const { store, world } = ctx;
+      const base = await inventoryDoc('b-1', 'p-1');
+      const long = await longDoc(base, MAX_INVENTORY_OPERATIONS, 'a');
+      const forged = await inventoryDoc('b-1', 'p-2', [[inc('x'.repeat(1_000), 1)]]);
+      const result = await store.pushInventory(world.t1, [
+        { newDocumentState: long },
+        { newDocumentState: forged },
+      ]);
+      expect(result.refused).toMatchObject([
+        { id: 'b-1:p-1', code: 'POS_INVENTORY_OPERATIONS_LIMIT' },
+        { id: 'b-1:p-2', code: 'POS_SYNC_EVENT_INVALID' },
+      ]);
+      expect((await store.pullInventory(world.tenantId, 'b-1', null, 10)).documents).toEqual([]);
+    });
+
+    it('merges pushes onto a row holding thousands of operations, in time linear in its log', async () => {
+      const { store, world } = ctx;
+      let doc = await inventoryDoc('b-1', 'p-1');
+      // Built up push by push, as terminals would over months: about 3,000 operations.
+      for (let i = 0; i < 3; i++) {
+        doc = await longDoc(doc, MAX_NEW_INVENTORY_OPERATIONS - 1, `c${i}`);
+        const r = await store.pushInventory(world.t1, [{ newDocumentState: doc }]);
+        expect(r.refused).toEqual([]);
+      }
+      const started = performance.now();
+      const r = await store.pushInventory(world.t2, [
+        { newDocumentState: await longDoc(doc, 1, 'd') },
+      ]);
+      const took = performance.now() - started;
+      expect(r.refused).toEqual([]);
+      const { documents } = await store.pullInventory(world.tenantId, 'b-1', null, 10);
+      expect(documents[0]!.crdts!.operations).toHaveLength(2_999);
+      // A quadratic replay takes tens of seconds here; a linear one a fraction of a second.
+      expect(took).toBeLessThan(10_000);
+    }, 120_000);
   });
 
   describe('invalid stored inventory rows', () => {

@@ -113,6 +113,12 @@ export type InventoryDoc = {
   changedAt: string;
   doc: WithDeleted<InventoryItem>;
 };
+/** The terminal an inventory operation creator belongs to (the first that wrote under it). */
+export type InventoryCreatorDoc = {
+  tenantId: string;
+  creator: string;
+  terminalId: string;
+};
 export type AuditDoc = {
   /** UUIDv7: time-ordered, so listing by `_id` is oldest first. */
   _id: string;
@@ -134,6 +140,7 @@ export type Collections = {
   products: Collection<CatalogDoc<any>>;
   categories: Collection<CatalogDoc<any>>;
   inventory: Collection<InventoryDoc>;
+  inventoryCreators: Collection<InventoryCreatorDoc>;
   sales: Collection<SaleDoc>;
   saleAcks: Collection<SaleAckDoc>;
   posProgress: Collection<PosProgressDoc>;
@@ -167,6 +174,9 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'inventory_seq', unique: true },
     { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'inventory_seq_slots', unique: true },
     { key: { deleted: 1, changedAt: 1 }, name: 'inventory_retention' },
+  ],
+  inventoryCreators: [
+    { key: { tenantId: 1, creator: 1 }, name: 'inventory_creator', unique: true },
   ],
   sales: [
     { key: { tenantId: 1, eventKey: 1, acceptedFrom: 1 }, name: 'sale_event_key', unique: true },
@@ -233,6 +243,7 @@ const COLLECTION_NAMES: Record<keyof Collections, string> = {
   products: 'products',
   categories: 'categories',
   inventory: 'inventory',
+  inventoryCreators: 'inventory_creators',
   sales: 'sales',
   saleAcks: 'sale_acks',
   posProgress: 'pos_progress',

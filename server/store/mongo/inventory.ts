@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
 import type { InventoryItem } from '../../../schema/index.ts';
@@ -14,6 +15,7 @@ import type {
 import type { AdmittedInventoryRow } from '../inventory-rules.ts';
 import {
   admitInventoryRow,
+  creatorsOf,
   inventoryDocumentProblem,
   inventoryHandler,
   mergeInventoryRow,
@@ -23,7 +25,7 @@ import {
 } from '../inventory-rules.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { InventoryDoc } from './collections.ts';
+import type { InventoryCreatorDoc, InventoryDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 
 type Doc = WithDeleted<InventoryItem>;
@@ -39,13 +41,21 @@ const MERGE_ATTEMPTS = 20;
  */
 export class Inventory {
   readonly #coll: Collection<InventoryDoc>;
+  readonly #creators: Collection<InventoryCreatorDoc>;
   readonly #seq: StreamSeq;
   readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #handler: RxConflictHandler<InventoryItem> = inventoryHandler();
 
-  constructor(coll: Collection<InventoryDoc>, seq: StreamSeq, audit: AuditLog, now: () => Date) {
+  constructor(
+    coll: Collection<InventoryDoc>,
+    creators: Collection<InventoryCreatorDoc>,
+    seq: StreamSeq,
+    audit: AuditLog,
+    now: () => Date,
+  ) {
     this.#coll = coll;
+    this.#creators = creators;
     this.#seq = seq;
     this.#audit = audit;
     this.#now = now;
@@ -81,13 +91,19 @@ export class Inventory {
           refusal: { id: pin.id, code: 'POS_FORBIDDEN', message, document: pushed },
         };
       }
-      let write: Doc = row.doc;
-      if (master) {
-        if (this.#handler.isEqual(master.doc, row.doc, 'server-push')) return null;
-        const merged = await mergeInventoryRow(this.#handler, master.doc, row);
-        if (!merged.ok) return merged;
-        write = merged.merged;
-      }
+      if (master && this.#handler.isEqual(master.doc, row.doc, 'server-push')) return null;
+      const owners = await this.#readOwners(scope.tenantId, creatorsOf(row.doc));
+      const merged = await mergeInventoryRow(
+        this.#handler,
+        master?.doc,
+        row,
+        scope.terminalId,
+        owners,
+      );
+      if (!merged.ok) return merged;
+      const write = merged.merged;
+      // Claimed before the write (not one transaction): a lost race is planned again and refused.
+      if (!(await this.#claim(scope, merged.claims))) continue;
       // RxDB's push contract: answer the master whenever it is not what the terminal sent.
       const answer = this.#handler.isEqual(write, pushed, 'server-push')
         ? null
@@ -122,6 +138,33 @@ export class Inventory {
       return answer;
     }
     throw new PosError('POS_SYNC_STORAGE_FAILED', 'inventory push kept conflicting; retry');
+  }
+
+  async #readOwners(tenantId: string, creators: string[]): Promise<Map<string, string>> {
+    if (creators.length === 0) return new Map();
+    const rows = await this.#creators
+      .find({ tenantId, creator: { $in: creators } }, { projection: { _id: 0 } })
+      .toArray();
+    return new Map(rows.map((r) => [r.creator, r.terminalId]));
+  }
+
+  /** Records the creators as the terminal's; false when another terminal took one first. */
+  async #claim(scope: TerminalScope, creators: string[]): Promise<boolean> {
+    if (creators.length === 0) return true;
+    try {
+      await this.#creators.insertMany(
+        creators.map((creator) => ({
+          tenantId: scope.tenantId,
+          creator,
+          terminalId: scope.terminalId,
+        })),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!isDuplicateKeyOnly(error)) throw error;
+    }
+    const owners = await this.#readOwners(scope.tenantId, creators);
+    return creators.every((c) => owners.get(c) === scope.terminalId);
   }
 
   async pull(
@@ -227,4 +270,13 @@ export class Inventory {
       branchId,
     });
   }
+}
+
+/** Whether a write failed only on duplicate keys (creators another push recorded first). */
+function isDuplicateKeyOnly(error: unknown): boolean {
+  if (error instanceof MongoBulkWriteError) {
+    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    return errors.length > 0 && errors.every((e) => e.code === 11000);
+  }
+  return error instanceof MongoServerError && error.code === 11000;
 }

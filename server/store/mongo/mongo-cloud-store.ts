@@ -128,7 +128,7 @@ function mongoParts(
   const tenancy = new Tenancy(c, audit, now);
   const products = new Catalog(c.products, productKind, seq, audit, now);
   const categories = new Catalog(c.categories, categoryKind, seq, audit, now);
-  const inventory = new Inventory(c.inventory, seq, audit, now);
+  const inventory = new Inventory(c.inventory, c.inventoryCreators, seq, audit, now);
   const ledger = new SaleLedger(c, seq, options.logger, now);
   const deadLetters = new DeadLetters(c, ledger, audit, now, options.saleBounds);
   const sales = new SalesQueries(c, seq);

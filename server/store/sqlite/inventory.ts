@@ -14,6 +14,7 @@ import type {
 import type { AdmittedInventoryRow } from '../inventory-rules.ts';
 import {
   admitInventoryRow,
+  creatorsOf,
   inventoryDocumentProblem,
   inventoryHandler,
   mergeInventoryRow,
@@ -36,6 +37,10 @@ const INVENTORY_SQL = {
   selectAfterSeq: `SELECT id, seq, doc FROM inventory
     WHERE tenant_id = ? AND branch_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   selectBranch: `SELECT id, seq, doc FROM inventory WHERE tenant_id = ? AND branch_id = ? ORDER BY seq`,
+  selectOwners: `SELECT c.creator, c.terminal_id AS terminalId FROM json_each(?) AS j
+    JOIN inventory_creators AS c ON c.tenant_id = ? AND c.creator = j.value`,
+  claimCreator: `INSERT INTO inventory_creators (tenant_id, creator, terminal_id) VALUES (?, ?, ?)
+    ON CONFLICT (tenant_id, creator) DO NOTHING`,
 } as const;
 
 type Doc = WithDeleted<InventoryItem>;
@@ -75,8 +80,12 @@ export class Inventory {
         scope.tenantId,
         admitted.map((a) => a.pin.id),
       );
-      const plan = await this.#plan(scope, admitted, masters);
-      if (this.#tryWrite(scope, masters, plan.writes)) {
+      const owners = this.#readOwners(
+        scope.tenantId,
+        admitted.flatMap((a) => creatorsOf(a.doc)),
+      );
+      const plan = await this.#plan(scope, admitted, masters, owners);
+      if (this.#tryWrite(scope, masters, plan.writes, plan.claims)) {
         return { conflicts: plan.conflicts, refused: [...refused, ...plan.refused] };
       }
     }
@@ -95,13 +104,28 @@ export class Inventory {
     );
   }
 
+  #readOwners(tenantId: string, creators: string[]): Map<string, string> {
+    const rows = this.#s.selectOwners.all(JSON.stringify([...new Set(creators)]), tenantId) as {
+      creator: string;
+      terminalId: string;
+    }[];
+    return new Map(rows.map((r) => [r.creator, r.terminalId]));
+  }
+
   async #plan(
     scope: TerminalScope,
     admitted: Admitted[],
     masters: Map<string, Master>,
-  ): Promise<{ writes: Map<string, Doc>; conflicts: Doc[]; refused: InventoryRefusal[] }> {
+    owners: Map<string, string>,
+  ): Promise<{
+    writes: Map<string, Doc>;
+    claims: Set<string>;
+    conflicts: Doc[];
+    refused: InventoryRefusal[];
+  }> {
     const current = new Map([...masters].map(([id, m]) => [id, m.doc]));
     const writes = new Map<string, Doc>();
+    const claims = new Set<string>();
     const conflicts: Doc[] = [];
     const refused: InventoryRefusal[] = [];
     for (const row of admitted) {
@@ -112,15 +136,16 @@ export class Inventory {
         continue;
       }
       const master = current.get(pin.id);
-      let next = row.doc;
-      if (master !== undefined) {
-        if (this.#handler.isEqual(master, row.doc, 'server-push')) continue;
-        const merged = await mergeInventoryRow(this.#handler, master, row);
-        if (!merged.ok) {
-          refused.push(merged.refusal);
-          continue;
-        }
-        next = merged.merged;
+      if (master !== undefined && this.#handler.isEqual(master, row.doc, 'server-push')) continue;
+      const merged = await mergeInventoryRow(this.#handler, master, row, scope.terminalId, owners);
+      if (!merged.ok) {
+        refused.push(merged.refusal);
+        continue;
+      }
+      const next = merged.merged;
+      for (const creator of merged.claims) {
+        claims.add(creator);
+        owners.set(creator, scope.terminalId);
       }
       if (master === undefined || !this.#handler.isEqual(next, master, 'server-push')) {
         current.set(pin.id, next);
@@ -129,11 +154,19 @@ export class Inventory {
       // RxDB's push contract: answer the master whenever it is not what the terminal sent.
       if (!this.#handler.isEqual(next, pushed, 'server-push')) conflicts.push(next);
     }
-    return { writes, conflicts, refused };
+    return { writes, claims, conflicts, refused };
   }
 
-  #tryWrite(scope: TerminalScope, masters: Map<string, Master>, writes: Map<string, Doc>): boolean {
+  #tryWrite(
+    scope: TerminalScope,
+    masters: Map<string, Master>,
+    writes: Map<string, Doc>,
+    claims: Set<string>,
+  ): boolean {
     return this.#ctx.db.transaction(() => {
+      // A creator claimed concurrently by another terminal: plan again, which refuses the row.
+      const claimed = this.#readOwners(scope.tenantId, [...claims]);
+      if ([...claimed.values()].some((t) => t !== scope.terminalId)) return false;
       const now = this.#readMasters(scope.tenantId, [...masters.keys()]);
       for (const [id, master] of masters) {
         if (now.get(id)?.seq !== master.seq) return false;
@@ -145,6 +178,9 @@ export class Inventory {
         if (raced.size > 0) return false;
       }
       if (writes.size === 0) return true;
+      for (const creator of claims) {
+        this.#s.claimCreator.run(scope.tenantId, creator, scope.terminalId);
+      }
       const key = { tenantId: scope.tenantId, stream: 'inventory' as const, scope: scope.branchId };
       let seq = this.#ctx.seq.reserve(key, writes.size);
       const changedAt = this.#ctx.now().toISOString();

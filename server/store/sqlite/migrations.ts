@@ -198,6 +198,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX products_barcode ON products (tenant_id, json_extract(doc, '$.barcode'))
     WHERE deleted = 0;
   `,
+  /* v3: the terminal each inventory operation creator belongs to */ `
+  CREATE TABLE inventory_creators (
+    tenant_id TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, creator)
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes. */
