@@ -20,3 +20,16 @@ export const ON_HAND_MAX = 1_000_000_000;
 
 /** The payment methods a sale may use. `other` covers methods the shop records without integration. */
 export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other'] as const;
+
+/** Why on-hand stock changed: the values of `inventoryReasonSchema`. */
+export const INVENTORY_REASONS = [
+  'receiving',
+  'count',
+  'return',
+  'shrinkage',
+  'transfer',
+  'correction',
+] as const;
+
+/** One of `INVENTORY_REASONS`. */
+export type InventoryReason = (typeof INVENTORY_REASONS)[number];

@@ -1,19 +1,12 @@
 import type { CRDTEntry } from 'rxdb';
 import { z } from 'zod';
-import { INVENTORY_ID_MAX_LENGTH, ON_HAND_MAX } from './constants.ts';
+import { INVENTORY_ID_MAX_LENGTH, INVENTORY_REASONS, ON_HAND_MAX } from './constants.ts';
 import { idSchema, isoDateTimeSchema } from './primitives.ts';
 
-export { INVENTORY_ID_MAX_LENGTH, ON_HAND_MAX } from './constants.ts';
+export { INVENTORY_ID_MAX_LENGTH, INVENTORY_REASONS, ON_HAND_MAX } from './constants.ts';
 
 /** Why on-hand stock changed. */
-export const inventoryReasonSchema = z.enum([
-  'receiving',
-  'count',
-  'return',
-  'shrinkage',
-  'transfer',
-  'correction',
-]);
+export const inventoryReasonSchema = z.enum(INVENTORY_REASONS);
 
 /** Why on-hand stock changed. */
 export type InventoryReason = z.infer<typeof inventoryReasonSchema>;
