@@ -25,6 +25,8 @@ export class FaultProxy {
   #sockets = new Set<Socket>();
   /** Connections accepted since the start. */
   accepted = 0;
+  /** Bytes a stall held back or a loss dropped since the start. */
+  withheldBytes = 0;
 
   private constructor(server: Server, port: number, targetPort: number) {
     this.#server = server;
@@ -81,19 +83,23 @@ export class FaultProxy {
       return;
     }
     if (this.#mode === 'stall') {
-      client.pause();
+      client.on('data', (chunk) => (this.withheldBytes += chunk.length));
       return;
     }
     const mode = this.#mode;
     const upstream = connect(this.#targetPort, '127.0.0.1');
     this.#track(upstream);
     client.on('data', (chunk) => {
-      if (this.#mode === 'stall') return;
-      upstream.write(chunk);
+      if (this.#mode === 'stall') this.withheldBytes += chunk.length;
+      else upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (this.#mode === 'stall') return;
+      if (this.#mode === 'stall') {
+        this.withheldBytes += chunk.length;
+        return;
+      }
       if (mode === 'lose-replies' || this.#mode === 'lose-replies') {
+        this.withheldBytes += chunk.length;
         // The request reached the cloud; its answer is lost with the connection.
         client.destroy();
         upstream.destroy();

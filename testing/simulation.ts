@@ -29,6 +29,8 @@ export type SimulationOptions = {
   sampleEveryMs?: number;
   onSample?: (sample: Sample, run: RunningState) => void;
   onFault?: (fault: Fault, phase: 'inject' | 'heal') => void;
+  /** Called once with the schedule, before the workload starts. */
+  onSchedule?: (faults: readonly Fault[]) => void;
 };
 
 /** One progress sample of the whole fleet. */
@@ -57,7 +59,7 @@ export type FaultRecord = Fault & {
 export type RunningState = { faultsInjected: number; faultsHealed: number; changes: number };
 
 export type SimulationResult = {
-  options: Omit<SimulationOptions, 'onSample' | 'onFault'>;
+  options: Omit<SimulationOptions, 'onSample' | 'onFault' | 'onSchedule'>;
   startedAt: string;
   workloadMs: number;
   samples: Sample[];
@@ -122,6 +124,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       hosts: fleet.hosts.length,
     });
     const records: FaultRecord[] = schedule.map((f) => ({ ...f, injectedAt: null, healedAt: null, convergedMs: null, affected: [] }));
+    options.onSchedule?.(schedule);
     const samples: Sample[] = [];
     const latest = new Map<string, TerminalProgress>();
 
@@ -209,7 +212,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await Promise.all(timers);
     const workloadMs = realNow() - t0;
 
-    const lastHeal = Math.max(0, ...records.map((r) => r.healedAt ?? 0));
     const convergeStart = realNow();
     const converged = await fleet.awaitConverged(state.changes, options.convergeTimeoutMs ?? 60_000);
     const waitedMs = realNow() - convergeStart;
@@ -243,7 +245,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       convergence: {
         ok: converged.ok,
         message: converged.message,
-        afterLastHealMs: lastFault?.convergedMs ?? (records.length === 0 ? null : null),
+        afterLastHealMs: lastFault?.convergedMs ?? null,
         waitedMs,
       },
       invariants,
@@ -255,7 +257,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         duplicatesSent: fleet.protocol.reduce((n, m) => n + m.protocol!.duplicatesSent, 0),
       },
     };
-    void lastHeal;
   } finally {
     await fleet?.close().catch(() => undefined);
     await cloud.destroy();

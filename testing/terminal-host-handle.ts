@@ -34,6 +34,8 @@ export class TerminalHost {
   #pending = new Map<number, (event: HostEvent) => void>();
   #clockSkewMs = 0;
   #selling = false;
+  #ready = false;
+  #lastProgress: TerminalProgress[] = [];
   /** Why the host failed, when it did (an exception in a terminal), for the report. */
   failure: string | null = null;
 
@@ -65,7 +67,10 @@ export class TerminalHost {
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
     const ready = new Promise<void>((resolveReady, reject) => {
       child.on('message', (event: HostEvent) => {
-        if (event.type === 'ready') resolveReady();
+        if (event.type === 'ready') {
+          this.#ready = true;
+          resolveReady();
+        }
         else if (event.type === 'failed') {
           this.failure = event.message;
           reject(new Error(event.message));
@@ -78,6 +83,7 @@ export class TerminalHost {
       });
       child.once('exit', (code, signal) => {
         if (this.#child === child) this.#child = undefined;
+        this.#ready = false;
         for (const waiter of this.#pending.values()) waiter({ type: 'failed', message: 'host exited' });
         this.#pending.clear();
         reject(new Error(`terminal host exited (${code ?? signal}): ${stderr}`));
@@ -98,6 +104,7 @@ export class TerminalHost {
     const child = this.#child;
     if (!child) return;
     this.#child = undefined;
+    this.#ready = false;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGKILL');
     await exited;
@@ -129,9 +136,15 @@ export class TerminalHost {
     this.#send({ type: 'workload', selling });
   }
 
+  /**
+   * The terminals' progress; while the process is down or starting, the last one known (marked
+   * offline), so a sampler never waits for a restart.
+   */
   async progress(): Promise<TerminalProgress[]> {
+    if (!this.#ready) return this.#lastProgress.map((p) => ({ ...p, online: false }));
     const answer = await this.#request({ type: 'progress', id: this.#nextId++ });
-    return answer.type === 'progress' ? answer.progress : [];
+    if (answer.type === 'progress') this.#lastProgress = answer.progress;
+    return this.#lastProgress;
   }
 
   /** Resolves true once every terminal of the host is in sync (`awaitInSync`), false after `timeoutMs`. */
