@@ -156,7 +156,10 @@ export class Cloud {
         output += chunk.toString();
         if (output.includes('GraphQL')) resolveStart();
       });
-      child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+      child.stderr!.on(
+        'data',
+        (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)),
+      );
       child.once('exit', (code, signal) =>
         reject(new Error(`cloud exited with ${code ?? signal}: ${output.slice(-2_000)}`)),
       );
@@ -201,7 +204,8 @@ export class Cloud {
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors).slice(0, 1_000)}`);
+    if (body.errors?.length)
+      throw new Error(`GraphQL: ${JSON.stringify(body.errors).slice(0, 1_000)}`);
     return body.data as T;
   }
 
@@ -262,7 +266,11 @@ export class Cloud {
     const rows = new Map<string, any>();
     let checkpoint: unknown = null;
     for (;;) {
-      const data: any = await this.gql(PULL_DOCUMENTS.inventory, { checkpoint, limit: 1_000 }, terminalToken);
+      const data: any = await this.gql(
+        PULL_DOCUMENTS.inventory,
+        { checkpoint, limit: 1_000 },
+        terminalToken,
+      );
       const page = data.pullInventory;
       for (const doc of page.documents) {
         if (doc._deleted) rows.delete(doc.id);
@@ -275,7 +283,10 @@ export class Cloud {
 }
 
 /** A product input for `upsertProducts`: `p-<i>`, a price, no category, every branch. */
-export function productInput(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function productInput(
+  i: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     id: `p-${i}`,
     sku: `SKU-${i}`,

@@ -20,9 +20,11 @@ describe('FaultProxy', () => {
   });
   // POST: undici retries an idempotent request on a reset connection, which would hide the fault.
   const get = (timeoutMs = 5_000) =>
-    fetch(`http://127.0.0.1:${proxy.port}/`, { method: 'POST', body: 'ping', signal: AbortSignal.timeout(timeoutMs) }).then((r) =>
-      r.text(),
-    );
+    fetch(`http://127.0.0.1:${proxy.port}/`, {
+      method: 'POST',
+      body: 'ping',
+      signal: AbortSignal.timeout(timeoutMs),
+    }).then((r) => r.text());
 
   it('forwards in pass mode', async () => {
     expect(await get()).toBe('pong');

@@ -36,13 +36,14 @@ export class FaultProxy {
 
   /** Starts a proxy on a free loopback port forwarding to `targetPort` on loopback. */
   static async start(targetPort: number): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = createServer({ pauseOnConnect: false }, (socket) => proxy!.#accept(socket));
+    const accept = { to: (socket: Socket): void => void socket.destroy() };
+    const server = createServer((socket) => accept.to(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    proxy = new FaultProxy(server, (server.address() as { port: number }).port, targetPort);
+    const proxy = new FaultProxy(server, (server.address() as { port: number }).port, targetPort);
+    accept.to = (socket) => proxy.#accept(socket);
     return proxy;
   }
 

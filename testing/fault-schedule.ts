@@ -1,7 +1,13 @@
 import { createRandom } from './random.ts';
 
 /** The faults a simulation can inject. */
-export const FAULT_KINDS = ['cloud-kill', 'partition', 'terminal-kill', 'duplicate', 'clock-skew'] as const;
+export const FAULT_KINDS = [
+  'cloud-kill',
+  'partition',
+  'terminal-kill',
+  'duplicate',
+  'clock-skew',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** One scheduled fault: injected at `atMs` after the start, healed at `healMs`. */
@@ -63,7 +69,10 @@ export function planFaults(input: ScheduleInput): Fault[] {
           : kind === 'terminal-kill'
             ? Array.from({ length: input.hosts }, (_, h) => `host-${h}`)
             : kind === 'clock-skew'
-              ? [...input.terminals.filter((t) => t.startsWith('p')), ...Array.from({ length: input.hosts }, (_, h) => `host-${h}`)]
+              ? [
+                  ...input.terminals.filter((t) => t.startsWith('p')),
+                  ...Array.from({ length: input.hosts }, (_, h) => `host-${h}`),
+                ]
               : [...input.terminals];
       if (candidates.length === 0) continue;
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -73,7 +82,11 @@ export function planFaults(input: ScheduleInput): Fault[] {
         if (!free(target, atMs, healMs)) continue;
         take(target, atMs, healMs);
         const detail =
-          kind === 'partition' ? random.pick(['drop', 'stall']) : kind === 'clock-skew' ? random.pick(SKEWS_MS) : '';
+          kind === 'partition'
+            ? random.pick(['drop', 'stall'])
+            : kind === 'clock-skew'
+              ? random.pick(SKEWS_MS)
+              : '';
         faults.push({ kind, atMs, healMs, target, detail });
         break;
       }

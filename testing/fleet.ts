@@ -5,7 +5,11 @@ import { FaultProxy } from './fault-proxy.ts';
 import { ProtocolTerminal } from './protocol-terminal.ts';
 import type { Random } from './random.ts';
 import { realNow } from './random.ts';
-import type { HostWorkload, TerminalInspection, TerminalProgress } from './terminal-host-protocol.ts';
+import type {
+  HostWorkload,
+  TerminalInspection,
+  TerminalProgress,
+} from './terminal-host-protocol.ts';
 import { TERMINALS_PER_HOST, TerminalHost } from './terminal-host-handle.ts';
 
 /** A terminal of the fleet as the simulator sees it, whichever kind it is. */
@@ -134,7 +138,10 @@ export class Fleet {
    * Waits until every terminal is in sync: real ones by `awaitInSync`, protocol ones with an empty
    * queue and the catalog pulled up to the newest admin change `change`. False after `timeoutMs`.
    */
-  async awaitConverged(change: number, timeoutMs: number): Promise<{ ok: boolean; message: string }> {
+  async awaitConverged(
+    change: number,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; message: string }> {
     const deadline = realNow() + timeoutMs;
     for (const host of this.hosts) if (!host.running) await host.start();
     const real = await Promise.all(this.hosts.map((h) => h.sync(timeoutMs)));
@@ -147,7 +154,10 @@ export class Fleet {
       });
       if (lagging.length === 0) break;
       if (realNow() > deadline) {
-        return { ok: false, message: `protocol terminals not converged: ${lagging.map((m) => m.key).join(', ')}` };
+        return {
+          ok: false,
+          message: `protocol terminals not converged: ${lagging.map((m) => m.key).join(', ')}`,
+        };
       }
       for (const m of lagging) void m.protocol!.pull('products');
       await new Promise((r) => setTimeout(r, 50));
@@ -155,7 +165,10 @@ export class Fleet {
     const realProgress = (await this.progress()).filter((p) => p.key.startsWith('r'));
     const behind = realProgress.filter((p) => p.changeSeen < change);
     if (behind.length > 0) {
-      return { ok: false, message: `real terminals behind change ${change}: ${behind.map((p) => p.key).join(', ')}` };
+      return {
+        ok: false,
+        message: `real terminals behind change ${change}: ${behind.map((p) => p.key).join(', ')}`,
+      };
     }
     return { ok: true, message: 'every queue empty, every catalog at the newest change' };
   }

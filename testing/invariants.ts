@@ -15,13 +15,22 @@ export type FleetEvidence = {
 };
 
 const sample = (items: readonly unknown[], n = 5) =>
-  items.length === 0 ? '' : ` e.g. ${items.slice(0, n).map((i) => (typeof i === 'string' ? i : JSON.stringify(i))).join(', ')}`;
+  items.length === 0
+    ? ''
+    : ` e.g. ${items
+        .slice(0, n)
+        .map((i) => (typeof i === 'string' ? i : JSON.stringify(i)))
+        .join(', ')}`;
 
 const keyOf = (s: { terminalId: string; posId: string; localEventId: number }) =>
   `${s.terminalId}:${s.posId}:${s.localEventId}`;
 
 /** Reads the cloud's bookings, the terminals' own state and the journals. */
-export async function gatherEvidence(cloud: Cloud, fleet: Fleet, branches: readonly string[]): Promise<FleetEvidence> {
+export async function gatherEvidence(
+  cloud: Cloud,
+  fleet: Fleet,
+  branches: readonly string[],
+): Promise<FleetEvidence> {
   const booked = new Map<string, BookedSale[]>();
   for (const branch of branches) booked.set(branch, await cloud.bookedSales(branch));
   const journals = new Map<string, JournalEntry[]>();
@@ -30,7 +39,10 @@ export async function gatherEvidence(cloud: Cloud, fleet: Fleet, branches: reado
 }
 
 /** Every sale a cashier was told about is booked exactly once, under its own id. */
-export function checkAcknowledgedBookedOnce(fleet: Fleet, evidence: FleetEvidence): InvariantResult {
+export function checkAcknowledgedBookedOnce(
+  fleet: Fleet,
+  evidence: FleetEvidence,
+): InvariantResult {
   const byKey = new Map<string, BookedSale[]>();
   let total = 0;
   for (const sales of evidence.booked.values()) {
@@ -42,14 +54,19 @@ export function checkAcknowledgedBookedOnce(fleet: Fleet, evidence: FleetEvidenc
   const ids = new Set<string>();
   for (const sales of evidence.booked.values()) for (const s of sales) ids.add(s.id);
   const twice = [...byKey.entries()].filter(([, s]) => s.length > 1).map(([k]) => k);
-  const acknowledged: { id: string; terminalId: string; posId: string; localEventId: number }[] = [];
+  const acknowledged: { id: string; terminalId: string; posId: string; localEventId: number }[] =
+    [];
   for (const m of fleet.members) {
     if (m.kind === 'protocol') acknowledged.push(...m.protocol!.acknowledged);
-    else for (const e of evidence.journals.get(m.key) ?? []) if (e.k === 'sale') acknowledged.push(e);
+    else
+      for (const e of evidence.journals.get(m.key) ?? []) if (e.k === 'sale') acknowledged.push(e);
   }
   const missing = acknowledged.filter((s) => !byKey.has(keyOf(s))).map(keyOf);
-  const otherId = acknowledged.filter((s) => byKey.get(keyOf(s))?.some((b) => b.id !== s.id)).map(keyOf);
-  const pass = missing.length === 0 && twice.length === 0 && otherId.length === 0 && ids.size === total;
+  const otherId = acknowledged
+    .filter((s) => byKey.get(keyOf(s))?.some((b) => b.id !== s.id))
+    .map(keyOf);
+  const pass =
+    missing.length === 0 && twice.length === 0 && otherId.length === 0 && ids.size === total;
   return {
     name: 'every acknowledged sale is booked exactly once',
     pass,
@@ -81,12 +98,16 @@ export function checkInvoicesUnique(evidence: FleetEvidence): InvariantResult {
 }
 
 /** Every terminal's catalog equals its branch view in the cloud (reconcile bucket digests). */
-export async function checkCatalogDigests(fleet: Fleet, evidence: FleetEvidence): Promise<InvariantResult> {
+export async function checkCatalogDigests(
+  fleet: Fleet,
+  evidence: FleetEvidence,
+): Promise<InvariantResult> {
   const differing: string[] = [];
   for (const inspection of evidence.inspections) {
     for (const stream of ['products', 'categories'] as const) {
       const buckets = inspection.differingBuckets[stream];
-      if (buckets.length > 0) differing.push(`${inspection.key}/${stream}: ${buckets.length} buckets`);
+      if (buckets.length > 0)
+        differing.push(`${inspection.key}/${stream}: ${buckets.length} buckets`);
     }
   }
   for (const m of fleet.protocol) {
@@ -116,7 +137,11 @@ function possibleSums(deltas: readonly number[]): Set<number> {
  * of the adjustments the terminals' journals hold as done, plus any subset of those a kill left in
  * doubt; every real terminal of the branch shows the cloud's figure.
  */
-export async function checkInventory(cloud: Cloud, fleet: Fleet, evidence: FleetEvidence): Promise<InvariantResult> {
+export async function checkInventory(
+  cloud: Cloud,
+  fleet: Fleet,
+  evidence: FleetEvidence,
+): Promise<InvariantResult> {
   const expected = new Map<string, { done: number; inDoubt: number[] }>();
   let operations = 0;
   let inDoubtCount = 0;
@@ -149,19 +174,25 @@ export async function checkInventory(cloud: Cloud, fleet: Fleet, evidence: Fleet
     rows += onHand.size;
     const products = new Set([
       ...onHand.keys(),
-      ...[...expected.keys()].filter((k) => k.startsWith(`${branch}/`)).map((k) => k.slice(branch.length + 1)),
+      ...[...expected.keys()]
+        .filter((k) => k.startsWith(`${branch}/`))
+        .map((k) => k.slice(branch.length + 1)),
     ]);
     for (const productId of products) {
       const want = expected.get(`${branch}/${productId}`) ?? { done: 0, inDoubt: [] };
       const got = onHand.get(productId) ?? 0;
       if (!possibleSums(want.inDoubt).has(got - want.done)) {
-        wrong.push(`${branch}/${productId}: cloud ${got}, operations ${want.done}${want.inDoubt.length ? ` ± ${want.inDoubt.join(',')}` : ''}`);
+        wrong.push(
+          `${branch}/${productId}: cloud ${got}, operations ${want.done}${want.inDoubt.length ? ` ± ${want.inDoubt.join(',')}` : ''}`,
+        );
       }
     }
     for (const inspection of evidence.inspections.filter((i) => i.branchId === branch)) {
       for (const [productId, value] of onHand) {
         if ((inspection.onHand[productId] ?? 0) !== value) {
-          terminalsDiffer.push(`${inspection.key}/${productId}: ${inspection.onHand[productId]} vs cloud ${value}`);
+          terminalsDiffer.push(
+            `${inspection.key}/${productId}: ${inspection.onHand[productId]} vs cloud ${value}`,
+          );
         }
       }
     }
@@ -182,7 +213,9 @@ export function isBranchOnly(productId: string, branchId?: string): boolean {
 
 /** No sale or inventory row crossed a branch, in the cloud or on a terminal. */
 export function checkBranchIsolation(fleet: Fleet, evidence: FleetEvidence): InvariantResult {
-  const branchOf = new Map(fleet.members.map((m) => [m.registered.terminalId, m.registered.branchId]));
+  const branchOf = new Map(
+    fleet.members.map((m) => [m.registered.terminalId, m.registered.branchId]),
+  );
   const crossed: string[] = [];
   for (const [branch, sales] of evidence.booked) {
     for (const sale of sales) {
@@ -193,9 +226,12 @@ export function checkBranchIsolation(fleet: Fleet, evidence: FleetEvidence): Inv
   }
   for (const inspection of evidence.inspections) {
     const member = fleet.member(inspection.key);
-    if (inspection.branchId !== member.registered.branchId) crossed.push(`${inspection.key} thinks it is in ${inspection.branchId}`);
-    if (inspection.foreignSales > 0) crossed.push(`${inspection.key}: ${inspection.foreignSales} foreign sales`);
-    if (inspection.foreignInventory > 0) crossed.push(`${inspection.key}: ${inspection.foreignInventory} foreign inventory rows`);
+    if (inspection.branchId !== member.registered.branchId)
+      crossed.push(`${inspection.key} thinks it is in ${inspection.branchId}`);
+    if (inspection.foreignSales > 0)
+      crossed.push(`${inspection.key}: ${inspection.foreignSales} foreign sales`);
+    if (inspection.foreignInventory > 0)
+      crossed.push(`${inspection.key}: ${inspection.foreignInventory} foreign inventory rows`);
   }
   for (const m of fleet.protocol) {
     for (const product of m.protocol!.catalog.products.values()) {
@@ -222,17 +258,23 @@ export async function checkQueues(fleet: Fleet, evidence: FleetEvidence): Promis
   for (const inspection of evidence.inspections) {
     attention += inspection.status.needsAttention;
     if (inspection.status.queued > 0) {
-      (inspection.queueReason && inspection.queueReason !== 'online with sales still queued' ? explained : unexplained).push(
-        `${inspection.key}: ${inspection.status.queued} queued (${inspection.queueReason})`,
-      );
+      (inspection.queueReason && inspection.queueReason !== 'online with sales still queued'
+        ? explained
+        : unexplained
+      ).push(`${inspection.key}: ${inspection.status.queued} queued (${inspection.queueReason})`);
     }
   }
   for (const m of fleet.protocol) {
     const p = m.protocol!.progress();
     attention += m.protocol!.refused.length;
-    if (p.queued > 0) (p.online ? unexplained : explained).push(`${m.key}: ${p.queued} queued (${p.online ? 'online' : 'offline'})`);
+    if (p.queued > 0)
+      (p.online ? unexplained : explained).push(
+        `${m.key}: ${p.queued} queued (${p.online ? 'online' : 'offline'})`,
+      );
   }
-  const refused = fleet.protocol.flatMap((m) => m.protocol!.refused.map((r) => `${m.key}/${r.sale.localEventId}: ${r.code}`));
+  const refused = fleet.protocol.flatMap((m) =>
+    m.protocol!.refused.map((r) => `${m.key}/${r.sale.localEventId}: ${r.code}`),
+  );
   return {
     name: 'no queue left non-empty without a reason',
     pass: unexplained.length === 0 && attention === 0,
@@ -243,7 +285,11 @@ export async function checkQueues(fleet: Fleet, evidence: FleetEvidence): Promis
 }
 
 /** Every invariant, in the order of the report. */
-export async function checkInvariants(cloud: Cloud, fleet: Fleet, branches: readonly string[]): Promise<InvariantResult[]> {
+export async function checkInvariants(
+  cloud: Cloud,
+  fleet: Fleet,
+  branches: readonly string[],
+): Promise<InvariantResult[]> {
   const evidence = await gatherEvidence(cloud, fleet, branches);
   return [
     checkAcknowledgedBookedOnce(fleet, evidence),

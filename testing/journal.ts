@@ -6,7 +6,15 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
  * adjustment cut short by a kill is known to be in doubt (committed or not) rather than lost.
  */
 export type JournalEntry =
-  | { k: 'sale'; id: string; terminalId: string; posId: string; localEventId: number; branchId: string; totalMinor: number }
+  | {
+      k: 'sale';
+      id: string;
+      terminalId: string;
+      posId: string;
+      localEventId: number;
+      branchId: string;
+      totalMinor: number;
+    }
   | { k: 'adjust'; n: string; productId: string; delta: number }
   | { k: 'adjusted'; n: string };
 
@@ -41,7 +49,8 @@ export function journalAdjustments(entries: readonly JournalEntry[]): {
   const begun = new Map<string, { productId: string; delta: number }>();
   const done: { productId: string; delta: number }[] = [];
   for (const entry of entries) {
-    if (entry.k === 'adjust') begun.set(entry.n, { productId: entry.productId, delta: entry.delta });
+    if (entry.k === 'adjust')
+      begun.set(entry.n, { productId: entry.productId, delta: entry.delta });
     if (entry.k === 'adjusted') {
       const op = begun.get(entry.n);
       if (op) done.push(op);

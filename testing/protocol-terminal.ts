@@ -38,7 +38,10 @@ export type ProtocolTerminalOptions = {
 };
 
 /** A sale this terminal's cashier was told about, as the invariants need it. */
-export type AcknowledgedSale = Pick<Sale, 'id' | 'terminalId' | 'posId' | 'localEventId' | 'branchId'>;
+export type AcknowledgedSale = Pick<
+  Sale,
+  'id' | 'terminalId' | 'posId' | 'localEventId' | 'branchId'
+>;
 
 /**
  * A terminal without RxDB that speaks the same protocol as the real one: sales pushed with
@@ -99,7 +102,9 @@ export class ProtocolTerminal {
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => true,
       retryWait: async (retries) =>
-        new Promise((r) => setTimeout(r, this.#options.random.next() * Math.min(1_000, 50 * 2 ** retries))),
+        new Promise((r) =>
+          setTimeout(r, this.#options.random.next() * Math.min(1_000, 50 * 2 ** retries)),
+        ),
       on: {
         connected: () => {
           for (const stream of streams) this.pull(stream);
@@ -165,7 +170,10 @@ export class ProtocolTerminal {
   async #pullOnce(stream: CatalogStream): Promise<void> {
     const field = stream === 'products' ? 'pullProducts' : 'pullCategories';
     for (;;) {
-      const data = await this.#call(PULL_DOCUMENTS[stream], { checkpoint: this.#checkpoints[stream], limit: 1_000 });
+      const data = await this.#call(PULL_DOCUMENTS[stream], {
+        checkpoint: this.#checkpoints[stream],
+        limit: 1_000,
+      });
       const page = data[field];
       const docs = this.catalog[stream];
       for (const doc of page.documents) {
@@ -187,11 +195,17 @@ export class ProtocolTerminal {
   async #call(query: string, variables: Record<string, unknown>): Promise<any> {
     const response = await fetch(this.#options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.registered.token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${this.registered.token}`,
+      },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(20_000),
     });
-    const body = (await response.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+    const body = (await response.json()) as {
+      data?: any;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
     this.online = true;
     if (body.errors?.length) {
       const error = new Error(body.errors.map((e) => e.message).join('; '));
@@ -293,7 +307,8 @@ export class ProtocolTerminal {
   #settle(batch: Sale[], conflicts: any[]): void {
     const refused = new Map<string, string>();
     for (const master of conflicts) {
-      if (master.syncState === 'needs_attention') refused.set(master.id, master.lastError?.code ?? '?');
+      if (master.syncState === 'needs_attention')
+        refused.set(master.id, master.lastError?.code ?? '?');
     }
     for (const sale of batch) {
       const identity = {
@@ -312,7 +327,10 @@ export class ProtocolTerminal {
 
   /** Catalog buckets whose digest differs from the cloud's branch view (empty: equal). */
   async differingBuckets(stream: CatalogStream): Promise<number[]> {
-    const entries = [...this.catalog[stream].values()].map((doc) => ({ id: doc.id, hash: contentHash(doc) }));
+    const entries = [...this.catalog[stream].values()].map((doc) => ({
+      id: doc.id,
+      hash: contentHash(doc),
+    }));
     const data = await this.#call(RECONCILE_CATALOG_DOCUMENT, {
       stream: CATALOG_STREAM_ENUM[stream],
       bucketCount: RECONCILE_BUCKET_COUNT,

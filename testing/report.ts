@@ -13,7 +13,10 @@ function uplotAssets(): { js: string; css: string } {
 }
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** Percentile (nearest rank) of sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -26,7 +29,9 @@ export function reportSeries(result: SimulationResult) {
   const s = result.samples;
   const seconds = s.map((x) => x.t / 1000);
   const rate = (pick: (x: (typeof s)[number]) => number) =>
-    s.map((x, i) => (i === 0 ? 0 : ((pick(x) - pick(s[i - 1]!)) * 1000) / Math.max(1, x.t - s[i - 1]!.t)));
+    s.map((x, i) =>
+      i === 0 ? 0 : ((pick(x) - pick(s[i - 1]!)) * 1000) / Math.max(1, x.t - s[i - 1]!.t),
+    );
   const queueKeys = Object.keys(s[s.length - 1]?.queues ?? {});
   const byMax = queueKeys
     .map((key) => ({ key, max: Math.max(0, ...s.map((x) => x.queues[key] ?? 0)) }))
@@ -36,13 +41,17 @@ export function reportSeries(result: SimulationResult) {
   const latencies = deltas.map((d) => d.ms).sort((a, b) => a - b);
   const binMs = Math.max(1, Math.ceil((latencies[latencies.length - 1] ?? 1) / 40));
   const bins = new Map<number, number>();
-  for (const ms of latencies) bins.set(Math.floor(ms / binMs) * binMs, (bins.get(Math.floor(ms / binMs) * binMs) ?? 0) + 1);
+  for (const ms of latencies)
+    bins.set(Math.floor(ms / binMs) * binMs, (bins.get(Math.floor(ms / binMs) * binMs) ?? 0) + 1);
   const binKeys = [...bins.keys()].sort((a, b) => a - b);
   return {
     throughput: [seconds, rate((x) => x.sold), rate((x) => x.acked)],
     deltaOverTime: [deltas.map((d) => d.t / 1000), deltas.map((d) => d.ms)],
     histogram: [binKeys, binKeys.map((k) => bins.get(k)!)],
-    queues: { keys: shown, data: [seconds, ...shown.map((key) => s.map((x) => x.queues[key] ?? 0))] },
+    queues: {
+      keys: shown,
+      data: [seconds, ...shown.map((key) => s.map((x) => x.queues[key] ?? 0))],
+    },
     convergence: [
       result.faults.map((f) => f.n),
       result.faults.map((f) => (f.convergedMs === null ? null : f.convergedMs / 1000)),
@@ -106,7 +115,13 @@ export function renderReport(result: SimulationResult): string {
   const o = result.options;
   const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   const invariants = result.invariants
-    .map((i) => row([i.pass ? '<b class="pass">pass</b>' : '<b class="fail">FAIL</b>', escapeHtml(i.name), escapeHtml(i.evidence)]))
+    .map((i) =>
+      row([
+        i.pass ? '<b class="pass">pass</b>' : '<b class="fail">FAIL</b>',
+        escapeHtml(i.name),
+        escapeHtml(i.evidence),
+      ]),
+    )
     .join('\n');
   const faults = result.faults
     .map((f) =>

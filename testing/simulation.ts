@@ -89,13 +89,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const state: RunningState = { faultsInjected: 0, faultsHealed: 0, changes: 0 };
   try {
     const productCount = options.products ?? 200;
-    await cloud.upsertCategories(Array.from({ length: 5 }, (_, i) => ({ id: `c-${i}`, name: `Category ${i}` })));
+    await cloud.upsertCategories(
+      Array.from({ length: 5 }, (_, i) => ({ id: `c-${i}`, name: `Category ${i}` })),
+    );
     for (const branch of branches) await cloud.createBranch(branch);
     await cloud.upsertProducts([
       ...Array.from({ length: productCount }, (_, i) =>
         productInput(i, {
           categoryId: `c-${i % 5}`,
-          branchPrices: i % 7 === 0 ? [{ branchId: branches[i % branches.length], priceMinor: 99 + i }] : [],
+          branchPrices:
+            i % 7 === 0 ? [{ branchId: branches[i % branches.length], priceMinor: 99 + i }] : [],
         }),
       ),
       ...branches.flatMap((branch, b) =>
@@ -123,7 +126,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       terminals: fleet.members.map((m) => m.key),
       hosts: fleet.hosts.length,
     });
-    const records: FaultRecord[] = schedule.map((f) => ({ ...f, injectedAt: null, healedAt: null, convergedMs: null, affected: [] }));
+    const records: FaultRecord[] = schedule.map((f) => ({
+      ...f,
+      injectedAt: null,
+      healedAt: null,
+      convergedMs: null,
+      affected: [],
+    }));
     options.onSchedule?.(schedule);
     const samples: Sample[] = [];
     const latest = new Map<string, TerminalProgress>();
@@ -141,9 +150,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           if (!running.value) break;
           if (!sentAt.has(k)) sentAt.set(k, realNow());
           try {
-            await cloud.gql('mutation ($p: [ProductInput!]!) { upsertProducts(input: $p) { id } }', {
-              p: [productInput(k % productCount, { categoryId: `c-${(k % productCount) % 5}`, priceMinor: CHANGE_PRICE_BASE + k })],
-            });
+            await cloud.gql(
+              'mutation ($p: [ProductInput!]!) { upsertProducts(input: $p) { id } }',
+              {
+                p: [
+                  productInput(k % productCount, {
+                    categoryId: `c-${(k % productCount) % 5}`,
+                    priceMinor: CHANGE_PRICE_BASE + k,
+                  }),
+                ],
+              },
+            );
             state.changes = k++;
           } catch {
             // the cloud is down: the same change goes again next round
@@ -169,7 +186,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             if (record.healedAt === null || record.convergedMs !== null) continue;
             const converged = record.affected.every((key) => {
               const p = latest.get(key);
-              return p !== undefined && p.ackedThrough >= (record.targets?.[key]?.sold ?? 0) && p.changeSeen >= (record.changeAtHeal ?? 0);
+              return (
+                p !== undefined &&
+                p.ackedThrough >= (record.targets?.[key]?.sold ?? 0) &&
+                p.changeSeen >= (record.changeAtHeal ?? 0)
+              );
             });
             if (converged) record.convergedMs = Math.max(0, sample.t - record.healedAt);
           }
@@ -213,7 +234,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const workloadMs = realNow() - t0;
 
     const convergeStart = realNow();
-    const converged = await fleet.awaitConverged(state.changes, options.convergeTimeoutMs ?? 60_000);
+    const converged = await fleet.awaitConverged(
+      state.changes,
+      options.convergeTimeoutMs ?? 60_000,
+    );
     const waitedMs = realNow() - convergeStart;
     // Sampling stopped with the workload; every fault still open converged at the end at the latest.
     for (const record of records) {
@@ -222,7 +246,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
     }
     const invariants = await checkInvariants(cloud, fleet, branches);
-    if (!converged.ok) invariants.unshift({ name: 'the fleet converged after the faults', pass: false, evidence: converged.message });
+    if (!converged.ok)
+      invariants.unshift({
+        name: 'the fleet converged after the faults',
+        pass: false,
+        evidence: converged.message,
+      });
     const last = samples[samples.length - 1];
     const lastFault = [...records].sort((a, b) => (b.healedAt ?? 0) - (a.healedAt ?? 0))[0];
     return {
@@ -282,7 +311,8 @@ async function inject(cloud: Cloud, fleet: Fleet, fault: Fault): Promise<void> {
       await fleet.hosts[Number(fault.target.slice(5))]!.kill();
       return;
     case 'clock-skew':
-      if (fault.target.startsWith('host-')) fleet.hosts[Number(fault.target.slice(5))]!.setClockSkew(Number(fault.detail));
+      if (fault.target.startsWith('host-'))
+        fleet.hosts[Number(fault.target.slice(5))]!.setClockSkew(Number(fault.detail));
       else fleet.member(fault.target).protocol!.clockSkewMs = Number(fault.detail);
   }
 }
@@ -305,7 +335,8 @@ async function heal(cloud: Cloud, fleet: Fleet, fault: Fault): Promise<void> {
       await fleet.hosts[Number(fault.target.slice(5))]!.start();
       return;
     case 'clock-skew':
-      if (fault.target.startsWith('host-')) fleet.hosts[Number(fault.target.slice(5))]!.setClockSkew(0);
+      if (fault.target.startsWith('host-'))
+        fleet.hosts[Number(fault.target.slice(5))]!.setClockSkew(0);
       else fleet.member(fault.target).protocol!.clockSkewMs = 0;
   }
 }

@@ -64,17 +64,20 @@ export class TerminalHost {
     });
     this.#child = child;
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+    child.stderr!.on(
+      'data',
+      (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)),
+    );
     const ready = new Promise<void>((resolveReady, reject) => {
       child.on('message', (event: HostEvent) => {
         if (event.type === 'ready') {
           this.#ready = true;
           resolveReady();
-        }
-        else if (event.type === 'failed') {
+        } else if (event.type === 'failed') {
           this.failure = event.message;
           reject(new Error(event.message));
-        } else if (event.type === 'arrival') this.options.onArrival?.(event.key, event.change, event.at);
+        } else if (event.type === 'arrival')
+          this.options.onArrival?.(event.key, event.change, event.at);
         else {
           const waiter = this.#pending.get(event.id);
           this.#pending.delete(event.id);
@@ -84,7 +87,8 @@ export class TerminalHost {
       child.once('exit', (code, signal) => {
         if (this.#child === child) this.#child = undefined;
         this.#ready = false;
-        for (const waiter of this.#pending.values()) waiter({ type: 'failed', message: 'host exited' });
+        for (const waiter of this.#pending.values())
+          waiter({ type: 'failed', message: 'host exited' });
         this.#pending.clear();
         reject(new Error(`terminal host exited (${code ?? signal}): ${stderr}`));
       });
@@ -150,7 +154,8 @@ export class TerminalHost {
   /** Resolves true once every terminal of the host is in sync (`awaitInSync`), false after `timeoutMs`. */
   async sync(timeoutMs: number): Promise<{ ok: boolean; message?: string }> {
     const answer = await this.#request({ type: 'sync', id: this.#nextId++, timeoutMs });
-    if (answer.type === 'synced') return answer.message ? { ok: answer.ok, message: answer.message } : { ok: answer.ok };
+    if (answer.type === 'synced')
+      return answer.message ? { ok: answer.ok, message: answer.message } : { ok: answer.ok };
     return { ok: false, message: answer.type === 'failed' ? answer.message : 'no answer' };
   }
 
@@ -165,7 +170,8 @@ export class TerminalHost {
   }
 
   #request(command: HostCommand & { id: number }): Promise<HostEvent> {
-    if (!this.#child?.connected) return Promise.resolve({ type: 'failed', message: 'host not running' });
+    if (!this.#child?.connected)
+      return Promise.resolve({ type: 'failed', message: 'host not running' });
     return new Promise((resolveAnswer) => {
       this.#pending.set(command.id, resolveAnswer);
       this.#send(command);

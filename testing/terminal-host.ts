@@ -63,7 +63,9 @@ async function open(specs: HostedTerminalSpec[]): Promise<void> {
     const entry: Hosted = { spec, terminal, changeSeen: 0, sold: 0 };
     hosted.push(entry);
     terminal.db.products.$.subscribe((event) => {
-      const change = changeOfPrice((event.documentData as { priceMinor?: number })?.priceMinor ?? 0);
+      const change = changeOfPrice(
+        (event.documentData as { priceMinor?: number })?.priceMinor ?? 0,
+      );
       if (change > entry.changeSeen) {
         entry.changeSeen = change;
         send({ type: 'arrival', key: spec.key, change, at: realNow() });
@@ -88,13 +90,18 @@ async function runWorkload(h: Hosted, index: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    const products = await h.terminal.db.products.find({ selector: { active: true }, limit: 50 }).exec();
+    const products = await h.terminal.db.products
+      .find({ selector: { active: true }, limit: 50 })
+      .exec();
     if (products.length === 0) continue;
     const lines = Array.from({ length: random.int(1, 3) }, () => ({
       productId: random.pick(products).id,
       quantity: random.int(1, 3),
     }));
-    const sale = await h.terminal.sell({ lines, payments: [{ method: 'cash', amountMinor: 1e12 }] });
+    const sale = await h.terminal.sell({
+      lines,
+      payments: [{ method: 'cash', amountMinor: 1e12 }],
+    });
     h.sold = sale.localEventId;
     appendJournal(h.spec.journalFile, {
       k: 'sale',
@@ -144,7 +151,11 @@ async function differingBuckets(h: Hosted, stream: 'products' | 'categories'): P
     headers: { 'content-type': 'application/json', authorization: `Bearer ${h.spec.token}` },
     body: JSON.stringify({
       query: RECONCILE_CATALOG_DOCUMENT,
-      variables: { stream: CATALOG_STREAM_ENUM[stream], bucketCount: RECONCILE_BUCKET_COUNT, digests },
+      variables: {
+        stream: CATALOG_STREAM_ENUM[stream],
+        bucketCount: RECONCILE_BUCKET_COUNT,
+        digests,
+      },
     }),
   });
   const body = (await response.json()) as any;
@@ -158,7 +169,8 @@ async function inspect(h: Hosted): Promise<TerminalInspection> {
   const sales = await h.terminal.db.sales.find().exec();
   const inventory = await h.terminal.db.inventory.find().exec();
   const onHand: Record<string, number> = {};
-  for (const row of inventory) if (row.branchId === status.branchId) onHand[row.productId] = row.onHand;
+  for (const row of inventory)
+    if (row.branchId === status.branchId) onHand[row.productId] = row.onHand;
   const queueReason =
     status.queued === 0
       ? null
@@ -209,7 +221,12 @@ process.on('message', (command: HostCommand) => {
           send({ type: 'failed', message: (error as Error).stack ?? String(error) });
           return;
         }
-        hosted.forEach((h, i) => void runWorkload(h, i).catch((error) => send({ type: 'failed', message: String(error) })));
+        hosted.forEach(
+          (h, i) =>
+            void runWorkload(h, i).catch((error) =>
+              send({ type: 'failed', message: String(error) }),
+            ),
+        );
         send({ type: 'ready' });
         return;
       case 'skew':
@@ -219,7 +236,11 @@ process.on('message', (command: HostCommand) => {
         selling = command.selling;
         return;
       case 'progress':
-        send({ type: 'progress', id: command.id, progress: await Promise.all(hosted.map(progressOf)) });
+        send({
+          type: 'progress',
+          id: command.id,
+          progress: await Promise.all(hosted.map(progressOf)),
+        });
         return;
       case 'sync':
         try {
@@ -230,7 +251,11 @@ process.on('message', (command: HostCommand) => {
         }
         return;
       case 'inspect':
-        send({ type: 'inspected', id: command.id, inspections: await Promise.all(hosted.map(inspect)) });
+        send({
+          type: 'inspected',
+          id: command.id,
+          inspections: await Promise.all(hosted.map(inspect)),
+        });
         return;
       case 'close':
         selling = false;
