@@ -50,3 +50,4 @@ export type {
   TerminalProgress,
 } from './terminal-host-protocol.ts';
 export { eventually } from './eventually.ts';
+export { CHANGE_PRICE_BASE, changeOfPrice } from './terminal-host-protocol.ts';
