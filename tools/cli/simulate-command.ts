@@ -33,7 +33,8 @@ export function parseFaults(text: string): FaultKind[] {
   if (text === 'none' || text === '') return [];
   const kinds = text.split(',').map((k) => k.trim());
   const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw new Error(`unknown fault ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`unknown fault ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`);
   return kinds as FaultKind[];
 }
 
@@ -54,15 +55,20 @@ export function formatProgress(
 
 /** Prints the invariants and the headline figures of a run. */
 export function formatSummary(result: SimulationResult): string {
-  const lines = result.invariants.map((i) => `${i.pass ? 'PASS' : 'FAIL'}  ${i.name}\n      ${i.evidence}`);
+  const lines = result.invariants.map(
+    (i) => `${i.pass ? 'PASS' : 'FAIL'}  ${i.name}\n      ${i.evidence}`,
+  );
   const latencies = result.deltas.map((d) => d.ms).sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
+  const p = (q: number) =>
+    latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
   const conv = result.convergence.afterLastHealMs;
   return [
     ...lines,
     `sold ${result.totals.sold}, ${result.totals.changes} admin changes, ${result.faults.length} faults; ` +
       `delta p50 ${p(0.5).toFixed(0)} ms, p95 ${p(0.95).toFixed(0)} ms; converged ${conv === null ? '–' : `${(conv / 1000).toFixed(2)} s`} after the last fault healed`,
-    result.passed ? `every invariant holds (seed ${result.options.seed})` : `FAILED: replay with --seed ${result.options.seed}`,
+    result.passed
+      ? `every invariant holds (seed ${result.options.seed})`
+      : `FAILED: replay with --seed ${result.options.seed}`,
   ].join('\n');
 }
 
@@ -98,10 +104,12 @@ export async function runSimulate(argv: string[]): Promise<number> {
     return runScaleBench({ only: values.only?.split(','), quick: values.quick });
   }
   const terminals = Number(values.terminals);
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
+  const seed =
+    values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
   const options = {
     terminals,
-    realTerminals: values.real === undefined ? Math.max(3, Math.round(terminals / 10)) : Number(values.real),
+    realTerminals:
+      values.real === undefined ? Math.max(3, Math.round(terminals / 10)) : Number(values.real),
     branches: Number(values.branches),
     durationMs: parseDuration(values.duration),
     faults: parseFaults(values.faults),
@@ -126,10 +134,15 @@ export async function runSimulate(argv: string[]): Promise<number> {
     onFault(fault, phase) {
       if (phase === 'inject') faults.injected++;
       else faults.healed++;
-      if (!tty) process.stdout.write(`  fault #${fault.n} ${fault.kind} ${fault.target} ${phase === 'inject' ? 'injected' : 'healed'}\n`);
+      if (!tty)
+        process.stdout.write(
+          `  fault #${fault.n} ${fault.kind} ${fault.target} ${phase === 'inject' ? 'injected' : 'healed'}\n`,
+        );
     },
     onSample(sample) {
-      const rate = previous ? ((sample.sold - previous.sold) * 1000) / Math.max(1, sample.t - previous.t) : 0;
+      const rate = previous
+        ? ((sample.sold - previous.sold) * 1000) / Math.max(1, sample.t - previous.t)
+        : 0;
       previous = sample;
       const line = formatProgress(sample, terminals, faults, rate);
       if (tty) process.stdout.write(`\r${line}\x1b[K`);
