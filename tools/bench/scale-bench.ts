@@ -73,8 +73,11 @@ async function benchIngest(quick: boolean): Promise<void> {
   const TERMINALS = 100;
   const BATCHES = quick ? 5 : 20;
   const SIZE = 50;
+  // POS_BENCH_PROFILE_DIR: write a V8 CPU profile of the server process there (`node --cpu-prof`).
+  const profileDir = process.env['POS_BENCH_PROFILE_DIR'];
   const cloud = await Cloud.start({
     env: { POS_LOG_LEVEL: 'silent', POS_BODY_LIMIT_BYTES: String(64 * 1024 * 1024) },
+    ...(profileDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
   });
   try {
     await cloud.createBranch('b-1');
