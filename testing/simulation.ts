@@ -293,10 +293,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
 }
 
+/**
+ * Operations on the cloud process run one after the other: under load a restart can outlast the gap
+ * to the next scheduled kill, which then waits for the cloud to be up instead of killing it mid-start.
+ */
+let cloudOps: Promise<void> = Promise.resolve();
+function onCloud(op: () => Promise<void>): Promise<void> {
+  cloudOps = cloudOps.then(op, op);
+  return cloudOps;
+}
+
 async function inject(cloud: Cloud, fleet: Fleet, fault: Fault): Promise<void> {
   switch (fault.kind) {
     case 'cloud-kill':
-      await cloud.kill();
+      await onCloud(() => cloud.kill());
       return;
     case 'partition':
       fleet.member(fault.target).proxy.setMode(fault.detail === 'stall' ? 'stall' : 'drop');
@@ -320,7 +330,7 @@ async function inject(cloud: Cloud, fleet: Fleet, fault: Fault): Promise<void> {
 async function heal(cloud: Cloud, fleet: Fleet, fault: Fault): Promise<void> {
   switch (fault.kind) {
     case 'cloud-kill':
-      await cloud.start();
+      await onCloud(() => cloud.start());
       return;
     case 'partition':
       fleet.member(fault.target).proxy.setMode('pass');
