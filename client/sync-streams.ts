@@ -2,6 +2,7 @@ import type { RxCollection } from 'rxdb';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { RxGraphQLReplicationState } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
+import { withNameKey } from '../schema/index.ts';
 import {
   createPullQueryBuilder,
   createPullResponseModifier,
@@ -87,6 +88,8 @@ export function startStreamReplication(
       queryBuilder: createPullQueryBuilder(stream, { getQueueDepth: context.getQueueDepth }),
       batchSize: context.batchSize,
       ...(initialCheckpoint ? { initialCheckpoint } : {}),
+      // The terminal stores each product with the search key of its name (docs/design.md#product-name-key).
+      ...(stream === 'products' ? { modifier: withNameKey } : {}),
       responseModifier: (response, origin, requestCheckpoint) => {
         if (origin === 'handler') {
           const page = response as { documents: unknown[]; checkpoint: Checkpoint | null };

@@ -5,11 +5,12 @@ import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { createCatalogConflictHandler, saleConflictHandler } from '../replication/index.ts';
-import type { BranchProduct, Category, InventoryItem, Sale } from '../schema/index.ts';
+import type { Category, InventoryItem, Sale, StoredProduct } from '../schema/index.ts';
 import {
   PosError,
   categoryRxSchema,
   inventoryRxSchema,
+  productRxMigrations,
   productRxSchema,
   saleRxMigrations,
   saleRxSchema,
@@ -22,7 +23,7 @@ addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** The terminal's collections. */
 export type TerminalCollections = {
-  products: RxCollection<BranchProduct>;
+  products: RxCollection<StoredProduct>;
   categories: RxCollection<Category>;
   inventory: RxCollection<InventoryItem>;
   sales: RxCollection<Sale>;
@@ -31,8 +32,8 @@ export type TerminalCollections = {
 /** The terminal's RxDB database. */
 export type TerminalDatabase = RxDatabase<TerminalCollections>;
 
-/** Sales moved per write when a schema migration runs (see `openTerminalDatabase`). */
-const SALES_MIGRATION_BATCH = 2_000;
+/** Documents moved per write when a schema migration runs (see `openTerminalDatabase`). */
+const MIGRATION_BATCH = 2_000;
 
 /** Name of the RxDB database, hence of the SQLite file `<dataDir>/terminal.sqlite`. */
 export const TERMINAL_DATABASE_NAME = 'terminal';
@@ -71,8 +72,10 @@ export async function openTerminalDatabase(options: {
   await db.addCollections({
     products: {
       schema: productRxSchema,
-      conflictHandler: createCatalogConflictHandler<BranchProduct>(),
+      conflictHandler: createCatalogConflictHandler<StoredProduct>(),
       instanceCreationOptions: catalog,
+      migrationStrategies: productRxMigrations,
+      autoMigrate: false,
     },
     categories: {
       schema: categoryRxSchema,
@@ -88,10 +91,14 @@ export async function openTerminalDatabase(options: {
       autoMigrate: false,
     },
   });
-  // A file written by a release with an older sales schema migrates its stored sales before the
-  // terminal opens. RxDB's automatic migration moves 10 documents per write; large batches keep the
-  // first start after an upgrade short on a terminal holding a year of sales.
-  if (await db.sales.migrationNeeded()) await db.sales.migratePromise(SALES_MIGRATION_BATCH);
+  // A file written by a release with an older schema migrates its stored documents before the
+  // terminal opens, offline too (docs/design.md#migrations-on-open). RxDB's automatic migration
+  // moves 10 documents per write; large batches keep the first start after an upgrade short on a
+  // terminal holding a year of sales or a large catalog. RxDB carries each collection's replication
+  // checkpoints across, so the streams continue where they were.
+  for (const collection of [db.products, db.sales]) {
+    if (await collection.migrationNeeded()) await collection.migratePromise(MIGRATION_BATCH);
+  }
   refuseLocalCatalogWrites(db.products);
   refuseLocalCatalogWrites(db.categories);
   return db;

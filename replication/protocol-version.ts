@@ -38,6 +38,11 @@ export const PROTOCOL_HISTORY = [
   // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
   // so it stops pushing it; tombstones carry the id only (same shape).
   { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
+  // 6: products RxDB schema version 1: the terminal stores `nameKey` (the search key of the name) and
+  // indexes it, so the cashier page searches names across categories with one index range. The key is
+  // derived by the terminal and left out of the reconcile hash. Additive: the operation documents and
+  // the SDL are unchanged; a terminal of any version pulls and reconciles against the same branch view.
+  { version: 6, hash: '82fe9fe88b53d22f6bb80f0ce4a3728939263a136058ebbe9ede2ca045af09a1' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
