@@ -164,10 +164,14 @@ async function openPageDatabase(
   });
   try {
     await db.addCollections({
-      products: { schema: productRxSchema },
+      // The daemon migrates its file at open; the page only reads the current versions.
+      products: {
+        schema: productRxSchema,
+        migrationStrategies: { 1: (doc) => doc },
+        autoMigrate: false,
+      },
       categories: { schema: categoryRxSchema },
       inventory: { schema: inventoryRxSchema },
-      // The daemon migrates its file at open; the page only reads the current version.
       sales: { schema: saleRxSchema, migrationStrategies: { 1: (doc) => doc }, autoMigrate: false },
     });
   } catch (error) {
