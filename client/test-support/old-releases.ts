@@ -93,3 +93,22 @@ export async function storeProductsAsVersion0(
     await db.close();
   }
 }
+
+/**
+ * Writes `products` into a terminal file's `products` collection under schema version 0, as a release
+ * before version 1 left them (in bulk writes of 5,000), without a replication checkpoint.
+ */
+export async function writeProductsAsVersion0(
+  dataDir: string,
+  products: BranchProduct[],
+): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ products: { schema: PRODUCTS_SCHEMA_V0 } });
+    for (let i = 0; i < products.length; i += 5_000) {
+      await db['products']!.bulkInsert(products.slice(i, i + 5_000));
+    }
+  } finally {
+    await db.close();
+  }
+}
