@@ -59,6 +59,13 @@ function inventoryPush(context: StreamContext) {
   };
 }
 
+/** A pulled product with its `nameKey`; a document without a name (never sent) gets an empty key. */
+function withPulledNameKey(doc: { name?: unknown }): object {
+  return typeof doc.name === 'string'
+    ? withNameKey({ ...doc, name: doc.name })
+    : { ...doc, nameKey: '' };
+}
+
 /**
  * Starts RxDB's GraphQL replication of one stream, live:
  * - catalog (`products`, `categories`) and `sales` acknowledgements: pull only;
@@ -89,7 +96,7 @@ export function startStreamReplication(
       batchSize: context.batchSize,
       ...(initialCheckpoint ? { initialCheckpoint } : {}),
       // The terminal stores each product with the search key of its name (docs/design.md#product-name-key).
-      ...(stream === 'products' ? { modifier: withNameKey } : {}),
+      ...(stream === 'products' ? { modifier: withPulledNameKey } : {}),
       responseModifier: (response, origin, requestCheckpoint) => {
         if (origin === 'handler') {
           const page = response as { documents: unknown[]; checkpoint: Checkpoint | null };
