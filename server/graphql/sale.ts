@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pushArgsSchema } from '../../replication/index.ts';
 import type { Payment, Sale, SaleError, SaleLine, SaleTotals } from '../../schema/index.ts';
 import { idSchema, isoDateTimeSchema } from '../../schema/index.ts';
-import type { PosGaps, SaleIngestOutcome } from '../store/index.ts';
+import type { PosGaps, SaleIngestOutcome, SalesFilter, SalesSummary } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -25,7 +25,7 @@ const SaleLineRef = builder.objectRef<SaleLine>('SaleLine').implement({
   }),
 });
 
-const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
+export const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
   fields: (t) => ({
     subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
     discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
@@ -175,11 +175,46 @@ const pushSalesArgsSchema = pushArgsSchema(
   }),
 );
 
-const salesFilterSchema = pageArgsSchema.extend({
+const salesFilterFields = {
   branchId: idSchema.nullish(),
   terminalId: idSchema.nullish(),
   from: isoDateTimeSchema.nullish(),
   to: isoDateTimeSchema.nullish(),
+  invoiceNo: z.int().min(1).nullish(),
+};
+const salesFilterSchema = pageArgsSchema.extend(salesFilterFields);
+
+/** The store's filter from validated arguments. */
+function salesFilterOf(a: z.output<z.ZodObject<typeof salesFilterFields>>): SalesFilter {
+  return {
+    branchId: a.branchId ?? undefined,
+    terminalId: a.terminalId ?? undefined,
+    from: a.from ?? undefined,
+    to: a.to ?? undefined,
+    invoiceNo: a.invoiceNo ?? undefined,
+  };
+}
+
+type CurrencyTotals = SalesSummary['currencies'][number];
+
+const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').implement({
+  description: 'Count and sums of the sales in one currency.',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    count: t.exposeInt('count'),
+    subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
+    discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
+    taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
+    totalMinor: t.expose('totalMinor', { type: 'SafeInt' }),
+  }),
+});
+
+const SalesSummaryRef = builder.objectRef<SalesSummary>('SalesSummary').implement({
+  description: 'Count and sums of the booked sales matching a filter, per currency.',
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    currencies: t.field({ type: [CurrencyTotalsRef], resolve: (s) => s.currencies }),
+  }),
 });
 
 /**
@@ -215,6 +250,7 @@ builder.queryFields((t) => ({
       terminalId: t.arg.string(),
       from: t.arg.string(),
       to: t.arg.string(),
+      invoiceNo: t.arg.int({ description: "The branch's invoice number (one per branch)." }),
       first: t.arg.int(),
       after: t.arg.string(),
       tenantId: t.arg.string(),
@@ -222,20 +258,31 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, context) => {
       const { tenantId } = requireAdmin(context, args.tenantId);
       const a = parseInput(salesFilterSchema, args);
-      const connection = await context.store.querySales(
-        tenantId,
-        {
-          branchId: a.branchId ?? undefined,
-          terminalId: a.terminalId ?? undefined,
-          from: a.from ?? undefined,
-          to: a.to ?? undefined,
-        },
-        { first: a.first, after: a.after ?? null },
-      );
+      const connection = await context.store.querySales(tenantId, salesFilterOf(a), {
+        first: a.first,
+        after: a.after ?? null,
+      });
       return {
         ...connection,
         edges: connection.edges.map((e) => ({ ...e, node: { ...e.node, _deleted: false } })),
       };
+    },
+  }),
+  salesSummary: t.field({
+    type: SalesSummaryRef,
+    description: 'Count and sums of the sales `sales` answers for the same filter (admin).',
+    args: {
+      branchId: t.arg.string(),
+      terminalId: t.arg.string(),
+      from: t.arg.string(),
+      to: t.arg.string(),
+      invoiceNo: t.arg.int(),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const a = parseInput(z.object(salesFilterFields), args);
+      return context.store.summarizeSales(tenantId, salesFilterOf(a));
     },
   }),
   saleGaps: t.field({

@@ -90,12 +90,23 @@ export interface TenancyStore {
 export interface CatalogStore {
   /** Creates or replaces up to `UPSERT_MAX` products at once; each gets a new products seq. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
+  /**
+   * The checks of `upsertProducts` without the write (a dry run): throws what the upsert would throw,
+   * stores nothing.
+   */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Promise<void>;
   /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
   deleteProducts(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   upsertCategories(tenantId: string, inputs: CategoryInput[], actor: string): Promise<Category[]>;
   deleteCategories(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   /** Cloud records (not branch views) for the admin; deleted ones are left out. */
   getProducts(tenantId: string, ids: string[]): Promise<Product[]>;
+  /** Live cloud records in id order, filtered, for the admin. */
+  listProducts(
+    tenantId: string,
+    filter: ProductListFilter,
+    page: PageArgs,
+  ): Promise<Connection<Product>>;
   /**
    * The branch view of the global products stream: branch price applied (`toBranchProduct`), and a
    * tombstone (`_deleted: true`, with the product's seq) for a product deleted or outside the branch's
@@ -228,6 +239,8 @@ export interface InventoryStore {
 export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
+  /** Count and sums of `totals` of the sales matching the filter, per currency. */
+  summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesSummary>;
   /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
   saleGaps(
     tenantId: string,
@@ -450,11 +463,40 @@ export type DeadLetter = RejectedEvent & {
 export type RejectedEventFilter = {
   branchId?: string;
   terminalId?: string;
+  /** The refusal's error code (`POS_SYNC_EVENT_INVALID`, ...). */
+  code?: string;
+  /** One entry by id. */
+  id?: string;
   /** Default `open`. */
   status?: 'open' | 'resolved' | 'all';
 };
 
-export type SalesFilter = { branchId?: string; terminalId?: string; from?: string; to?: string };
+export type SalesFilter = {
+  branchId?: string;
+  terminalId?: string;
+  from?: string;
+  to?: string;
+  /** Invoice numbers count per branch: with no `branchId`, one per branch may match. */
+  invoiceNo?: number;
+  /** The idempotency key (`saleIdempotencyKey`): the booked copy of an event, accepted ones included. */
+  eventKey?: string;
+};
+
+/** Sums of the sales matching a filter, per currency. */
+export type SalesSummary = {
+  count: number;
+  currencies: {
+    currency: string;
+    count: number;
+    subtotalMinor: number;
+    discountMinor: number;
+    taxMinor: number;
+    totalMinor: number;
+  }[];
+};
+
+/** The admin product list: `search` matches id, SKU or barcode exactly or a name substring. */
+export type ProductListFilter = { search?: string };
 
 /** Cursor pagination: `first` items after the opaque `after` cursor. */
 export type PageArgs = { first: number; after?: string | null };

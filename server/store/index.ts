@@ -27,6 +27,8 @@ export type {
   SaleIngestOutcome,
   SalesLedgerStore,
   SalesFilter,
+  SalesSummary,
+  ProductListFilter,
   StoreLifecycle,
   StreamHeads,
   TerminalContact,
@@ -46,3 +48,4 @@ export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from '.
 export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
 export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
 export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';
+export { SEARCH_MAX } from './core/product-search.ts';

@@ -17,6 +17,7 @@ import type {
   CloudStore,
   InventoryPushRow,
   PageArgs,
+  ProductListFilter,
   PruneReport,
   PullResult,
   RejectedEventFilter,
@@ -116,7 +117,8 @@ export type StoreBackend = {
       ...args: Parameters<CloudStore['discardRejectedSale']>
     ): Awaitable<Awaited<ReturnType<CloudStore['discardRejectedSale']>>>;
   };
-  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
+  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps' | 'summarizeSales'>;
+  readonly productList: Primitives<'listProducts'>;
   readonly audit: {
     list(
       ...args: Parameters<CloudStore['listAuditLog']>
@@ -133,6 +135,8 @@ export type StoreBackend = {
   ): Awaitable<void>;
   /** Upserts checked products: the batch check and the write, atomic where the storage can be. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Awaitable<Product[]>;
+  /** The batch check of `upsertProducts`, without the write. */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Awaitable<void>;
   ingestSales: Primitives<'ingestSales'>['ingestSales'];
   /** Every terminal (of a branch) with its status, read as one consistent view where the storage can. */
   terminalStatuses(
@@ -229,8 +233,12 @@ export class StoreCore implements CloudStore {
     );
   deleteCategories = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#b.categories.delete(tenantId, ids, actor));
+  checkProducts = (tenantId: string, inputs: ProductInput[]) =>
+    this.#run(() => this.#b.checkProducts(tenantId, inputs));
   getProducts = (tenantId: string, ids: string[]) =>
     this.#run(() => this.#b.products.getLive(tenantId, ids));
+  listProducts = (tenantId: string, filter: ProductListFilter, page: PageArgs) =>
+    this.#run(() => this.#b.productList.listProducts(tenantId, filter, page));
 
   pullProducts = (tenantId: string, branchId: string, cp: Checkpoint | null, limit: number) =>
     this.#run(() => this.#b.products.pull(tenantId, branchId, cp, limit));
@@ -270,6 +278,8 @@ export class StoreCore implements CloudStore {
 
   querySales = (tenantId: string, filter: SalesFilter, page: PageArgs) =>
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
+  summarizeSales = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.summarizeSales(tenantId, filter));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
   listTerminalStatus = (

@@ -8,12 +8,34 @@ import type {
   PosGaps,
   PullResult,
   SalesFilter,
+  SalesSummary,
   TerminalScope,
 } from '../cloud-store.ts';
 import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
+
+/** The stored sales a filter selects (the same fields SQLite filters on). */
+function salesFilterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
+  const created =
+    filter.from === undefined && filter.to === undefined
+      ? {}
+      : {
+          createdAt: {
+            ...(filter.from === undefined ? {} : { $gte: filter.from }),
+            ...(filter.to === undefined ? {} : { $lt: filter.to }),
+          },
+        };
+  return {
+    tenantId,
+    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+    ...(filter.invoiceNo === undefined ? {} : { invoiceNo: filter.invoiceNo }),
+    ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
+    ...created,
+  };
+}
 
 type SalePosition = { ingestedAt: string; branchId: string; invoiceNo: number };
 
@@ -100,21 +122,7 @@ export class SalesQueries {
   ): Promise<Connection<Sale>> {
     const first = checkPageSize(page.first);
     const after = decodeSaleCursor(page.after);
-    const created =
-      filter.from === undefined && filter.to === undefined
-        ? {}
-        : {
-            createdAt: {
-              ...(filter.from === undefined ? {} : { $gte: filter.from }),
-              ...(filter.to === undefined ? {} : { $lt: filter.to }),
-            },
-          };
-    const base: Filter<SaleDoc> = {
-      tenantId,
-      ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-      ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-      ...created,
-    };
+    const base = salesFilterOf(tenantId, filter);
     const position: Filter<SaleDoc> =
       after === null
         ? {}
@@ -150,6 +158,35 @@ export class SalesQueries {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
     };
+  }
+
+  async summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesSummary> {
+    const groups = await this.#c.sales
+      .aggregate<{ _id: unknown } & Omit<SalesSummary['currencies'][number], 'currency'>>([
+        { $match: salesFilterOf(tenantId, filter) },
+        {
+          $group: {
+            _id: '$doc.currency',
+            count: { $sum: 1 },
+            subtotalMinor: { $sum: '$doc.totals.subtotalMinor' },
+            discountMinor: { $sum: '$doc.totals.discountMinor' },
+            taxMinor: { $sum: '$doc.totals.taxMinor' },
+            totalMinor: { $sum: '$doc.totals.totalMinor' },
+          },
+        },
+      ])
+      .toArray();
+    const currencies = groups
+      .map((c) => ({
+        currency: String(c._id),
+        count: c.count,
+        subtotalMinor: c.subtotalMinor,
+        discountMinor: c.discountMinor,
+        taxMinor: c.taxMinor,
+        totalMinor: c.totalMinor,
+      }))
+      .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
   }
 
   async saleGaps(

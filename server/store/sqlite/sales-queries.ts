@@ -7,6 +7,7 @@ import type {
   PosGaps,
   PullResult,
   SalesFilter,
+  SalesSummary,
   TerminalScope,
 } from '../cloud-store.ts';
 import { checkLimit } from '../store-input-checks.ts';
@@ -24,11 +25,27 @@ const SALES_QUERY_SQL = {
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
+      AND (@eventKey IS NULL OR event_key = @eventKey)
       AND n > @after ORDER BY n LIMIT @limit`,
   countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`,
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
+      AND (@eventKey IS NULL OR event_key = @eventKey)`,
+  summarizeSales: `SELECT json_extract(doc, '$.currency') AS currency, count(*) AS count,
+        sum(json_extract(doc, '$.totals.subtotalMinor')) AS subtotalMinor,
+        sum(json_extract(doc, '$.totals.discountMinor')) AS discountMinor,
+        sum(json_extract(doc, '$.totals.taxMinor')) AS taxMinor,
+        sum(json_extract(doc, '$.totals.totalMinor')) AS totalMinor
+      FROM sales WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
+      AND (@eventKey IS NULL OR event_key = @eventKey)
+    GROUP BY 1 ORDER BY 1`,
   selectPosProgress: `SELECT * FROM pos_progress WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
@@ -42,6 +59,18 @@ const SALES_QUERY_SQL = {
         AND local_event_id > @above
     ORDER BY 1`,
 } as const;
+
+function salesFilterParams(tenantId: string, filter: SalesFilter) {
+  return {
+    tenantId,
+    branchId: filter.branchId ?? null,
+    terminalId: filter.terminalId ?? null,
+    from: filter.from ?? null,
+    to: filter.to ?? null,
+    invoiceNo: filter.invoiceNo ?? null,
+    eventKey: filter.eventKey ?? null,
+  };
+}
 
 type ProgressRow = {
   tenant_id: string;
@@ -94,13 +123,7 @@ export class SalesQueries {
 
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Connection<Sale> {
     const first = checkPageSize(page.first);
-    const params = {
-      tenantId,
-      branchId: filter.branchId ?? null,
-      terminalId: filter.terminalId ?? null,
-      from: filter.from ?? null,
-      to: filter.to ?? null,
-    };
+    const params = salesFilterParams(tenantId, filter);
     return this.#ctx.db.transaction(() => {
       const rows = this.#s.selectSalesPage.all({
         ...params,
@@ -117,6 +140,13 @@ export class SalesQueries {
         pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
       };
     })();
+  }
+
+  summarizeSales(tenantId: string, filter: SalesFilter): SalesSummary {
+    const currencies = this.#s.summarizeSales.all(
+      salesFilterParams(tenantId, filter),
+    ) as SalesSummary['currencies'];
+    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
   }
 
   saleGaps(tenantId: string, filter: { branchId?: string; terminalId?: string }): PosGaps[] {
