@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { ServerConfig } from './config.ts';
 import type { ServerServices } from './context.ts';
 import { AdminSockets } from './admin-sockets.ts';
+import { useConsole } from './console/use-console.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { instrumentStore } from './instrument-store.ts';
 import type { ServerLogger } from './logger.ts';
@@ -133,6 +134,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         metrics,
         checkHealth: () => store.ping(),
       }),
+      ...(config.console ? [useConsole({ logger })] : []),
       useParseLimits(parseLimits),
       useAuth({ store, logger, schema, parseLimits }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
