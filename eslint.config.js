@@ -62,10 +62,11 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  // End-to-end tests replicate a real terminal database against the real server, so they may use the
-  // terminal's storage; server code itself never imports client/.
+  // End-to-end tests replicate a real terminal database against the real server, and the console's
+  // browser tests drive real terminals, so both may use the terminal's code; server code itself never
+  // imports client/.
   {
-    files: ['server/**/*.e2e.test.ts'],
+    files: ['server/**/*.e2e.test.ts', 'server/**/*.browser.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
