@@ -3,9 +3,17 @@
  * locale so the amount a minor unit stands for never depends on a page's language.
  */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits as number;
+  let digits = DIGITS.get(currency);
+  if (digits === undefined) {
+    // Building an Intl formatter costs far more than a lookup: once per currency, not per row.
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits as number;
+    DIGITS.set(currency, digits);
+  }
+  return digits;
 }
+
+const DIGITS = new Map<string, number>();
 
 /** Exact decimal text of minor units: 1299 with 2 digits → "12.99". */
 export function minorToDecimal(minor: number, digits: number): string {

@@ -78,9 +78,9 @@ export function salesNdjsonRows(sales: ExportedSale[]): string {
 }
 
 /** The sales GraphQL query the exports page through (500 a page, the API's maximum). */
-export const EXPORT_SALES_QUERY = `query ($branchId: String, $terminalId: String, $from: String, $to: String, $invoiceNo: Int, $after: String) {
-  sales(branchId: $branchId, terminalId: $terminalId, from: $from, to: $to, invoiceNo: $invoiceNo, first: 500, after: $after) {
-    edges { node { ${SALE_EXPORT_FIELDS} } }
+export const EXPORT_SALES_QUERY = `query ($branchId: String, $terminalId: String, $from: String, $to: String, $invoiceNo: Int, $after: String, $first: Int = 500) {
+  sales(branchId: $branchId, terminalId: $terminalId, from: $from, to: $to, invoiceNo: $invoiceNo, first: $first, after: $after) {
+    totalCount edges { node { ${SALE_EXPORT_FIELDS} } }
     pageInfo { endCursor hasNextPage }
   }
 }`;

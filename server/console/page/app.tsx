@@ -38,7 +38,14 @@ export function App() {
       setSession({ api, branches: data.branches });
     } catch (error) {
       clearToken();
-      setRefusal(t('signIn.refused', describeError(error)));
+      const { code, message } = describeError(error);
+      const text =
+        code === 'POS_SYNC_UNAUTHORIZED'
+          ? t('signIn.notAdmin')
+          : code === 'POS_FORBIDDEN'
+            ? t('signIn.terminalToken')
+            : message;
+      setRefusal(t('signIn.refused', { code, message: text }));
     } finally {
       setChecking(false);
     }

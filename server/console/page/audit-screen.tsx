@@ -52,6 +52,44 @@ function variablesOf(draft: Draft) {
   };
 }
 
+/** The list's columns: fixed, so the memoised rows keep their output while the list scrolls. */
+const COLUMNS: Column<Entry>[] = [
+  { key: 'at', label: t('audit.at'), width: '13rem', render: (e) => formatTime(e.at) },
+  {
+    key: 'actor',
+    label: t('audit.actor'),
+    width: '14rem',
+    render: (e) => <span className="mono">{e.actor}</span>,
+  },
+  { key: 'action', label: t('audit.action'), width: '11rem', render: (e) => e.action },
+  { key: 'entity', label: t('audit.entityType'), width: '8rem', render: (e) => e.entityType },
+  {
+    key: 'target',
+    label: t('audit.entityId'),
+    width: '12rem',
+    render: (e) => <span className="mono">{e.target ?? t('common.none')}</span>,
+  },
+  {
+    key: 'offline',
+    label: t('audit.offline'),
+    width: '5rem',
+    render: (e) => (e.offline ? t('common.yes') : t('common.no')),
+  },
+  {
+    key: 'details',
+    label: t('audit.details'),
+    width: 'minmax(10rem, 1fr)',
+    render: (e) => {
+      const text = JSON.stringify(e.details);
+      return (
+        <span className="mono ellipsis" title={text}>
+          {text}
+        </span>
+      );
+    },
+  },
+];
+
 export function AuditScreen() {
   const { api } = useConsole();
   const empty: Draft = { entityType: '', entityId: '', actor: '', from: '', to: '', offline: '' };
@@ -63,42 +101,6 @@ export function AuditScreen() {
     [api, filter],
   );
   const list = usePaged<Entry>(load, [filter]);
-  const columns: Column<Entry>[] = [
-    { key: 'at', label: t('audit.at'), width: '11rem', render: (e) => formatTime(e.at) },
-    {
-      key: 'actor',
-      label: t('audit.actor'),
-      width: '14rem',
-      render: (e) => <span className="mono">{e.actor}</span>,
-    },
-    { key: 'action', label: t('audit.action'), width: '11rem', render: (e) => e.action },
-    { key: 'entity', label: t('audit.entityType'), width: '8rem', render: (e) => e.entityType },
-    {
-      key: 'target',
-      label: t('audit.entityId'),
-      width: '12rem',
-      render: (e) => <span className="mono">{e.target ?? t('common.none')}</span>,
-    },
-    {
-      key: 'offline',
-      label: t('audit.offline'),
-      width: '5rem',
-      render: (e) => (e.offline ? t('common.yes') : t('common.no')),
-    },
-    {
-      key: 'details',
-      label: t('audit.details'),
-      width: 'minmax(10rem, 1fr)',
-      render: (e) => {
-        const text = JSON.stringify(e.details);
-        return (
-          <span className="mono ellipsis" title={text}>
-            {text}
-          </span>
-        );
-      },
-    },
-  ];
   const text = (name: 'entityId' | 'actor', label: string) => (
     <label>
       {label}
@@ -183,7 +185,7 @@ export function AuditScreen() {
         label={t('audit.title')}
         rows={list.rows}
         total={list.total}
-        columns={columns}
+        columns={COLUMNS}
         rowKey={(e) => e.id}
         onEndReached={list.loadMore}
         height={520}

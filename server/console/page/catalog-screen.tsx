@@ -32,6 +32,37 @@ const LIST_QUERY = `query ($search: String, $after: String) {
   }
 }`;
 
+/** The list's columns: fixed, so the memoised rows keep their output while the list scrolls. */
+const COLUMNS: Column<ProductRow>[] = [
+  { key: 'id', label: 'Id', width: '9rem', render: (p) => <span className="mono">{p.id}</span> },
+  {
+    key: 'sku',
+    label: 'SKU',
+    width: '8rem',
+    render: (p) => <span className="mono">{p.sku}</span>,
+  },
+  {
+    key: 'barcode',
+    label: 'Barcode',
+    width: '10rem',
+    render: (p) => <span className="mono">{p.barcode ?? ''}</span>,
+  },
+  { key: 'name', label: 'Name', width: 'minmax(10rem, 1fr)', render: (p) => p.name },
+  {
+    key: 'price',
+    label: t('catalog.price'),
+    width: '8rem',
+    render: (p) => formatMoney(p.priceMinor, p.currency),
+  },
+  { key: 'tax', label: t('catalog.tax'), width: '5rem', render: (p) => `${p.taxRateBps / 100}%` },
+  {
+    key: 'active',
+    label: t('catalog.active'),
+    width: '4rem',
+    render: (p) => (p.active ? t('common.yes') : t('common.no')),
+  },
+];
+
 export function CatalogScreen() {
   const { api } = useConsole();
   const [search, setSearch] = useState('');
@@ -47,40 +78,14 @@ export function CatalogScreen() {
     [api, query],
   );
   const list = usePaged<ProductRow>(load, [query, generation]);
-  const columns: Column<ProductRow>[] = [
-    { key: 'id', label: 'Id', width: '9rem', render: (p) => <span className="mono">{p.id}</span> },
-    {
-      key: 'sku',
-      label: 'SKU',
-      width: '8rem',
-      render: (p) => <span className="mono">{p.sku}</span>,
-    },
-    {
-      key: 'barcode',
-      label: 'Barcode',
-      width: '10rem',
-      render: (p) => <span className="mono">{p.barcode ?? ''}</span>,
-    },
-    { key: 'name', label: 'Name', width: 'minmax(10rem, 1fr)', render: (p) => p.name },
-    {
-      key: 'price',
-      label: t('catalog.price'),
-      width: '8rem',
-      render: (p) => formatMoney(p.priceMinor, p.currency),
-    },
-    { key: 'tax', label: t('catalog.tax'), width: '5rem', render: (p) => `${p.taxRateBps / 100}%` },
-    {
-      key: 'active',
-      label: t('catalog.active'),
-      width: '4rem',
-      render: (p) => (p.active ? t('common.yes') : t('common.no')),
-    },
-  ];
   return (
     <div className="split">
       <section className="list-pane">
-        <label htmlFor="product-search">{t('catalog.search')}</label>
+        <label htmlFor="product-search" className="block-label">
+          {t('catalog.search')}
+        </label>
         <input
+          className="search"
           id="product-search"
           type="search"
           value={search}
@@ -95,7 +100,7 @@ export function CatalogScreen() {
           label={t('catalog.title')}
           rows={list.rows}
           total={list.total}
-          columns={columns}
+          columns={COLUMNS}
           rowKey={(p) => p.id}
           onEndReached={list.loadMore}
           height={480}

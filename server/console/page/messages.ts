@@ -12,6 +12,8 @@ export const en = {
   'signIn.submit': 'Sign in',
   'signIn.busy': 'Checking…',
   'signIn.refused': 'Refused: {code} — {message}',
+  'signIn.notAdmin': 'This is not a valid admin token.',
+  'signIn.terminalToken': 'This is a terminal’s token; the console needs an admin token.',
   'nav.label': 'Screens',
   'nav.terminals': 'Terminals',
   'nav.refused': 'Refused sales',

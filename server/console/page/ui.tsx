@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ReactNode } from 'react';
-import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { createContext, memo, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { currencyDigits, minorToDecimal } from '../money-text.ts';
 import { describeError } from './api.ts';
 import { t } from './messages.ts';
@@ -20,8 +20,15 @@ export function formatMoney(minor: number | null | undefined, currency: string |
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return t('common.none');
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('en-GB', { hour12: false });
+  return Number.isNaN(date.getTime()) ? iso : TIME_FORMAT.format(date);
 }
+
+/** One formatter for every row: `toLocaleString` would build a new one per call. */
+const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'short',
+  timeStyle: 'medium',
+  hour12: false,
+});
 
 /** A `datetime-local` value as the API's ISO time (UTC, milliseconds), or undefined when empty. */
 export function isoOfLocal(value: string): string | undefined {
@@ -158,7 +165,7 @@ export function VirtualTable<T>(props: {
     count: props.rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 12,
+    overscan: 8,
   });
   const items = virtualizer.getVirtualItems();
   const last = items.at(-1)?.index ?? -1;
@@ -195,46 +202,20 @@ export function VirtualTable<T>(props: {
           {items.map((item) => {
             const row = props.rows[item.index]!;
             const key = props.rowKey(row);
-            const selected = props.selectedKey === key;
             return (
-              <div
+              <VirtualRow
                 key={key}
-                role="row"
-                aria-rowindex={item.index + 2}
-                aria-selected={props.onSelect ? selected : undefined}
-                tabIndex={props.onSelect ? 0 : undefined}
-                className={`vtable-row ${selected ? 'selected' : ''} ${props.rowClass?.(row) ?? ''}`}
-                data-key={key}
-                style={{
-                  gridTemplateColumns: template,
-                  position: 'absolute',
-                  top: 0,
-                  left: 0,
-                  right: 0,
-                  height: rowHeight,
-                  transform: `translateY(${item.start}px)`,
-                }}
-                onClick={props.onSelect ? () => props.onSelect!(row) : undefined}
-                onKeyDown={(event) => {
-                  if (!props.onSelect) return;
-                  if (event.key === 'Enter' || event.key === ' ') {
-                    event.preventDefault();
-                    props.onSelect(row);
-                  } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-                    event.preventDefault();
-                    const next = (event.currentTarget[
-                      event.key === 'ArrowDown' ? 'nextElementSibling' : 'previousElementSibling'
-                    ] ?? null) as HTMLElement | null;
-                    next?.focus();
-                  }
-                }}
-              >
-                {props.columns.map((c) => (
-                  <div key={c.key} role="cell" className="vtable-cell">
-                    {c.render(row)}
-                  </div>
-                ))}
-              </div>
+                row={row}
+                rowKey={key}
+                index={item.index}
+                top={item.start}
+                height={rowHeight}
+                template={template}
+                columns={props.columns}
+                selected={props.selectedKey === key}
+                extraClass={props.rowClass?.(row) ?? ''}
+                onSelect={props.onSelect}
+              />
             );
           })}
         </div>
@@ -247,6 +228,66 @@ export function VirtualTable<T>(props: {
     </div>
   );
 }
+
+type VirtualRowProps<T> = {
+  row: T;
+  rowKey: string;
+  index: number;
+  top: number;
+  height: number;
+  template: string;
+  columns: Column<T>[];
+  selected: boolean;
+  extraClass: string;
+  onSelect?: (row: T) => void;
+};
+
+/**
+ * One row, memoised: while the list scrolls only the rows coming into view render; the others keep
+ * their output and move by `transform` alone.
+ */
+const VirtualRow = memo(function VirtualRow<T>(props: VirtualRowProps<T>) {
+  const { onSelect, row } = props;
+  return (
+    <div
+      role="row"
+      aria-rowindex={props.index + 2}
+      aria-selected={onSelect ? props.selected : undefined}
+      tabIndex={onSelect ? 0 : undefined}
+      className={`vtable-row ${props.selected ? 'selected' : ''} ${props.extraClass}`}
+      data-key={props.rowKey}
+      style={{
+        gridTemplateColumns: props.template,
+        position: 'absolute',
+        top: 0,
+        left: 0,
+        right: 0,
+        height: props.height,
+        transform: `translateY(${props.top}px)`,
+      }}
+      onClick={onSelect ? () => onSelect(row) : undefined}
+      onKeyDown={(event) => {
+        if (!onSelect) return;
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onSelect(row);
+        } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+          event.preventDefault();
+          const next = event.currentTarget[
+            event.key === 'ArrowDown' ? 'nextElementSibling' : 'previousElementSibling'
+          ] as HTMLElement | null;
+          next?.focus();
+        }
+      }}
+    >
+      {props.columns.map((c) => (
+        <div key={c.key} role="cell" className="vtable-cell">
+          {c.render(row)}
+        </div>
+      ))}
+    </div>
+  );
+}) as <T>(props: VirtualRowProps<T>) => ReactNode;
 
 /** A connection read page by page: the rows so far, the total, and the next page on demand. */
 export function usePaged<T>(
