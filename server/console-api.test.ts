@@ -187,6 +187,33 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
     expect(total).toBe(2);
   });
 
+  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013', async () => {
+    const sockets = Array.from({ length: 5 }, () => {
+      const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) =>
+        socket.once('close', (code) => resolve(code)),
+      );
+      socket.once('open', () =>
+        socket.send(
+          JSON.stringify({
+            type: 'connection_init',
+            payload: { headers: { Authorization: `Bearer ${ROOT_TOKEN}` } },
+          }),
+        ),
+      );
+      return { socket, closed };
+    });
+    const first = await Promise.race(sockets.map((s, i) => s.closed.then((code) => ({ i, code }))));
+    expect(first.code).toBe(1013);
+    await Promise.all(
+      sockets.map(async (s, i) => {
+        if (i === first.i) return;
+        s.socket.close();
+        await s.closed;
+      }),
+    );
+  });
+
   it('caps admin sockets per token and closes a tenant token’s sockets when it is revoked', async () => {
     const issued = dataOf(
       await t.gql('mutation { createAdminToken(name: "console") { tokenId token } }'),

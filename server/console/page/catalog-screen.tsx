@@ -34,7 +34,7 @@ const LIST_QUERY = `query ($search: String, $after: String) {
 
 /** The list's columns: fixed, so the memoised rows keep their output while the list scrolls. */
 const COLUMNS: Column<ProductRow>[] = [
-  { key: 'id', label: 'Id', width: '9rem', render: (p) => <span className="mono">{p.id}</span> },
+  { key: 'id', label: 'Id', width: '8rem', render: (p) => <span className="mono">{p.id}</span> },
   {
     key: 'sku',
     label: 'SKU',
@@ -44,21 +44,21 @@ const COLUMNS: Column<ProductRow>[] = [
   {
     key: 'barcode',
     label: 'Barcode',
-    width: '10rem',
+    width: '8.5rem',
     render: (p) => <span className="mono">{p.barcode ?? ''}</span>,
   },
   { key: 'name', label: 'Name', width: 'minmax(10rem, 1fr)', render: (p) => p.name },
   {
     key: 'price',
     label: t('catalog.price'),
-    width: '8rem',
+    width: '7.5rem',
     render: (p) => formatMoney(p.priceMinor, p.currency),
   },
-  { key: 'tax', label: t('catalog.tax'), width: '5rem', render: (p) => `${p.taxRateBps / 100}%` },
+  { key: 'tax', label: t('catalog.tax'), width: '3.5rem', render: (p) => `${p.taxRateBps / 100}%` },
   {
     key: 'active',
     label: t('catalog.active'),
-    width: '4rem',
+    width: '4.5rem',
     render: (p) => (p.active ? t('common.yes') : t('common.no')),
   },
 ];

@@ -112,7 +112,7 @@ export const en = {
   'sales.lines': 'Lines',
   'sales.summary': '{count} sales',
   'sales.sum':
-    '{currency}: {count} sales, net {subtotal}, discount {discount}, tax {tax}, total {total}',
+    '{currency}: {count} sales, subtotal {subtotal}, discount {discount}, tax {tax}, total {total}',
   'sales.export': 'Export',
   'sales.exportCsv': 'Export CSV',
   'sales.exportNdjson': 'Export NDJSON',

@@ -92,7 +92,7 @@ export function RefusedScreen() {
     {
       key: 'received',
       label: t('refused.received'),
-      width: '11rem',
+      width: '12.5rem',
       render: (r) => formatTime(r.receivedAt),
     },
     { key: 'branch', label: t('common.branch'), width: '6rem', render: (r) => r.branchId },

@@ -74,7 +74,7 @@ const COLUMNS: Column<ExportedSale>[] = [
   {
     key: 'created',
     label: t('sales.created'),
-    width: '11rem',
+    width: '13rem',
     render: (s) => formatTime(s.createdAt),
   },
   { key: 'lines', label: t('sales.lines'), width: '4rem', render: (s) => s.lines.length },
@@ -108,8 +108,8 @@ export function SalesScreen() {
           .then((data) => setSummary(data.salesSummary))
           .catch(() => setSummary(null));
       }
-      // A small first page paints sooner; later pages are the API's largest.
-      const first = after === null ? 100 : 500;
+      // A small first page paints sooner; pages of 200 keep each arrival's parse and render short.
+      const first = after === null ? 50 : 200;
       return (await api.gql(EXPORT_SALES_QUERY, { ...filter, after, first })).sales;
     },
     [api, filter],
