@@ -22,10 +22,12 @@ Commands:
   terminal       a terminal daemon with a status line (flags below)
   export         booked sales of a time range as CSV or NDJSON (\`pos export --help\`)
   import         \`pos import products FILE.csv --currency EUR\`: a checked catalog import
+  simulate       a fleet of terminals under seeded faults, checked by invariants, with an HTML
+                 report; --bench measures the scale goals (see \`pos simulate --help\`)
   help           this text
 
 ${SERVER_USAGE}
-pos terminal: see \`pos terminal --help\`
+pos terminal: see \`pos terminal --help\`; pos simulate: see \`pos simulate --help\`
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -54,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     case 'import': {
       const { runImport } = await import('./import-command.ts');
       return runImport(rest);
+    }
+    case 'simulate': {
+      const { runSimulate } = await import('./simulate-command.ts');
+      return runSimulate(rest);
     }
     case 'help':
       process.stdout.write(usage);
