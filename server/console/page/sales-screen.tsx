@@ -102,15 +102,18 @@ export function SalesScreen() {
   const [exporting, setExporting] = useState<number | null>(null);
   const load = useCallback(
     async (after: string | null) => {
+      // A small first page paints sooner; pages of 200 keep each arrival's parse and render short.
+      const first = after === null ? 50 : 200;
+      const page = (await api.gql(EXPORT_SALES_QUERY, { ...filter, after, first })).sales;
       if (after === null) {
+        // The sums read every sale of the filter: asked for once the first rows are on screen.
+        setSummary(null);
         api
           .gql<{ salesSummary: Summary }>(SUMMARY_QUERY, { ...filter })
           .then((data) => setSummary(data.salesSummary))
           .catch(() => setSummary(null));
       }
-      // A small first page paints sooner; pages of 200 keep each arrival's parse and render short.
-      const first = after === null ? 50 : 200;
-      return (await api.gql(EXPORT_SALES_QUERY, { ...filter, after, first })).sales;
+      return page;
     },
     [api, filter],
   );

@@ -21,7 +21,10 @@ const SALES_QUERY_SQL = {
     WHERE tenant_id = ? AND branch_id = ? AND terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   selectTerminalAckHead: `SELECT max(seq) AS head FROM sale_acks
     WHERE tenant_id = ? AND branch_id = ? AND terminal_id = ?`,
-  selectSalesPage: `SELECT n, doc FROM sales WHERE tenant_id = @tenantId
+  // Walks the primary key (n) from the cursor and stops at the page's end. `+tenant_id` keeps the
+  // planner off the (tenant_id, id) index, whose use meant sorting every sale of the tenant for
+  // each page: an export of 100,000 sales sorted them 200 times.
+  selectSalesPage: `SELECT n, doc FROM sales WHERE +tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
