@@ -31,6 +31,8 @@ const SALES_QUERY_SQL = {
       AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
       AND (@eventKey IS NULL OR event_key = @eventKey)
       AND n > @after ORDER BY n LIMIT @limit`,
+  // Without a filter the count is a scan of the (tenant_id, id) index alone, not of the rows.
+  countTenantSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId`,
   countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
@@ -133,7 +135,10 @@ export class SalesQueries {
         after: decodeCursor(page.after),
         limit: first + 1,
       }) as { n: number; doc: string }[];
-      const { c } = this.#s.countSales.get(params) as { c: number };
+      const unfiltered = Object.entries(params).every(([k, v]) => k === 'tenantId' || v === null);
+      const { c } = (
+        unfiltered ? this.#s.countTenantSales.get({ tenantId }) : this.#s.countSales.get(params)
+      ) as { c: number };
       const edges = rows
         .slice(0, first)
         .map((row) => ({ cursor: encodeCursor(row.n), node: JSON.parse(row.doc) as Sale }));
