@@ -99,6 +99,10 @@ async function benchIngest(quick: boolean): Promise<void> {
       }),
     );
     const total = TERMINALS * BATCHES * SIZE;
+    // Building the bodies blocks this event loop for seconds, past the server's keep-alive timeout:
+    // let fetch see the keep-alive connections the server closed meanwhile, or the first push reuses
+    // one and fails with "other side closed".
+    await new Promise((r) => setTimeout(r, 200));
     const cpuBefore = processCpuMs(cloud.pid!)!;
     const started = performance.now();
     await Promise.all(
