@@ -38,6 +38,13 @@ export const PROTOCOL_HISTORY = [
   // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
   // so it stops pushing it; tombstones carry the id only (same shape).
   { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
+  // 6: sales schema version 2, the sale document of returns, settlements and account charges
+  // (`kind`, `customerId`, `returnOf`, `reason`, `offline`, `lastContactAt`, `override`,
+  // `accountCheck`, `accountVerification`; `originalLine`, `restock` on lines) and the `account`
+  // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
+  // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
+  // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
+  { version: 6, hash: 'f53debf525aebe956f1073eb28c4e49a62b5420706fd9064d453f31582f83333' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
