@@ -19,6 +19,7 @@ import type {
   PruneReport,
   PullResult,
   RejectedEventFilter,
+  SaleLookup,
   SalesFilter,
   StreamHeads,
   TerminalContact,
@@ -115,7 +116,9 @@ export type StoreBackend = {
       ...args: Parameters<CloudStore['discardRejectedSale']>
     ): Awaitable<Awaited<ReturnType<CloudStore['discardRejectedSale']>>>;
   };
-  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
+  readonly sales: Primitives<
+    'pullSales' | 'querySales' | 'saleGaps' | 'saleForReturn' | 'returnsOf' | 'salesSummary'
+  >;
   readonly audit: {
     list(
       ...args: Parameters<CloudStore['listAuditLog']>
@@ -271,6 +274,12 @@ export class StoreCore implements CloudStore {
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
+  saleForReturn = (scope: TerminalScope, by: SaleLookup) =>
+    this.#run(() => this.#b.sales.saleForReturn(scope, by));
+  returnsOf = (tenantId: string, saleIds: string[]) =>
+    this.#run(() => this.#b.sales.returnsOf(tenantId, saleIds));
+  salesSummary = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.salesSummary(tenantId, filter));
   listTerminalStatus = (
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },

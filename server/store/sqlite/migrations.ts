@@ -206,6 +206,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, creator)
   ) STRICT;
   `,
+  /* v4: returns (sales schema version 2): the kind of each booking, the original a return points at,
+     and per original sale what was returned of each line (docs/design.md#returns) */ `
+  ALTER TABLE sales ADD COLUMN kind TEXT NOT NULL DEFAULT 'sale';
+  ALTER TABLE sales ADD COLUMN return_of TEXT;
+  CREATE INDEX sales_return_of ON sales (tenant_id, return_of) WHERE return_of IS NOT NULL;
+  CREATE TABLE return_counters (
+    tenant_id TEXT NOT NULL,
+    sale_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, sale_id)
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes. */
