@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
 import type { InventoryReason, Sale } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
+import type { RefundInput } from './build-return.ts';
 import type { SellInput } from './build-sale.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
 import { IdentityConfirmation } from './identity-confirmation.ts';
@@ -15,6 +16,7 @@ import { TerminalCatalog } from './terminal-catalog.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
+import type { ContactState } from './terminal-sales.ts';
 import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
@@ -52,6 +54,8 @@ export class Terminal {
     /** Whether the identity comes straight from the cloud (first run). */
     identityConfirmed: boolean;
     nextLocalEventId: number;
+    /** The sales read at open: what was returned of each original, the offline exposure. */
+    sales: readonly Sale[];
   }) {
     this.db = init.db;
     const identity = init.identity;
@@ -153,6 +157,10 @@ export class Terminal {
     });
     this.#sales = new TerminalSales({
       db: this.db,
+      sales: init.sales,
+      caller,
+      contact: () => this.#contactState(),
+      restock: (productId, quantity) => this.#inventory.adjust(productId, quantity, 'return'),
       identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
@@ -253,6 +261,20 @@ export class Terminal {
   }
 
   /**
+   * Returns goods of a sale (docs/design.md#returns): writes a sale document of kind `return` that
+   * points at the original and its lines, priced from the original lines pro rata (never from today's
+   * catalog), through the same queue, `localEventId` and push as `sell()`. Restocked lines go back
+   * into branch inventory (a CRDT `$inc` with reason `return`). A sale this terminal holds is returned
+   * offline too, checked against the returns it holds; another terminal's sale is fetched from the
+   * cloud while online, or returned from its `receipt` offline (`source: 'unverified'`, verified by
+   * the cloud at ingest). Throws `POS_RETURN_EXCEEDS_SOLD`, `POS_RETURN_ORIGINAL_UNKNOWN`,
+   * `POS_SYNC_OFFLINE` (another terminal's sale offline without its receipt) or `POS_INPUT_INVALID`.
+   */
+  refund(input: RefundInput): Promise<Sale> {
+    return this.#sales.refund(input);
+  }
+
+  /**
    * Adds `delta` to the branch's on-hand stock of a product (a CRDT `$inc`, merged across terminals).
    * Every argument is checked first (`POS_INPUT_INVALID`): the cloud refuses a row carrying a bad
    * operation, and the operation stays in the row's log.
@@ -303,6 +325,11 @@ export class Terminal {
     this.#sync.wakePush(true);
     await this.#sales.awaitNoneQueued();
     await this.#streams.awaitPulled();
+  }
+
+  /** Where the terminal stands with the cloud, for the event being made now. */
+  #contactState(): ContactState {
+    return { online: this.#sync.online, offline: false, lastContactAt: null };
   }
 
   /** The current status, with counts read now. */

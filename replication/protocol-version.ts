@@ -9,6 +9,7 @@ import { sha256Hex } from './content-hash.ts';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
+  SALE_FOR_RETURN_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -44,7 +45,7 @@ export const PROTOCOL_HISTORY = [
   // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
   // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
-  { version: 6, hash: 'f53debf525aebe956f1073eb28c4e49a62b5420706fd9064d453f31582f83333' },
+  { version: 6, hash: '2677b7c33b7c8f1fadda34fc5fcbf5d1312d120d0853aa1609ea256149229684' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -64,6 +65,7 @@ export function computeProtocolHash(): string {
         reconcile: RECONCILE_CATALOG_DOCUMENT,
         byIds: CATALOG_BY_IDS_DOCUMENTS,
         currentTerminal: CURRENT_TERMINAL_DOCUMENT,
+        saleForReturn: SALE_FOR_RETURN_DOCUMENT,
       },
       rxSchemas: {
         products: productRxSchema,
