@@ -8,6 +8,7 @@ import {
   paymentSchema,
   priceSaleLine,
   saleLineInputSchema,
+  saleOverrideSchema,
   validateSale,
 } from '../schema/index.ts';
 
@@ -16,6 +17,8 @@ export const sellInputSchema = z.object({
   lines: z.array(saleLineInputSchema).min(1).max(1000),
   payments: z.array(paymentSchema).min(1).max(20),
   cashierId: idSchema.nullable().optional(),
+  /** A manager's override of the offline limits (docs/design.md#offline-limits). */
+  override: saleOverrideSchema.nullable().optional(),
 });
 
 /** What a cashier asks `sell()` for. */

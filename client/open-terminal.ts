@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createBackoff, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
+import { OfflineLimits } from './offline-limits.ts';
 import { readSalesAtOpen } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
@@ -89,6 +90,7 @@ export async function openTerminal(
       await saveIdentity(db, identity);
     }
     const stored = await readSalesAtOpen(db);
+    const limits = await OfflineLimits.open(db, stored.sales, () => baseLogger);
     const terminal = new Terminal({
       db,
       options: resolved,
@@ -97,6 +99,7 @@ export async function openTerminal(
       identityConfirmed: firstRun,
       nextLocalEventId: stored.nextLocalEventId,
       sales: stored.sales,
+      limits,
     });
     if (resolved.autoStart) terminal.start();
     return terminal;

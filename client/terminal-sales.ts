@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { SALE_FOR_RETURN_DOCUMENT, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, ReturnedLine, Sale } from '../schema/index.ts';
+import type { BranchProduct, ReturnedLine, Sale, SaleOverride } from '../schema/index.ts';
 import { PosError, createUuidV7, withSaleV2Defaults } from '../schema/index.ts';
 import type { RefundInput, ReturnOriginal } from './build-return.ts';
 import { buildReturn, parseRefundInput } from './build-return.ts';
@@ -12,6 +12,7 @@ import { buildSale } from './build-sale.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 import { SyncRequestError } from './graphql-client.ts';
 import { LocalReturns } from './local-returns.ts';
+import type { ContactState, OfflineLimits } from './offline-limits.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
@@ -23,9 +24,6 @@ export type SalesPush = {
   /** The cloud answered for this sale; the worker stops tracking it. */
   acknowledge(saleId: string): void;
 };
-
-/** Where the terminal stands with the cloud when it makes an event (docs/design.md#offline-limits). */
-export type ContactState = { online: boolean; offline: boolean; lastContactAt: string | null };
 
 /** The cloud's `saleForReturn` answer. */
 type SaleForReturnAnswer = { sale: Sale; returned: ReturnedLine[] };
@@ -51,6 +49,7 @@ export class TerminalSales {
   readonly #returns: LocalReturns;
   readonly #caller: GraphQLCaller;
   readonly #contact: () => ContactState;
+  readonly #limits: OfflineLimits;
   readonly #restock: (productId: string, quantity: number) => Promise<unknown>;
   #nextLocalEventId: number;
 
@@ -60,6 +59,7 @@ export class TerminalSales {
     sales: Iterable<Sale>;
     caller: GraphQLCaller;
     contact: () => ContactState;
+    limits: OfflineLimits;
     /** Puts returned goods back into branch inventory (a CRDT `$inc` with reason `return`). */
     restock: (productId: string, quantity: number) => Promise<unknown>;
     /** The terminal's identity, updated in place when the cloud moves the terminal. */
@@ -88,6 +88,7 @@ export class TerminalSales {
     this.#returns = new LocalReturns(init.sales);
     this.#caller = init.caller;
     this.#contact = init.contact;
+    this.#limits = init.limits;
     this.#restock = init.restock;
     const { onSold, onSynced, onChange } = init.events;
     this.#onSold = onSold;
@@ -110,7 +111,7 @@ export class TerminalSales {
       const products = new Map<string, BranchProduct>();
       for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
       const now = Date.now();
-      const sale = buildSale({
+      const built = buildSale({
         input,
         products,
         identity: this.#identity,
@@ -119,7 +120,22 @@ export class TerminalSales {
         createdAt: new Date(now).toISOString(),
         currency: this.#currency ?? this.#identity.currency ?? undefined,
       });
+      const contact = this.#contact();
+      const override = input.override ?? null;
+      const overridden =
+        contact.offline &&
+        this.#limits.check(
+          { totalMinor: built.totals.totalMinor, payments: built.payments },
+          override,
+        );
+      const sale: Sale = {
+        ...built,
+        offline: contact.offline,
+        lastContactAt: contact.lastContactAt,
+        override: overridden ? override : null,
+      };
       await this.#db.sales.insert(sale);
+      this.#limits.record(sale);
       this.#nextLocalEventId += 1;
       this.#onSold();
       this.#push.wake();
@@ -132,21 +148,30 @@ export class TerminalSales {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
       const input = parseRefundInput(request);
+      const original = await this.#originalOf(input, this.#contact().online);
       const contact = this.#contact();
-      const original = await this.#originalOf(input, contact.online);
       const now = Date.now();
-      const ret = buildReturn({
-        input,
-        original,
-        identity: this.#identity,
-        localEventId: this.#nextLocalEventId,
-        id: createUuidV7(now),
-        createdAt: new Date(now).toISOString(),
-        offline: contact.offline,
-        lastContactAt: contact.lastContactAt,
-        override: input.override ?? null,
-      });
+      const build = (override: SaleOverride | null) =>
+        buildReturn({
+          input,
+          original,
+          identity: this.#identity,
+          localEventId: this.#nextLocalEventId,
+          id: createUuidV7(now),
+          createdAt: new Date(now).toISOString(),
+          offline: contact.offline,
+          lastContactAt: contact.lastContactAt,
+          override,
+        });
+      let ret = build(null);
+      // Another terminal's sale returned without the cloud is within the offline limits only,
+      // whatever the threshold says.
+      const limited = contact.offline || original.source === 'unverified';
+      const override = input.override ?? null;
+      const event = { totalMinor: ret.totals.totalMinor, payments: ret.payments };
+      if (limited && this.#limits.check(event, override)) ret = build(override);
       await this.#db.sales.insert(ret);
+      this.#limits.record(ret);
       this.#nextLocalEventId += 1;
       this.#returns.note(ret);
       this.#onSold();

@@ -1,6 +1,7 @@
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { BookedFacts } from '../core/ingest-plan.ts';
+import { overrideAuditOf } from '../core/override-audit.ts';
 import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
@@ -56,7 +57,10 @@ export function ingestSales(
             }
             if (decision.counter) ledger.putReturnCounter(scope.tenantId, decision.counter);
           }
-          return { status: 'ingested', key, sale: batch.book(sale, contentHash, '') };
+          const booked = batch.book(sale, contentHash, '');
+          const audit = overrideAuditOf(sale);
+          if (audit) ctx.audit.record(scope.tenantId, ...audit);
+          return { status: 'ingested', key, sale: booked };
         }
       }
     });
