@@ -155,8 +155,8 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
       await t.gql('{ sales(first: 500) { edges { node { currency totals { totalMinor } } } } }'),
     ).sales.edges.map((e: any) => e.node);
     const summary = dataOf(
-      await t.gql('{ salesSummary { count currencies { currency count totalMinor } } }'),
-    ).salesSummary;
+      await t.gql('{ salesTotals { count currencies { currency count totalMinor } } }'),
+    ).salesTotals;
     expect(summary.count).toBe(all.length);
     expect(summary.currencies).toEqual([
       {

@@ -30,7 +30,7 @@ type Summary = {
 };
 
 const SUMMARY_QUERY = `query ($branchId: String, $terminalId: String, $from: String, $to: String, $invoiceNo: Int) {
-  salesSummary(branchId: $branchId, terminalId: $terminalId, from: $from, to: $to, invoiceNo: $invoiceNo) {
+  salesTotals(branchId: $branchId, terminalId: $terminalId, from: $from, to: $to, invoiceNo: $invoiceNo) {
     count currencies { currency count subtotalMinor discountMinor taxMinor totalMinor }
   }
 }`;
@@ -109,8 +109,8 @@ export function SalesScreen() {
         // The sums read every sale of the filter: asked for once the first rows are on screen.
         setSummary(null);
         api
-          .gql<{ salesSummary: Summary }>(SUMMARY_QUERY, { ...filter })
-          .then((data) => setSummary(data.salesSummary))
+          .gql<{ salesTotals: Summary }>(SUMMARY_QUERY, { ...filter })
+          .then((data) => setSummary(data.salesTotals))
           .catch(() => setSummary(null));
       }
       return page;

@@ -21,6 +21,7 @@ import { productBatchFacts } from './product-references.ts';
 import { pruneMongo } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { OfflinePolicies } from './offline-policies.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
@@ -155,6 +156,7 @@ function mongoParts(
     inventory,
     deadLetters,
     sales,
+    offlinePolicies: new OfflinePolicies(c, audit, now),
     audit,
     assertOpen: () => {
       // The driver would silently reconnect a closed client; a closed store must refuse instead.
@@ -183,6 +185,7 @@ function mongoParts(
       return ingestSales(
         ledger,
         deadLetters,
+        audit,
         scope,
         { currency: branch.currency, now: options.now(), bounds: options.saleBounds },
         input,

@@ -6,10 +6,17 @@ import type {
   PageArgs,
   PosGaps,
   PullResult,
+  SaleForReturn,
+  SaleLookup,
   SalesFilter,
   SalesSummary,
+  SalesTotals,
   TerminalScope,
 } from '../cloud-store.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
+import { storedSale } from '../core/return-booking.ts';
+import type { SummaryRow } from '../core/sales-summary.ts';
+import { summarize } from '../core/sales-summary.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { prepareStatements } from './prepare-statements.ts';
@@ -30,6 +37,7 @@ const SALES_QUERY_SQL = {
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
       AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
       AND (@eventKey IS NULL OR event_key = @eventKey)
+      AND (@kind IS NULL OR kind = @kind)
       AND n > @after ORDER BY n LIMIT @limit`,
   // Without a filter the count is a scan of the (tenant_id, id) index alone, not of the rows.
   countTenantSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId`,
@@ -38,7 +46,8 @@ const SALES_QUERY_SQL = {
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
       AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
-      AND (@eventKey IS NULL OR event_key = @eventKey)`,
+      AND (@eventKey IS NULL OR event_key = @eventKey)
+      AND (@kind IS NULL OR kind = @kind)`,
   summarizeSales: `SELECT json_extract(doc, '$.currency') AS currency, count(*) AS count,
         sum(json_extract(doc, '$.totals.subtotalMinor')) AS subtotalMinor,
         sum(json_extract(doc, '$.totals.discountMinor')) AS discountMinor,
@@ -50,7 +59,19 @@ const SALES_QUERY_SQL = {
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
       AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
       AND (@eventKey IS NULL OR event_key = @eventKey)
+      AND (@kind IS NULL OR kind = @kind)
     GROUP BY 1 ORDER BY 1`,
+  summarizeByKind: `SELECT json_extract(doc, '$.currency') AS currency, kind, count(*) AS c,
+      sum(json_extract(doc, '$.totals.totalMinor')) AS total FROM sales WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+    GROUP BY 1, 2 ORDER BY 1`,
+  selectSaleDocById: `SELECT doc FROM sales WHERE tenant_id = ? AND id = ?`,
+  selectSaleDocByInvoice: `SELECT doc FROM sales WHERE tenant_id = ? AND branch_id = ? AND invoice_no = ?`,
+  selectReturnCounterDoc: `SELECT doc FROM return_counters WHERE tenant_id = ? AND sale_id = ?`,
+  selectReturnsOf: `SELECT return_of, doc FROM sales
+    WHERE tenant_id = ? AND return_of IN (SELECT value FROM json_each(?)) ORDER BY n`,
   selectPosProgress: `SELECT * FROM pos_progress WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
@@ -65,15 +86,24 @@ const SALES_QUERY_SQL = {
     ORDER BY 1`,
 } as const;
 
-function salesFilterParams(tenantId: string, filter: SalesFilter) {
+/** The parameters of a time-and-place filter (`summarizeByKind`). */
+function rangeParams(tenantId: string, filter: SalesFilter) {
   return {
     tenantId,
     branchId: filter.branchId ?? null,
     terminalId: filter.terminalId ?? null,
     from: filter.from ?? null,
     to: filter.to ?? null,
+  };
+}
+
+/** The parameters of the whole admin filter (`selectSalesPage`, `countSales`, `summarizeSales`). */
+function salesFilterParams(tenantId: string, filter: SalesFilter) {
+  return {
+    ...rangeParams(tenantId, filter),
     invoiceNo: filter.invoiceNo ?? null,
     eventKey: filter.eventKey ?? null,
+    kind: filter.kind ?? null,
   };
 }
 
@@ -150,11 +180,42 @@ export class SalesQueries {
     })();
   }
 
-  summarizeSales(tenantId: string, filter: SalesFilter): SalesSummary {
+  summarizeSales(tenantId: string, filter: SalesFilter): SalesTotals {
     const currencies = this.#s.summarizeSales.all(
       salesFilterParams(tenantId, filter),
-    ) as SalesSummary['currencies'];
+    ) as SalesTotals['currencies'];
     return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
+  }
+
+  saleForReturn(scope: TerminalScope, by: SaleLookup): SaleForReturn | null {
+    return this.#ctx.db.transaction(() => {
+      const row = (
+        'saleId' in by
+          ? this.#s.selectSaleDocById.get(scope.tenantId, by.saleId)
+          : this.#s.selectSaleDocByInvoice.get(scope.tenantId, scope.branchId, by.invoiceNo)
+      ) as { doc: string } | undefined;
+      const sale = row ? storedSale(JSON.parse(row.doc) as Sale) : null;
+      if (!sale || sale.kind !== 'sale' || sale.branchId !== scope.branchId) return null;
+      const counter = this.#s.selectReturnCounterDoc.get(scope.tenantId, sale.id) as
+        { doc: string } | undefined;
+      const returned = counter ? (JSON.parse(counter.doc) as ReturnCounter).returned : [];
+      return { sale, returned };
+    })();
+  }
+
+  returnsOf(tenantId: string, saleIds: string[]): Map<string, Sale[]> {
+    const byOriginal = new Map<string, Sale[]>(saleIds.map((id) => [id, []]));
+    const rows = this.#s.selectReturnsOf.all(tenantId, JSON.stringify(saleIds)) as {
+      return_of: string;
+      doc: string;
+    }[];
+    for (const row of rows) byOriginal.get(row.return_of)?.push(JSON.parse(row.doc) as Sale);
+    return byOriginal;
+  }
+
+  salesSummary(tenantId: string, filter: SalesFilter): SalesSummary[] {
+    const rows = this.#s.summarizeByKind.all(rangeParams(tenantId, filter)) as SummaryRow[];
+    return summarize(rows);
   }
 
   saleGaps(tenantId: string, filter: { branchId?: string; terminalId?: string }): PosGaps[] {
