@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ImportReport } from '../product-import.ts';
-import { dryRunProductFile, importRows } from '../product-import.ts';
-import { PRODUCT_CSV_COLUMNS } from '../product-csv.ts';
+import { PRODUCT_CSV_COLUMNS } from '../product-csv-columns.ts';
 import { useConsole } from './console-context.tsx';
 import { t } from './messages.ts';
 import type { Column } from './ui.tsx';
@@ -135,6 +134,8 @@ function ImportPanel(props: { onImported: () => void }) {
     setError(null);
     setPhase({ kind: 'checking', done: 0, total: 0 });
     try {
+      // The CSV parser and the product schema load with the first import, not with the console.
+      const { dryRunProductFile } = await import('../product-import.ts');
       const report = await dryRunProductFile(gql, file, currency, (done, total) =>
         setPhase({ kind: 'checking', done, total }),
       );
@@ -149,6 +150,7 @@ function ImportPanel(props: { onImported: () => void }) {
   const run = async (report: ImportReport) => {
     setPhase({ kind: 'importing', done: 0, total: report.good.length, report });
     try {
+      const { importRows } = await import('../product-import.ts');
       const count = await importRows(
         gql,
         report.good.map((r) => r.input),
