@@ -14,6 +14,7 @@ import {
   computeBucketDigests,
   contentHash,
 } from '../replication/index.ts';
+import { branchViewOfStored } from '../schema/index.ts';
 import { appendJournal } from './journal.ts';
 import { createRandom, realNow } from './random.ts';
 import type {
@@ -142,8 +143,10 @@ async function progressOf(h: Hosted): Promise<TerminalProgress> {
 
 async function differingBuckets(h: Hosted, stream: 'products' | 'categories'): Promise<number[]> {
   const docs = await h.terminal.db[stream].find().exec();
+  // The branch view the cloud hashes: a stored product's `nameKey` is the terminal's own.
+  const viewOf: (doc: any) => object = stream === 'products' ? branchViewOfStored : (doc) => doc;
   const digests = computeBucketDigests(
-    docs.map((doc) => ({ id: doc.primary, hash: contentHash(doc.toJSON()) })),
+    docs.map((doc) => ({ id: doc.primary, hash: contentHash(viewOf(doc.toJSON())) })),
     RECONCILE_BUCKET_COUNT,
   );
   const response = await fetch(h.spec.serverUrl, {
