@@ -24,6 +24,7 @@ const status = (overrides: Partial<TerminalStatus> = {}): TerminalStatus => ({
   },
   lastReconcile: null,
   inventoryRefused: [],
+  customersRefused: [],
   counters: {
     queued_events: 0,
     synced_events: 0,

@@ -44,6 +44,8 @@ export type TerminalStatus = {
    * local, the other rows sync on. Cleared when a later push of the row goes through.
    */
   inventoryRefused: { id: string; code: string; message: string }[];
+  /** Customer rows the cloud refused (with its code), kept like refused inventory rows. */
+  customersRefused: { id: string; code: string; message: string }[];
   counters: {
     queued_events: number;
     synced_events: number;
@@ -66,6 +68,7 @@ export function formatStatusLine(status: TerminalStatus): string {
     `attention=${status.needsAttention}`,
     status.discarded > 0 ? `discarded=${status.discarded}` : '',
     status.inventoryRefused.length > 0 ? `inventoryRefused=${status.inventoryRefused.length}` : '',
+    status.customersRefused.length > 0 ? `customersRefused=${status.customersRefused.length}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
     status.catalog.ready ? '' : 'catalog=loading',

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import type { InventoryReason, Sale } from '../schema/index.ts';
+import type {
+  Customer,
+  CustomerCreate,
+  CustomerPatch,
+  InventoryReason,
+  Sale,
+} from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
@@ -12,6 +18,7 @@ import type { TerminalIdentity } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import type { TerminalStatus } from './terminal-status.ts';
 import { TerminalCatalog } from './terminal-catalog.ts';
+import { TerminalCustomers } from './terminal-customers.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
@@ -35,6 +42,7 @@ export class Terminal {
   readonly #catalog: TerminalCatalog;
   readonly #sales: TerminalSales;
   readonly #inventory: TerminalInventory;
+  readonly #customers: TerminalCustomers;
   readonly #reconciler: TerminalReconcile;
   readonly #retention: SalesRetention;
   readonly #stopping = new AbortController();
@@ -90,10 +98,17 @@ export class Terminal {
         getQueueDepth: () => this.#statusFeed.queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
         onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
+        onCustomersPushed: (pushed, refused) => this.#customers.onPushed(pushed, refused),
       },
       logger: () => this.#logger,
     });
     this.#inventory = new TerminalInventory({
+      db: this.db,
+      identity,
+      logger: () => this.#logger,
+      onChange: () => this.#statusFeed.refresh(),
+    });
+    this.#customers = new TerminalCustomers({
       db: this.db,
       identity,
       logger: () => this.#logger,
@@ -148,6 +163,7 @@ export class Terminal {
         catalog: this.#catalog.status(this.#started),
         lastReconcile: this.#reconciler.last,
         inventoryRefused: this.#inventory.refused,
+        customersRefused: this.#customers.refused,
       }),
       logger: () => this.#logger,
     });
@@ -267,6 +283,29 @@ export class Terminal {
    */
   countInventory(productId: string, counted: number): Promise<number> {
     return this.#inventory.count(productId, counted);
+  }
+
+  /**
+   * Creates a customer here, online or not: a UUIDv7 id, the fields given (`name` required; checked,
+   * `POS_INPUT_INVALID`), every field stamped with this installation's hybrid logical clock. Pushed
+   * to the cloud and every terminal of the tenant; the cloud flags likely duplicates for an operator.
+   */
+  createCustomer(input: CustomerCreate): Promise<Customer> {
+    return this.#customers.create(input);
+  }
+
+  /**
+   * Changes fields of a customer (followed to the customer it was merged into), each stamped with a
+   * clock later than any this terminal saw for the customer. Edits of other fields elsewhere are
+   * kept; of the same field, the later clock wins.
+   */
+  updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    return this.#customers.update(id, patch);
+  }
+
+  /** A customer as this terminal holds it, followed to the customer it was merged into. */
+  customer(id: string): Promise<Customer> {
+    return this.#customers.resolve(id);
   }
 
   /**

@@ -1,5 +1,6 @@
 import {
   categoryRxSchema,
+  customerRxSchema,
   inventoryRxSchema,
   productRxSchema,
   saleRxSchema,
@@ -38,6 +39,10 @@ export const PROTOCOL_HISTORY = [
   // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
   // so it stops pushing it; tombstones carry the id only (same shape).
   { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
+  // 6: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
+  // merged field by field by hybrid logical clocks. Additive: a version-5 terminal neither pulls nor
+  // pushes it and syncs everything else as before.
+  { version: 6, hash: '7252fb84a4faa06eb32592a47763a0fb1986994aa408bdc4309b61223c738020' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -63,6 +68,7 @@ export function computeProtocolHash(): string {
         categories: categoryRxSchema,
         inventory: inventoryRxSchema,
         sales: saleRxSchema,
+        customers: customerRxSchema,
       },
     }),
   );

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
+import { describeCustomersContract } from './contract/customers-contract.ts';
 import { useContractContext } from './contract/contract-context.ts';
 import type { CloudStoreFactory } from './contract/harness.ts';
 import { describeInventoryContract } from './contract/inventory-contract.ts';
@@ -23,6 +24,7 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeTenancyContract(ctx);
     describeLifecycleContract(ctx);
     describeInventoryContract(ctx);
+    describeCustomersContract(ctx);
     describeCheckpointInvariantContract(ctx);
   });
 }

@@ -13,6 +13,7 @@ import { terminalStatusOf } from '../core/terminal-status.ts';
 import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
 import { Catalog } from './catalog.ts';
 import { ContactBuffer } from './contact-buffer.ts';
+import { Customers } from './customers.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Inventory } from './inventory.ts';
@@ -98,6 +99,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
     (stamped) => tenancy.writeTerminalContacts(stamped),
     options.contactFlushMs,
   );
+  const customers = new Customers(ctx);
   const ping = db.prepare('SELECT 1');
   const streamHeads = (tenantId: string, branchId: string): StreamHeads => {
     const head = (stream: StreamName, scope: string) =>
@@ -107,6 +109,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
       categories: head('categories', ''),
       inventory: head('inventory', branchId),
       sales: head('sales', branchId),
+      customers: head('customers', ''),
     };
   };
   return {
@@ -114,6 +117,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
     products,
     categories: new Catalog(ctx, categoryKind),
     inventory: new Inventory(ctx),
+    customers,
     deadLetters,
     sales,
     audit: ctx.audit,
