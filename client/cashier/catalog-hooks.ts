@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { MangoQuery } from 'rxdb';
 import { useLiveRxQuery, useRxDatabase } from 'rxdb/plugins/react';
-import { combineLatest } from 'rxjs';
-import { startWith } from 'rxjs/operators';
+import { animationFrameScheduler, combineLatest } from 'rxjs';
+import { auditTime, startWith } from 'rxjs/operators';
 import type { BranchProduct, Category, InventoryItem, Sale } from '../../schema/index.ts';
 import type { TerminalCollections } from '../terminal-database.ts';
 
@@ -125,18 +125,21 @@ export function useProductSearch(
     // per-category name ranges); `null` marks one still running.
     const subscription = combineLatest(
       queries.map((query) => database.products.find(query).$.pipe(startWith(null))),
-    ).subscribe((lists) => {
-      const seen = new Set<string>();
-      const merged: BranchProduct[] = [];
-      for (const doc of lists.flatMap((list) => list ?? [])) {
-        if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
-        seen.add(doc.id);
-        merged.push(doc.toJSON() as BranchProduct);
-      }
-      const done = lists.every((list) => list !== null);
-      // Until the first answer, the previous results stay: no flicker between keystrokes.
-      if (merged.length > 0 || done) setState({ key, products: merged, done });
-    });
+    )
+      // Answers arriving in the same frame (one per query) make one render, not one each.
+      .pipe(auditTime(0, animationFrameScheduler))
+      .subscribe((lists) => {
+        const seen = new Set<string>();
+        const merged: BranchProduct[] = [];
+        for (const doc of lists.flatMap((list) => list ?? [])) {
+          if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
+          seen.add(doc.id);
+          merged.push(doc.toJSON() as BranchProduct);
+        }
+        const done = lists.every((list) => list !== null);
+        // Until the first answer, the previous results stay: no flicker between keystrokes.
+        if (merged.length > 0 || done) setState({ key, products: merged, done });
+      });
     return () => subscription.unsubscribe();
   }, [database, key]);
   return { products: state.products, loading: state.key !== key || !state.done };

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BranchProduct, Sale } from '../../schema/index.ts';
+import type { RefObject } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { BranchProduct, Category, Sale } from '../../schema/index.ts';
 import type { Cart } from './cart.ts';
 import { EMPTY_CART, addProduct, priceCart, saleCurrency, toSellInput } from './cart.ts';
 import { CartLines, Totals } from './cart-panel.tsx';
@@ -17,7 +18,7 @@ type Step = { kind: 'cart' } | { kind: 'pay' } | { kind: 'receipt'; sale: Sale }
  * keyboard alone: scan (digits, Enter) as often as needed, Enter on the empty barcode field to pay,
  * Enter to take the amount due (or type what was handed over, Enter), Enter for the next sale.
  */
-export function SellScreen({
+export const SellScreen = memo(function SellScreen({
   branchCurrency,
   catalogSize,
   active,
@@ -34,23 +35,23 @@ export function SellScreen({
   const [cart, setCart] = useState<Cart>(EMPTY_CART);
   const [step, setStep] = useState<Step>({ kind: 'cart' });
   const [busy, setBusy] = useState(false);
-  const [barcode, setBarcode] = useState('');
-  const [search, setSearch] = useState('');
-  /** `undefined` until the cashier picks one: the first category's tiles show, a search spans all. */
-  const [chosenCategory, setCategoryId] = useState<string | null | undefined>(undefined);
   const barcodeRef = useRef<HTMLInputElement>(null);
+  /**
+   * Products the page already holds for lines it added (a scan's or a tile's document), so a new
+   * line shows its name and price in the same frame; the live query below takes over (a price
+   * change reaches the open cart).
+   */
+  const [picked, setPicked] = useState<ReadonlyMap<string, BranchProduct>>(new Map());
 
-  const products = useProductsByIds(useMemo(() => cart.lines.map((l) => l.productId), [cart]));
+  const live = useProductsByIds(useMemo(() => cart.lines.map((l) => l.productId), [cart]));
+  const products = useMemo(() => {
+    if (picked.size === 0) return live;
+    const merged = new Map(picked);
+    for (const [id, product] of live) merged.set(id, product);
+    return merged;
+  }, [live, picked]);
   const currency = saleCurrency(cart, products, branchCurrency);
   const priced = useMemo(() => priceCart(cart, products, currency), [cart, products, currency]);
-  const categories = useCategories();
-  const categoryId =
-    chosenCategory !== undefined
-      ? chosenCategory
-      : search.trim()
-        ? null
-        : (categories[0]?.id ?? null);
-  const results = useProductSearch(search, categoryId, catalogSize);
 
   const focusBarcode = () => requestAnimationFrame(() => barcodeRef.current?.focus());
   const receiptShown = step.kind === 'receipt';
@@ -64,6 +65,7 @@ export function SellScreen({
         announce(`${product.name}: ${t('sell.product.unavailable')}`, 'error');
         return;
       }
+      setPicked((before) => new Map(before).set(product.id, product));
       setCart((before) => addProduct(before, product.id));
       setStep((before) => (before.kind === 'receipt' ? { kind: 'cart' } : before));
       announce(t('sell.barcode.added', { name: product.name }));
@@ -72,20 +74,24 @@ export function SellScreen({
   );
 
   /** Adds the product of a scanned barcode (or typed SKU); false when there is none. */
-  const scan = async (code: string, quietMiss = false): Promise<boolean> => {
-    const found =
-      (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
-      (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
-    if (found) add(found.toJSON() as BranchProduct);
-    else if (!quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
-    return found !== null;
-  };
+  const scan = useCallback(
+    async (code: string, quietMiss = false): Promise<boolean> => {
+      const found =
+        (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
+        (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
+      if (found) add(found.toJSON() as BranchProduct);
+      else if (!quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
+      return found !== null;
+    },
+    [terminal, add, announce, t],
+  );
 
   const complete = async (paid: Cart) => {
     setBusy(true);
     try {
       const sale = await terminal.sell(toSellInput(paid));
       setCart(EMPTY_CART);
+      setPicked(new Map());
       setStep({ kind: 'receipt', sale });
     } catch (error) {
       setCart(paid);
@@ -98,109 +104,29 @@ export function SellScreen({
   const newSale = () => {
     setStep({ kind: 'cart' });
     setCart(EMPTY_CART);
+    setPicked(new Map());
     focusBarcode();
   };
 
+  /** Enter in the barcode field: a code adds its product; on an empty field, pay or next sale. */
+  const submitBarcode = (code: string) => {
+    if (code) void scan(code);
+    else if (step.kind === 'receipt') newSale();
+    // Paying may start before the cart's products have loaded: the panel opens with them.
+    else if (cart.lines.length > 0) setStep({ kind: 'pay' });
+  };
+  const onBarcode = useRef(submitBarcode);
+  onBarcode.current = submitBarcode;
+  const stableSubmitBarcode = useCallback((code: string) => onBarcode.current(code), []);
+
   return (
     <div className="sell">
-      <section className="catalog-panel" aria-label={t('sell.search.label')}>
-        <form
-          className="scan-row"
-          onSubmit={(event) => {
-            event.preventDefault();
-            const code = barcode.trim();
-            setBarcode('');
-            if (code) void scan(code);
-            else if (step.kind === 'receipt') newSale();
-            // Paying may start before the cart's products have loaded: the panel opens with them.
-            else if (cart.lines.length > 0) setStep({ kind: 'pay' });
-          }}
-        >
-          <label htmlFor="barcode" className="field-label">
-            {t('sell.barcode.label')}
-          </label>
-          <input
-            id="barcode"
-            ref={barcodeRef}
-            className="barcode-input"
-            data-testid="barcode"
-            autoFocus
-            autoComplete="off"
-            inputMode="numeric"
-            placeholder={t('sell.barcode.placeholder')}
-            value={barcode}
-            onChange={(event) => setBarcode(event.target.value)}
-          />
-        </form>
-        <div className="search-row">
-          <label htmlFor="search" className="field-label">
-            {t('sell.search.label')}
-          </label>
-          <input
-            id="search"
-            type="search"
-            className="search-input"
-            data-testid="search"
-            autoComplete="off"
-            placeholder={t('sell.search.placeholder')}
-            value={search}
-            aria-controls="search-results"
-            onChange={(event) => setSearch(event.target.value)}
-          />
-        </div>
-        <div className="chips" role="group" aria-label={t('sell.categories')}>
-          <button
-            type="button"
-            className="chip"
-            aria-pressed={categoryId === null}
-            onClick={() => setCategoryId(null)}
-          >
-            {t('sell.allCategories')}
-          </button>
-          {categories.map((category) => (
-            <button
-              key={category.id}
-              type="button"
-              className="chip"
-              aria-pressed={categoryId === category.id}
-              onClick={() => setCategoryId(category.id)}
-            >
-              {category.name}
-            </button>
-          ))}
-        </div>
-        <p className="results-summary" aria-live="polite">
-          {search.trim() || categoryId
-            ? results.products.length === 0 && !results.loading
-              ? t('sell.search.none', { query: search.trim() })
-              : t('sell.search.results', { count: results.products.length })
-            : t('sell.search.hint')}
-        </p>
-        <ul className="product-grid" id="search-results" data-testid="search-results">
-          {results.products.map((product) => (
-            <li key={product.id}>
-              <button
-                type="button"
-                className="product-tile"
-                data-testid="product-tile"
-                data-product-id={product.id}
-                disabled={!product.active}
-                onClick={() => add(product)}
-              >
-                <span className="tile-name">{product.name}</span>
-                <span className="tile-sku">
-                  <bdi>{product.sku}</bdi>
-                </span>
-                <span className="tile-price" data-testid="tile-price">
-                  {product.active
-                    ? formatMoney(product.priceMinor, product.currency)
-                    : t('sell.product.unavailable')}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </section>
+      <CatalogPanel
+        barcodeRef={barcodeRef}
+        catalogSize={catalogSize}
+        onBarcode={stableSubmitBarcode}
+        onPick={add}
+      />
       <section className="sale-panel" aria-label={t('cart.title')}>
         {step.kind === 'receipt' ? (
           <ReceiptView sale={step.sale} onNewSale={newSale} />
@@ -214,6 +140,7 @@ export function SellScreen({
                   className="link-button"
                   onClick={() => {
                     setCart(EMPTY_CART);
+                    setPicked(new Map());
                     focusBarcode();
                   }}
                 >
@@ -267,4 +194,162 @@ export function SellScreen({
       </section>
     </div>
   );
-}
+});
+
+/**
+ * The barcode field, the search and its results. Its own component with its own state, so a
+ * scanner's keystrokes and a search re-render only this side, never the sale being rung up.
+ */
+const CatalogPanel = memo(function CatalogPanel({
+  barcodeRef,
+  catalogSize,
+  onBarcode,
+  onPick,
+}: {
+  barcodeRef: RefObject<HTMLInputElement | null>;
+  catalogSize: number | null;
+  /** Enter in the barcode field, with the trimmed code (empty when nothing was typed). */
+  onBarcode: (code: string) => void;
+  onPick: (product: BranchProduct) => void;
+}) {
+  const { t } = useI18n();
+  const [barcode, setBarcode] = useState('');
+  const [search, setSearch] = useState('');
+  /** `undefined` until the cashier picks one: the first category's tiles show, a search spans all. */
+  const [chosenCategory, setCategoryId] = useState<string | null | undefined>(undefined);
+  const categories = useCategories();
+  const categoryId =
+    chosenCategory !== undefined
+      ? chosenCategory
+      : search.trim()
+        ? null
+        : (categories[0]?.id ?? null);
+  const results = useProductSearch(search, categoryId, catalogSize);
+
+  return (
+    <section className="catalog-panel" aria-label={t('sell.search.label')}>
+      <form
+        className="scan-row"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const code = barcode.trim();
+          setBarcode('');
+          onBarcode(code);
+        }}
+      >
+        <label htmlFor="barcode" className="field-label">
+          {t('sell.barcode.label')}
+        </label>
+        <input
+          id="barcode"
+          ref={barcodeRef}
+          className="barcode-input"
+          data-testid="barcode"
+          autoFocus
+          autoComplete="off"
+          inputMode="numeric"
+          placeholder={t('sell.barcode.placeholder')}
+          value={barcode}
+          onChange={(event) => setBarcode(event.target.value)}
+        />
+      </form>
+      <div className="search-row">
+        <label htmlFor="search" className="field-label">
+          {t('sell.search.label')}
+        </label>
+        <input
+          id="search"
+          type="search"
+          className="search-input"
+          data-testid="search"
+          autoComplete="off"
+          placeholder={t('sell.search.placeholder')}
+          value={search}
+          aria-controls="search-results"
+          onChange={(event) => setSearch(event.target.value)}
+        />
+      </div>
+      <CategoryChips categories={categories} categoryId={categoryId} onChoose={setCategoryId} />
+      <p className="results-summary" aria-live="polite">
+        {search.trim() || categoryId
+          ? results.products.length === 0 && !results.loading
+            ? t('sell.search.none', { query: search.trim() })
+            : t('sell.search.results', { count: results.products.length })
+          : t('sell.search.hint')}
+      </p>
+      <ProductGrid products={results.products} onPick={onPick} />
+    </section>
+  );
+});
+
+const CategoryChips = memo(function CategoryChips({
+  categories,
+  categoryId,
+  onChoose,
+}: {
+  categories: readonly Category[];
+  categoryId: string | null;
+  onChoose: (categoryId: string | null) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="chips" role="group" aria-label={t('sell.categories')}>
+      <button
+        type="button"
+        className="chip"
+        aria-pressed={categoryId === null}
+        onClick={() => onChoose(null)}
+      >
+        {t('sell.allCategories')}
+      </button>
+      {categories.map((category) => (
+        <button
+          key={category.id}
+          type="button"
+          className="chip"
+          aria-pressed={categoryId === category.id}
+          onClick={() => onChoose(category.id)}
+        >
+          {category.name}
+        </button>
+      ))}
+    </div>
+  );
+});
+
+/** The search results as tiles; a tile adds its product to the sale. */
+const ProductGrid = memo(function ProductGrid({
+  products,
+  onPick,
+}: {
+  products: readonly BranchProduct[];
+  onPick: (product: BranchProduct) => void;
+}) {
+  const { t, formatMoney } = useI18n();
+  return (
+    <ul className="product-grid" id="search-results" data-testid="search-results">
+      {products.map((product) => (
+        <li key={product.id}>
+          <button
+            type="button"
+            className="product-tile"
+            data-testid="product-tile"
+            data-product-id={product.id}
+            disabled={!product.active}
+            onClick={() => onPick(product)}
+          >
+            <span className="tile-name">{product.name}</span>
+            <span className="tile-sku">
+              <bdi>{product.sku}</bdi>
+            </span>
+            <span className="tile-price" data-testid="tile-price">
+              {product.active
+                ? formatMoney(product.priceMinor, product.currency)
+                : t('sell.product.unavailable')}
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+});

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { describeAuditContract } from './contract/audit-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { describeCustomersContract } from './contract/customers-contract.ts';
@@ -26,5 +27,6 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeInventoryContract(ctx);
     describeCustomersContract(ctx);
     describeCheckpointInvariantContract(ctx);
+    describeAuditContract(ctx);
   });
 }

@@ -289,8 +289,15 @@ export interface AdminQueries {
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },
   ): Promise<TerminalStatus[]>;
-  /** Audit entries, oldest first. */
-  listAuditLog(tenantId: string, page: PageArgs): Promise<Connection<AuditEntry>>;
+  /**
+   * Audit entries matching the filter, oldest first; `totalCount` counts the filtered entries and the
+   * cursor pages within the filter.
+   */
+  listAuditLog(
+    tenantId: string,
+    page: PageArgs,
+    filter?: AuditFilter,
+  ): Promise<Connection<AuditEntry>>;
   /** Current max seq of each stream as seen from a branch (products/categories are tenant-wide). */
   streamHeads(tenantId: string, branchId: string): Promise<StreamHeads>;
 }
@@ -573,8 +580,23 @@ export type AuditEntry = {
   at: string;
   actor: string;
   action: string;
+  /** What the entry is about (`terminal`, `product`, ...); its id is `target` when there is one. */
+  entityType: string;
   target: string | null;
   details: Record<string, unknown>;
+  /** Made at a till while offline and recorded when it reached the cloud. */
+  offline: boolean;
+};
+
+/** Filters of the audit log; every one given must match. `from` ≤ at < `to`. */
+export type AuditFilter = {
+  entityType?: string;
+  /** Matches the entry's `target`. */
+  entityId?: string;
+  actor?: string;
+  from?: string;
+  to?: string;
+  offline?: boolean;
 };
 
 /** What `prune` removed. */

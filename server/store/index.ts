@@ -3,6 +3,7 @@ export type {
   AdminQueries,
   AdminTokenInfo,
   AuditEntry,
+  AuditFilter,
   BranchInput,
   CatalogStore,
   CatalogStream,

@@ -6,6 +6,7 @@ import { formatStatusLine, openTerminal } from '../../client/index.ts';
 import type { UiServer } from '../../client/local-server/index.ts';
 import {
   buildCashierPage,
+  DEFAULT_PAGE_CACHE_DIR,
   loadOrCreateLocalToken,
   startUiServer,
 } from '../../client/local-server/index.ts';
@@ -13,7 +14,7 @@ import {
 export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
              [--status-interval MS] [--log-level L] [--sell N] [--sell-interval-ms MS]
              [--exit-when-synced] [--json] [--push-batch N] [--backoff-cap-ms MS]
-             [--first-contact-timeout-ms MS] [--ui-port N | --no-ui] [--ui-host H]
+             [--max-server-attempts N] [--first-contact-timeout-ms MS] [--ui-port N | --no-ui] [--ui-host H]
              [--ui-allow-origin ORIGIN]...
   Runs a terminal as a daemon: syncs the branch catalog and inventory, pushes queued sales, prints a
   status line every --status-interval ms (default 1000; --json prints status objects instead). Logs
@@ -21,6 +22,8 @@ export const TERMINAL_USAGE = `pos terminal --server URL --token T --data-dir D
   sales from the local catalog (round robin, cash, --sell-interval-ms apart); --exit-when-synced exits 0 once everything is in
   sync. The terminal id and branch come from the cloud for the token; on the first run of a data dir
   the daemon waits for the cloud to answer (--first-contact-timeout-ms, default: without limit).
+  A sale whose own pushes failed --max-server-attempts times (default 8) is set aside as needing
+  attention until it is queued again (the cashier page's Sales screen, or requeue()).
   The cashier page and its socket are served on --ui-port (default 4100, or a free port when 4100
   is taken; 0 = a free port; --no-ui: off) on 127.0.0.1 (--ui-host); every request needs the local
   token kept in <data-dir>/ui-token, and the daemon prints the page's URL with it. --ui-allow-origin lets another origin (an Electron
@@ -71,7 +74,9 @@ export async function startCashierPage(
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`--ui-port must be a port number, got ${options.port}`);
   }
-  const page = buildCashierPage();
+  const page = buildCashierPage({
+    cacheDir: process.env.POS_PAGE_CACHE_DIR || DEFAULT_PAGE_CACHE_DIR,
+  });
   page.catch((error: unknown) => logger.error({ err: error }, 'cashier page build failed'));
   const start = (onPort: number) =>
     startUiServer({
@@ -108,6 +113,7 @@ export async function runTerminal(argv: string[]): Promise<number> {
       'log-level': { type: 'string', default: 'warn' },
       'push-batch': { type: 'string' },
       'backoff-cap-ms': { type: 'string' },
+      'max-server-attempts': { type: 'string' },
       sell: { type: 'string' },
       'sell-interval-ms': { type: 'string', default: '0' },
       'exit-when-synced': { type: 'boolean', default: false },
@@ -134,6 +140,9 @@ export async function runTerminal(argv: string[]): Promise<number> {
         dataDir: values['data-dir'] ?? '',
         ...(values['push-batch'] ? { pushBatchSize: Number(values['push-batch']) } : {}),
         ...(values['backoff-cap-ms'] ? { backoffCapMs: Number(values['backoff-cap-ms']) } : {}),
+        ...(values['max-server-attempts']
+          ? { maxServerAttempts: Number(values['max-server-attempts']) }
+          : {}),
         logLevel: values['log-level'] as never,
       },
       { logger },

@@ -12,6 +12,8 @@ export type ContractContext = {
   reopen(): Promise<CloudStore>;
   /** See `ContractStore.overwriteInventoryDocument`. */
   overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
+  /** See `ContractStore.recordAuditEntry`. */
+  recordAuditEntry: ContractStore['recordAuditEntry'];
   /** A second fresh store (for property runs that need an empty one per run). */
   fresh(): Promise<{ store: CloudStore; world: World }>;
 };
@@ -48,6 +50,9 @@ export function useContractContext(factory: CloudStoreFactory): ContractContext 
     },
     overwriteInventoryDocument(tenantId, id, doc) {
       return opened.overwriteInventoryDocument(tenantId, id, doc);
+    },
+    recordAuditEntry(...args) {
+      return opened.recordAuditEntry(...args);
     },
     async fresh() {
       const another = await factory({ now: clock.now });

@@ -3,6 +3,7 @@ import type { Checkpoint } from '../../../replication/index.ts';
 import type { ProductInput, Sale } from '../../../schema/index.ts';
 import { DEFAULT_TENANT_ID, makeProduct, makeSale } from '../../../schema/index.ts';
 import type { CloudStore, PullResult, TerminalScope } from '../cloud-store.ts';
+import type { AuditRecordOptions } from '../core/audit-entry.ts';
 
 /** What an adapter's factory gives the contract: a fresh, empty store on its own data. */
 export type ContractStore = {
@@ -16,6 +17,17 @@ export type ContractStore = {
    * release without the push checks could have stored it: for the repair and pull-tolerance tests.
    */
   overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
+  /**
+   * Records an audit entry through the adapter's own audit log, as code other than the admin writes
+   * does (an offline flag, an action the entity table does not know).
+   */
+  recordAuditEntry(
+    tenantId: string,
+    actor: string,
+    action: string,
+    target: string | null,
+    options: AuditRecordOptions,
+  ): Promise<void>;
 };
 
 /** Opens a fresh store whose clock is `now`. */

@@ -14,6 +14,7 @@ import type {
 } from '../../../schema/index.ts';
 import { PosError } from '../../../schema/index.ts';
 import type {
+  AuditFilter,
   BranchInput,
   CatalogStream,
   CloudStore,
@@ -350,8 +351,8 @@ export class StoreCore implements CloudStore {
         filter.staleAfterMs ?? this.#options.staleAfterMs,
       );
     });
-  listAuditLog = (tenantId: string, page: PageArgs) =>
-    this.#run(() => this.#b.audit.list(tenantId, page));
+  listAuditLog = (tenantId: string, page: PageArgs, filter: AuditFilter = {}) =>
+    this.#run(() => this.#b.audit.list(tenantId, page, filter));
 
   catalogDigests = (tenantId: string, branchId: string, stream: CatalogStream, count: number) =>
     this.#run(() => this.#catalog(stream).digests(tenantId, branchId, count));

@@ -1,6 +1,11 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import { createUuidV7 } from '../../../schema/index.ts';
-import type { AuditEntry, Connection, PageArgs } from '../cloud-store.ts';
+import type { AuditEntry, AuditFilter, Connection, PageArgs } from '../cloud-store.ts';
+import {
+  entityTypeOfAction,
+  resolveAuditRecord,
+  type AuditRecordOptions,
+} from '../core/audit-entry.ts';
 import type { AuditDoc } from './collections.ts';
 import { pageOf } from './paging.ts';
 
@@ -23,27 +28,54 @@ export class AuditLog {
     action: string,
     target: string | null,
     details: Record<string, unknown> = {},
+    options: AuditRecordOptions = {},
   ): Promise<void> {
+    const { entityType, offline } = resolveAuditRecord(action, options);
     await this.#coll.insertOne({
       _id: createUuidV7(),
       tenantId,
       at: this.#now().toISOString(),
       actor,
       action,
+      entityType,
       target,
       details,
+      offline,
     });
   }
 
-  async list(tenantId: string, page: PageArgs): Promise<Connection<AuditEntry>> {
-    return pageOf(this.#coll, { tenantId }, page, (doc) => ({
+  async list(
+    tenantId: string,
+    page: PageArgs,
+    filter: AuditFilter = {},
+  ): Promise<Connection<AuditEntry>> {
+    const at =
+      filter.from === undefined && filter.to === undefined
+        ? {}
+        : {
+            at: {
+              ...(filter.from === undefined ? {} : { $gte: filter.from }),
+              ...(filter.to === undefined ? {} : { $lt: filter.to }),
+            },
+          };
+    const query: Filter<AuditDoc> = {
+      tenantId,
+      ...(filter.entityType === undefined ? {} : { entityType: filter.entityType }),
+      ...(filter.entityId === undefined ? {} : { target: filter.entityId }),
+      ...(filter.actor === undefined ? {} : { actor: filter.actor }),
+      ...(filter.offline === undefined ? {} : { offline: filter.offline }),
+      ...at,
+    };
+    return pageOf(this.#coll, query, page, (doc) => ({
       id: doc._id,
       tenantId: doc.tenantId,
       at: doc.at,
       actor: doc.actor,
       action: doc.action,
+      entityType: doc.entityType ?? entityTypeOfAction(doc.action),
       target: doc.target,
       details: doc.details,
+      offline: doc.offline ?? false,
     }));
   }
 }

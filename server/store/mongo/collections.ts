@@ -2,6 +2,7 @@ import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription 
 import type { WithDeleted } from 'rxdb';
 import type { Customer, InventoryItem, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
+import { entityTypeOfAction } from '../core/audit-entry.ts';
 
 /** A catalog record (products or categories): the cloud document plus what pulls and digests need. */
 export type CatalogDoc<T> = {
@@ -151,8 +152,11 @@ export type AuditDoc = {
   at: string;
   actor: string;
   action: string;
+  /** Absent on entries written before filters existed until the backfill of `ensureIndexes`. */
+  entityType?: string;
   target: string | null;
   details: Record<string, unknown>;
+  offline?: boolean;
 };
 
 export type Collections = {
@@ -251,6 +255,11 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   auditLog: [
     { key: { tenantId: 1, _id: 1 }, name: 'audit_list' },
     { key: { at: 1 }, name: 'audit_retention' },
+    // One index per filter, each ending in _id so a filtered page is a range scan in cursor order.
+    { key: { tenantId: 1, entityType: 1, target: 1, _id: 1 }, name: 'audit_entity' },
+    { key: { tenantId: 1, actor: 1, _id: 1 }, name: 'audit_actor' },
+    { key: { tenantId: 1, offline: 1, _id: 1 }, name: 'audit_offline' },
+    { key: { tenantId: 1, at: 1, _id: 1 }, name: 'audit_at' },
   ],
 };
 
@@ -325,9 +334,10 @@ const SLOTTED: (keyof Collections)[] = [
  * every open.
  */
 export async function ensureIndexes(collections: Collections): Promise<void> {
-  await Promise.all(
-    SLOTTED.map((key) => backfillSeqSlots(collections[key] as unknown as Collection)),
-  );
+  await Promise.all([
+    ...SLOTTED.map((key) => backfillSeqSlots(collections[key] as unknown as Collection)),
+    backfillAuditFields(collections.auditLog),
+  ]);
   await Promise.all(
     (Object.keys(INDEXES) as (keyof Collections)[]).map(async (key) => {
       const indexes = INDEXES[key];
@@ -361,4 +371,27 @@ async function backfillSeqSlots(collection: Collection): Promise<void> {
     }
   }
   if (batch.length > 0) await collection.bulkWrite(batch, { ordered: false });
+}
+
+/**
+ * Audit entries written before entries carried an entity type and offline flag get them, so the
+ * filters match old entries too. Runs until the filter indexes exist, so once per database.
+ */
+async function backfillAuditFields(coll: Collection<AuditDoc>): Promise<void> {
+  let indexes: Document[];
+  try {
+    indexes = await coll.listIndexes().toArray();
+  } catch (error) {
+    if ((error as { code?: number }).code === 26) return;
+    throw error;
+  }
+  if (indexes.some((index) => index['name'] === 'audit_entity')) return;
+  const actions = await coll.distinct('action', { entityType: { $exists: false } });
+  for (const action of actions) {
+    await coll.updateMany(
+      { action, entityType: { $exists: false } },
+      { $set: { entityType: entityTypeOfAction(action) } },
+    );
+  }
+  await coll.updateMany({ offline: { $exists: false } }, { $set: { offline: false } });
 }

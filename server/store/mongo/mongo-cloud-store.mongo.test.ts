@@ -3,6 +3,8 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, it, vi } from 'vitest';
 import { runCloudStoreContract } from '../cloud-store-contract.ts';
 import type { CloudStore } from '../cloud-store.ts';
+import { AuditLog } from './audit-log.ts';
+import type { AuditDoc } from './collections.ts';
 import { openMongoCloudStore } from './mongo-cloud-store.ts';
 import { startTestMongo } from './test-mongo.ts';
 
@@ -45,6 +47,15 @@ if ('skip' in mongo) {
             .db(dbName)
             .collection('inventory')
             .updateOne({ tenantId, id }, { $set: { doc } });
+        } finally {
+          await client.close();
+        }
+      },
+      async recordAuditEntry(tenantId, actor, action, target, options) {
+        const client = new MongoClient(mongo.url);
+        try {
+          const coll = client.db(dbName).collection<AuditDoc>('audit_log');
+          await new AuditLog(coll, now).record(tenantId, actor, action, target, {}, options);
         } finally {
           await client.close();
         }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCloudStoreContract } from '../cloud-store-contract.ts';
 import type { CloudStore } from '../cloud-store.ts';
+import { AuditLog } from './audit-log.ts';
 import { openSqliteCloudStore } from './sqlite-cloud-store.ts';
 
 runCloudStoreContract('sqlite', async ({ now }) => {
@@ -28,6 +29,14 @@ runCloudStoreContract('sqlite', async ({ now }) => {
           tenantId,
           id,
         );
+      } finally {
+        db.close();
+      }
+    },
+    async recordAuditEntry(tenantId, actor, action, target, options) {
+      const db = new Database(join(dataDir, 'cloud.sqlite'));
+      try {
+        new AuditLog(db, now).record(tenantId, actor, action, target, {}, options);
       } finally {
         db.close();
       }

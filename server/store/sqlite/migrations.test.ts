@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from './migrations.ts';
+import { openSqliteCloudStore } from './sqlite-cloud-store.ts';
+
+describe('sqlite migrations', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('gives audit entries of a version-3 file their entity type and offline false', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pos-migrate-'));
+    dirs.push(dataDir);
+    const db = new Database(join(dataDir, 'cloud.sqlite'));
+    migrate(db, 3);
+    const insert = db.prepare(`INSERT INTO audit_log (tenant_id, at, actor, action, target, details)
+      VALUES ('default', '2026-01-01T00:00:00.000Z', 'root', ?, ?, '{}')`);
+    insert.run('registerTerminal', 't-1');
+    insert.run('upsert:products', null);
+    insert.run('acceptRejectedSale', 'dl-1');
+    db.close();
+
+    const store = openSqliteCloudStore({ dataDir });
+    try {
+      const page = await store.listAuditLog('default', { first: 10 });
+      expect(page.edges.map((e) => [e.node.action, e.node.entityType, e.node.offline])).toEqual([
+        ['registerTerminal', 'terminal', false],
+        ['upsert:products', 'product', false],
+        ['acceptRejectedSale', 'rejectedEvent', false],
+      ]);
+      const terminals = await store.listAuditLog(
+        'default',
+        { first: 10 },
+        { entityType: 'terminal', entityId: 't-1', offline: false },
+      );
+      expect(terminals.totalCount).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
