@@ -1,7 +1,7 @@
 import { createRxDatabase } from 'rxdb';
 import type { RxJsonSchema } from 'rxdb';
 import type { Sale } from '../../schema/index.ts';
-import { saleRxSchema } from '../../schema/index.ts';
+import { customerRxSchema, saleRxSchema } from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
@@ -35,6 +35,26 @@ export async function writeSalesAsVersion0(dataDir: string, sales: Sale[]): Prom
     await db.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
     for (let i = 0; i < sales.length; i += 5_000) {
       await db['sales']!.bulkInsert(sales.slice(i, i + 5_000));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Makes a closed terminal's file look as a release before the `customers` collection (protocol 5)
+ * left it: no customers collection and an identity without a customers generation.
+ */
+export async function storeAsReleaseBeforeCustomers(dataDir: string): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ customers: { schema: customerRxSchema } });
+    await db['customers']!.remove();
+    const identity = await db.getLocal<{ generations: Record<string, number> }>('identity');
+    if (identity) {
+      const data = identity.toJSON().data;
+      const { customers: _dropped, ...generations } = data.generations;
+      await db.upsertLocal('identity', { ...data, generations });
     }
   } finally {
     await db.close();
