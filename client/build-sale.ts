@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BranchProduct, Sale, SaleLine } from '../schema/index.ts';
 import {
   PosError,
+  SALE_V2_DEFAULTS,
   computeSaleTotals,
   idSchema,
   paymentSchema,
@@ -73,6 +74,7 @@ export function buildSale(options: {
     totals,
     payments: input.payments,
     changeMinor: paid - totals.totalMinor,
+    ...SALE_V2_DEFAULTS,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',

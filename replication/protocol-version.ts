@@ -39,10 +39,17 @@ export const PROTOCOL_HISTORY = [
   // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
   // so it stops pushing it; tombstones carry the id only (same shape).
   { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
-  // 6: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
-  // merged field by field by hybrid logical clocks. Additive: a version-5 terminal neither pulls nor
+  // 6: sales schema version 2, the sale document of returns, settlements and account charges
+  // (`kind`, `customerId`, `returnOf`, `reason`, `offline`, `lastContactAt`, `override`,
+  // `accountCheck`, `accountVerification`; `originalLine`, `restock` on lines) and the `account`
+  // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
+  // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
+  // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
+  { version: 6, hash: 'f53debf525aebe956f1073eb28c4e49a62b5420706fd9064d453f31582f83333' },
+  // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
+  // merged field by field by hybrid logical clocks. Additive: a version-6 terminal neither pulls nor
   // pushes it and syncs everything else as before.
-  { version: 6, hash: '7252fb84a4faa06eb32592a47763a0fb1986994aa408bdc4309b61223c738020' },
+  { version: 7, hash: '344cbe4b711bdc33c9076318e52e02bb85be6ac79e942a15cf26546880c8ec4a' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */

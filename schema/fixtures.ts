@@ -1,6 +1,7 @@
 import type { Category } from './category.ts';
 import type { BranchProduct, Product } from './product.ts';
 import type { Payment, Sale, SaleLine } from './sale.ts';
+import { SALE_V2_DEFAULTS } from './sale-defaults.ts';
 import { computeSaleLine, computeSaleTotals } from './sale-totals.ts';
 import { createUuidV7 } from './uuid-v7.ts';
 
@@ -95,6 +96,7 @@ export function makeSale(
     totals,
     payments,
     changeMinor: Math.max(0, paid - totals.totalMinor),
+    ...SALE_V2_DEFAULTS,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',

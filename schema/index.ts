@@ -97,26 +97,51 @@ export { productRxSchema } from './product-rx-schema.ts';
 export type { RejectedEvent } from './rejected-event.ts';
 export { rejectedEventSchema } from './rejected-event.ts';
 export type {
+  AccountCheck,
+  OverrideCode,
   Payment,
   PaymentMethod,
+  ReturnOf,
   Sale,
   SaleContent,
   SaleError,
+  SaleKind,
   SaleLine,
   SaleLineInput,
+  SaleOverride,
   SaleSyncState,
   SaleTotals,
 } from './sale.ts';
 export {
+  ACCOUNT_VERIFICATIONS,
+  OVERRIDE_CODES,
+  REASON_MAX_LENGTH,
+  RETURN_SOURCES,
+  SALE_KINDS,
+} from './constants.ts';
+export {
+  SALE_LINE_V2_DEFAULTS,
+  SALE_V2_DEFAULTS,
+  withSaleV2Defaults,
+  withoutSaleV2Defaults,
+} from './sale-defaults.ts';
+export {
   PAYMENT_METHODS,
+  accountCheckSchema,
+  accountVerificationSchema,
+  overrideCodeSchema,
   paymentMethodSchema,
   paymentSchema,
   quantitySchema,
+  reasonSchema,
+  returnOfSchema,
   saleContentOf,
   saleErrorSchema,
   saleIdempotencyKey,
+  saleKindSchema,
   saleLineInputSchema,
   saleLineSchema,
+  saleOverrideSchema,
   saleSchema,
   saleSyncStateSchema,
   saleTotalsSchema,

@@ -18,7 +18,10 @@ export type SaleRule =
   | 'currency_mismatch'
   | 'scope_mismatch'
   | 'created_at_out_of_window'
-  | 'local_event_id_jump';
+  | 'local_event_id_jump'
+  | 'account_without_customer'
+  | 'kind_fields'
+  | 'kind_unsupported';
 
 /** One thing wrong with a sale. */
 export type SaleProblem = { rule: SaleRule; path: string; message: string };
@@ -89,7 +92,8 @@ export function validateSale(
   const problems = [
     ...checkScope(sale, options),
     ...checkBounds(sale, options),
-    ...checkArithmetic(sale),
+    ...checkKind(sale),
+    ...checkAccount(sale),
   ];
   return problems.length === 0 ? { ok: true, sale, problems: [] } : { ok: false, problems };
 }
@@ -163,6 +167,58 @@ export function checkEventIdJump(
       `localEventId ${localEventId} jumps more than ${bounds.maxEventIdJump} beyond the highest` +
       ` that arrived from this installation (${highestArrived})`,
   };
+}
+
+/** The fields each kind may carry, then the arithmetic of that kind. */
+function checkKind(sale: Sale): SaleProblem[] {
+  switch (sale.kind) {
+    case 'sale':
+      return [...checkSaleOnlyFields(sale), ...checkArithmetic(sale)];
+    case 'return':
+    case 'settlement':
+      return [
+        {
+          rule: 'kind_unsupported',
+          path: 'kind',
+          message: `${sale.kind} documents are not accepted by this release`,
+        },
+      ];
+  }
+}
+
+/** A plain sale points at nothing and restocks nothing. */
+function checkSaleOnlyFields(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [];
+  for (const key of ['returnOf', 'reason'] as const) {
+    if (sale[key] !== null) {
+      problems.push({ rule: 'kind_fields', path: key, message: `a sale has no ${key}` });
+    }
+  }
+  sale.lines.forEach((line, i) => {
+    for (const key of ['originalLine', 'restock'] as const) {
+      if (line[key] !== null) {
+        problems.push({
+          rule: 'kind_fields',
+          path: `lines.${i}.${key}`,
+          message: `a sale line has no ${key}`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+/** An `account` payment charges a customer, so it needs one. */
+function checkAccount(sale: Sale): SaleProblem[] {
+  const index = sale.payments.findIndex((p) => p.method === 'account');
+  if (index < 0 || sale.customerId !== null) return [];
+  return [
+    {
+      rule: 'account_without_customer',
+      path: `payments.${index}.method`,
+      message: 'an account payment needs the sale to name its customer (customerId)',
+    },
+  ];
 }
 
 function checkArithmetic(sale: Sale): SaleProblem[] {

@@ -8,7 +8,7 @@ import { categoryRxSchema } from '../../schema/category-rx-schema.ts';
 import { inventoryRxSchema } from '../../schema/inventory-rx-schema.ts';
 import { PosError } from '../../schema/pos-error.ts';
 import { productRxSchema } from '../../schema/product-rx-schema.ts';
-import { saleRxSchema } from '../../schema/sale-rx-schema.ts';
+import { saleRxMigrations, saleRxSchema } from '../../schema/sale-rx-schema.ts';
 import type { TerminalCollections, TerminalDatabase } from '../terminal-database.ts';
 import type { Terminal } from '../terminal.ts';
 import type { TerminalStatus } from '../terminal-status.ts';
@@ -168,7 +168,7 @@ async function openPageDatabase(
       categories: { schema: categoryRxSchema },
       inventory: { schema: inventoryRxSchema },
       // The daemon migrates its file at open; the page only reads the current version.
-      sales: { schema: saleRxSchema, migrationStrategies: { 1: (doc) => doc }, autoMigrate: false },
+      sales: { schema: saleRxSchema, migrationStrategies: saleRxMigrations, autoMigrate: false },
     });
   } catch (error) {
     await db.close().catch(() => undefined);

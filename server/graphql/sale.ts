@@ -1,8 +1,17 @@
 import type { WithDeleted } from 'rxdb';
 import { z } from 'zod';
 import { pushArgsSchema } from '../../replication/index.ts';
-import type { Payment, Sale, SaleError, SaleLine, SaleTotals } from '../../schema/index.ts';
-import { idSchema, isoDateTimeSchema } from '../../schema/index.ts';
+import type {
+  AccountCheck,
+  Payment,
+  ReturnOf,
+  Sale,
+  SaleError,
+  SaleLine,
+  SaleOverride,
+  SaleTotals,
+} from '../../schema/index.ts';
+import { idSchema, isoDateTimeSchema, withSaleV2Defaults } from '../../schema/index.ts';
 import type { PosGaps, SaleIngestOutcome } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
@@ -22,8 +31,53 @@ const SaleLineRef = builder.objectRef<SaleLine>('SaleLine').implement({
     taxRateBps: t.exposeInt('taxRateBps'),
     taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
     lineTotalMinor: t.expose('lineTotalMinor', { type: 'SafeInt' }),
+    originalLine: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: "On a return: the index of the returned line in the original sale's lines.",
+      resolve: (l) => (l as Partial<SaleLine>).originalLine ?? null,
+    }),
+    restock: t.boolean({
+      nullable: true,
+      description: 'On a return: whether the goods went back into branch inventory.',
+      resolve: (l) => (l as Partial<SaleLine>).restock ?? null,
+    }),
   }),
 });
+
+const ReturnOfRef = builder.objectRef<ReturnOf>('ReturnOf').implement({
+  description:
+    'What a return points at, and how the terminal knew the original (own, cloud, unverified).',
+  fields: (t) => ({
+    saleId: t.exposeString('saleId'),
+    invoiceNo: t.expose('invoiceNo', { type: 'SafeInt', nullable: true }),
+    terminalId: t.exposeString('terminalId'),
+    branchId: t.exposeString('branchId'),
+    source: t.exposeString('source'),
+  }),
+});
+
+const SaleOverrideRef = builder.objectRef<SaleOverride>('SaleOverride').implement({
+  description: "A manager's override of refusals at the till.",
+  fields: (t) => ({
+    managerId: t.exposeString('managerId'),
+    reason: t.exposeString('reason'),
+    codes: t.exposeStringList('codes'),
+  }),
+});
+
+const AccountCheckRef = builder.objectRef<AccountCheck>('AccountCheck').implement({
+  description: "The terminal's credit check of an account charge, as it made it.",
+  fields: (t) => ({
+    limitMinor: t.expose('limitMinor', { type: 'SafeInt' }),
+    balanceSeenMinor: t.expose('balanceSeenMinor', { type: 'SafeInt' }),
+    unsyncedMinor: t.expose('unsyncedMinor', { type: 'SafeInt' }),
+    availableMinor: t.expose('availableMinor', { type: 'SafeInt' }),
+  }),
+});
+
+/** A stored copy booked before sales schema version 2 reads as a plain sale made online. */
+const v2 = (sale: Sale): Sale => withSaleV2Defaults(sale);
 
 const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
   fields: (t) => ({
@@ -60,8 +114,28 @@ export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
     totals: t.field({ type: SaleTotalsRef, resolve: (s) => s.totals }),
     payments: t.field({ type: [PaymentRef], resolve: (s) => s.payments }),
     changeMinor: t.expose('changeMinor', { type: 'SafeInt' }),
+    kind: t.string({ description: 'sale, return or settlement.', resolve: (s) => v2(s).kind }),
+    customerId: t.string({ nullable: true, resolve: (s) => v2(s).customerId }),
+    returnOf: t.field({ type: ReturnOfRef, nullable: true, resolve: (s) => v2(s).returnOf }),
+    reason: t.string({ nullable: true, resolve: (s) => v2(s).reason }),
+    offline: t.boolean({
+      description: 'The terminal had not reached the cloud within the offline threshold.',
+      resolve: (s) => v2(s).offline,
+    }),
+    lastContactAt: t.string({ nullable: true, resolve: (s) => v2(s).lastContactAt }),
+    override: t.field({ type: SaleOverrideRef, nullable: true, resolve: (s) => v2(s).override }),
+    accountCheck: t.field({
+      type: AccountCheckRef,
+      nullable: true,
+      resolve: (s) => v2(s).accountCheck,
+    }),
     invoiceNo: t.expose('invoiceNo', { type: 'SafeInt', nullable: true }),
     ingestedAt: t.exposeString('ingestedAt', { nullable: true }),
+    accountVerification: t.string({
+      nullable: true,
+      description: "The cloud's check of an account charge at ingest: verified or over_limit.",
+      resolve: (s) => v2(s).accountVerification,
+    }),
     syncState: t.exposeString('syncState', {
       description:
         'synced (booked, with invoiceNo), needs_attention (refused: see lastError; an operator ' +
@@ -88,6 +162,36 @@ const SaleLineDocumentInput = builder.inputType('SaleLineDocumentInput', {
     taxRateBps: t.field({ type: 'SafeInt', required: true }),
     taxMinor: t.field({ type: 'SafeInt', required: true }),
     lineTotalMinor: t.field({ type: 'SafeInt', required: true }),
+    // Optional: protocol-5 terminals do not send the version-2 fields (defaulted at the store).
+    originalLine: t.field({ type: 'SafeInt' }),
+    restock: t.boolean(),
+  }),
+});
+
+const ReturnOfInput = builder.inputType('ReturnOfInput', {
+  fields: (t) => ({
+    saleId: t.string({ required: true }),
+    invoiceNo: t.field({ type: 'SafeInt' }),
+    terminalId: t.string({ required: true }),
+    branchId: t.string({ required: true }),
+    source: t.string({ required: true }),
+  }),
+});
+
+const SaleOverrideInput = builder.inputType('SaleOverrideInput', {
+  fields: (t) => ({
+    managerId: t.string({ required: true }),
+    reason: t.string({ required: true }),
+    codes: t.stringList({ required: true }),
+  }),
+});
+
+const AccountCheckInput = builder.inputType('AccountCheckInput', {
+  fields: (t) => ({
+    limitMinor: t.field({ type: 'SafeInt', required: true }),
+    balanceSeenMinor: t.field({ type: 'SafeInt', required: true }),
+    unsyncedMinor: t.field({ type: 'SafeInt', required: true }),
+    availableMinor: t.field({ type: 'SafeInt', required: true }),
   }),
 });
 
@@ -129,8 +233,18 @@ const SaleDocumentInput = builder.inputType('SaleDocumentInput', {
     totals: t.field({ type: SaleTotalsInput, required: true }),
     payments: t.field({ type: [PaymentInput], required: true }),
     changeMinor: t.field({ type: 'SafeInt', required: true }),
+    // Optional: protocol-5 terminals do not send the version-2 fields (defaulted at the store).
+    kind: t.string(),
+    customerId: t.string(),
+    returnOf: t.field({ type: ReturnOfInput }),
+    reason: t.string(),
+    offline: t.boolean(),
+    lastContactAt: t.string(),
+    override: t.field({ type: SaleOverrideInput }),
+    accountCheck: t.field({ type: AccountCheckInput }),
     invoiceNo: t.field({ type: 'SafeInt' }),
     ingestedAt: t.string(),
+    accountVerification: t.string(),
     syncState: t.string({ required: true }),
     lastError: t.field({ type: SaleErrorInput }),
     syncAttempts: t.field({ type: 'SafeInt', required: true }),

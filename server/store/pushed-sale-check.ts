@@ -10,6 +10,8 @@ import {
   saleIdempotencyKey,
   saleSchema,
   validateSale,
+  withSaleV2Defaults,
+  withoutSaleV2Defaults,
 } from '../../schema/index.ts';
 import type { IngestProblem, TerminalScope } from './cloud-store.ts';
 
@@ -81,11 +83,14 @@ export function checkPushedSale(
   scope: TerminalScope,
   context: PushedSaleContext,
 ): ValidPushedSale | InvalidPushedSale {
-  const readableEvent = saleEventSchema.safeParse(input);
+  // A protocol-5 terminal sends no version-2 fields: its sales are plain sales made online. The
+  // payload is kept as received (the dead letter's identity); only the check sees the defaults.
+  const document = withSaleV2Defaults(input);
+  const readableEvent = saleEventSchema.safeParse(document);
   const highestArrived = readableEvent.success
     ? (context.highestArrived.get(readableEvent.data.posId) ?? 0)
     : 0;
-  const result = validateSale(input, {
+  const result = validateSale(document, {
     expectedBranchId: scope.branchId,
     expectedTerminalId: scope.terminalId,
     ...(context.currency === undefined ? {} : { expectedCurrency: context.currency }),
@@ -94,7 +99,7 @@ export function checkPushedSale(
     highestArrivedEventId: highestArrived,
   });
   if (!result.ok) {
-    const readable = saleSchema.safeParse(input);
+    const readable = saleSchema.safeParse(document);
     const sale = readable.success ? readable.data : null;
     const event = readableEvent.success ? readableEvent.data : null;
     const jumped =
@@ -161,7 +166,7 @@ export function checkAcceptedSale(
   bounds: SaleBounds,
   highestArrived: (posId: string) => number,
 ): Sale {
-  const parsed = saleSchema.safeParse(entry.payload);
+  const parsed = saleSchema.safeParse(withSaleV2Defaults(entry.payload));
   if (!parsed.success) {
     throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
   }
@@ -193,9 +198,13 @@ function pickEvent(event: SaleEvent): SaleEvent {
   return { terminalId: event.terminalId, posId: event.posId, localEventId: event.localEventId };
 }
 
-/** The content hash that tells a redelivery (same content) from a key reused for other content. */
+/**
+ * The content hash that tells a redelivery (same content) from a key reused for other content.
+ * Version-2 fields at their version-1 values are left out, so a sale booked before the upgrade keeps
+ * its hash when it is delivered again.
+ */
 export function hashSaleContent(sale: Sale): string {
-  return sha256Hex(canonicalJson(saleContentOf(sale)));
+  return sha256Hex(canonicalJson(withoutSaleV2Defaults(saleContentOf(sale))));
 }
 
 /** One line for the dead letter and the terminal: the first three problems and how many more. */

@@ -1,5 +1,11 @@
 import type { SaleBounds } from '../../../schema/index.ts';
-import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleIdempotencyKey,
+  saleSchema,
+  withSaleV2Defaults,
+} from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -171,7 +177,7 @@ export class DeadLetters {
   /** Closes the entry; a readable sale goes back to its terminal marked as discarded. */
   async discard(tenantId: string, id: string, note: string, actor: string): Promise<DeadLetter> {
     const entry = await this.#requireOpen(tenantId, id);
-    const parsed = saleSchema.safeParse(JSON.parse(entry.payload));
+    const parsed = saleSchema.safeParse(withSaleV2Defaults(JSON.parse(entry.payload)));
     if (parsed.success) {
       await this.#ledger.acknowledge(tenantId, entry.branchId, [
         {

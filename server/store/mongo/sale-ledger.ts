@@ -240,6 +240,8 @@ function saleDocOf(
     ...sale,
     invoiceNo,
     ingestedAt,
+    // A cloud field: what a terminal sent in it is not the cloud's word.
+    accountVerification: null,
     syncState: 'synced',
     lastError: null,
     syncAttempts: 0,

@@ -1,6 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
-import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleIdempotencyKey,
+  saleSchema,
+  withSaleV2Defaults,
+} from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -184,7 +190,7 @@ export class DeadLetters {
   discard(tenantId: string, id: string, note: string, actor: string): DeadLetter {
     return this.#ctx.db.transaction(() => {
       const row = this.#requireOpen(tenantId, id);
-      const parsed = saleSchema.safeParse(JSON.parse(row.payload));
+      const parsed = saleSchema.safeParse(withSaleV2Defaults(JSON.parse(row.payload)));
       if (parsed.success) {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         batch.refuse(

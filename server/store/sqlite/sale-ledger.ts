@@ -118,6 +118,8 @@ export class LedgerBatch {
       ...sale,
       invoiceNo: this.#nextInvoiceNo++,
       ingestedAt: this.#ingestedAt,
+      // A cloud field: what a terminal sent in it is not the cloud's word.
+      accountVerification: null,
       syncState: 'synced',
       lastError: null,
       syncAttempts: 0,
