@@ -174,8 +174,9 @@ function checkKind(sale: Sale): SaleProblem[] {
   switch (sale.kind) {
     case 'sale':
       return [...checkSaleOnlyFields(sale), ...checkArithmetic(sale)];
-    case 'return':
     case 'settlement':
+      return checkSettlement(sale);
+    case 'return':
       return [
         {
           rule: 'kind_unsupported',
@@ -184,6 +185,26 @@ function checkKind(sale: Sale): SaleProblem[] {
         },
       ];
   }
+}
+
+/**
+ * A settlement pays down a customer's account: no lines and zero totals, a customer, and payments
+ * by any method but `account` (cash may give change); what it credits is the payments less change.
+ */
+function checkSettlement(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [...checkSaleOnlyFields(sale)];
+  const fail = (path: string, message: string) =>
+    problems.push({ rule: 'kind_fields', path, message });
+  if (sale.lines.length > 0) fail('lines', 'a settlement has no lines');
+  if (Object.values(sale.totals).some((v) => v !== 0)) fail('totals', 'a settlement totals 0');
+  if (sale.customerId === null) fail('customerId', 'a settlement pays down a customer account');
+  if (sale.payments.length === 0) fail('payments', 'a settlement needs a payment');
+  if (sale.payments.some((p) => p.method === 'account')) {
+    fail('payments', 'a settlement is not paid on account');
+  }
+  const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  if (sale.changeMinor > paid) fail('changeMinor', 'change exceeds what was paid');
+  return problems;
 }
 
 /** A plain sale points at nothing and restocks nothing. */

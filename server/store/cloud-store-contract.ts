@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { describeAuditContract } from './contract/audit-contract.ts';
+import { describeAccountsContract } from './contract/accounts-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { describeCustomersContract } from './contract/customers-contract.ts';
@@ -26,6 +27,7 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeLifecycleContract(ctx);
     describeInventoryContract(ctx);
     describeCustomersContract(ctx);
+    describeAccountsContract(ctx);
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
   });

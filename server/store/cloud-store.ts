@@ -273,7 +273,33 @@ export interface CustomerStore {
     note: string,
     actor: string,
   ): Promise<{ survivor: Customer; merged: Customer }>;
+  /** Account charges the cloud found over the limit at ingest (booked all the same), oldest first. */
+  listOverLimitCharges(
+    tenantId: string,
+    status: 'open' | 'resolved' | 'all',
+  ): Promise<OverLimitCharge[]>;
+  /** An operator's decision on an over-limit charge (audited); `POS_NOT_FOUND` when there is none. */
+  resolveOverLimitCharge(
+    tenantId: string,
+    saleId: string,
+    note: string,
+    actor: string,
+  ): Promise<OverLimitCharge>;
 }
+
+/** An account charge over the limit, raised to an operator. */
+export type OverLimitCharge = {
+  saleId: string;
+  customerId: string;
+  branchId: string;
+  terminalId: string;
+  amountMinor: number;
+  ledgerSeq: number;
+  createdAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+};
 
 /** Read-only views for the admin and the stream-head poller. */
 export interface AdminQueries {

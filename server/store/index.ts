@@ -15,6 +15,7 @@ export type {
   CustomerRefusal,
   CustomerStore,
   DeadLetter,
+  OverLimitCharge,
   IngestProblem,
   InventoryPullResult,
   InventoryPushResult,

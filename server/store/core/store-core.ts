@@ -138,6 +138,12 @@ export type StoreBackend = {
     ): Awaitable<PullResult<Customer>>;
     list(tenantId: string, page: PageArgs): Awaitable<Connection<Customer>>;
     duplicates(tenantId: string): Awaitable<CustomerDuplicateGroup[]>;
+    overLimit(
+      ...args: Parameters<CloudStore['listOverLimitCharges']>
+    ): ReturnType<CloudStore['listOverLimitCharges']>;
+    resolveOverLimit(
+      ...args: Parameters<CloudStore['resolveOverLimitCharge']>
+    ): ReturnType<CloudStore['resolveOverLimitCharge']>;
   };
   readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
   readonly audit: {
@@ -326,6 +332,11 @@ export class StoreCore implements CloudStore {
     this.#run(() =>
       mergeCustomerRows(this.#b.customers, tenantId, survivorId, mergedId, note, actor),
     );
+
+  listOverLimitCharges = (tenantId: string, status: 'open' | 'resolved' | 'all') =>
+    this.#run(() => this.#b.customers.overLimit(tenantId, status));
+  resolveOverLimitCharge = (tenantId: string, saleId: string, note: string, actor: string) =>
+    this.#run(() => this.#b.customers.resolveOverLimit(tenantId, saleId, note, actor));
 
   listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
     this.#run(() => this.#b.deadLetters.list(tenantId, filter, page));

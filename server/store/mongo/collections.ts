@@ -144,6 +144,11 @@ export type LedgerEntryDoc = {
   branchId: string;
   terminalId: string;
   createdAt: string;
+  /** A charge's verification ('verified', 'over_limit'); an operator resolves over-limit ones. */
+  verification: 'verified' | 'over_limit' | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
 };
 export type AuditDoc = {
   /** UUIDv7: time-ordered, so listing by `_id` is oldest first. */
@@ -221,6 +226,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { tenantId: 1, saleId: 1 }, name: 'ledger_sale', unique: true },
     { key: { tenantId: 1, seq: 1 }, name: 'ledger_seq', unique: true },
     { key: { tenantId: 1, customerId: 1, seq: 1 }, name: 'ledger_customer' },
+    { key: { tenantId: 1, verification: 1, resolvedAt: 1, seq: 1 }, name: 'ledger_over_limit' },
   ],
   sales: [
     { key: { tenantId: 1, eventKey: 1, acceptedFrom: 1 }, name: 'sale_event_key', unique: true },

@@ -2,7 +2,17 @@ import type { Collection } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
 import type { Customer } from '../../../schema/index.ts';
-import type { Connection, CustomerDuplicateGroup, PageArgs, PullResult } from '../cloud-store.ts';
+import { PosError } from '../../../schema/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import type {
+  Connection,
+  CustomerDuplicateGroup,
+  OverLimitCharge,
+  PageArgs,
+  PullResult,
+} from '../cloud-store.ts';
+import type { AccountEffect } from '../core/account-booking.ts';
+import { verifyCharge } from '../core/account-booking.ts';
 import type { CustomerAudit, CustomerWrite, StoredCustomer } from '../customer-rules.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { customerKeys, withoutDeleted } from '../customer-rules.ts';
@@ -94,7 +104,13 @@ export class Customers {
     writes: CustomerWrite[],
     audit?: CustomerAudit,
   ): Promise<{ stale: string[] }> {
-    for (const [index, { doc, expectedSeq }] of writes.entries()) {
+    for (const [index, write] of writes.entries()) {
+      const { expectedSeq } = write;
+      // A customer made offline may arrive after sales charged it: its balance is its ledger's.
+      const doc =
+        expectedSeq === null
+          ? { ...write.doc, ...(await this.balance(tenantId, [write.doc.id])) }
+          : write.doc;
       const { applied } = await this.#seq.write(
         this.#key(tenantId),
         this.#coll,
@@ -193,7 +209,153 @@ export class Customers {
     return groups;
   }
 
+  /**
+   * Books a sale's ledger entry after its booking: the entry takes the next ledger position (the
+   * unique sale index makes a redelivery find the entry it wrote before), a charge is verified
+   * against the entries before its own position, and the balance of the customer that stays is
+   * written only over an older one (`ledgerSeq` below the new), so concurrent bookings never lower it.
+   */
+  async bookEntry(
+    tenantId: string,
+    sale: Sale,
+    effect: AccountEffect,
+  ): Promise<'verified' | 'over_limit' | null> {
+    let entry = await this.#ledger.findOne({ tenantId, saleId: sale.id });
+    if (!entry) {
+      await this.#seq.write(
+        { tenantId, stream: 'ledger', scope: '' },
+        this.#ledger,
+        { tenantId },
+        'ledger_seq',
+        [sale],
+        (s, seq) => ({
+          insertOne: {
+            document: {
+              tenantId,
+              seq,
+              saleId: s.id,
+              customerId: effect.customerId,
+              kind: effect.kind,
+              amountMinor: effect.amountMinor,
+              branchId: s.branchId,
+              terminalId: s.terminalId,
+              createdAt: s.createdAt,
+              verification: null,
+              resolvedAt: null,
+              resolvedBy: null,
+              resolutionNote: null,
+            },
+          },
+        }),
+        // Written by a concurrent redelivery of the same sale: that one is the entry.
+        async () => false,
+      );
+      entry = await this.#ledger.findOne({ tenantId, saleId: sale.id });
+      if (!entry) throw new Error(`ledger entry of ${sale.id} missing after its write`);
+    }
+    let root = (await this.read(tenantId, [effect.customerId])).get(effect.customerId);
+    for (let hop = 0; root?.doc.mergedInto && hop < 8; hop++) {
+      const next: string = root.doc.mergedInto;
+      root = (await this.read(tenantId, [next])).get(next);
+    }
+    const members = [
+      ...new Set([
+        effect.customerId,
+        ...(root ? [root.doc.id, ...(await this.mergedInto(tenantId, root.doc.id))] : []),
+      ]),
+    ];
+    let verification = entry.verification;
+    if (effect.kind === 'charge' && verification === null) {
+      const [before] = await this.#ledger
+        .aggregate<{ total: number }>([
+          { $match: { tenantId, customerId: { $in: members }, seq: { $lt: entry.seq } } },
+          { $group: { _id: null, total: { $sum: '$amountMinor' } } },
+        ])
+        .toArray();
+      verification = verifyCharge(effect, before?.total ?? 0, root?.doc ?? null, sale);
+      await this.#ledger.updateOne({ tenantId, saleId: sale.id }, { $set: { verification } });
+    }
+    if (root) await this.#writeBalance(tenantId, root.doc.id, members);
+    return verification;
+  }
+
+  async #writeBalance(tenantId: string, id: string, members: string[]): Promise<void> {
+    const { balanceMinor, ledgerSeq } = await this.balance(tenantId, members);
+    await this.#seq.write(
+      this.#key(tenantId),
+      this.#coll,
+      { tenantId },
+      'customers_seq',
+      [id],
+      (customerId, seq) => ({
+        updateOne: {
+          filter: { tenantId, id: customerId, 'doc.ledgerSeq': { $lt: ledgerSeq } },
+          update: {
+            $set: {
+              seq,
+              changedAt: this.#now().toISOString(),
+              'doc.balanceMinor': balanceMinor,
+              'doc.ledgerSeq': ledgerSeq,
+            },
+          },
+        },
+      }),
+    );
+  }
+
+  async overLimit(
+    tenantId: string,
+    status: 'open' | 'resolved' | 'all',
+  ): Promise<OverLimitCharge[]> {
+    const resolved =
+      status === 'all' ? {} : { resolvedAt: status === 'open' ? null : { $ne: null } };
+    const rows = await this.#ledger
+      .find({ tenantId, verification: 'over_limit', ...resolved }, { sort: { seq: 1 }, limit: 500 })
+      .toArray();
+    return rows.map(chargeOf);
+  }
+
+  async resolveOverLimit(
+    tenantId: string,
+    saleId: string,
+    note: string,
+    actor: string,
+  ): Promise<OverLimitCharge> {
+    const at = this.#now().toISOString();
+    const updated = await this.#ledger.findOneAndUpdate(
+      { tenantId, saleId, verification: 'over_limit', resolvedAt: null },
+      { $set: { resolvedAt: at, resolvedBy: actor, resolutionNote: note } },
+      { returnDocument: 'after' },
+    );
+    if (updated) {
+      await this.#audit.record(tenantId, actor, 'resolveOverLimitCharge', saleId, {
+        customerId: updated.customerId,
+        amountMinor: updated.amountMinor,
+        note,
+      });
+      return chargeOf(updated);
+    }
+    const row = await this.#ledger.findOne({ tenantId, saleId, verification: 'over_limit' });
+    if (!row) throw new PosError('POS_NOT_FOUND', `no over-limit charge for sale ${saleId}`);
+    return chargeOf(row);
+  }
+
   async head(tenantId: string): Promise<number> {
     return this.#seq.head(this.#key(tenantId), this.#coll, { tenantId });
   }
+}
+
+function chargeOf(row: LedgerEntryDoc): OverLimitCharge {
+  return {
+    saleId: row.saleId,
+    customerId: row.customerId,
+    branchId: row.branchId,
+    terminalId: row.terminalId,
+    amountMinor: row.amountMinor,
+    ledgerSeq: row.seq,
+    createdAt: row.createdAt,
+    resolvedAt: row.resolvedAt,
+    resolvedBy: row.resolvedBy,
+    resolutionNote: row.resolutionNote,
+  };
 }

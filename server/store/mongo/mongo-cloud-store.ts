@@ -183,6 +183,7 @@ function mongoParts(
       return ingestSales(
         ledger,
         deadLetters,
+        customers,
         scope,
         { currency: branch.currency, now: options.now(), bounds: options.saleBounds },
         input,

@@ -15,6 +15,8 @@ import type {
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
+import { accountEffectOf } from '../core/account-booking.ts';
+import type { Customers } from './customers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 
@@ -38,6 +40,7 @@ type Plan =
 export async function ingestSales(
   ledger: SaleLedger,
   deadLetters: DeadLetters,
+  customers: Customers,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],
@@ -100,6 +103,20 @@ export async function ingestSales(
       : { kind: 'refuse', checked: result.refusedBy === 'sale_id' ? idReused(c) : keyConflict(c) };
   }
   const bookedAt = new Map(toBook.map(({ index }, k) => [index, results[k]!]));
+  // Ledger entries after their bookings (docs/design.md#accounts); a duplicate writes one a crash
+  // left out, and takes the verification it records.
+  for (const [index, plan] of plans.entries()) {
+    const result = bookedAt.get(index);
+    const sale =
+      result && 'booked' in result ? result.booked : plan.kind === 'duplicate' ? plan.sale : null;
+    const effect = sale ? accountEffectOf(sale) : null;
+    if (!sale || !effect) continue;
+    const verification = await customers.bookEntry(scope.tenantId, sale, effect);
+    if (sale.accountVerification !== verification) {
+      sale.accountVerification = verification;
+      await ledger.setAccountVerification(scope.tenantId, sale.id, verification);
+    }
+  }
 
   const outcomes: SaleIngestOutcome[] = [];
   const acks: Ack[] = [];

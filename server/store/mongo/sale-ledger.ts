@@ -78,6 +78,18 @@ export class SaleLedger {
    * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
    * ingest order.
    */
+  /** Records the cloud's verification of a booked account charge on its stored copy. */
+  async setAccountVerification(
+    tenantId: string,
+    saleId: string,
+    verification: Sale['accountVerification'],
+  ): Promise<void> {
+    await this.#c.sales.updateOne(
+      { tenantId, id: saleId },
+      { $set: { 'doc.accountVerification': verification } },
+    );
+  }
+
   async book(tenantId: string, branchId: string, bookings: Booking[]): Promise<BookingResult[]> {
     const results: BookingResult[] = new Array(bookings.length);
     let pending = bookings.map((booking, i) => ({ booking, i }));

@@ -2,7 +2,17 @@ import type { Statement } from 'better-sqlite3';
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
 import type { Customer } from '../../../schema/index.ts';
-import type { Connection, CustomerDuplicateGroup, PageArgs, PullResult } from '../cloud-store.ts';
+import { PosError } from '../../../schema/index.ts';
+import type { Sale } from '../../../schema/index.ts';
+import type {
+  Connection,
+  CustomerDuplicateGroup,
+  OverLimitCharge,
+  PageArgs,
+  PullResult,
+} from '../cloud-store.ts';
+import type { AccountEffect } from '../core/account-booking.ts';
+import { verifyCharge } from '../core/account-booking.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import type { CustomerAudit, CustomerWrite, StoredCustomer } from '../customer-rules.ts';
 import { customerKeys, withoutDeleted } from '../customer-rules.ts';
@@ -34,6 +44,15 @@ const CUSTOMERS_SQL = {
       SELECT email_key FROM customers WHERE tenant_id = ? AND merged_into IS NULL
         AND email_key IS NOT NULL GROUP BY email_key HAVING count(*) > 1 LIMIT ?)
     ORDER BY email_key, seq`,
+  insertEntry: `INSERT INTO ledger_entries (tenant_id, seq, sale_id, customer_id, kind, amount_minor,
+      branch_id, terminal_id, created_at, verification)
+    VALUES (@tenantId, @seq, @saleId, @customerId, @kind, @amountMinor, @branchId, @terminalId,
+      @createdAt, @verification)`,
+  selectOverLimit: `SELECT * FROM ledger_entries WHERE tenant_id = ? AND verification = 'over_limit'
+    AND (? = 'all' OR (? = 'open') = (resolved_at IS NULL)) ORDER BY seq LIMIT 500`,
+  selectEntry: `SELECT * FROM ledger_entries WHERE tenant_id = ? AND sale_id = ?`,
+  resolveEntry: `UPDATE ledger_entries SET resolved_at = ?, resolved_by = ?, resolution_note = ?
+    WHERE tenant_id = ? AND sale_id = ? AND verification = 'over_limit' AND resolved_at IS NULL`,
   sumLedger: `SELECT coalesce(sum(amount_minor), 0) AS balance FROM ledger_entries
     WHERE tenant_id = ? AND customer_id IN (SELECT value FROM json_each(?))`,
 } as const;
@@ -108,9 +127,12 @@ export class Customers {
         .filter((w) => (now.get(w.doc.id)?.seq ?? null) !== w.expectedSeq)
         .map((w) => w.doc.id);
       if (stale.length > 0) return { stale };
+      // A customer made offline may arrive after sales charged it: its balance is its ledger's.
       this.writeNow(
         tenantId,
-        writes.map((w) => w.doc),
+        writes.map((w) =>
+          w.expectedSeq === null ? { ...w.doc, ...this.balanceNow(tenantId, [w.doc.id]) } : w.doc,
+        ),
       );
       if (audit) {
         this.#ctx.audit.record(tenantId, audit.actor, audit.action, audit.target, audit.details);
@@ -186,7 +208,104 @@ export class Customers {
     return groups;
   }
 
+  /**
+   * Books a sale's ledger entry inside the ingest transaction: verifies a charge against the balance
+   * before it (the group of the customer it names, merged customers included), appends the entry at
+   * the next ledger position and writes the group's new balance onto the customer that stays, so the
+   * entry, the booking and the balance commit together.
+   */
+  bookEntryNow(
+    tenantId: string,
+    sale: Sale,
+    effect: AccountEffect,
+  ): 'verified' | 'over_limit' | null {
+    let root = this.readNow(tenantId, [effect.customerId]).get(effect.customerId);
+    for (let hop = 0; root?.doc.mergedInto && hop < 8; hop++) {
+      const next: string = root.doc.mergedInto;
+      root = this.readNow(tenantId, [next]).get(next);
+    }
+    const group = root ? [root.doc.id, ...this.mergedIntoNow(tenantId, root.doc.id)] : [];
+    const members = [...new Set([...group, effect.customerId])];
+    const before = this.balanceNow(tenantId, members).balanceMinor;
+    const verification =
+      effect.kind === 'charge' ? verifyCharge(effect, before, root?.doc ?? null, sale) : null;
+    const seq = this.#ctx.seq.reserve({ tenantId, stream: 'ledger', scope: '' }, 1);
+    this.#s.insertEntry.run({
+      tenantId,
+      seq,
+      saleId: sale.id,
+      customerId: effect.customerId,
+      kind: effect.kind,
+      amountMinor: effect.amountMinor,
+      branchId: sale.branchId,
+      terminalId: sale.terminalId,
+      createdAt: sale.createdAt,
+      verification,
+    });
+    if (root) this.writeNow(tenantId, [{ ...root.doc, ...this.balanceNow(tenantId, members) }]);
+    return verification;
+  }
+
+  async overLimit(
+    tenantId: string,
+    status: 'open' | 'resolved' | 'all',
+  ): Promise<OverLimitCharge[]> {
+    return (this.#s.selectOverLimit.all(tenantId, status, status) as EntryRow[]).map(chargeOf);
+  }
+
+  async resolveOverLimit(
+    tenantId: string,
+    saleId: string,
+    note: string,
+    actor: string,
+  ): Promise<OverLimitCharge> {
+    return this.#ctx.db.transaction(() => {
+      const row = this.#s.selectEntry.get(tenantId, saleId) as EntryRow | undefined;
+      if (!row || row.verification !== 'over_limit') {
+        throw new PosError('POS_NOT_FOUND', `no over-limit charge for sale ${saleId}`);
+      }
+      if (row.resolved_at !== null) return chargeOf(row);
+      const at = this.#ctx.now().toISOString();
+      this.#s.resolveEntry.run(at, actor, note, tenantId, saleId);
+      this.#ctx.audit.record(tenantId, actor, 'resolveOverLimitCharge', saleId, {
+        customerId: row.customer_id,
+        amountMinor: row.amount_minor,
+        note,
+      });
+      return chargeOf({ ...row, resolved_at: at, resolved_by: actor, resolution_note: note });
+    })();
+  }
+
   head(tenantId: string): number {
     return this.#ctx.seq.read(this.#key(tenantId)).head;
   }
+}
+
+type EntryRow = {
+  seq: number;
+  sale_id: string;
+  customer_id: string;
+  amount_minor: number;
+  branch_id: string;
+  terminal_id: string;
+  created_at: string;
+  verification: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+};
+
+function chargeOf(row: EntryRow): OverLimitCharge {
+  return {
+    saleId: row.sale_id,
+    customerId: row.customer_id,
+    branchId: row.branch_id,
+    terminalId: row.terminal_id,
+    amountMinor: row.amount_minor,
+    ledgerSeq: row.seq,
+    createdAt: row.created_at,
+    resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
+    resolutionNote: row.resolution_note,
+  };
 }

@@ -266,8 +266,15 @@ const MIGRATIONS: readonly string[] = [
     branch_id TEXT NOT NULL,
     terminal_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    -- A charge's verification at ingest ('verified', 'over_limit'); an operator resolves over-limit ones.
+    verification TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT,
+    resolution_note TEXT,
     PRIMARY KEY (tenant_id, sale_id)
   ) STRICT;
+  CREATE INDEX ledger_over_limit ON ledger_entries (tenant_id, seq)
+    WHERE verification = 'over_limit' AND resolved_at IS NULL;
   CREATE UNIQUE INDEX ledger_seq ON ledger_entries (tenant_id, seq);
   CREATE INDEX ledger_customer ON ledger_entries (tenant_id, customer_id, seq);
   `,

@@ -4,6 +4,8 @@ import type { BookedFacts } from '../core/ingest-plan.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import { accountEffectOf } from '../core/account-booking.ts';
+import type { Customers } from './customers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger, StoredSaleRow } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
@@ -18,6 +20,7 @@ export function ingestSales(
   ctx: StoreContext,
   ledger: SaleLedger,
   deadLetters: DeadLetters,
+  customers: Customers,
   scope: TerminalScope,
   currency: string | undefined,
   bounds: SaleBounds,
@@ -42,7 +45,14 @@ export function ingestSales(
           return refuse(deadLetters, batch, scope, plan.checked);
         case 'book': {
           const { key, sale, contentHash } = plan.checked;
-          return { status: 'ingested', key, sale: batch.book(sale, contentHash, '') };
+          const effect = accountEffectOf(sale);
+          // The ledger entry commits with the booking (docs/design.md#accounts).
+          const verification = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;
+          return {
+            status: 'ingested',
+            key,
+            sale: batch.book(sale, contentHash, '', verification),
+          };
         }
       }
     });

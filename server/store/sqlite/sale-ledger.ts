@@ -107,7 +107,12 @@ export class LedgerBatch {
   }
 
   /** Books a sale: next invoice number of the branch, the ingested copy, its acknowledgement. */
-  book(sale: Sale, contentHash: string, acceptedFrom: string): Sale {
+  book(
+    sale: Sale,
+    contentHash: string,
+    acceptedFrom: string,
+    accountVerification: Sale['accountVerification'] = null,
+  ): Sale {
     if (this.#nextInvoiceNo === null) {
       const row = this.#s.selectNextInvoiceNo.get(this.#tenantId, this.#branchId) as
         { next_invoice_no: number } | undefined;
@@ -119,7 +124,7 @@ export class LedgerBatch {
       invoiceNo: this.#nextInvoiceNo++,
       ingestedAt: this.#ingestedAt,
       // A cloud field: what a terminal sent in it is not the cloud's word.
-      accountVerification: null,
+      accountVerification,
       syncState: 'synced',
       lastError: null,
       syncAttempts: 0,

@@ -144,6 +144,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
           ctx,
           ledger,
           deadLetters,
+          customers,
           scope,
           branch.currency,
           options.saleBounds,

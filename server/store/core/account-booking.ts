@@ -1,0 +1,49 @@
+import type { AccountStatus, Sale } from '../../../schema/index.ts';
+
+/** What a booked sale document does to a customer account, as a ledger entry. */
+export type AccountEffect = {
+  customerId: string;
+  kind: 'charge' | 'settlement' | 'refund';
+  /** What the entry adds to the balance: a charge positive, a settlement or refund negative. */
+  amountMinor: number;
+};
+
+/**
+ * The ledger entry of a sale document, or `null` when it touches no account: a sale paid (partly)
+ * on account charges the customer with the account payments; a settlement credits what was paid;
+ * a return paid back to the account credits the account payments.
+ */
+export function accountEffectOf(sale: Sale): AccountEffect | null {
+  if (sale.customerId === null) return null;
+  const onAccount = sale.payments
+    .filter((p) => p.method === 'account')
+    .reduce((sum, p) => sum + p.amountMinor, 0);
+  if (sale.kind === 'settlement') {
+    const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0) - sale.changeMinor;
+    return paid > 0
+      ? { customerId: sale.customerId, kind: 'settlement', amountMinor: -paid }
+      : null;
+  }
+  if (onAccount === 0) return null;
+  if (sale.kind === 'return') {
+    return { customerId: sale.customerId, kind: 'refund', amountMinor: -onAccount };
+  }
+  return { customerId: sale.customerId, kind: 'charge', amountMinor: onAccount };
+}
+
+/**
+ * The cloud's verification of a charge against the true balance before it (every terminal's entries
+ * included): `over_limit` when it takes the balance past the credit limit or the account takes no
+ * charges. A customer the cloud does not know yet (made offline, its push still on the way) is held
+ * to the limit the terminal checked against. The charge is booked either way: the goods are gone.
+ */
+export function verifyCharge(
+  effect: AccountEffect,
+  balanceBeforeMinor: number,
+  customer: { creditLimitMinor: number; accountStatus: AccountStatus } | null,
+  sale: Sale,
+): 'verified' | 'over_limit' {
+  const limit = customer?.creditLimitMinor ?? sale.accountCheck?.limitMinor ?? 0;
+  if (customer && customer.accountStatus !== 'active') return 'over_limit';
+  return balanceBeforeMinor + effect.amountMinor > limit ? 'over_limit' : 'verified';
+}
