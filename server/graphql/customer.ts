@@ -8,7 +8,12 @@ import {
   idSchema,
   textSchema,
 } from '../../schema/index.ts';
-import type { CustomerDuplicateGroup, CustomerPushRow, CustomerRefusal } from '../store/index.ts';
+import type {
+  CustomerDuplicateGroup,
+  CustomerPushRow,
+  CustomerRefusal,
+  OverLimitCharge,
+} from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -151,6 +156,27 @@ const CustomerMergeRef = builder
     }),
   });
 
+const OverLimitChargeRef = builder.objectRef<OverLimitCharge>('OverLimitCharge').implement({
+  description:
+    'An account charge the cloud found over the credit limit at ingest; booked all the same (the ' +
+    'goods are gone) and raised to an operator.',
+  fields: (t) => ({
+    saleId: t.exposeString('saleId'),
+    customerId: t.exposeString('customerId'),
+    branchId: t.exposeString('branchId'),
+    terminalId: t.exposeString('terminalId'),
+    amountMinor: t.expose('amountMinor', { type: 'SafeInt' }),
+    ledgerSeq: t.expose('ledgerSeq', { type: 'SafeInt' }),
+    createdAt: t.exposeString('createdAt'),
+    resolvedAt: t.exposeString('resolvedAt', { nullable: true }),
+    resolvedBy: t.exposeString('resolvedBy', { nullable: true }),
+    resolutionNote: t.exposeString('resolutionNote', { nullable: true }),
+  }),
+});
+
+const overLimitStatusSchema = z.enum(['open', 'resolved', 'all']).default('open');
+const resolveArgsSchema = z.object({ saleId: idSchema, note: textSchema(1_000) });
+
 const CustomerPullRef = pullResultType('CustomerPull', CustomerRef);
 const CustomerConnectionRef = connectionType('Customer', CustomerRef);
 // Rows are checked one by one in the store (`customer-rules.ts`), so one bad row is refused alone.
@@ -205,7 +231,34 @@ builder.queryFields((t) => ({
   }),
 }));
 
+builder.queryFields((t) => ({
+  overLimitCharges: t.field({
+    type: [OverLimitChargeRef],
+    description: 'Account charges over the limit, open ones by default, oldest first (admin).',
+    args: { status: t.arg.string(), tenantId: t.arg.string() },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const status = parseInput(overLimitStatusSchema, args.status ?? undefined);
+      return context.store.listOverLimitCharges(tenantId, status);
+    },
+  }),
+}));
+
 builder.mutationFields((t) => ({
+  resolveOverLimitCharge: t.field({
+    type: OverLimitChargeRef,
+    description: "An operator's decision on an over-limit charge, with a note (audited).",
+    args: {
+      saleId: t.arg.string({ required: true }),
+      note: t.arg.string({ required: true }),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId, actor } = requireAdmin(context, args.tenantId);
+      const { saleId, note } = parseInput(resolveArgsSchema, args);
+      return context.store.resolveOverLimitCharge(tenantId, saleId, note, actor);
+    },
+  }),
   pushCustomers: t.field({
     type: [CustomerRef],
     description:
