@@ -41,6 +41,7 @@ export {
   makeBranchProduct,
   makeCategory,
   makeProduct,
+  makeReturn,
   makeSale,
   makeSaleLine,
 } from './fixtures.ts';
@@ -149,6 +150,17 @@ export {
 export { saleRxMigrations, saleRxSchema } from './sale-rx-schema.ts';
 export type { SaleLineAmounts, SaleLinePricing } from './sale-totals.ts';
 export { computeSaleLine, computeSaleLineAmounts, computeSaleTotals } from './sale-totals.ts';
+export type { ReturnLineAmounts, ReturnProblem, ReturnedLine } from './return-pricing.ts';
+export {
+  NOTHING_RETURNED,
+  addReturned,
+  buildReturnLine,
+  checkReturnAgainstOriginal,
+  completingReturnAmounts,
+  partialReturnAmounts,
+  priceReturnQuantity,
+  returnRefusalCode,
+} from './return-pricing.ts';
 export type { Terminal } from './terminal.ts';
 export { terminalSchema } from './terminal.ts';
 export type { Tenant } from './tenant.ts';

@@ -21,7 +21,9 @@ export type SaleRule =
   | 'local_event_id_jump'
   | 'account_without_customer'
   | 'kind_fields'
-  | 'kind_unsupported';
+  | 'kind_unsupported'
+  | 'return_line_repeated'
+  | 'refund_payments_mismatch';
 
 /** One thing wrong with a sale. */
 export type SaleProblem = { rule: SaleRule; path: string; message: string };
@@ -174,16 +176,10 @@ function checkKind(sale: Sale): SaleProblem[] {
   switch (sale.kind) {
     case 'sale':
       return [...checkSaleOnlyFields(sale), ...checkArithmetic(sale)];
+    case 'return':
+      return [...checkReturnFields(sale), ...checkReturnArithmetic(sale)];
     case 'settlement':
       return checkSettlement(sale);
-    case 'return':
-      return [
-        {
-          rule: 'kind_unsupported',
-          path: 'kind',
-          message: `${sale.kind} documents are not accepted by this release`,
-        },
-      ];
   }
 }
 
@@ -226,6 +222,100 @@ function checkSaleOnlyFields(sale: Sale): SaleProblem[] {
       }
     }
   });
+  return problems;
+}
+
+/**
+ * A return names its original and, per line, the original line and whether it is restocked. Its
+ * amounts against the original are the cloud's check (`checkReturnAgainstOriginal`).
+ */
+function checkReturnFields(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [];
+  if (sale.returnOf === null) {
+    problems.push({
+      rule: 'kind_fields',
+      path: 'returnOf',
+      message: 'a return names its original',
+    });
+  } else if (sale.returnOf.saleId === sale.id) {
+    problems.push({ rule: 'kind_fields', path: 'returnOf.saleId', message: 'a return of itself' });
+  }
+  const seen = new Set<number>();
+  sale.lines.forEach((line, i) => {
+    for (const key of ['originalLine', 'restock'] as const) {
+      if (line[key] === null) {
+        problems.push({
+          rule: 'kind_fields',
+          path: `lines.${i}.${key}`,
+          message: `a return line needs ${key}`,
+        });
+      }
+    }
+    if (line.originalLine !== null) {
+      if (seen.has(line.originalLine)) {
+        problems.push({
+          rule: 'return_line_repeated',
+          path: `lines.${i}.originalLine`,
+          message: `original line ${line.originalLine} is returned twice in one return`,
+        });
+      }
+      seen.add(line.originalLine);
+    }
+  });
+  return problems;
+}
+
+/**
+ * A return's own arithmetic: each line's total is `quantity * unitPrice - discount + tax` (its tax is
+ * the original's pro rata, not recomputed), totals are the sums, and the refund tenders pay out exactly
+ * the total (no change).
+ */
+function checkReturnArithmetic(sale: Sale): SaleProblem[] {
+  if (sale.lines.length === 0) {
+    return [{ rule: 'empty_lines', path: 'lines', message: 'a return needs at least one line' }];
+  }
+  const problems: SaleProblem[] = [];
+  const expected = { subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 };
+  for (const [i, line] of sale.lines.entries()) {
+    const gross = multiplyMinor(line.quantity, line.unitPriceMinor);
+    if (gross === null || line.discountMinor > gross) {
+      problems.push({
+        rule: gross === null ? 'line_amount_overflow' : 'line_discount_exceeds_amount',
+        path: `lines.${i}`,
+        message: 'the line amount is out of range or below its discount',
+      });
+      return problems;
+    }
+    const total = gross - line.discountMinor + line.taxMinor;
+    if (line.lineTotalMinor !== total) {
+      problems.push({
+        rule: 'line_total_mismatch',
+        path: `lines.${i}.lineTotalMinor`,
+        message: `line total is ${line.lineTotalMinor}, expected ${total}`,
+      });
+    }
+    expected.subtotalMinor += gross;
+    expected.discountMinor += line.discountMinor;
+    expected.taxMinor += line.taxMinor;
+    expected.totalMinor += total;
+  }
+  for (const key of ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor'] as const) {
+    if (sale.totals[key] !== expected[key]) {
+      problems.push({
+        rule: 'totals_mismatch',
+        path: `totals.${key}`,
+        message: `${key} is ${sale.totals[key]}, expected ${expected[key]}`,
+      });
+    }
+  }
+  const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  if (paid !== expected.totalMinor || sale.changeMinor !== 0) {
+    problems.push({
+      rule: 'refund_payments_mismatch',
+      path: 'payments',
+      message: `refund tenders pay out ${paid} with change ${sale.changeMinor}; the return is ${expected.totalMinor} without change`,
+    });
+  }
   return problems;
 }
 

@@ -1,5 +1,6 @@
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry, StreamName } from '../../replication/index.ts';
+import type { RefusalCode } from './pushed-sale-check.ts';
 import type {
   Branch,
   BranchProduct,
@@ -11,6 +12,7 @@ import type {
   Product,
   ProductInput,
   RejectedEvent,
+  ReturnedLine,
   Sale,
   SaleProblem,
   Tenant,
@@ -155,6 +157,12 @@ export interface SalesLedgerStore {
    * branch missing) throws (`POS_NOT_FOUND`).
    */
   ingestSales(scope: TerminalScope, sales: unknown[]): Promise<SaleIngestOutcome[]>;
+  /**
+   * A booked sale of the terminal's branch, by id or invoice number, with what was returned of each of
+   * its lines: what a terminal needs to return another terminal's sale (docs/design.md#returns). Null
+   * when no sale (of kind `sale`) of that branch matches.
+   */
+  saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null>;
   /**
    * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
    * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
@@ -305,6 +313,13 @@ export type OverLimitCharge = {
 export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
+  /** The booked returns of each of these sales, in ingest order (every id present in the map). */
+  returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>>;
+  /**
+   * Booked totals per currency over the filter (`kind` ignored): sales, returns, settlements, and
+   * sales net of returns.
+   */
+  salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]>;
   /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
   saleGaps(
     tenantId: string,
@@ -529,7 +544,8 @@ export type SaleIngestOutcome =
   | {
       status: 'rejected';
       key: string | null;
-      code: 'POS_SYNC_EVENT_INVALID';
+      /** `POS_SYNC_EVENT_INVALID`, or the return check's code (`POS_RETURN_…`). */
+      code: RefusalCode;
       message: string;
       problems: IngestProblem[];
       rejectedEventId: string;
@@ -538,7 +554,7 @@ export type SaleIngestOutcome =
 
 /** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
 export type IngestProblem = {
-  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused';
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original';
   path: string;
   message: string;
 };
@@ -557,7 +573,32 @@ export type RejectedEventFilter = {
   status?: 'open' | 'resolved' | 'all';
 };
 
-export type SalesFilter = { branchId?: string; terminalId?: string; from?: string; to?: string };
+export type SalesFilter = {
+  branchId?: string;
+  terminalId?: string;
+  from?: string;
+  to?: string;
+  kind?: Sale['kind'];
+};
+
+/** Which sale a terminal asks for: by id, or by the branch's invoice number. */
+export type SaleLookup = { saleId: string } | { invoiceNo: number };
+
+/** A sale and what the cloud booked as returned of each of its lines (`ReturnCounter.returned`). */
+export type SaleForReturn = { sale: Sale; returned: ReturnedLine[] };
+
+/** Booked totals of one currency. */
+export type SalesSummary = {
+  currency: string;
+  salesCount: number;
+  salesMinor: number;
+  returnsCount: number;
+  returnsMinor: number;
+  settlementsCount: number;
+  settlementsMinor: number;
+  /** `salesMinor - returnsMinor`. */
+  netMinor: number;
+};
 
 /** Cursor pagination: `first` items after the opaque `after` cursor. */
 export type PageArgs = { first: number; after?: string | null };

@@ -26,6 +26,7 @@ import type {
   PruneReport,
   PullResult,
   RejectedEventFilter,
+  SaleLookup,
   SalesFilter,
   StreamHeads,
   TerminalContact,
@@ -145,7 +146,9 @@ export type StoreBackend = {
       ...args: Parameters<CloudStore['resolveOverLimitCharge']>
     ): ReturnType<CloudStore['resolveOverLimitCharge']>;
   };
-  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
+  readonly sales: Primitives<
+    'pullSales' | 'querySales' | 'saleGaps' | 'saleForReturn' | 'returnsOf' | 'salesSummary'
+  >;
   readonly audit: {
     list(
       ...args: Parameters<CloudStore['listAuditLog']>
@@ -349,6 +352,12 @@ export class StoreCore implements CloudStore {
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
+  saleForReturn = (scope: TerminalScope, by: SaleLookup) =>
+    this.#run(() => this.#b.sales.saleForReturn(scope, by));
+  returnsOf = (tenantId: string, saleIds: string[]) =>
+    this.#run(() => this.#b.sales.returnsOf(tenantId, saleIds));
+  salesSummary = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.salesSummary(tenantId, filter));
   listTerminalStatus = (
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },

@@ -3,6 +3,7 @@ import type { WithDeleted } from 'rxdb';
 import type { Customer, InventoryItem, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
 import { entityTypeOfAction } from '../core/audit-entry.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
 
 /** A catalog record (products or categories): the cloud document plus what pulls and digests need. */
 export type CatalogDoc<T> = {
@@ -65,7 +66,13 @@ export type SaleDoc = {
   createdAt: string;
   ingestedAt: string;
   doc: Sale;
+  /** Absent on bookings made before sales schema version 2: those are sales. */
+  kind?: Sale['kind'];
+  /** The original a return points at; absent or null otherwise. */
+  returnOf?: string | null;
 };
+/** What was returned of one original sale (`ReturnCounter`), changed by conditional updates. */
+export type ReturnCounterDoc = ReturnCounter & { tenantId: string };
 export type SaleAckDoc = {
   tenantId: string;
   branchId: string;
@@ -182,6 +189,7 @@ export type Collections = {
   posProgress: Collection<PosProgressDoc>;
   deadLetters: Collection<DeadLetterDoc>;
   auditLog: Collection<AuditDoc>;
+  returnCounters: Collection<ReturnCounterDoc>;
 };
 
 /**
@@ -239,7 +247,9 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
       name: 'sale_query_terminal',
     },
     { key: { tenantId: 1, terminalId: 1, posId: 1, localEventId: 1 }, name: 'sale_pos_events' },
+    { key: { tenantId: 1, returnOf: 1 }, name: 'sale_returns' },
   ],
+  returnCounters: [{ key: { tenantId: 1, saleId: 1 }, name: 'return_counter_sale', unique: true }],
   saleAcks: [
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'sale_ack_seq', unique: true },
     { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'sale_ack_seq_slots', unique: true },
@@ -306,6 +316,7 @@ const COLLECTION_NAMES: Record<keyof Collections, string> = {
   posProgress: 'pos_progress',
   deadLetters: 'dead_letters',
   auditLog: 'audit_log',
+  returnCounters: 'return_counters',
 };
 
 /**

@@ -20,7 +20,7 @@ import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
-import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
   hashSaleContent,
@@ -148,6 +148,8 @@ export class DeadLetters {
     let booked = stored.find((d) => d.contentHash === contentHash)?.doc;
     if (!booked && stored.length > 0) throw keyAlreadyBooked(key, stored[0]!.invoiceNo);
     if (!booked) {
+      // An accepted return is an exception, but its quantities were returned: later returns count them.
+      await this.#ledger.countAcceptedReturn(tenantId, sale);
       const [result] = await this.#ledger.book(tenantId, entry.branchId, [
         { sale, contentHash, acceptedFrom: '' },
       ]);
@@ -170,6 +172,8 @@ export class DeadLetters {
       saleId: sale.id,
       eventKey: key,
       invoiceNo: booked.invoiceNo,
+      kind: sale.kind,
+      code: entry.code,
     });
     return deadLetterOfDoc((await this.#c.deadLetters.findOne({ tenantId, _id: id }))!);
   }
@@ -183,7 +187,7 @@ export class DeadLetters {
         {
           terminalId: entry.terminalId,
           ingested: false,
-          sale: refusedSaleCopy(parsed.data, entry.message, note),
+          sale: refusedSaleCopy(parsed.data, entry.message, note, entry.code as RefusalCode),
         },
       ]);
     }

@@ -7,9 +7,15 @@ import type {
   PageArgs,
   PosGaps,
   PullResult,
+  SaleForReturn,
+  SaleLookup,
   SalesFilter,
+  SalesSummary,
   TerminalScope,
 } from '../cloud-store.ts';
+import { storedSale } from '../core/return-booking.ts';
+import type { SummaryRow } from '../core/sales-summary.ts';
+import { summarize } from '../core/sales-summary.ts';
 import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
@@ -41,6 +47,28 @@ function decodeSaleCursor(cursor: string | null | undefined): SalePosition | nul
     // fall through: any unreadable cursor is the caller's mistake
   }
   throw new PosError('POS_INPUT_INVALID', 'invalid cursor', { cursor });
+}
+
+function filterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
+  return {
+    tenantId,
+    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+    ...(filter.from === undefined && filter.to === undefined
+      ? {}
+      : {
+          createdAt: {
+            ...(filter.from === undefined ? {} : { $gte: filter.from }),
+            ...(filter.to === undefined ? {} : { $lt: filter.to }),
+          },
+        }),
+  };
+}
+
+/** Bookings made before sales schema version 2 carry no `kind`: they are sales. */
+function kindFilter(kind: Sale['kind'] | undefined): Filter<SaleDoc> {
+  if (kind === undefined) return {};
+  return kind === 'sale' ? { kind: { $nin: ['return', 'settlement'] } } : { kind };
 }
 
 /** Reads of sales: the terminal's acknowledgements stream, the admin sales list, lost-sale gaps. */
@@ -100,21 +128,7 @@ export class SalesQueries {
   ): Promise<Connection<Sale>> {
     const first = checkPageSize(page.first);
     const after = decodeSaleCursor(page.after);
-    const created =
-      filter.from === undefined && filter.to === undefined
-        ? {}
-        : {
-            createdAt: {
-              ...(filter.from === undefined ? {} : { $gte: filter.from }),
-              ...(filter.to === undefined ? {} : { $lt: filter.to }),
-            },
-          };
-    const base: Filter<SaleDoc> = {
-      tenantId,
-      ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-      ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-      ...created,
-    };
+    const base: Filter<SaleDoc> = { ...filterOf(tenantId, filter), ...kindFilter(filter.kind) };
     const position: Filter<SaleDoc> =
       after === null
         ? {}
@@ -150,6 +164,64 @@ export class SalesQueries {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
     };
+  }
+
+  async saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null> {
+    const found = await this.#c.sales.findOne(
+      'saleId' in by
+        ? { tenantId: scope.tenantId, id: by.saleId }
+        : { tenantId: scope.tenantId, branchId: scope.branchId, invoiceNo: by.invoiceNo },
+      { projection: { _id: 0, doc: 1 } },
+    );
+    const sale = found ? storedSale(found.doc) : null;
+    if (!sale || sale.kind !== 'sale' || sale.branchId !== scope.branchId) return null;
+    const counter = await this.#c.returnCounters.findOne(
+      { tenantId: scope.tenantId, saleId: sale.id },
+      { projection: { _id: 0, returned: 1 } },
+    );
+    return { sale, returned: counter?.returned ?? [] };
+  }
+
+  async returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>> {
+    const byOriginal = new Map<string, Sale[]>(saleIds.map((id) => [id, []]));
+    const docs = await this.#c.sales
+      .find(
+        { tenantId, returnOf: { $in: saleIds } },
+        {
+          sort: { ingestedAt: 1, branchId: 1, invoiceNo: 1 },
+          projection: { _id: 0, returnOf: 1, doc: 1 },
+        },
+      )
+      .toArray();
+    for (const d of docs) byOriginal.get(d.returnOf!)?.push(d.doc);
+    return byOriginal;
+  }
+
+  async salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]> {
+    const groups = await this.#c.sales
+      .aggregate<{
+        _id: { currency: string; kind: Sale['kind'] | null };
+        c: number;
+        total: number;
+      }>([
+        { $match: filterOf(tenantId, filter) },
+        {
+          $group: {
+            _id: { currency: '$doc.currency', kind: '$kind' },
+            c: { $sum: 1 },
+            total: { $sum: '$doc.totals.totalMinor' },
+          },
+        },
+      ])
+      .toArray();
+    // Bookings made before sales schema version 2 carry no kind: they are sales.
+    const rows: SummaryRow[] = groups.map((g) => ({
+      currency: g._id.currency,
+      kind: g._id.kind ?? 'sale',
+      c: g.c,
+      total: g.total,
+    }));
+    return summarize(rows);
   }
 
   async saleGaps(

@@ -66,7 +66,8 @@ type DeadLetterRow = {
 
 /** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
-import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import { countReturn, returnOriginalId } from '../core/return-booking.ts';
+import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
   hashSaleContent,
@@ -174,6 +175,12 @@ export class DeadLetters {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         booked = batch.book(sale, contentHash, '');
         batch.finish();
+        // An accepted return is an exception, but its quantities were returned: later returns count them.
+        const originalId = returnOriginalId(sale);
+        if (originalId !== null) {
+          const counter = this.#ledger.returnCounter(tenantId, originalId);
+          this.#ledger.putReturnCounter(tenantId, countReturn(counter, sale));
+        }
       }
       this.#resolve(tenantId, id, 'accepted', note, actor);
       this.#ctx.audit.record(tenantId, actor, 'acceptRejectedSale', id, {
@@ -181,6 +188,8 @@ export class DeadLetters {
         saleId: sale.id,
         eventKey: key,
         invoiceNo: booked.invoiceNo,
+        kind: sale.kind,
+        code: row.code,
       });
       return deadLetterOfRow(this.#s.selectById.get(tenantId, id) as DeadLetterRow);
     })();
@@ -195,7 +204,7 @@ export class DeadLetters {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         batch.refuse(
           { tenantId, branchId: row.branch_id, terminalId: row.terminal_id },
-          refusedSaleCopy(parsed.data, row.message, note),
+          refusedSaleCopy(parsed.data, row.message, note, row.code as RefusalCode),
         );
         batch.finish();
       }

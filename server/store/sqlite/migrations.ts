@@ -231,7 +231,19 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_offline ON audit_log (tenant_id, offline, n);
   CREATE INDEX audit_log_tenant_at ON audit_log (tenant_id, at, n);
   `,
-  /* v5: customers (a tenant-wide stream) and their accounts' ledger */ `
+  /* v5: returns (sales schema version 2): the kind of each booking, the original a return points at,
+     and per original sale what was returned of each line (docs/design.md#returns) */ `
+  ALTER TABLE sales ADD COLUMN kind TEXT NOT NULL DEFAULT 'sale';
+  ALTER TABLE sales ADD COLUMN return_of TEXT;
+  CREATE INDEX sales_return_of ON sales (tenant_id, return_of) WHERE return_of IS NOT NULL;
+  CREATE TABLE return_counters (
+    tenant_id TEXT NOT NULL,
+    sale_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, sale_id)
+  ) STRICT;
+  `,
+  /* v6: customers (a tenant-wide stream) and their accounts' ledger */ `
   -- phone_key and email_key: the normalised phone and email (duplicate detection); merged_into: the
   -- customer a duplicate was merged into (a balance sums the entries of its merged customers too).
   CREATE TABLE customers (

@@ -1,6 +1,7 @@
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { BookedFacts } from '../core/ingest-plan.ts';
+import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
@@ -45,6 +46,19 @@ export function ingestSales(
           return refuse(deadLetters, batch, scope, plan.checked);
         case 'book': {
           const { key, sale, contentHash } = plan.checked;
+          const originalId = returnOriginalId(sale);
+          if (originalId !== null) {
+            // Inside the transaction: the original and the counter are what this booking sees.
+            const decision = decideReturn(
+              plan.checked,
+              ledger.saleById(scope.tenantId, originalId),
+              ledger.returnCounter(scope.tenantId, originalId),
+            );
+            if (decision.kind === 'refuse') {
+              return refuse(deadLetters, batch, scope, decision.checked);
+            }
+            if (decision.counter) ledger.putReturnCounter(scope.tenantId, decision.counter);
+          }
           const effect = accountEffectOf(sale);
           // The ledger entry commits with the booking (docs/design.md#accounts).
           const verification = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;

@@ -6,9 +6,16 @@ import type {
   PageArgs,
   PosGaps,
   PullResult,
+  SaleForReturn,
+  SaleLookup,
   SalesFilter,
+  SalesSummary,
   TerminalScope,
 } from '../cloud-store.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
+import { storedSale } from '../core/return-booking.ts';
+import type { SummaryRow } from '../core/sales-summary.ts';
+import { summarize } from '../core/sales-summary.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { prepareStatements } from './prepare-statements.ts';
@@ -24,11 +31,24 @@ const SALES_QUERY_SQL = {
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
       AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@kind IS NULL OR kind = @kind)
       AND n > @after ORDER BY n LIMIT @limit`,
   countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`,
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@kind IS NULL OR kind = @kind)`,
+  summarizeSales: `SELECT json_extract(doc, '$.currency') AS currency, kind, count(*) AS c,
+      sum(json_extract(doc, '$.totals.totalMinor')) AS total FROM sales WHERE tenant_id = @tenantId
+      AND (@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+    GROUP BY 1, 2 ORDER BY 1`,
+  selectSaleDocById: `SELECT doc FROM sales WHERE tenant_id = ? AND id = ?`,
+  selectSaleDocByInvoice: `SELECT doc FROM sales WHERE tenant_id = ? AND branch_id = ? AND invoice_no = ?`,
+  selectReturnCounterDoc: `SELECT doc FROM return_counters WHERE tenant_id = ? AND sale_id = ?`,
+  selectReturnsOf: `SELECT return_of, doc FROM sales
+    WHERE tenant_id = ? AND return_of IN (SELECT value FROM json_each(?)) ORDER BY n`,
   selectPosProgress: `SELECT * FROM pos_progress WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
@@ -42,6 +62,16 @@ const SALES_QUERY_SQL = {
         AND local_event_id > @above
     ORDER BY 1`,
 } as const;
+
+function filterParams(tenantId: string, filter: SalesFilter) {
+  return {
+    tenantId,
+    branchId: filter.branchId ?? null,
+    terminalId: filter.terminalId ?? null,
+    from: filter.from ?? null,
+    to: filter.to ?? null,
+  };
+}
 
 type ProgressRow = {
   tenant_id: string;
@@ -94,13 +124,7 @@ export class SalesQueries {
 
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Connection<Sale> {
     const first = checkPageSize(page.first);
-    const params = {
-      tenantId,
-      branchId: filter.branchId ?? null,
-      terminalId: filter.terminalId ?? null,
-      from: filter.from ?? null,
-      to: filter.to ?? null,
-    };
+    const params = { ...filterParams(tenantId, filter), kind: filter.kind ?? null };
     return this.#ctx.db.transaction(() => {
       const rows = this.#s.selectSalesPage.all({
         ...params,
@@ -117,6 +141,37 @@ export class SalesQueries {
         pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
       };
     })();
+  }
+
+  saleForReturn(scope: TerminalScope, by: SaleLookup): SaleForReturn | null {
+    return this.#ctx.db.transaction(() => {
+      const row = (
+        'saleId' in by
+          ? this.#s.selectSaleDocById.get(scope.tenantId, by.saleId)
+          : this.#s.selectSaleDocByInvoice.get(scope.tenantId, scope.branchId, by.invoiceNo)
+      ) as { doc: string } | undefined;
+      const sale = row ? storedSale(JSON.parse(row.doc) as Sale) : null;
+      if (!sale || sale.kind !== 'sale' || sale.branchId !== scope.branchId) return null;
+      const counter = this.#s.selectReturnCounterDoc.get(scope.tenantId, sale.id) as
+        { doc: string } | undefined;
+      const returned = counter ? (JSON.parse(counter.doc) as ReturnCounter).returned : [];
+      return { sale, returned };
+    })();
+  }
+
+  returnsOf(tenantId: string, saleIds: string[]): Map<string, Sale[]> {
+    const byOriginal = new Map<string, Sale[]>(saleIds.map((id) => [id, []]));
+    const rows = this.#s.selectReturnsOf.all(tenantId, JSON.stringify(saleIds)) as {
+      return_of: string;
+      doc: string;
+    }[];
+    for (const row of rows) byOriginal.get(row.return_of)?.push(JSON.parse(row.doc) as Sale);
+    return byOriginal;
+  }
+
+  salesSummary(tenantId: string, filter: SalesFilter): SalesSummary[] {
+    const rows = this.#s.summarizeSales.all(filterParams(tenantId, filter)) as SummaryRow[];
+    return summarize(rows);
   }
 
   saleGaps(tenantId: string, filter: { branchId?: string; terminalId?: string }): PosGaps[] {
