@@ -1,15 +1,28 @@
 import tseslint from 'typescript-eslint';
 
 /**
- * Imports flow one way: schema -> replication -> client / server -> tools.
- * Each folder lists the folders it must never import from.
+ * Imports flow one way: schema -> replication -> client / server -> testing -> tools.
+ * Each folder lists the folders it must never import from. testing/ (the fleet and fault library)
+ * drives the cloud as a process, so it never imports server/ either.
  */
 const forbiddenImports = {
-  schema: ['replication', 'client', 'server', 'tools'],
-  replication: ['client', 'server', 'tools'],
-  client: ['server', 'tools'],
-  server: ['client', 'tools'],
+  schema: ['replication', 'client', 'server', 'testing', 'tools'],
+  replication: ['client', 'server', 'testing', 'tools'],
+  client: ['server', 'testing', 'tools'],
+  server: ['client', 'testing', 'tools'],
+  testing: ['server', 'tools'],
 };
+
+/** A no-restricted-imports rule forbidding `names` from a file one to three folders deep. */
+const forbid = (names, message) => [
+  'error',
+  {
+    patterns: names.flatMap((name) => [
+      { group: [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`], message: message(name) },
+      { group: [`../${name}`, `../../${name}`, `../../../${name}`], message: message(name) },
+    ]),
+  },
+];
 
 const layerRules = Object.entries(forbiddenImports).map(([folder, forbidden]) => ({
   files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
@@ -52,6 +65,7 @@ export default tseslint.config(
       'server/**/*.ts',
       'schema/**/*.ts',
       'replication/**/*.ts',
+      'testing/**/*.ts',
       'tools/**/*.ts',
     ],
     rules: {
@@ -63,21 +77,19 @@ export default tseslint.config(
   },
   ...layerRules,
   // End-to-end tests replicate a real terminal database against the real server, so they may use the
-  // terminal's storage; server code itself never imports client/.
+  // terminal's storage and the testing library (clouds, fleets, faults); server code itself never
+  // imports client/, and client code never imports testing/.
   {
     files: ['server/**/*.e2e.test.ts'],
+    rules: { 'no-restricted-imports': forbid(['tools'], () => 'no tools/') },
+  },
+  {
+    files: ['client/**/*.e2e.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../tools/*', '../../tools/*', '../tools', '../../tools'],
-              message: 'no tools/',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': forbid(
+        ['server', 'tools'],
+        (name) => `client/ must not import ${name}/`,
+      ),
     },
   },
 );

@@ -30,9 +30,17 @@ export type I18n = {
  * the amount a minor unit stands for never depends on the page's language.
  */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits as number;
+  let digits = CURRENCY_DIGITS.get(currency);
+  if (digits === undefined) {
+    // Making a NumberFormat costs far more than formatting with one: asked once per currency.
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits as number;
+    CURRENCY_DIGITS.set(currency, digits);
+  }
+  return digits;
 }
+
+const CURRENCY_DIGITS = new Map<string, number>();
 
 /** Exact decimal string of an amount in minor units: 1299 with 2 digits → "12.99". */
 export function minorToDecimal(minor: number, digits: number): string {

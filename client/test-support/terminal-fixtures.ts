@@ -16,7 +16,7 @@ export const FAST_SYNC = {
 
 /** Opens a terminal for a registered terminal of the cloud, in `dataDir` (a new temp dir by default). */
 export async function openTestTerminal(
-  cloud: CloudProcess,
+  cloud: Pick<CloudProcess, 'url'>,
   registered: { terminalId: string; token: string; branchId: string },
   options: Partial<TerminalOptions> = {},
 ): Promise<Terminal> {

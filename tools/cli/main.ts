@@ -19,10 +19,12 @@ Commands:
                  GraphiQL on, a demo catalog seeded when the store is empty
   server         the cloud server (flags below)
   terminal       a terminal daemon with a status line (flags below)
+  simulate       a fleet of terminals under seeded faults, checked by invariants, with an HTML
+                 report; --bench measures the scale goals (see \`pos simulate --help\`)
   help           this text
 
 ${SERVER_USAGE}
-pos terminal: see \`pos terminal --help\`
+pos terminal: see \`pos terminal --help\`; pos simulate: see \`pos simulate --help\`
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runTerminal(rest);
+    }
+    case 'simulate': {
+      const { runSimulate } = await import('./simulate-command.ts');
+      return runSimulate(rest);
     }
     case 'help':
       process.stdout.write(usage);

@@ -98,6 +98,16 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
   out(
     `pos-sync cloud server (data: ${config.mongoUrl ? `MongoDB ${config.mongoDb}` : config.dataDir})`,
   );
+  // Ctrl-C is ours from before the first line a user (or a test) could react to: a signal that came
+  // between printing the URLs and listening for it would kill the process instead of closing it.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   out(`  GraphQL    ${server.url}${config.dev ? '   (GraphiQL in a browser)' : ''}`);
   out(`  WebSocket  ${server.wsUrl}`);
   out(`  Health     ${server.url.replace(/\/graphql$/, '/healthz')}`);
@@ -135,14 +145,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     }
   }
   out();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await demo?.close();
   await server.close();
   await store.close();

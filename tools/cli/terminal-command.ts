@@ -151,6 +151,12 @@ export async function runTerminal(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n\n${TERMINAL_USAGE}`);
     return 2;
   }
+  // Listening before the first line anyone could react to (the page URL): a signal in between would
+  // kill the process instead of closing the terminal.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   let ui: UiServer | undefined;
   if (!values['no-ui']) {
     try {
@@ -179,10 +185,6 @@ export async function runTerminal(argv: string[]): Promise<number> {
     () => void print().catch(() => undefined),
     Number(values['status-interval']),
   );
-  const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
   try {
     if (values.sell) {
       await terminal.awaitInSync().catch(() => undefined);

@@ -1,10 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Cloud, eventually } from '../testing/index.ts';
 import type { GraphQLAnswer } from './test-fixtures.ts';
 import type { Gql, TestTerminal } from './test-api.ts';
 import {
@@ -18,31 +13,9 @@ import {
   saleOf,
 } from './test-api.ts';
 
-const POS = fileURLToPath(new URL('../tools/cli/pos.js', import.meta.url));
-const ROOT = 'process-root-token-0123456789';
-
-/** Spawns `pos server` on a free port and resolves with its GraphQL URL once it prints it. */
-async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [POS, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ROOT],
-    { env: { ...process.env, POS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /GraphQL\s+(http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`pos server exited with ${code}: ${out}`)));
-  });
-  return { child, url };
-}
-
-function clientOf(url: string): Gql {
-  return async (query, variables = {}, token = ROOT) => {
-    const response = await fetch(url, {
+function clientOf(cloud: Cloud): Gql {
+  return async (query, variables = {}, token = cloud.rootToken) => {
+    const response = await fetch(cloud.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
@@ -56,17 +29,14 @@ function clientOf(url: string): Gql {
 }
 
 describe('a pos server process killed with SIGKILL under load', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pos-process-'));
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+  let cloud: Cloud | undefined;
+  afterAll(async () => {
+    await cloud?.destroy();
   });
 
   it('loses nothing it acknowledged and books every sale exactly once after a restart', async () => {
-    const first = await spawnServer(dataDir);
-    children.push(first.child);
-    let gql = clientOf(first.url);
+    cloud = await Cloud.start({ env: { POS_LOG_LEVEL: 'silent' } });
+    const gql = clientOf(cloud);
     await createBranch(gql, 'b-1');
     const terminals: TestTerminal[] = [];
     for (let i = 0; i < 4; i++) terminals.push(await registerTerminal(gql, 'b-1'));
@@ -101,19 +71,17 @@ describe('a pos server process killed with SIGKILL under load', () => {
       }
     };
     const load = Promise.all([...terminals.map(pusher), importer()]);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const exited = new Promise((resolve) => first.child.once('exit', resolve));
-    first.child.kill('SIGKILL');
+    // Killed once enough is acknowledged, wherever the writes are then.
+    const ackedCount = () => [...acknowledgedSales.values()].reduce((n, ids) => n + ids.length, 0);
+    await eventually(() => ackedCount() > 100 && acknowledgedProducts.length > 50, 30_000);
+    await cloud.kill();
     killed = true;
-    expect(await exited).toBeNull();
     await load;
     const acked = [...acknowledgedSales.values()].flat();
     expect(acked.length).toBeGreaterThan(100);
     expect(acknowledgedProducts.length).toBeGreaterThan(50);
 
-    const second = await spawnServer(dataDir);
-    children.push(second.child);
-    gql = clientOf(second.url);
+    await cloud.start();
     for (const terminal of terminals) {
       const { docs } = await pullAll(gql, 'sales', terminal.token, 0, 500);
       for (const id of acknowledgedSales.get(terminal.terminalId)!) {
@@ -137,7 +105,5 @@ describe('a pos server process killed with SIGKILL under load', () => {
     expect(booked.totalCount).toBe(total);
     const gaps = dataOf(await gql('{ saleGaps(branchId: "b-1") { gaps { from } } }')).saleGaps;
     expect(gaps.flatMap((g: any) => g.gaps)).toEqual([]);
-    second.child.kill('SIGTERM');
-    await new Promise((resolve) => second.child.once('exit', resolve));
   }, 60_000);
 });

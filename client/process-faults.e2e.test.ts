@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CloudProcess } from './test-support/cloud-process.ts';
-import { CloudProcess as Cloud, productInput, tempDir } from './test-support/cloud-process.ts';
-import { eventually, openTestTerminal } from './test-support/terminal-fixtures.ts';
+import { Cloud, eventually, productInput, tempDir } from '../testing/index.ts';
+import { openTestTerminal } from './test-support/terminal-fixtures.ts';
 import { spawnTerminal } from './test-support/terminal-process.ts';
 
 /** Every booked sale is there once: no duplicate id, no duplicate key, invoice numbers unique. */
@@ -14,7 +13,7 @@ function expectExactlyOnce(booked: any[]): void {
 }
 
 describe('faults with real processes', () => {
-  const clouds: CloudProcess[] = [];
+  const clouds: Cloud[] = [];
   afterAll(async () => {
     for (const cloud of clouds) await cloud.destroy();
   });
@@ -22,8 +21,7 @@ describe('faults with real processes', () => {
   it('keeps exactly-once when a terminal process is killed with SIGKILL in the middle of a push', async () => {
     // A tight rate limit keeps the push slow, so the kill lands while batches are in flight.
     const cloud = await Cloud.start({
-      POS_RATE_LIMIT_PER_SECOND: '15',
-      POS_RATE_LIMIT_BURST: '15',
+      env: { POS_RATE_LIMIT_PER_SECOND: '15', POS_RATE_LIMIT_BURST: '15' },
     });
     clouds.push(cloud);
     await cloud.createBranch('b-1');
@@ -88,19 +86,20 @@ describe('faults with real processes', () => {
       });
       terminals.push({ registered, dataDir, process });
     }
-    // Restart once sales are flowing, and again a moment later, while the terminals keep selling.
+    // Restart once sales are flowing, and again once more were booked, while the terminals keep
+    // selling; the second time with SIGKILL (no clean shutdown).
+    const bookedCount = async () =>
+      (await cloud.bookedSales('b-east')).length + (await cloud.bookedSales('b-west')).length;
+    await eventually(async () => (await bookedCount()) >= 10, 30_000);
+    await cloud.stop();
+    await cloud.start();
+    const afterFirst = await bookedCount();
     await eventually(
-      async () =>
-        (await cloud.bookedSales('b-east')).length + (await cloud.bookedSales('b-west')).length >=
-        10,
+      async () => afterFirst === SALES * branches.length || (await bookedCount()) > afterFirst,
       30_000,
     );
-    for (let restart = 0; restart < 2; restart++) {
-      if (restart > 0) await new Promise((r) => setTimeout(r, 600));
-      await cloud.stop();
-      await new Promise((r) => setTimeout(r, 400));
-      await cloud.start();
-    }
+    await cloud.kill();
+    await cloud.start();
     for (const t of terminals) {
       expect(await t.process.exited, t.process.output()).toBe(0);
       expect(t.process.output()).toContain(`sold ${SALES}`);
