@@ -47,9 +47,11 @@ export const PROTOCOL_HISTORY = [
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
   { version: 6, hash: 'f53debf525aebe956f1073eb28c4e49a62b5420706fd9064d453f31582f83333' },
   // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
-  // merged field by field by hybrid logical clocks. Additive: a version-6 terminal neither pulls nor
-  // pushes it and syncs everything else as before.
-  { version: 7, hash: '344cbe4b711bdc33c9076318e52e02bb85be6ac79e942a15cf26546880c8ec4a' },
+  // merged field by field by hybrid logical clocks, and `accountLedgerSeq` on sales (the ledger
+  // position of a booking's account entry, a cloud field of sale schema v2). Additive: a version-6
+  // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
+  // else as before.
+  { version: 7, hash: '51d24f0936135e8c42b246b186e830e479a560c86eddc9a1aea0ecc29097cc16' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */

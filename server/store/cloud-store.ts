@@ -544,7 +544,7 @@ export type SaleIngestOutcome =
   | {
       status: 'rejected';
       key: string | null;
-      /** `POS_SYNC_EVENT_INVALID`, or the return check's code (`POS_RETURN_…`). */
+      /** `POS_SYNC_EVENT_INVALID`, the return check's (`POS_RETURN_…`), `POS_FORBIDDEN` (customer). */
       code: RefusalCode;
       message: string;
       problems: IngestProblem[];
@@ -554,7 +554,7 @@ export type SaleIngestOutcome =
 
 /** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
 export type IngestProblem = {
-  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original';
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original' | 'account_customer';
   path: string;
   message: string;
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sale } from '../../../schema/index.ts';
 import type { ContractContext } from './contract-context.ts';
-import { saleOf } from './harness.ts';
+import { createWorld, saleOf } from './harness.ts';
 
 /** A sale of `scope` charging `amountMinor`'s worth… paid wholly on account by `customerId`. */
 function charge(
@@ -98,6 +98,52 @@ export function describeAccountsContract(ctx: ContractContext): void {
       await store.ingestSales(world.t3, [charge(ctx, world.t3, 2, 'c-dup')]);
       const [after] = await store.getCustomers(world.tenantId, ['c-keep']);
       expect(after!.balanceMinor).toBe(total + two.totals.totalMinor);
+    });
+
+    it("gives each account booking its ledger position, which the customer's ledgerSeq then covers", async () => {
+      const { store, world } = ctx;
+      await store.upsertCustomers(
+        world.tenantId,
+        [{ id: 'c-pos', name: 'Ada', creditLimitMinor: 10_000_000 }],
+        'root',
+      );
+      const first = charge(ctx, world.t1, 1, 'c-pos');
+      const [a] = await store.ingestSales(world.t1, [first]);
+      const [plain] = await store.ingestSales(world.t1, [
+        saleOf(world.t1, 2, { posId: `pos-${world.t1.terminalId}` }),
+      ]);
+      const [b] = await store.ingestSales(world.t3, [settlement(world.t3, 1, 'c-pos', 100)]);
+      expect(plain!.sale!.accountLedgerSeq).toBeNull();
+      const seqA = a!.sale!.accountLedgerSeq!;
+      const seqB = b!.sale!.accountLedgerSeq!;
+      expect(seqA).toBeGreaterThanOrEqual(1);
+      expect(seqB).toBeGreaterThan(seqA);
+      const [customer] = await store.getCustomers(world.tenantId, ['c-pos']);
+      expect(customer!.ledgerSeq).toBe(seqB);
+      expect(customer!.balanceMinor).toBe(first.totals.totalMinor - 100);
+      // A redelivery answers with the position the first delivery booked, and books nothing more.
+      const [again] = await store.ingestSales(world.t1, [first]);
+      expect(again).toMatchObject({ status: 'duplicate', sale: { accountLedgerSeq: seqA } });
+      const [pulledA] = (await store.pullSales(world.t1, null, 100)).documents.filter(
+        (s) => s.id === first.id,
+      );
+      expect(pulledA!.accountLedgerSeq).toBe(seqA);
+      const [after] = await store.getCustomers(world.tenantId, ['c-pos']);
+      expect(after!.ledgerSeq).toBe(seqB);
+    });
+
+    it("refuses an account booking naming another tenant's customer, and books the rest", async () => {
+      const { store, world } = ctx;
+      const other = await createWorld(store, 'acme-other');
+      await store.upsertCustomers(other.tenantId, [{ id: 'c-theirs', name: 'Theirs' }], 'root');
+      const forged = charge(ctx, world.t1, 1, 'c-theirs');
+      const fine = saleOf(world.t1, 2, { posId: `pos-${world.t1.terminalId}` });
+      const [refused, booked] = await store.ingestSales(world.t1, [forged, fine]);
+      expect(refused).toMatchObject({ status: 'rejected', code: 'POS_FORBIDDEN' });
+      expect(booked!.status).toBe('ingested');
+      const [theirs] = await store.getCustomers(other.tenantId, ['c-theirs']);
+      expect(theirs!.balanceMinor).toBe(0);
+      expect(await store.getCustomers(world.tenantId, ['c-theirs'])).toEqual([]);
     });
 
     it('takes the ledger balance for a customer that arrives after sales charged it', async () => {

@@ -1,4 +1,6 @@
 import type { AccountStatus, Sale } from '../../../schema/index.ts';
+import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import { refusalOfValid } from '../pushed-sale-check.ts';
 
 /** What a booked sale document does to a customer account, as a ledger entry. */
 export type AccountEffect = {
@@ -6,6 +8,12 @@ export type AccountEffect = {
   kind: 'charge' | 'settlement' | 'refund';
   /** What the entry adds to the balance: a charge positive, a settlement or refund negative. */
   amountMinor: number;
+};
+
+/** What booking a ledger entry tells the sale document: its position and a charge's verification. */
+export type BookedEntry = {
+  verification: 'verified' | 'over_limit' | null;
+  ledgerSeq: number;
 };
 
 /**
@@ -46,4 +54,19 @@ export function verifyCharge(
   const limit = customer?.creditLimitMinor ?? sale.accountCheck?.limitMinor ?? 0;
   if (customer && customer.accountStatus !== 'active') return 'over_limit';
   return balanceBeforeMinor + effect.amountMinor > limit ? 'over_limit' : 'verified';
+}
+
+/**
+ * Refuses an account booking naming a customer of another tenant (`POS_FORBIDDEN`): ids are the
+ * tenant's own, and a customer this tenant does not hold yet (made offline, on its way) is one no
+ * other tenant holds either. The adapter asks its store whether another tenant holds the id.
+ */
+export function refuseForeignCustomer(c: ValidPushedSale): InvalidPushedSale {
+  const message = `customer ${c.sale.customerId} is not a customer of this tenant`;
+  return refusalOfValid(
+    c,
+    message,
+    { rule: 'account_customer', path: 'customerId', message },
+    'POS_FORBIDDEN',
+  );
 }

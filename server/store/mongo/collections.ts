@@ -229,6 +229,8 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { tenantId: 1, phoneKey: 1, mergedInto: 1 }, name: 'customers_phone' },
     { key: { tenantId: 1, emailKey: 1, mergedInto: 1 }, name: 'customers_email' },
     { key: { tenantId: 1, mergedInto: 1 }, name: 'customers_merged' },
+    // An account booking naming another tenant's customer is refused (by id across tenants).
+    { key: { id: 1 }, name: 'customers_by_id' },
   ],
   ledgerEntries: [
     { key: { tenantId: 1, saleId: 1 }, name: 'ledger_sale', unique: true },

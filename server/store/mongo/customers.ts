@@ -11,7 +11,7 @@ import type {
   PageArgs,
   PullResult,
 } from '../cloud-store.ts';
-import type { AccountEffect } from '../core/account-booking.ts';
+import type { AccountEffect, BookedEntry } from '../core/account-booking.ts';
 import { verifyCharge } from '../core/account-booking.ts';
 import type { CustomerAudit, CustomerWrite, StoredCustomer } from '../customer-rules.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
@@ -64,6 +64,11 @@ export class Customers {
       )
       .toArray();
     return new Map(rows.map((r) => [r.id, { seq: r.seq, doc: r.doc }]));
+  }
+
+  /** Whether another tenant holds a customer with this id. */
+  async heldElsewhere(tenantId: string, id: string): Promise<boolean> {
+    return (await this.#coll.findOne({ id, tenantId: { $ne: tenantId } })) !== null;
   }
 
   async mergedInto(tenantId: string, id: string): Promise<string[]> {
@@ -215,11 +220,7 @@ export class Customers {
    * against the entries before its own position, and the balance of the customer that stays is
    * written only over an older one (`ledgerSeq` below the new), so concurrent bookings never lower it.
    */
-  async bookEntry(
-    tenantId: string,
-    sale: Sale,
-    effect: AccountEffect,
-  ): Promise<'verified' | 'over_limit' | null> {
+  async bookEntry(tenantId: string, sale: Sale, effect: AccountEffect): Promise<BookedEntry> {
     let entry = await this.#ledger.findOne({ tenantId, saleId: sale.id });
     if (!entry) {
       await this.#seq.write(
@@ -276,7 +277,7 @@ export class Customers {
       await this.#ledger.updateOne({ tenantId, saleId: sale.id }, { $set: { verification } });
     }
     if (root) await this.#writeBalance(tenantId, root.doc.id, members);
-    return verification;
+    return { verification, ledgerSeq: entry.seq };
   }
 
   async #writeBalance(tenantId: string, id: string, members: string[]): Promise<void> {

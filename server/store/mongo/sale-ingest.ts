@@ -18,7 +18,7 @@ import type {
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
-import { accountEffectOf } from '../core/account-booking.ts';
+import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
 import type { Customers } from './customers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
@@ -86,6 +86,17 @@ export async function ingestSales(
     return plan;
   });
 
+  for (const [index, p] of plans.entries()) {
+    const effect = p.kind === 'book' ? accountEffectOf(p.checked.sale) : null;
+    if (
+      p.kind === 'book' &&
+      effect &&
+      (await customers.heldElsewhere(scope.tenantId, effect.customerId))
+    ) {
+      plans[index] = { kind: 'refuse', checked: refuseForeignCustomer(p.checked) };
+    }
+  }
+
   // Returns are booked after the other sales of the batch, one at a time: the original they point
   // at may be one of those, and each return's counter update must see the ones before it.
   const isReturn = (p: Plan) => p.kind === 'book' && returnOriginalId(p.checked.sale) !== null;
@@ -127,10 +138,14 @@ export async function ingestSales(
       result && 'booked' in result ? result.booked : plan.kind === 'duplicate' ? plan.sale : null;
     const effect = sale ? accountEffectOf(sale) : null;
     if (!sale || !effect) continue;
-    const verification = await customers.bookEntry(scope.tenantId, sale, effect);
-    if (sale.accountVerification !== verification) {
-      sale.accountVerification = verification;
-      await ledger.setAccountVerification(scope.tenantId, sale.id, verification);
+    const entry = await customers.bookEntry(scope.tenantId, sale, effect);
+    if (
+      sale.accountVerification !== entry.verification ||
+      sale.accountLedgerSeq !== entry.ledgerSeq
+    ) {
+      sale.accountVerification = entry.verification;
+      sale.accountLedgerSeq = entry.ledgerSeq;
+      await ledger.setAccountEntry(scope.tenantId, sale.id, entry);
     }
   }
 

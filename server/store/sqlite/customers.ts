@@ -11,7 +11,7 @@ import type {
   PageArgs,
   PullResult,
 } from '../cloud-store.ts';
-import type { AccountEffect } from '../core/account-booking.ts';
+import type { AccountEffect, BookedEntry } from '../core/account-booking.ts';
 import { verifyCharge } from '../core/account-booking.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import type { CustomerAudit, CustomerWrite, StoredCustomer } from '../customer-rules.ts';
@@ -24,6 +24,8 @@ const CUSTOMERS_SQL = {
   selectByIds: `SELECT c.id, c.seq, c.doc FROM json_each(?) AS j
     JOIN customers AS c ON c.tenant_id = ? AND c.id = j.value`,
   selectMergedInto: `SELECT id FROM customers WHERE tenant_id = ? AND merged_into = ?`,
+  // By the customers_id index: the id in any other tenant.
+  selectElsewhere: `SELECT 1 FROM customers WHERE id = ? AND tenant_id <> ? LIMIT 1`,
   upsert: `INSERT INTO customers
       (tenant_id, id, seq, merged_into, phone_key, email_key, changed_at, doc)
     VALUES (@tenantId, @id, @seq, @mergedInto, @phoneKey, @emailKey, @changedAt, @doc)
@@ -91,6 +93,11 @@ export class Customers {
 
   async mergedInto(tenantId: string, id: string): Promise<string[]> {
     return this.mergedIntoNow(tenantId, id);
+  }
+
+  /** Whether another tenant holds a customer with this id. */
+  heldElsewhereNow(tenantId: string, id: string): boolean {
+    return this.#s.selectElsewhere.get(id, tenantId) !== undefined;
   }
 
   mergedIntoNow(tenantId: string, id: string): string[] {
@@ -214,11 +221,7 @@ export class Customers {
    * the next ledger position and writes the group's new balance onto the customer that stays, so the
    * entry, the booking and the balance commit together.
    */
-  bookEntryNow(
-    tenantId: string,
-    sale: Sale,
-    effect: AccountEffect,
-  ): 'verified' | 'over_limit' | null {
+  bookEntryNow(tenantId: string, sale: Sale, effect: AccountEffect): BookedEntry {
     let root = this.readNow(tenantId, [effect.customerId]).get(effect.customerId);
     for (let hop = 0; root?.doc.mergedInto && hop < 8; hop++) {
       const next: string = root.doc.mergedInto;
@@ -243,7 +246,7 @@ export class Customers {
       verification,
     });
     if (root) this.writeNow(tenantId, [{ ...root.doc, ...this.balanceNow(tenantId, members) }]);
-    return verification;
+    return { verification, ledgerSeq: seq };
   }
 
   async overLimit(

@@ -264,6 +264,8 @@ const MIGRATIONS: readonly string[] = [
     WHERE email_key IS NOT NULL AND merged_into IS NULL;
   CREATE INDEX customers_merged ON customers (tenant_id, merged_into)
     WHERE merged_into IS NOT NULL;
+  -- An account booking naming another tenant's customer is refused (by id across tenants).
+  CREATE INDEX customers_id ON customers (id);
 
   -- The accounts' ledger: one entry per account booking (charge, settlement, refund), never changed
   -- or deleted. seq is the tenant's ledger position (its own stream head, 'ledger'); amount_minor is

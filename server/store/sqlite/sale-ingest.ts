@@ -5,7 +5,7 @@ import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
-import { accountEffectOf } from '../core/account-booking.ts';
+import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
 import type { Customers } from './customers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger, StoredSaleRow } from './sale-ledger.ts';
@@ -60,13 +60,12 @@ export function ingestSales(
             if (decision.counter) ledger.putReturnCounter(scope.tenantId, decision.counter);
           }
           const effect = accountEffectOf(sale);
+          if (effect && customers.heldElsewhereNow(scope.tenantId, effect.customerId)) {
+            return refuse(deadLetters, batch, scope, refuseForeignCustomer(plan.checked));
+          }
           // The ledger entry commits with the booking (docs/design.md#accounts).
-          const verification = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;
-          return {
-            status: 'ingested',
-            key,
-            sale: batch.book(sale, contentHash, '', verification),
-          };
+          const entry = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;
+          return { status: 'ingested', key, sale: batch.book(sale, contentHash, '', entry) };
         }
       }
     });
