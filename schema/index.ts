@@ -179,3 +179,5 @@ export {
   checkEventIdJump,
   validateSale,
 } from './validate-sale.ts';
+export type { AccountEffect } from './account-effect.ts';
+export { accountEffectOf } from './account-effect.ts';

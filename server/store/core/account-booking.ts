@@ -1,43 +1,15 @@
-import type { AccountStatus, Sale } from '../../../schema/index.ts';
+import type { AccountEffect, AccountStatus, Sale } from '../../../schema/index.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
 import { refusalOfValid } from '../pushed-sale-check.ts';
 
-/** What a booked sale document does to a customer account, as a ledger entry. */
-export type AccountEffect = {
-  customerId: string;
-  kind: 'charge' | 'settlement' | 'refund';
-  /** What the entry adds to the balance: a charge positive, a settlement or refund negative. */
-  amountMinor: number;
-};
+export type { AccountEffect } from '../../../schema/index.ts';
+export { accountEffectOf } from '../../../schema/index.ts';
 
 /** What booking a ledger entry tells the sale document: its position and a charge's verification. */
 export type BookedEntry = {
   verification: 'verified' | 'over_limit' | null;
   ledgerSeq: number;
 };
-
-/**
- * The ledger entry of a sale document, or `null` when it touches no account: a sale paid (partly)
- * on account charges the customer with the account payments; a settlement credits what was paid;
- * a return paid back to the account credits the account payments.
- */
-export function accountEffectOf(sale: Sale): AccountEffect | null {
-  if (sale.customerId === null) return null;
-  const onAccount = sale.payments
-    .filter((p) => p.method === 'account')
-    .reduce((sum, p) => sum + p.amountMinor, 0);
-  if (sale.kind === 'settlement') {
-    const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0) - sale.changeMinor;
-    return paid > 0
-      ? { customerId: sale.customerId, kind: 'settlement', amountMinor: -paid }
-      : null;
-  }
-  if (onAccount === 0) return null;
-  if (sale.kind === 'return') {
-    return { customerId: sale.customerId, kind: 'refund', amountMinor: -onAccount };
-  }
-  return { customerId: sale.customerId, kind: 'charge', amountMinor: onAccount };
-}
 
 /**
  * The cloud's verification of a charge against the true balance before it (every terminal's entries
