@@ -5,6 +5,7 @@ import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
 import { nextLocalEventId } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
+import { TerminalAccounts } from './terminal-accounts.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
 import {
@@ -95,6 +96,7 @@ export async function openTerminal(
       identity,
       identityConfirmed: firstRun,
       nextLocalEventId: await nextLocalEventId(db),
+      accounts: await TerminalAccounts.open(db),
     });
     if (resolved.autoStart) terminal.start();
     return terminal;

@@ -5,9 +5,14 @@ import { filter } from 'rxjs/operators';
 import { isRetryable } from '../replication/index.ts';
 import type { BranchProduct, Sale } from '../schema/index.ts';
 import { PosError, createUuidV7 } from '../schema/index.ts';
-import type { SellInput } from './build-sale.ts';
-import { buildSale } from './build-sale.ts';
+import type { SaleAccountFields, SellInput } from './build-sale.ts';
+import { buildSale, parseSellInput } from './build-sale.ts';
+import type { SettleInput } from './build-settlement.ts';
+import { buildSettlement, parseSettleInput } from './build-settlement.ts';
+import { ManagerOverride } from './manager-override.ts';
 import { SerialQueue } from './serial-queue.ts';
+import type { TerminalAccounts } from './terminal-accounts.ts';
+import type { TerminalCustomers } from './terminal-customers.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
 
@@ -28,6 +33,8 @@ export class TerminalSales {
   readonly #identity: Readonly<TerminalIdentity>;
   readonly #currency: string | undefined;
   readonly #push: SalesPush;
+  readonly #accounts: TerminalAccounts;
+  readonly #customers: TerminalCustomers;
   readonly #logger: () => Logger;
   readonly #closed: () => boolean;
   readonly #onSold: () => void;
@@ -43,6 +50,10 @@ export class TerminalSales {
     currency: string | undefined;
     nextLocalEventId: number;
     push: SalesPush;
+    /** This terminal's account events, for the credit check. */
+    accounts: TerminalAccounts;
+    /** The customers, followed through merges. */
+    customers: TerminalCustomers;
     logger: () => Logger;
     closed: () => boolean;
     events: {
@@ -58,6 +69,8 @@ export class TerminalSales {
     this.#currency = init.currency;
     this.#nextLocalEventId = init.nextLocalEventId;
     this.#push = init.push;
+    this.#accounts = init.accounts;
+    this.#customers = init.customers;
     this.#logger = init.logger;
     this.#closed = init.closed;
     const { onSold, onSynced, onChange } = init.events;
@@ -75,6 +88,7 @@ export class TerminalSales {
   sell(input: SellInput): Promise<Sale> {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const account = await this.#checkAccount(input);
       const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
       const found = await this.#db.products.findByIds(ids).exec();
       const products = new Map<string, BranchProduct>();
@@ -88,13 +102,83 @@ export class TerminalSales {
         id: createUuidV7(now),
         createdAt: new Date(now).toISOString(),
         currency: this.#currency ?? this.#identity.currency ?? undefined,
+        ...(account ? { account } : {}),
       });
-      await this.#db.sales.insert(sale);
-      this.#nextLocalEventId += 1;
-      this.#onSold();
-      this.#push.wake();
-      return sale;
+      return this.#queueEvent(sale);
     });
+  }
+
+  /**
+   * The customer and the offline credit check of a sale (docs/design.md#accounts), or undefined for
+   * a sale without a customer. A charge on account needs an active account and, beyond the credit
+   * available, a manager's override of `POS_CREDIT_LIMIT_EXCEEDED`.
+   */
+  async #checkAccount(input: SellInput): Promise<SaleAccountFields | undefined> {
+    const parsed = parseSellInput(input);
+    if (!parsed.customerId) return undefined;
+    const customer = await this.#customers.resolve(parsed.customerId);
+    const charged = parsed.payments
+      .filter((p) => p.method === 'account')
+      .reduce((sum, p) => sum + p.amountMinor, 0);
+    if (charged === 0) return { customerId: customer.id, accountCheck: null, override: null };
+    if (customer.accountStatus !== 'active') {
+      throw new PosError(
+        'POS_ACCOUNT_NOT_ACTIVE',
+        `the account of ${customer.id} is ${customer.accountStatus}`,
+        {
+          customerId: customer.id,
+          accountStatus: customer.accountStatus,
+        },
+      );
+    }
+    const check = this.#accounts.check(customer);
+    const override = new ManagerOverride(parsed.override);
+    if (charged > check.availableMinor) {
+      override.pass(
+        'POS_CREDIT_LIMIT_EXCEEDED',
+        `charge ${charged} exceeds the available credit ${check.availableMinor} of ${customer.id}`,
+        { customerId: customer.id, chargedMinor: charged, ...check },
+      );
+    }
+    return { customerId: customer.id, accountCheck: check, override: override.recorded };
+  }
+
+  /** See `Terminal.settle`. */
+  settle(input: SettleInput): Promise<Sale> {
+    return this.#queue.run(async () => {
+      if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const parsed = parseSettleInput(input);
+      const customer = await this.#customers.resolve(parsed.customerId);
+      const currency = this.#currency ?? this.#identity.currency ?? customer.currency;
+      if (!currency) {
+        throw new PosError(
+          'POS_INPUT_INVALID',
+          'the currency is not known until the cloud was reached',
+        );
+      }
+      const now = Date.now();
+      const sale = buildSettlement({
+        input: parsed,
+        customerId: customer.id,
+        identity: this.#identity,
+        localEventId: this.#nextLocalEventId,
+        id: createUuidV7(now),
+        createdAt: new Date(now).toISOString(),
+        currency,
+      });
+      return this.#queueEvent(sale);
+    });
+  }
+
+  /** Writes a sale document and queues it for push: one insert, then the counter advances. */
+  async #queueEvent(sale: Sale): Promise<Sale> {
+    await this.#db.sales.insert(sale);
+    this.#nextLocalEventId += 1;
+    // Before the next sale is checked, whatever the collection's change stream delivers when.
+    this.#accounts.observeSale(sale);
+    this.#onSold();
+    this.#push.wake();
+    return sale;
   }
 
   /** Runs `task` in the sell queue: no sale is built while it runs. */

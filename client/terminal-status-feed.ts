@@ -16,6 +16,7 @@ export type StatusParts = Pick<
   | 'lastReconcile'
   | 'inventoryRefused'
   | 'customersRefused'
+  | 'overLimitCharges'
 > & { catalog: Omit<TerminalStatus['catalog'], 'products' | 'categories'> };
 
 type SaleCounts = Pick<TerminalStatus, 'queued' | 'synced' | 'needsAttention' | 'discarded'>;
@@ -113,6 +114,7 @@ export class TerminalStatusFeed {
       lastReconcile: parts.lastReconcile,
       inventoryRefused: parts.inventoryRefused,
       customersRefused: parts.customersRefused,
+      overLimitCharges: parts.overLimitCharges,
       counters: { ...this.#counters },
     };
   }

@@ -10,6 +10,7 @@ import type {
 } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
 import type { SellInput } from './build-sale.ts';
+import type { SettleInput } from './build-settlement.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
 import { IdentityConfirmation } from './identity-confirmation.ts';
 import { SalesRetention } from './sales-retention.ts';
@@ -18,6 +19,7 @@ import type { TerminalIdentity } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import type { TerminalStatus } from './terminal-status.ts';
 import { TerminalCatalog } from './terminal-catalog.ts';
+import type { TerminalAccounts } from './terminal-accounts.ts';
 import { TerminalCustomers } from './terminal-customers.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
@@ -43,6 +45,7 @@ export class Terminal {
   readonly #sales: TerminalSales;
   readonly #inventory: TerminalInventory;
   readonly #customers: TerminalCustomers;
+  readonly #accounts: TerminalAccounts;
   readonly #reconciler: TerminalReconcile;
   readonly #retention: SalesRetention;
   readonly #stopping = new AbortController();
@@ -60,8 +63,11 @@ export class Terminal {
     /** Whether the identity comes straight from the cloud (first run). */
     identityConfirmed: boolean;
     nextLocalEventId: number;
+    /** This terminal's account events, read at open. */
+    accounts: TerminalAccounts;
   }) {
     this.db = init.db;
+    this.#accounts = init.accounts;
     const identity = init.identity;
     const fetch = createObservedFetch(
       {
@@ -164,6 +170,7 @@ export class Terminal {
         lastReconcile: this.#reconciler.last,
         inventoryRefused: this.#inventory.refused,
         customersRefused: this.#customers.refused,
+        overLimitCharges: this.#accounts.overLimitCharges,
       }),
       logger: () => this.#logger,
     });
@@ -172,6 +179,8 @@ export class Terminal {
       identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
+      accounts: init.accounts,
+      customers: this.#customers,
       push: {
         wake: (resetBackoff) => this.#sync.wakePush(resetBackoff),
         acknowledge: (saleId) => this.#sync.acknowledge(saleId),
@@ -263,9 +272,25 @@ export class Terminal {
    * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a
    * queue, so two sales cannot take the same number, and the number only advances after the insert
    * committed.
+   *
+   * With `customerId` the sale names a customer (followed to the one it was merged into); an
+   * `account` payment charges their account after the offline credit check: available = credit
+   * limit − last synced balance − this terminal's unsynced charges + its unsynced settlements
+   * (docs/design.md#accounts). Beyond it: `POS_CREDIT_LIMIT_EXCEEDED` unless `override` names that
+   * code (recorded on the sale, audited by the cloud); an account on hold or closed:
+   * `POS_ACCOUNT_NOT_ACTIVE`. The check's figures are recorded as `accountCheck`.
    */
   sell(input: SellInput): Promise<Sale> {
     return this.#sales.sell(input);
+  }
+
+  /**
+   * Records a customer paying down their account (a `settlement`: no lines, payments by any method
+   * but `account`, cash beyond `amountMinor` handed back), through the same queue, counter and push
+   * as sales. The customer is followed to the one it was merged into; any account status is accepted.
+   */
+  settle(input: SettleInput): Promise<Sale> {
+    return this.#sales.settle(input);
   }
 
   /**
@@ -357,6 +382,7 @@ export class Terminal {
     this.#stopping.abort();
     this.#statusFeed.stop();
     this.#sales.unsubscribe();
+    this.#accounts.unsubscribe();
     this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.

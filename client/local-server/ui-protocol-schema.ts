@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, inventoryReasonSchema } from '../../schema/index.ts';
 import { sellInputSchema } from '../build-sale.ts';
+import { settleInputSchema } from '../build-settlement.ts';
 
 /** The storage methods a page may call through RxDB's remote storage (the views refuse the writes). */
 const RX_METHODS = [
@@ -44,6 +45,7 @@ export const pageFrameSchema = z.discriminatedUnion('t', [
 /** Each command's input. */
 export const commandInputSchemas = {
   sell: sellInputSchema,
+  settle: settleInputSchema,
   adjustInventory: z.object({
     productId: idSchema,
     delta: z.int().min(-1_000_000_000).max(1_000_000_000),
