@@ -55,6 +55,8 @@ export function buildSale(options: {
   id: string;
   createdAt: string;
   currency?: string | undefined;
+  /** Where the terminal stood with the cloud (docs/design.md#offline-limits). */
+  contact?: Pick<Sale, 'offline' | 'lastContactAt'>;
   /** The customer (followed to the survivor of a merge), the credit check and the override. */
   account?: SaleAccountFields;
 }): Sale {
@@ -101,6 +103,7 @@ export function buildSale(options: {
     changeMinor: change,
     ...SALE_V2_DEFAULTS,
     customerId: input.customerId ?? null,
+    ...options.contact,
     ...options.account,
     invoiceNo: null,
     ingestedAt: null,

@@ -45,6 +45,8 @@ export function buildSettlement(options: {
   id: string;
   createdAt: string;
   currency: string;
+  /** Where the terminal stood with the cloud (docs/design.md#offline-limits). */
+  contact?: Pick<Sale, 'offline' | 'lastContactAt'>;
 }): Sale {
   const { input } = options;
   const paid = input.payments.reduce((sum, p) => sum + p.amountMinor, 0);
@@ -69,6 +71,7 @@ export function buildSettlement(options: {
     payments: input.payments,
     changeMinor: paid - credited,
     ...SALE_V2_DEFAULTS,
+    ...options.contact,
     kind: 'settlement',
     customerId: options.customerId,
     invoiceNo: null,

@@ -3,7 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createBackoff, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
-import { nextLocalEventId } from './sales-retention.ts';
+import { readSalesAtOpen } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
 import { TerminalAccounts } from './terminal-accounts.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
@@ -89,14 +89,16 @@ export async function openTerminal(
       identity = createIdentity(await firstContact(resolved, baseLogger));
       await saveIdentity(db, identity);
     }
+    const stored = await readSalesAtOpen(db);
     const terminal = new Terminal({
       db,
       options: resolved,
       baseLogger,
       identity,
       identityConfirmed: firstRun,
-      nextLocalEventId: await nextLocalEventId(db),
-      accounts: await TerminalAccounts.open(db),
+      nextLocalEventId: stored.nextLocalEventId,
+      sales: stored.sales,
+      accounts: await TerminalAccounts.open(db, stored.sales),
     });
     if (resolved.autoStart) terminal.start();
     return terminal;

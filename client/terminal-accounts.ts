@@ -26,11 +26,10 @@ export class TerminalAccounts {
     ];
   }
 
-  /** Reads the account events among the stored sales and the merges of their customers. */
-  static async open(db: TerminalDatabase): Promise<TerminalAccounts> {
+  /** Takes the account events of the sales read at open, and the merges of their customers. */
+  static async open(db: TerminalDatabase, sales: Iterable<Sale>): Promise<TerminalAccounts> {
     const accounts = new TerminalAccounts(db);
-    const sales = await db.sales.find({ selector: { customerId: { $ne: null } } }).exec();
-    for (const doc of sales) accounts.observeSale(doc.toJSON() as Sale);
+    for (const sale of sales) accounts.observeSale(sale);
     const customers = await db.customers.findByIds([...accounts.#byCustomer.keys()]).exec();
     for (const doc of customers.values()) accounts.#observeCustomer(doc.toJSON() as Customer);
     return accounts;

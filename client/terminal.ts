@@ -9,6 +9,7 @@ import type {
   Sale,
 } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
+import type { RefundInput } from './build-return.ts';
 import type { SellInput } from './build-sale.ts';
 import type { SettleInput } from './build-settlement.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
@@ -24,6 +25,7 @@ import { TerminalCustomers } from './terminal-customers.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
+import type { ContactState } from './terminal-sales.ts';
 import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
@@ -63,6 +65,8 @@ export class Terminal {
     /** Whether the identity comes straight from the cloud (first run). */
     identityConfirmed: boolean;
     nextLocalEventId: number;
+    /** The sales read at open: what was returned of each original, the offline exposure. */
+    sales: readonly Sale[];
     /** This terminal's account events, read at open. */
     accounts: TerminalAccounts;
   }) {
@@ -176,6 +180,10 @@ export class Terminal {
     });
     this.#sales = new TerminalSales({
       db: this.db,
+      sales: init.sales,
+      caller,
+      contact: () => this.#contactState(),
+      restock: (productId, quantity) => this.#inventory.adjust(productId, quantity, 'return'),
       identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
@@ -285,6 +293,20 @@ export class Terminal {
   }
 
   /**
+   * Returns goods of a sale (docs/design.md#returns): writes a sale document of kind `return` that
+   * points at the original and its lines, priced from the original lines pro rata (never from today's
+   * catalog), through the same queue, `localEventId` and push as `sell()`. Restocked lines go back
+   * into branch inventory (a CRDT `$inc` with reason `return`). A sale this terminal holds is returned
+   * offline too, checked against the returns it holds; another terminal's sale is fetched from the
+   * cloud while online, or returned from its `receipt` offline (`source: 'unverified'`, verified by
+   * the cloud at ingest). Throws `POS_RETURN_EXCEEDS_SOLD`, `POS_RETURN_ORIGINAL_UNKNOWN`,
+   * `POS_SYNC_OFFLINE` (another terminal's sale offline without its receipt) or `POS_INPUT_INVALID`.
+   */
+  refund(input: RefundInput): Promise<Sale> {
+    return this.#sales.refund(input);
+  }
+
+  /**
    * Records a customer paying down their account (a `settlement`: no lines, payments by any method
    * but `account`, cash beyond `amountMinor` handed back), through the same queue, counter and push
    * as sales. The customer is followed to the one it was merged into; any account status is accepted.
@@ -367,6 +389,11 @@ export class Terminal {
     this.#sync.wakePush(true);
     await this.#sales.awaitNoneQueued();
     await this.#streams.awaitPulled();
+  }
+
+  /** Where the terminal stands with the cloud, for the event being made now. */
+  #contactState(): ContactState {
+    return { online: this.#sync.online, offline: false, lastContactAt: null };
   }
 
   /** The current status, with counts read now. */

@@ -10,6 +10,7 @@ import { sha256Hex } from './content-hash.ts';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
+  SALE_FOR_RETURN_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -45,13 +46,13 @@ export const PROTOCOL_HISTORY = [
   // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
   // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
-  { version: 6, hash: 'f53debf525aebe956f1073eb28c4e49a62b5420706fd9064d453f31582f83333' },
+  { version: 6, hash: '2677b7c33b7c8f1fadda34fc5fcbf5d1312d120d0853aa1609ea256149229684' },
   // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
   // merged field by field by hybrid logical clocks, and `accountLedgerSeq` on sales (the ledger
   // position of a booking's account entry, a cloud field of sale schema v2). Additive: a version-6
   // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
   // else as before.
-  { version: 7, hash: '51d24f0936135e8c42b246b186e830e479a560c86eddc9a1aea0ecc29097cc16' },
+  { version: 7, hash: '716529f5dd637d8d7095f3739d5f6fa3ef1aab85657dc20f4a914ba130e6d50f' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -71,6 +72,7 @@ export function computeProtocolHash(): string {
         reconcile: RECONCILE_CATALOG_DOCUMENT,
         byIds: CATALOG_BY_IDS_DOCUMENTS,
         currentTerminal: CURRENT_TERMINAL_DOCUMENT,
+        saleForReturn: SALE_FOR_RETURN_DOCUMENT,
       },
       rxSchemas: {
         products: productRxSchema,

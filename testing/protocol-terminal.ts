@@ -252,6 +252,7 @@ export class ProtocolTerminal {
       totals,
       payments: [{ method: 'cash', amountMinor: totals.totalMinor }],
       changeMinor: 0,
+      ...SALE_V2_DEFAULTS,
       invoiceNo: null,
       ingestedAt: null,
       syncState: 'queued',

@@ -1,5 +1,6 @@
 import type { MessageFromRemote, MessageToRemote } from 'rxdb/plugins/storage-remote';
 import type { ErrorCode, InventoryReason, Sale } from '../../schema/index.ts';
+import type { RefundInput } from '../build-return.ts';
 import type { SellInput } from '../build-sale.ts';
 import type { SettleInput } from '../build-settlement.ts';
 import type { ReconcileResult } from '../terminal.ts';
@@ -26,6 +27,7 @@ export const UI_HEARTBEAT_MS = 5_000;
 export type UiCommands = {
   sell: { input: SellInput; result: Sale };
   settle: { input: SettleInput; result: Sale };
+  refund: { input: RefundInput; result: Sale };
   adjustInventory: {
     input: { productId: string; delta: number; reason: InventoryReason };
     result: number;

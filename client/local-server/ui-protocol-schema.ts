@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, inventoryReasonSchema } from '../../schema/index.ts';
+import { refundInputSchema } from '../build-return.ts';
 import { sellInputSchema } from '../build-sale.ts';
 import { settleInputSchema } from '../build-settlement.ts';
 
@@ -46,6 +47,7 @@ export const pageFrameSchema = z.discriminatedUnion('t', [
 export const commandInputSchemas = {
   sell: sellInputSchema,
   settle: settleInputSchema,
+  refund: refundInputSchema,
   adjustInventory: z.object({
     productId: idSchema,
     delta: z.int().min(-1_000_000_000).max(1_000_000_000),

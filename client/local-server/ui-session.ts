@@ -23,6 +23,7 @@ export type UiTerminal = Pick<
   | 'status$'
   | 'sell'
   | 'settle'
+  | 'refund'
   | 'adjustInventory'
   | 'countInventory'
   | 'reconcile'
@@ -137,6 +138,8 @@ async function runCommand(terminal: UiTerminal, name: string, input: unknown): P
       return terminal.sell(parsed.data as never);
     case 'settle':
       return terminal.settle(parsed.data as never);
+    case 'refund':
+      return terminal.refund(parsed.data as never);
     case 'adjustInventory': {
       const { productId, delta, reason } = parsed.data as {
         productId: string;

@@ -5,14 +5,21 @@ import type {
   AccountCheck,
   Payment,
   ReturnOf,
+  ReturnedLine,
   Sale,
   SaleError,
   SaleLine,
   SaleOverride,
   SaleTotals,
 } from '../../schema/index.ts';
-import { idSchema, isoDateTimeSchema, withSaleV2Defaults } from '../../schema/index.ts';
-import type { PosGaps, SaleIngestOutcome } from '../store/index.ts';
+import {
+  idSchema,
+  isoDateTimeSchema,
+  saleKindSchema,
+  uuidV7Schema,
+  withSaleV2Defaults,
+} from '../../schema/index.ts';
+import type { PosGaps, SaleIngestOutcome, SalesFilter, SalesSummary } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -99,8 +106,16 @@ const SaleErrorRef = builder.objectRef<SaleError>('SaleError').implement({
   fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
 });
 
+/**
+ * A sale document as the API serves it. An admin query stamps the tenant it read from, so the
+ * `returns` of each sale are read in that tenant (a root token may name any).
+ */
+type SaleNode = WithDeleted<Sale> & { _tenantId?: string };
+
 /** A sale: content fixed at `sell()`, cloud fields from ingestion, the terminal's sync state. */
-export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
+export const SaleRef = builder.objectRef<SaleNode>('Sale');
+
+SaleRef.implement({
   fields: (t) => ({
     id: t.exposeString('id'),
     terminalId: t.exposeString('terminalId'),
@@ -153,6 +168,52 @@ export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
     lastError: t.field({ type: SaleErrorRef, nullable: true, resolve: (s) => s.lastError }),
     syncAttempts: t.exposeInt('syncAttempts'),
     _deleted: t.boolean({ resolve: (s) => s._deleted ?? false }),
+    returns: t.field({
+      type: [SaleRef],
+      description: 'The booked returns of this sale, in ingest order (admin).',
+      resolve: async (s, _args, context) => {
+        const { tenantId } = requireAdmin(context, s._tenantId);
+        const byOriginal = await context.store.returnsOf(tenantId, [s.id]);
+        return (byOriginal.get(s.id) ?? []).map((r) => ({
+          ...r,
+          _deleted: false,
+          _tenantId: tenantId,
+        }));
+      },
+    }),
+  }),
+});
+
+const ReturnedLineRef = builder.objectRef<ReturnedLine>('ReturnedLine').implement({
+  description: 'What the cloud booked as returned of one line of a sale, summed over its returns.',
+  fields: (t) => ({
+    quantity: t.expose('quantity', { type: 'SafeInt' }),
+    discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
+    taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
+  }),
+});
+
+const SaleForReturnRef = builder
+  .objectRef<{ sale: Sale; returned: ReturnedLine[] }>('SaleForReturn')
+  .implement({
+    description: 'A sale of the branch and what was returned of each of its lines (by index).',
+    fields: (t) => ({
+      sale: t.field({ type: SaleRef, resolve: (r) => ({ ...r.sale, _deleted: false }) }),
+      returned: t.field({ type: [ReturnedLineRef], resolve: (r) => r.returned }),
+    }),
+  });
+
+const SalesSummaryRef = builder.objectRef<SalesSummary>('SalesSummary').implement({
+  description: 'Booked totals of one currency: sales, returns, settlements, sales net of returns.',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    salesCount: t.exposeInt('salesCount'),
+    salesMinor: t.expose('salesMinor', { type: 'SafeInt' }),
+    returnsCount: t.exposeInt('returnsCount'),
+    returnsMinor: t.expose('returnsMinor', { type: 'SafeInt' }),
+    settlementsCount: t.exposeInt('settlementsCount'),
+    settlementsMinor: t.expose('settlementsMinor', { type: 'SafeInt' }),
+    netMinor: t.expose('netMinor', { type: 'SafeInt' }),
   }),
 });
 
@@ -298,12 +359,30 @@ const pushSalesArgsSchema = pushArgsSchema(
   }),
 );
 
-const salesFilterSchema = pageArgsSchema.extend({
+const summaryFilterSchema = z.object({
   branchId: idSchema.nullish(),
   terminalId: idSchema.nullish(),
   from: isoDateTimeSchema.nullish(),
   to: isoDateTimeSchema.nullish(),
 });
+
+const salesFilterSchema = pageArgsSchema.extend({
+  ...summaryFilterSchema.shape,
+  kind: saleKindSchema.nullish(),
+});
+
+const saleLookupSchema = z
+  .object({ saleId: uuidV7Schema.nullish(), invoiceNo: z.int().min(1).nullish() })
+  .refine((a) => (a.saleId == null) !== (a.invoiceNo == null), 'give saleId or invoiceNo');
+
+function filterOf(a: z.infer<typeof summaryFilterSchema>): SalesFilter {
+  return {
+    branchId: a.branchId ?? undefined,
+    terminalId: a.terminalId ?? undefined,
+    from: a.from ?? undefined,
+    to: a.to ?? undefined,
+  };
+}
 
 /**
  * The push answer: RxDB's conflicts. A duplicate answers the booked copy (the terminal adopts its
@@ -338,6 +417,7 @@ builder.queryFields((t) => ({
       terminalId: t.arg.string(),
       from: t.arg.string(),
       to: t.arg.string(),
+      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
       first: t.arg.int(),
       after: t.arg.string(),
       tenantId: t.arg.string(),
@@ -347,18 +427,48 @@ builder.queryFields((t) => ({
       const a = parseInput(salesFilterSchema, args);
       const connection = await context.store.querySales(
         tenantId,
-        {
-          branchId: a.branchId ?? undefined,
-          terminalId: a.terminalId ?? undefined,
-          from: a.from ?? undefined,
-          to: a.to ?? undefined,
-        },
+        { ...filterOf(a), ...(a.kind ? { kind: a.kind } : {}) },
         { first: a.first, after: a.after ?? null },
       );
       return {
         ...connection,
-        edges: connection.edges.map((e) => ({ ...e, node: { ...e.node, _deleted: false } })),
+        edges: connection.edges.map((e) => ({
+          ...e,
+          node: { ...e.node, _deleted: false, _tenantId: tenantId },
+        })),
       };
+    },
+  }),
+  salesSummary: t.field({
+    type: [SalesSummaryRef],
+    description:
+      'Booked totals per currency, sales net of returns; `from` ≤ createdAt < `to` (admin).',
+    args: {
+      branchId: t.arg.string(),
+      terminalId: t.arg.string(),
+      from: t.arg.string(),
+      to: t.arg.string(),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      return context.store.salesSummary(tenantId, filterOf(parseInput(summaryFilterSchema, args)));
+    },
+  }),
+  saleForReturn: t.field({
+    type: SaleForReturnRef,
+    nullable: true,
+    description:
+      "A booked sale of this terminal's branch, by id or invoice number, with what was returned of " +
+      "each line: what a terminal needs to return another terminal's sale (terminal).",
+    args: { saleId: t.arg.string(), invoiceNo: t.arg({ type: 'SafeInt' }) },
+    resolve: (_root, args, context) => {
+      const scope = requireTerminal(context);
+      const a = parseInput(saleLookupSchema, args);
+      return context.store.saleForReturn(
+        scope,
+        a.saleId != null ? { saleId: a.saleId } : { invoiceNo: a.invoiceNo! },
+      );
     },
   }),
   saleGaps: t.field({
