@@ -144,6 +144,15 @@ export function describeAccountsContract(ctx: ContractContext): void {
       const [theirs] = await store.getCustomers(other.tenantId, ['c-theirs']);
       expect(theirs!.balanceMinor).toBe(0);
       expect(await store.getCustomers(world.tenantId, ['c-theirs'])).toEqual([]);
+
+      // An operator's accept books it as an exception, with its ledger entry like an ingested one.
+      const rejected = refused as Extract<typeof refused, { status: 'rejected' }>;
+      await store.acceptRejectedSale(world.tenantId, rejected.rejectedEventId, 'known', 'root');
+      const [accepted] = await store.ingestSales(world.t1, [forged]);
+      expect(accepted).toMatchObject({ status: 'duplicate' });
+      expect(accepted!.sale!.accountLedgerSeq).toBeGreaterThanOrEqual(1);
+      const open = await store.listOverLimitCharges(world.tenantId, 'open');
+      expect(open.map((c) => c.saleId)).toEqual([forged.id]);
     });
 
     it('takes the ledger balance for a customer that arrives after sales charged it', async () => {

@@ -132,7 +132,7 @@ function mongoParts(
   const inventory = new Inventory(c.inventory, c.inventoryCreators, seq, audit, now);
   const customers = new Customers(c.customers, c.ledgerEntries, seq, audit, now);
   const ledger = new SaleLedger(c, seq, options.logger, now);
-  const deadLetters = new DeadLetters(c, ledger, audit, now, options.saleBounds);
+  const deadLetters = new DeadLetters(c, ledger, customers, audit, now, options.saleBounds);
   const sales = new SalesQueries(c, seq);
   let closed = false;
   const streamHeads = async (tenantId: string, branchId: string): Promise<StreamHeads> => {

@@ -92,14 +92,14 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
   const ledger = new SaleLedger(ctx);
   // Concurrent pushes share one commit (group commit): one fsync per event-loop turn, not per push.
   const ingestGroup = new GroupCommit(db);
-  const deadLetters = new DeadLetters(ctx, ledger, options.saleBounds);
+  const customers = new Customers(ctx);
+  const deadLetters = new DeadLetters(ctx, ledger, customers, options.saleBounds);
   const sales = new SalesQueries(ctx);
   const retention = new Retention(ctx);
   const contacts = new ContactBuffer(
     (stamped) => tenancy.writeTerminalContacts(stamped),
     options.contactFlushMs,
   );
-  const customers = new Customers(ctx);
   const ping = db.prepare('SELECT 1');
   const streamHeads = (tenantId: string, branchId: string): StreamHeads => {
     const head = (stream: StreamName, scope: string) =>
