@@ -147,7 +147,7 @@ describe('customers on account across terminals (real cloud process)', () => {
     expect((await a.sell(charge(customerId, 1))).accountCheck?.availableMinor).toBe(PRICE);
   });
 
-  it('passes the limit with a manager override, recorded on the sale and booked over_limit', async () => {
+  it('passes the limit with a manager override, recorded on the sale and audited at ingest', async () => {
     const customerId = await createCustomer(2 * PRICE);
     const [a] = (await terminals(1)) as [Terminal];
     await eventually(async () => (await customerOn(a, customerId)) !== undefined);
@@ -175,6 +175,13 @@ describe('customers on account across terminals (real cloud process)', () => {
       override,
       accountVerification: 'over_limit',
     });
+    const { auditLog } = await cloud.gql(
+      'query ($id: String) { auditLog(entityType: "sale", entityId: $id, first: 10) { edges { node { actor action offline } } } }',
+      { id: sale.id },
+    );
+    expect(auditLog.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      { actor: 'mgr-7', action: 'overrideAtTill', offline: booked.offline },
+    ]);
   });
 
   it('refuses an on-hold account at the till, and follows a merged customer to the survivor', async () => {

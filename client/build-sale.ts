@@ -19,7 +19,7 @@ export const sellInputSchema = z.object({
   cashierId: idSchema.nullable().optional(),
   /** The customer: needed by an `account` payment, which charges their account. */
   customerId: idSchema.nullable().optional(),
-  /** A manager's override of refusals at the till (`POS_CREDIT_LIMIT_EXCEEDED`). */
+  /** A manager's override of refusals at the till (credit limit, offline limits). */
   override: saleOverrideSchema.nullable().optional(),
 });
 

@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createBackoff, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
+import { OfflineLimits } from './offline-limits.ts';
 import { readSalesAtOpen } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
 import { TerminalAccounts } from './terminal-accounts.ts';
@@ -90,6 +91,7 @@ export async function openTerminal(
       await saveIdentity(db, identity);
     }
     const stored = await readSalesAtOpen(db);
+    const limits = await OfflineLimits.open(db, stored.sales, () => baseLogger);
     const terminal = new Terminal({
       db,
       options: resolved,
@@ -98,6 +100,7 @@ export async function openTerminal(
       identityConfirmed: firstRun,
       nextLocalEventId: stored.nextLocalEventId,
       sales: stored.sales,
+      limits,
       accounts: await TerminalAccounts.open(db, stored.sales),
     });
     if (resolved.autoStart) terminal.start();

@@ -3,8 +3,8 @@ import type { Subscription } from 'rxjs';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { SALE_FOR_RETURN_DOCUMENT, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, ReturnedLine, Sale } from '../schema/index.ts';
-import { PosError, createUuidV7, withSaleV2Defaults } from '../schema/index.ts';
+import type { BranchProduct, ReturnedLine, Sale, SaleOverride } from '../schema/index.ts';
+import { PosError, createUuidV7, requireOverride, withSaleV2Defaults } from '../schema/index.ts';
 import type { RefundInput, ReturnOriginal } from './build-return.ts';
 import { buildReturn, parseRefundInput } from './build-return.ts';
 import type { SaleAccountFields, SellInput } from './build-sale.ts';
@@ -14,7 +14,7 @@ import { buildSettlement, parseSettleInput } from './build-settlement.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 import { SyncRequestError } from './graphql-client.ts';
 import { LocalReturns } from './local-returns.ts';
-import { ManagerOverride } from './manager-override.ts';
+import type { ContactState, OfflineLimits } from './offline-limits.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { TerminalAccounts } from './terminal-accounts.ts';
 import type { TerminalCustomers } from './terminal-customers.ts';
@@ -28,9 +28,6 @@ export type SalesPush = {
   /** The cloud answered for this sale; the worker stops tracking it. */
   acknowledge(saleId: string): void;
 };
-
-/** Where the terminal stands with the cloud when it makes an event (docs/design.md#offline-limits). */
-export type ContactState = { online: boolean; offline: boolean; lastContactAt: string | null };
 
 /** The cloud's `saleForReturn` answer. */
 type SaleForReturnAnswer = { sale: Sale; returned: ReturnedLine[] };
@@ -58,6 +55,7 @@ export class TerminalSales {
   readonly #returns: LocalReturns;
   readonly #caller: GraphQLCaller;
   readonly #contact: () => ContactState;
+  readonly #limits: OfflineLimits;
   readonly #restock: (productId: string, quantity: number) => Promise<unknown>;
   #nextLocalEventId: number;
 
@@ -67,6 +65,7 @@ export class TerminalSales {
     sales: Iterable<Sale>;
     caller: GraphQLCaller;
     contact: () => ContactState;
+    limits: OfflineLimits;
     /** Puts returned goods back into branch inventory (a CRDT `$inc` with reason `return`). */
     restock: (productId: string, quantity: number) => Promise<unknown>;
     /** The terminal's identity, updated in place when the cloud moves the terminal. */
@@ -101,6 +100,7 @@ export class TerminalSales {
     this.#returns = new LocalReturns(init.sales);
     this.#caller = init.caller;
     this.#contact = init.contact;
+    this.#limits = init.limits;
     this.#restock = init.restock;
     const { onSold, onSynced, onChange } = init.events;
     this.#onSold = onSold;
@@ -125,7 +125,7 @@ export class TerminalSales {
       const products = new Map<string, BranchProduct>();
       for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
       const now = Date.now();
-      const sale = buildSale({
+      const built = buildSale({
         input,
         products,
         identity: this.#identity,
@@ -134,8 +134,26 @@ export class TerminalSales {
         createdAt: new Date(now).toISOString(),
         currency: this.#currency ?? this.#identity.currency ?? undefined,
         contact: { offline: contact.offline, lastContactAt: contact.lastContactAt },
-        ...(account ? { account } : {}),
+        ...(account
+          ? {
+              account: {
+                customerId: account.customerId,
+                accountCheck: account.accountCheck,
+                override: null,
+              },
+            }
+          : {}),
       });
+      const given = input.override ?? null;
+      const offlineOverridden =
+        contact.offline &&
+        this.#limits.check(
+          { totalMinor: built.totals.totalMinor, payments: built.payments },
+          given,
+        );
+      // The override is recorded (and audited by the cloud) when any refusal it names was passed.
+      const overridden = offlineOverridden || account?.overridden === true;
+      const sale: Sale = { ...built, override: overridden ? given : null };
       return this.#queueEvent(sale);
     });
   }
@@ -145,14 +163,18 @@ export class TerminalSales {
    * a sale without a customer. A charge on account needs an active account and, beyond the credit
    * available, a manager's override of `POS_CREDIT_LIMIT_EXCEEDED`.
    */
-  async #checkAccount(input: SellInput): Promise<SaleAccountFields | undefined> {
+  async #checkAccount(
+    input: SellInput,
+  ): Promise<(SaleAccountFields & { overridden: boolean }) | undefined> {
     const parsed = parseSellInput(input);
     if (!parsed.customerId) return undefined;
     const customer = await this.#customers.resolve(parsed.customerId);
     const charged = parsed.payments
       .filter((p) => p.method === 'account')
       .reduce((sum, p) => sum + p.amountMinor, 0);
-    if (charged === 0) return { customerId: customer.id, accountCheck: null, override: null };
+    if (charged === 0) {
+      return { customerId: customer.id, accountCheck: null, override: null, overridden: false };
+    }
     if (customer.accountStatus !== 'active') {
       throw new PosError(
         'POS_ACCOUNT_NOT_ACTIVE',
@@ -161,15 +183,15 @@ export class TerminalSales {
       );
     }
     const check = this.#accounts.check(customer);
-    const override = new ManagerOverride(parsed.override);
-    if (charged > check.availableMinor) {
-      override.pass(
-        'POS_CREDIT_LIMIT_EXCEEDED',
-        `charge ${charged} exceeds the available credit ${check.availableMinor} of ${customer.id}`,
-        { customerId: customer.id, chargedMinor: charged, ...check },
-      );
-    }
-    return { customerId: customer.id, accountCheck: check, override: override.recorded };
+    const overridden = requireOverride(
+      'POS_CREDIT_LIMIT_EXCEEDED',
+      charged > check.availableMinor
+        ? [{ message: `charge ${charged} exceeds the available credit ${check.availableMinor}` }]
+        : [],
+      parsed.override ?? null,
+      { customerId: customer.id, chargedMinor: charged, ...check },
+    );
+    return { customerId: customer.id, accountCheck: check, override: null, overridden };
   }
 
   /** See `Terminal.settle`. */
@@ -204,6 +226,7 @@ export class TerminalSales {
   /** Writes a sale document and queues it for push: one insert, then the counter advances. */
   async #queueEvent(sale: Sale): Promise<Sale> {
     await this.#db.sales.insert(sale);
+    this.#limits.record(sale);
     this.#nextLocalEventId += 1;
     // Before the next sale is checked, whatever the collection's change stream delivers when.
     this.#accounts.observeSale(sale);
@@ -217,21 +240,30 @@ export class TerminalSales {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
       const input = parseRefundInput(request);
+      const original = await this.#originalOf(input, this.#contact().online);
       const contact = this.#contact();
-      const original = await this.#originalOf(input, contact.online);
       const now = Date.now();
-      const ret = buildReturn({
-        input,
-        original,
-        identity: this.#identity,
-        localEventId: this.#nextLocalEventId,
-        id: createUuidV7(now),
-        createdAt: new Date(now).toISOString(),
-        offline: contact.offline,
-        lastContactAt: contact.lastContactAt,
-        override: input.override ?? null,
-      });
+      const build = (override: SaleOverride | null) =>
+        buildReturn({
+          input,
+          original,
+          identity: this.#identity,
+          localEventId: this.#nextLocalEventId,
+          id: createUuidV7(now),
+          createdAt: new Date(now).toISOString(),
+          offline: contact.offline,
+          lastContactAt: contact.lastContactAt,
+          override,
+        });
+      let ret = build(null);
+      // Another terminal's sale returned without the cloud is within the offline limits only,
+      // whatever the threshold says.
+      const limited = contact.offline || original.source === 'unverified';
+      const override = input.override ?? null;
+      const event = { totalMinor: ret.totals.totalMinor, payments: ret.payments };
+      if (limited && this.#limits.check(event, override)) ret = build(override);
       await this.#db.sales.insert(ret);
+      this.#limits.record(ret);
       this.#nextLocalEventId += 1;
       this.#returns.note(ret);
       this.#accounts.observeSale(ret);

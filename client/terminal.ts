@@ -6,6 +6,7 @@ import type {
   CustomerCreate,
   CustomerPatch,
   InventoryReason,
+  OfflinePolicy,
   Sale,
 } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
@@ -25,7 +26,7 @@ import { TerminalCustomers } from './terminal-customers.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
-import type { ContactState } from './terminal-sales.ts';
+import type { OfflineLimits } from './offline-limits.ts';
 import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
@@ -51,6 +52,10 @@ export class Terminal {
   readonly #reconciler: TerminalReconcile;
   readonly #retention: SalesRetention;
   readonly #stopping = new AbortController();
+  readonly #limits: OfflineLimits;
+  readonly #caller: GraphQLCaller;
+  readonly #policyRefreshMs: number;
+  #policyTimer: NodeJS.Timeout | undefined;
   #started = false;
   #closed = false;
   /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
@@ -67,15 +72,22 @@ export class Terminal {
     nextLocalEventId: number;
     /** The sales read at open: what was returned of each original, the offline exposure. */
     sales: readonly Sale[];
+    limits: OfflineLimits;
     /** This terminal's account events, read at open. */
     accounts: TerminalAccounts;
   }) {
     this.db = init.db;
+    this.#limits = init.limits;
     this.#accounts = init.accounts;
     const identity = init.identity;
     const fetch = createObservedFetch(
       {
-        onReachable: () => this.#sync.onCloudAnswered(),
+        onReachable: () => {
+          const reconnected = !this.#sync.online;
+          this.#limits.contacted();
+          this.#sync.onCloudAnswered();
+          if (reconnected && this.#started) void this.#limits.refresh(caller);
+        },
         onUnreachable: () => this.#sync.setOnline(false),
         onErrorCode: (code, operation) => this.#sync.onErrorCode(code, operation),
       },
@@ -83,6 +95,8 @@ export class Terminal {
       (request) => this.#sync.request(request),
     );
     const caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    this.#caller = caller;
+    this.#policyRefreshMs = init.options.offlinePolicyRefreshMs;
     this.#identity = new IdentityConfirmation({
       identity,
       confirmed: init.identityConfirmed,
@@ -182,7 +196,8 @@ export class Terminal {
       db: this.db,
       sales: init.sales,
       caller,
-      contact: () => this.#contactState(),
+      contact: () => this.#limits.state(this.#sync.online),
+      limits: this.#limits,
       restock: (productId, quantity) => this.#inventory.adjust(productId, quantity, 'return'),
       identity,
       currency: init.options.currency,
@@ -223,6 +238,14 @@ export class Terminal {
     return this.#identity.identity;
   }
 
+  /**
+   * The offline limits in force as this terminal last pulled them (kept in its file): pulled at
+   * start, on reconnect and every `offlinePolicyRefreshMs` while online.
+   */
+  get offlinePolicy(): Readonly<OfflinePolicy> {
+    return this.#limits.policy;
+  }
+
   /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#statusFeed.status$;
@@ -242,6 +265,11 @@ export class Terminal {
         if (!confirmed) return;
         this.#statusFeed.refresh();
         if (!this.#closed && !this.#sync.halted) this.#sync.start();
+        void this.#limits.refresh(this.#caller);
+        this.#policyTimer = setInterval(() => {
+          if (this.#sync.online && !this.#closed) void this.#limits.refresh(this.#caller);
+        }, this.#policyRefreshMs);
+        this.#policyTimer.unref();
       })
       .catch((error: unknown) => {
         if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
@@ -391,11 +419,6 @@ export class Terminal {
     await this.#streams.awaitPulled();
   }
 
-  /** Where the terminal stands with the cloud, for the event being made now. */
-  #contactState(): ContactState {
-    return { online: this.#sync.online, offline: false, lastContactAt: null };
-  }
-
   /** The current status, with counts read now. */
   status(): Promise<TerminalStatus> {
     return this.#statusFeed.read();
@@ -406,6 +429,7 @@ export class Terminal {
     if (this.#closed) return;
     await this.#sales.drain();
     this.#closed = true;
+    clearInterval(this.#policyTimer);
     this.#stopping.abort();
     this.#statusFeed.stop();
     this.#sales.unsubscribe();

@@ -173,3 +173,12 @@ export const SALE_FOR_RETURN_DOCUMENT =
   'query saleForReturn($saleId: String, $invoiceNo: SafeInt) { saleForReturn(saleId: $saleId, ' +
   `invoiceNo: $invoiceNo) { sale { ${DOCUMENT_SELECTIONS.sales} } returned { quantity ` +
   'discountMinor taxMinor } } }';
+
+/**
+ * The offline limits in force for the terminal's branch (`currentTerminal.offlinePolicy`), aliased
+ * so the answer is `data.offlinePolicy.offlinePolicy`: fetched at start, on reconnect and
+ * periodically while online (docs/design.md#offline-limits).
+ */
+export const OFFLINE_POLICY_DOCUMENT =
+  'query offlinePolicy { offlinePolicy: currentTerminal { offlinePolicy { thresholdMs ' +
+  'maxSaleMinor maxTotalMinor methods } } }';

@@ -11,6 +11,7 @@ import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
   SALE_FOR_RETURN_DOCUMENT,
+  OFFLINE_POLICY_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -46,13 +47,13 @@ export const PROTOCOL_HISTORY = [
   // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
   // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
-  { version: 6, hash: '2677b7c33b7c8f1fadda34fc5fcbf5d1312d120d0853aa1609ea256149229684' },
+  { version: 6, hash: '4f0e288a5fdc2c95c3f5767ff8169894210f7826fe2e11144f37c680ab14c4d7' },
   // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
   // merged field by field by hybrid logical clocks, and `accountLedgerSeq` on sales (the ledger
   // position of a booking's account entry, a cloud field of sale schema v2). Additive: a version-6
   // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
   // else as before.
-  { version: 7, hash: '716529f5dd637d8d7095f3739d5f6fa3ef1aab85657dc20f4a914ba130e6d50f' },
+  { version: 7, hash: '3f3382a822ef190c75d33a982f9dc2a060b31a26f25045fb5b0be57ded19aa3d' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -73,6 +74,7 @@ export function computeProtocolHash(): string {
         byIds: CATALOG_BY_IDS_DOCUMENTS,
         currentTerminal: CURRENT_TERMINAL_DOCUMENT,
         saleForReturn: SALE_FOR_RETURN_DOCUMENT,
+        offlinePolicy: OFFLINE_POLICY_DOCUMENT,
       },
       rxSchemas: {
         products: productRxSchema,

@@ -72,6 +72,14 @@ export {
   multiplyMinor,
   taxRateBpsSchema,
 } from './money.ts';
+export type { OfflineLimitProblem, OfflinePolicy } from './offline-policy.ts';
+export {
+  DEFAULT_OFFLINE_POLICY,
+  isOffline,
+  offlineLimitProblems,
+  offlinePolicySchema,
+  requireOverride,
+} from './offline-policy.ts';
 export type { PosErrorOptions } from './pos-error.ts';
 export { PosError, isPosError } from './pos-error.ts';
 export { priceSaleLine } from './price-sale-line.ts';

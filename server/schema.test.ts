@@ -7,6 +7,7 @@ import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
   SALE_FOR_RETURN_DOCUMENT,
+  OFFLINE_POLICY_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -47,6 +48,7 @@ describe('GraphQL schema', () => {
     reconcile: RECONCILE_CATALOG_DOCUMENT,
     currentTerminal: CURRENT_TERMINAL_DOCUMENT,
     saleForReturn: SALE_FOR_RETURN_DOCUMENT,
+    offlinePolicy: OFFLINE_POLICY_DOCUMENT,
     ...Object.fromEntries(
       Object.entries(CATALOG_BY_IDS_DOCUMENTS).map(([k, v]) => [`byIds ${k}`, v]),
     ),

@@ -8,6 +8,7 @@ import { useContractContext } from './contract/contract-context.ts';
 import type { CloudStoreFactory } from './contract/harness.ts';
 import { describeInventoryContract } from './contract/inventory-contract.ts';
 import { describeLifecycleContract } from './contract/lifecycle-contract.ts';
+import { describeOfflinePolicyContract } from './contract/offline-policy-contract.ts';
 import { describeReturnsContract } from './contract/returns-contract.ts';
 import { describeSalesContract } from './contract/sales-contract.ts';
 import { describeTenancyContract } from './contract/tenancy-contract.ts';
@@ -25,6 +26,7 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeCatalogContract(ctx);
     describeSalesContract(ctx);
     describeReturnsContract(ctx);
+    describeOfflinePolicyContract(ctx);
     describeTenancyContract(ctx);
     describeLifecycleContract(ctx);
     describeInventoryContract(ctx);

@@ -9,6 +9,7 @@ import type {
   Customer,
   CustomerUpsert,
   InventoryItem,
+  OfflinePolicy,
   Product,
   ProductInput,
   RejectedEvent,
@@ -384,9 +385,35 @@ export interface StoreLifecycle {
  * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
  *   with the write (in its transaction on SQLite, right after it on MongoDB).
  */
+/** The offline limits of terminals (docs/design.md#offline-limits). */
+export interface OfflinePolicyStore {
+  /**
+   * The policy in force for a branch (its own, else the tenant's, else the default), or the tenant's
+   * (else the default) when `branchId` is null. `POS_NOT_FOUND` for an unknown branch.
+   */
+  getOfflinePolicy(tenantId: string, branchId: string | null): Promise<EffectiveOfflinePolicy>;
+  /**
+   * Sets the tenant's policy (`branchId` null) or a branch's override; `policy` null removes it.
+   * Validated (`POS_INPUT_INVALID`), audited. Answers the policy now in force there.
+   */
+  setOfflinePolicy(
+    tenantId: string,
+    branchId: string | null,
+    policy: OfflinePolicy | null,
+    actor: string,
+  ): Promise<EffectiveOfflinePolicy>;
+}
+
+/** A policy and where it comes from. */
+export type EffectiveOfflinePolicy = {
+  policy: OfflinePolicy;
+  source: 'default' | 'tenant' | 'branch';
+};
+
 export interface CloudStore
   extends
     TenancyStore,
+    OfflinePolicyStore,
     CatalogStore,
     SalesLedgerStore,
     InventoryStore,

@@ -7,6 +7,7 @@ export type {
   BranchInput,
   CatalogStore,
   CatalogStream,
+  EffectiveOfflinePolicy,
   CloudStore,
   Connection,
   CustomerDuplicateGroup,

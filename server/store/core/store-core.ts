@@ -12,7 +12,9 @@ import type {
   ProductInput,
   Tenant,
 } from '../../../schema/index.ts';
-import { PosError } from '../../../schema/index.ts';
+import { DEFAULT_OFFLINE_POLICY, PosError, offlinePolicySchema } from '../../../schema/index.ts';
+import type { OfflinePolicy } from '../../../schema/index.ts';
+import { parseInput } from '../parse-input.ts';
 import type {
   AuditFilter,
   BranchInput,
@@ -21,6 +23,7 @@ import type {
   Connection,
   CustomerDuplicateGroup,
   CustomerPushRow,
+  EffectiveOfflinePolicy,
   InventoryPushRow,
   PageArgs,
   PruneReport,
@@ -149,6 +152,17 @@ export type StoreBackend = {
   readonly sales: Primitives<
     'pullSales' | 'querySales' | 'saleGaps' | 'saleForReturn' | 'returnsOf' | 'salesSummary'
   >;
+  /** Stored offline policies by scope: '' for the tenant's, a branch id for a branch's override. */
+  readonly offlinePolicies: {
+    read(tenantId: string, scope: string): Awaitable<OfflinePolicy | null>;
+    /** Writes (null: removes) the policy of a scope and its audit entry. */
+    write(
+      tenantId: string,
+      scope: string,
+      policy: OfflinePolicy | null,
+      actor: string,
+    ): Awaitable<void>;
+  };
   readonly audit: {
     list(
       ...args: Parameters<CloudStore['listAuditLog']>
@@ -207,6 +221,48 @@ export class StoreCore implements CloudStore {
     if (stream === 'products') return this.#b.products;
     if (stream === 'categories') return this.#b.categories;
     throw new PosError('POS_INPUT_INVALID', `unknown catalog stream ${String(stream)}`);
+  }
+
+  getOfflinePolicy = (tenantId: string, branchId: string | null) =>
+    this.#run(() =>
+      andThen(this.#b.tenancy.requireTenant(tenantId), () =>
+        branchId === null
+          ? this.#effectivePolicy(tenantId, null)
+          : andThen(this.#b.tenancy.requireBranch(tenantId, branchId), () =>
+              this.#effectivePolicy(tenantId, branchId),
+            ),
+      ),
+    );
+
+  setOfflinePolicy = (
+    tenantId: string,
+    branchId: string | null,
+    policy: OfflinePolicy | null,
+    actor: string,
+  ) =>
+    this.#run(() => {
+      const checked =
+        policy === null ? null : parseInput(offlinePolicySchema, policy, 'offline policy');
+      return andThen(this.#b.tenancy.requireTenant(tenantId), () =>
+        andThen(branchId === null ? null : this.#b.tenancy.requireBranch(tenantId, branchId), () =>
+          andThen(this.#b.offlinePolicies.write(tenantId, branchId ?? '', checked, actor), () =>
+            this.#effectivePolicy(tenantId, branchId),
+          ),
+        ),
+      );
+    });
+
+  #effectivePolicy(tenantId: string, branchId: string | null): Awaitable<EffectiveOfflinePolicy> {
+    const read = this.#b.offlinePolicies;
+    return andThen(branchId === null ? null : read.read(tenantId, branchId), (own) =>
+      own !== null
+        ? { policy: own, source: 'branch' as const }
+        : andThen(read.read(tenantId, ''), (tenant) =>
+            tenant !== null
+              ? { policy: tenant, source: 'tenant' as const }
+              : { policy: { ...DEFAULT_OFFLINE_POLICY }, source: 'default' as const },
+          ),
+    );
   }
 
   createTenant = (input: Tenant, actor: string) =>

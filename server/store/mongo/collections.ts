@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
-import type { Customer, InventoryItem, Sale } from '../../../schema/index.ts';
+import type { Customer, InventoryItem, OfflinePolicy, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
 import { entityTypeOfAction } from '../core/audit-entry.ts';
 import type { ReturnCounter } from '../core/return-booking.ts';
@@ -73,6 +73,13 @@ export type SaleDoc = {
 };
 /** What was returned of one original sale (`ReturnCounter`), changed by conditional updates. */
 export type ReturnCounterDoc = ReturnCounter & { tenantId: string };
+/** An offline policy: scope '' for the tenant's, a branch id for a branch's override. */
+export type OfflinePolicyDoc = {
+  tenantId: string;
+  scope: string;
+  policy: OfflinePolicy;
+  updatedAt: string;
+};
 export type SaleAckDoc = {
   tenantId: string;
   branchId: string;
@@ -190,6 +197,7 @@ export type Collections = {
   deadLetters: Collection<DeadLetterDoc>;
   auditLog: Collection<AuditDoc>;
   returnCounters: Collection<ReturnCounterDoc>;
+  offlinePolicies: Collection<OfflinePolicyDoc>;
 };
 
 /**
@@ -252,6 +260,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { tenantId: 1, returnOf: 1 }, name: 'sale_returns' },
   ],
   returnCounters: [{ key: { tenantId: 1, saleId: 1 }, name: 'return_counter_sale', unique: true }],
+  offlinePolicies: [{ key: { tenantId: 1, scope: 1 }, name: 'offline_policy_scope', unique: true }],
   saleAcks: [
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'sale_ack_seq', unique: true },
     { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'sale_ack_seq_slots', unique: true },
@@ -319,6 +328,7 @@ const COLLECTION_NAMES: Record<keyof Collections, string> = {
   deadLetters: 'dead_letters',
   auditLog: 'audit_log',
   returnCounters: 'return_counters',
+  offlinePolicies: 'offline_policies',
 };
 
 /**

@@ -21,6 +21,7 @@ import { productBatchFacts } from './product-references.ts';
 import { pruneMongo } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { OfflinePolicies } from './offline-policies.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
@@ -163,6 +164,7 @@ function mongoParts(
     customers,
     deadLetters,
     sales,
+    offlinePolicies: new OfflinePolicies(c, audit, now),
     audit,
     assertOpen: () => {
       // The driver would silently reconnect a closed client; a closed store must refuse instead.
@@ -184,6 +186,7 @@ function mongoParts(
         ledger,
         deadLetters,
         customers,
+        audit,
         scope,
         { currency: branch.currency, now: options.now(), bounds: options.saleBounds },
         input,

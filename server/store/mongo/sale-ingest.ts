@@ -9,6 +9,7 @@ import {
   planSale,
   rejectedOutcome,
 } from '../core/ingest-plan.ts';
+import { overrideAuditOf } from '../core/override-audit.ts';
 import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type {
@@ -20,6 +21,7 @@ import type {
 } from '../pushed-sale-check.ts';
 import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
 import type { Customers } from './customers.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
 import { ALLOCATION_ATTEMPTS, collisionPause } from './stream-seq.ts';
@@ -45,6 +47,7 @@ export async function ingestSales(
   ledger: SaleLedger,
   deadLetters: DeadLetters,
   customers: Customers,
+  audit: AuditLog,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],
@@ -172,6 +175,12 @@ export async function ingestSales(
   }
   await ledger.acknowledge(scope.tenantId, scope.branchId, acks);
   await ledger.noteEvents(scope.tenantId, scope.branchId, events);
+  // After the booking, like an admin write's entry: a crash in between may lose an entry, never
+  // invent one.
+  for (const outcome of outcomes) {
+    const entry = outcome.status === 'ingested' ? overrideAuditOf(outcome.sale) : null;
+    if (entry) await audit.record(scope.tenantId, ...entry);
+  }
   return outcomes;
 
   async function outcomeOf(

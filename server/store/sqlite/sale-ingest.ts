@@ -1,6 +1,7 @@
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { BookedFacts } from '../core/ingest-plan.ts';
+import { overrideAuditOf } from '../core/override-audit.ts';
 import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
@@ -65,7 +66,10 @@ export function ingestSales(
           }
           // The ledger entry commits with the booking (docs/design.md#accounts).
           const entry = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;
-          return { status: 'ingested', key, sale: batch.book(sale, contentHash, '', entry) };
+          const booked = batch.book(sale, contentHash, '', entry);
+          const audit = overrideAuditOf(sale);
+          if (audit) ctx.audit.record(scope.tenantId, ...audit);
+          return { status: 'ingested', key, sale: booked };
         }
       }
     });

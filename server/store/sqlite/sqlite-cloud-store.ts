@@ -22,6 +22,7 @@ import { ProductReferences } from './product-references.ts';
 import { Retention } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { OfflinePolicies } from './offline-policies.ts';
 import { SalesQueries } from './sales-queries.ts';
 import { createStoreContext } from './store-context.ts';
 import { Tenancy, terminalRecordOf } from './tenancy.ts';
@@ -120,6 +121,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
     customers,
     deadLetters,
     sales,
+    offlinePolicies: new OfflinePolicies(ctx),
     audit: ctx.audit,
     // A closed connection refuses every statement by itself.
     assertOpen: () => {},
