@@ -1,5 +1,6 @@
 import {
   categoryRxSchema,
+  customerRxSchema,
   inventoryRxSchema,
   productRxSchema,
   saleRxSchema,
@@ -47,6 +48,12 @@ export const PROTOCOL_HISTORY = [
   // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
   { version: 6, hash: '4f0e288a5fdc2c95c3f5767ff8169894210f7826fe2e11144f37c680ab14c4d7' },
+  // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
+  // merged field by field by hybrid logical clocks, and `accountLedgerSeq` on sales (the ledger
+  // position of a booking's account entry, a cloud field of sale schema v2). Additive: a version-6
+  // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
+  // else as before.
+  { version: 7, hash: '3f3382a822ef190c75d33a982f9dc2a060b31a26f25045fb5b0be57ded19aa3d' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -74,6 +81,7 @@ export function computeProtocolHash(): string {
         categories: categoryRxSchema,
         inventory: inventoryRxSchema,
         sales: saleRxSchema,
+        customers: customerRxSchema,
       },
     }),
   );

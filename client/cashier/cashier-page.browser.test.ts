@@ -291,7 +291,7 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     await withTerminalFile((db) => {
       const changed = db
         .prepare(
-          "UPDATE rx_sales_v1 SET data = json_set(data, '$.totals.totalMinor', 1) WHERE json_extract(data, '$.syncState') = 'queued'",
+          "UPDATE rx_sales_v2 SET data = json_set(data, '$.totals.totalMinor', 1) WHERE json_extract(data, '$.syncState') = 'queued'",
         )
         .run();
       expect(changed.changes).toBe(1);

@@ -1,7 +1,7 @@
 import { createRxDatabase } from 'rxdb';
 import type { RxJsonSchema } from 'rxdb';
 import type { Sale } from '../../schema/index.ts';
-import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS } from '../../schema/index.ts';
+import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS, customerRxSchema } from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
@@ -179,4 +179,24 @@ export async function writeSalesAsVersion(
 /** `writeSalesAsVersion(0, …)`: a data dir of a release before protocol version 4. */
 export function writeSalesAsVersion0(dataDir: string, sales: Sale[]): Promise<void> {
   return writeSalesAsVersion(0, dataDir, sales);
+}
+
+/**
+ * Makes a closed terminal's file look as a release before the `customers` collection (protocol 5)
+ * left it: no customers collection and an identity without a customers generation.
+ */
+export async function storeAsReleaseBeforeCustomers(dataDir: string): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ customers: { schema: customerRxSchema } });
+    await db['customers']!.remove();
+    const identity = await db.getLocal<{ generations: Record<string, number> }>('identity');
+    if (identity) {
+      const data = identity.toJSON().data;
+      const { customers: _dropped, ...generations } = data.generations;
+      await db.upsertLocal('identity', { ...data, generations });
+    }
+  } finally {
+    await db.close();
+  }
 }
