@@ -2,11 +2,13 @@ import { z } from 'zod';
 import type { BranchProduct, Sale, SaleLine } from '../schema/index.ts';
 import {
   PosError,
+  SALE_V2_DEFAULTS,
   computeSaleTotals,
   idSchema,
   paymentSchema,
   priceSaleLine,
   saleLineInputSchema,
+  saleOverrideSchema,
   validateSale,
 } from '../schema/index.ts';
 
@@ -15,6 +17,8 @@ export const sellInputSchema = z.object({
   lines: z.array(saleLineInputSchema).min(1).max(1000),
   payments: z.array(paymentSchema).min(1).max(20),
   cashierId: idSchema.nullable().optional(),
+  /** A manager's override of the offline limits (docs/design.md#offline-limits). */
+  override: saleOverrideSchema.nullable().optional(),
 });
 
 /** What a cashier asks `sell()` for. */
@@ -73,6 +77,7 @@ export function buildSale(options: {
     totals,
     payments: input.payments,
     changeMinor: paid - totals.totalMinor,
+    ...SALE_V2_DEFAULTS,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',

@@ -1,3 +1,5 @@
+export type { Receipt, RefundInput } from './build-return.ts';
+export { receiptSchema, refundInputSchema } from './build-return.ts';
 export type { SellInput, SaleIdentity } from './build-sale.ts';
 export { buildSale, sellInputSchema } from './build-sale.ts';
 export type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';

@@ -3,7 +3,8 @@ import type { DestinationStream, Logger } from 'pino';
 import { createBackoff, isRetryable } from '../replication/index.ts';
 import { PosError, isErrorCode } from '../schema/index.ts';
 import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
-import { nextLocalEventId } from './sales-retention.ts';
+import { OfflineLimits } from './offline-limits.ts';
+import { readSalesAtOpen } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
@@ -88,13 +89,17 @@ export async function openTerminal(
       identity = createIdentity(await firstContact(resolved, baseLogger));
       await saveIdentity(db, identity);
     }
+    const stored = await readSalesAtOpen(db);
+    const limits = await OfflineLimits.open(db, stored.sales, () => baseLogger);
     const terminal = new Terminal({
       db,
       options: resolved,
       baseLogger,
       identity,
       identityConfirmed: firstRun,
-      nextLocalEventId: await nextLocalEventId(db),
+      nextLocalEventId: stored.nextLocalEventId,
+      sales: stored.sales,
+      limits,
     });
     if (resolved.autoStart) terminal.start();
     return terminal;

@@ -19,9 +19,21 @@ async function readHighWater(db: TerminalDatabase): Promise<number> {
  * held the largest one was pruned.
  */
 export async function nextLocalEventId(db: TerminalDatabase): Promise<number> {
+  return (await readSalesAtOpen(db)).nextLocalEventId;
+}
+
+/**
+ * The one scan of the stored sales at open: the next `localEventId` (see `nextLocalEventId`) and
+ * the sales themselves, from which the terminal derives what it returned of each original and its
+ * offline exposure (docs/design.md#selling), so neither is a second counter a crash could skew.
+ */
+export async function readSalesAtOpen(
+  db: TerminalDatabase,
+): Promise<{ nextLocalEventId: number; sales: Sale[] }> {
   let max = await readHighWater(db);
-  for (const sale of await db.sales.find().exec()) max = Math.max(max, sale.localEventId);
-  return max + 1;
+  const sales = (await db.sales.find().exec()).map((doc) => doc.toJSON() as Sale);
+  for (const sale of sales) max = Math.max(max, sale.localEventId);
+  return { nextLocalEventId: max + 1, sales };
 }
 
 /**

@@ -52,6 +52,11 @@ export const terminalOptionsSchema = z
       .int()
       .min(1)
       .default(60 * 60 * 1000),
+    /**
+     * How often an online terminal pulls its branch's offline policy (also at start and on every
+     * reconnect): an admin's change reaches an online terminal within this time, without a restart.
+     */
+    offlinePolicyRefreshMs: z.int().min(50).default(30_000),
     /** Catalog collections commit with NORMAL durability (they can be pulled again); sales always FULL. */
     catalogSynchronous: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
     /** pino level of the terminal's JSON logs. */

@@ -2,11 +2,17 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
-import { isRetryable } from '../replication/index.ts';
-import type { BranchProduct, Sale } from '../schema/index.ts';
-import { PosError, createUuidV7 } from '../schema/index.ts';
+import { SALE_FOR_RETURN_DOCUMENT, isRetryable } from '../replication/index.ts';
+import type { BranchProduct, ReturnedLine, Sale, SaleOverride } from '../schema/index.ts';
+import { PosError, createUuidV7, withSaleV2Defaults } from '../schema/index.ts';
+import type { RefundInput, ReturnOriginal } from './build-return.ts';
+import { buildReturn, parseRefundInput } from './build-return.ts';
 import type { SellInput } from './build-sale.ts';
 import { buildSale } from './build-sale.ts';
+import type { GraphQLCaller } from './graphql-client.ts';
+import { SyncRequestError } from './graphql-client.ts';
+import { LocalReturns } from './local-returns.ts';
+import type { ContactState, OfflineLimits } from './offline-limits.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
@@ -19,9 +25,16 @@ export type SalesPush = {
   acknowledge(saleId: string): void;
 };
 
+/** The cloud's `saleForReturn` answer. */
+type SaleForReturnAnswer = { sale: Sale; returned: ReturnedLine[] };
+
+/** How long `refund()` waits for the cloud's copy of another terminal's sale before it is offline. */
+const RETURN_LOOKUP_TIMEOUT_MS = 5_000;
+
 /**
- * The terminal's sales: selling from the local catalog through one queue, the `localEventId`
- * counter, the operator's requeue, and the watch on the sales collection that feeds the status.
+ * The terminal's sales: selling from the local catalog and returning through one queue, the
+ * `localEventId` counter, the operator's requeue, and the watch on the sales collection that feeds
+ * the status.
  */
 export class TerminalSales {
   readonly #db: TerminalDatabase;
@@ -33,10 +46,22 @@ export class TerminalSales {
   readonly #onSold: () => void;
   readonly #queue = new SerialQueue();
   readonly #subscription: Subscription;
+  readonly #returns: LocalReturns;
+  readonly #caller: GraphQLCaller;
+  readonly #contact: () => ContactState;
+  readonly #limits: OfflineLimits;
+  readonly #restock: (productId: string, quantity: number) => Promise<unknown>;
   #nextLocalEventId: number;
 
   constructor(init: {
     db: TerminalDatabase;
+    /** The sales read at open (`readSalesAtOpen`): what was returned of each original. */
+    sales: Iterable<Sale>;
+    caller: GraphQLCaller;
+    contact: () => ContactState;
+    limits: OfflineLimits;
+    /** Puts returned goods back into branch inventory (a CRDT `$inc` with reason `return`). */
+    restock: (productId: string, quantity: number) => Promise<unknown>;
     /** The terminal's identity, updated in place when the cloud moves the terminal. */
     identity: Readonly<TerminalIdentity>;
     /** The `currency` option: it wins over the branch's. */
@@ -60,11 +85,17 @@ export class TerminalSales {
     this.#push = init.push;
     this.#logger = init.logger;
     this.#closed = init.closed;
+    this.#returns = new LocalReturns(init.sales);
+    this.#caller = init.caller;
+    this.#contact = init.contact;
+    this.#limits = init.limits;
+    this.#restock = init.restock;
     const { onSold, onSynced, onChange } = init.events;
     this.#onSold = onSold;
     this.#subscription = this.#db.sales.$.subscribe((event) => {
       const sale = event.documentData as Sale;
       const before = event.previousDocumentData as Sale | undefined;
+      this.#returns.note(sale);
       if (sale.syncState !== 'queued') this.#push.acknowledge(sale.id);
       if (sale.syncState === 'synced' && before?.syncState !== 'synced') onSynced();
       onChange();
@@ -80,7 +111,7 @@ export class TerminalSales {
       const products = new Map<string, BranchProduct>();
       for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
       const now = Date.now();
-      const sale = buildSale({
+      const built = buildSale({
         input,
         products,
         identity: this.#identity,
@@ -89,12 +120,148 @@ export class TerminalSales {
         createdAt: new Date(now).toISOString(),
         currency: this.#currency ?? this.#identity.currency ?? undefined,
       });
+      const contact = this.#contact();
+      const override = input.override ?? null;
+      const overridden =
+        contact.offline &&
+        this.#limits.check(
+          { totalMinor: built.totals.totalMinor, payments: built.payments },
+          override,
+        );
+      const sale: Sale = {
+        ...built,
+        offline: contact.offline,
+        lastContactAt: contact.lastContactAt,
+        override: overridden ? override : null,
+      };
       await this.#db.sales.insert(sale);
+      this.#limits.record(sale);
       this.#nextLocalEventId += 1;
       this.#onSold();
       this.#push.wake();
       return sale;
     });
+  }
+
+  /** See `Terminal.refund`. */
+  refund(request: RefundInput): Promise<Sale> {
+    return this.#queue.run(async () => {
+      if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const input = parseRefundInput(request);
+      const original = await this.#originalOf(input, this.#contact().online);
+      const contact = this.#contact();
+      const now = Date.now();
+      const build = (override: SaleOverride | null) =>
+        buildReturn({
+          input,
+          original,
+          identity: this.#identity,
+          localEventId: this.#nextLocalEventId,
+          id: createUuidV7(now),
+          createdAt: new Date(now).toISOString(),
+          offline: contact.offline,
+          lastContactAt: contact.lastContactAt,
+          override,
+        });
+      let ret = build(null);
+      // Another terminal's sale returned without the cloud is within the offline limits only,
+      // whatever the threshold says.
+      const limited = contact.offline || original.source === 'unverified';
+      const override = input.override ?? null;
+      const event = { totalMinor: ret.totals.totalMinor, payments: ret.payments };
+      if (limited && this.#limits.check(event, override)) ret = build(override);
+      await this.#db.sales.insert(ret);
+      this.#limits.record(ret);
+      this.#nextLocalEventId += 1;
+      this.#returns.note(ret);
+      this.#onSold();
+      this.#push.wake();
+      // After the return is stored: a crash in between loses the restock, never the refund; the
+      // next count corrects the stock (docs/design.md#returns).
+      for (const line of ret.lines) {
+        if (line.restock) await this.#restock(line.productId, line.quantity);
+      }
+      return ret;
+    });
+  }
+
+  /**
+   * The original of a return: this terminal's own sale (offline too, against the returns it holds);
+   * else the cloud's copy with what was booked as returned, plus this terminal's returns of it not
+   * booked yet; else, offline, the receipt the cashier scanned (`unverified`).
+   */
+  async #originalOf(
+    input: ReturnType<typeof parseRefundInput>,
+    online: boolean,
+  ): Promise<ReturnOriginal> {
+    const saleId = input.saleId ?? this.#returns.saleIdOf(input.invoiceNo!);
+    const own = saleId === undefined ? null : await this.#db.sales.findOne(saleId).exec();
+    if (own && own.kind === 'sale' && own.branchId === this.#identity.branchId) {
+      return {
+        sale: own.toJSON() as Sale,
+        source: 'own',
+        returned: this.#returns.returned(own.id),
+      };
+    }
+    if (own) {
+      throw new PosError('POS_RETURN_ORIGINAL_UNKNOWN', `${own.id} is not a sale of this branch`);
+    }
+    const fromCloud = online ? await this.#fetchOriginal(input) : undefined;
+    if (fromCloud === null) {
+      throw new PosError(
+        'POS_RETURN_ORIGINAL_UNKNOWN',
+        'the cloud has no such sale in this branch',
+      );
+    }
+    if (fromCloud) {
+      const unbooked = this.#returns.returned(fromCloud.sale.id, (r) => r.invoiceNo === null);
+      return {
+        sale: fromCloud.sale,
+        source: 'cloud',
+        returned: sumReturned(fromCloud.returned, unbooked),
+      };
+    }
+    const receipt = input.receipt;
+    const matches =
+      receipt !== undefined &&
+      (input.saleId === undefined
+        ? receipt.invoiceNo === input.invoiceNo
+        : receipt.id === input.saleId);
+    if (!matches || receipt.branchId !== this.#identity.branchId) {
+      throw new PosError(
+        'POS_SYNC_OFFLINE',
+        "another terminal's sale is returned online, or offline from its receipt",
+      );
+    }
+    return { sale: receipt, source: 'unverified', returned: this.#returns.returned(receipt.id) };
+  }
+
+  /** The cloud's copy (null: none in this branch), or undefined when the cloud did not answer. */
+  async #fetchOriginal(
+    input: ReturnType<typeof parseRefundInput>,
+  ): Promise<SaleForReturnAnswer | null | undefined> {
+    const variables = input.saleId ? { saleId: input.saleId } : { invoiceNo: input.invoiceNo };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = await Promise.race([
+        this.#caller.call<SaleForReturnAnswer | null>(
+          SALE_FOR_RETURN_DOCUMENT,
+          'saleForReturn',
+          variables,
+        ),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), RETURN_LOOKUP_TIMEOUT_MS);
+        }),
+      ]);
+      if (!answer) return answer;
+      return { sale: withSaleV2Defaults(answer.sale), returned: answer.returned };
+    } catch (error) {
+      // No answer is offline; an answer with a code is the cloud's word.
+      if (error instanceof SyncRequestError && error.code === null) return undefined;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs `task` in the sell queue: no sale is built while it runs. */
@@ -141,4 +308,13 @@ export class TerminalSales {
   unsubscribe(): void {
     this.#subscription.unsubscribe();
   }
+}
+
+/** Two per-line sums of returned quantities and amounts added up. */
+function sumReturned(a: readonly ReturnedLine[], b: readonly ReturnedLine[]): ReturnedLine[] {
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => ({
+    quantity: (a[i]?.quantity ?? 0) + (b[i]?.quantity ?? 0),
+    discountMinor: (a[i]?.discountMinor ?? 0) + (b[i]?.discountMinor ?? 0),
+    taxMinor: (a[i]?.taxMinor ?? 0) + (b[i]?.taxMinor ?? 0),
+  }));
 }

@@ -8,8 +8,9 @@ import { makeSale, saleRxSchema } from '../schema/index.ts';
 import { TERMINAL_DATABASE_NAME, openTerminalDatabase } from './terminal-database.ts';
 import {
   SALES_SCHEMA_V0,
+  asVersion1Sale,
   openTerminalFileAsRxDatabase,
-  writeSalesAsVersion0,
+  writeSalesAsVersion,
 } from './test-support/old-releases.ts';
 import type { CloudProcess } from './test-support/cloud-process.ts';
 import {
@@ -26,16 +27,17 @@ const sale = (productId: string) => ({
 });
 
 /**
- * Puts the stored sales of a closed terminal's file back under `sales` schema version 0, as a release
- * before version 1 left them: same documents, the version-0 table and schema record.
+ * Puts the stored sales of a closed terminal's file back under an older `sales` schema version, as a
+ * release of that version left them: the documents without the later fields, the old version's table
+ * and schema record.
  */
-async function storeSalesAsVersion0(dataDir: string): Promise<void> {
+async function storeSalesAsVersion(version: 0 | 1, dataDir: string): Promise<void> {
   const current = await openTerminalFileAsRxDatabase(dataDir);
   await current.addCollections({ sales: { schema: saleRxSchema } });
   const docs = (await current['sales']!.find().exec()).map((d) => d.toMutableJSON() as Sale);
   await current['sales']!.remove();
   await current.close();
-  await writeSalesAsVersion0(dataDir, docs);
+  await writeSalesAsVersion(version, dataDir, docs);
 }
 
 /** Row counts of the SQLite tables behind each version of the `sales` collection. */
@@ -56,74 +58,88 @@ function salesTables(dataDir: string): Record<string, number> {
   }
 }
 
-describe('a data dir written by a release with sales schema version 0', () => {
-  let cloud: CloudProcess;
-  const dirs: string[] = [];
+describe.each([0, 1] as const)(
+  'a data dir written by a release with sales schema version %i',
+  (version) => {
+    let cloud: CloudProcess;
+    const dirs: string[] = [];
 
-  beforeAll(async () => {
-    cloud = await Cloud.start();
-    await cloud.createBranch('b-north');
-    await cloud.upsertProducts(Array.from({ length: 5 }, (_, i) => productInput(i)));
-  });
+    beforeAll(async () => {
+      cloud = await Cloud.start();
+      await cloud.createBranch('b-north');
+      await cloud.upsertProducts(Array.from({ length: 5 }, (_, i) => productInput(i)));
+    });
 
-  afterAll(async () => {
-    await cloud?.destroy();
-    for (const dir of dirs) removeDir(dir);
-  });
+    afterAll(async () => {
+      await cloud?.destroy();
+      for (const dir of dirs) removeDir(dir);
+    });
 
-  it('migrates every stored sale, pushes the queued ones and keeps counting localEventId', async () => {
-    const registered = await cloud.registerTerminal('b-north');
-    const dataDir = tempDir('pos-terminal-');
-    dirs.push(dataDir);
-    const online = await openTestTerminal(cloud, registered, { dataDir });
-    await syncWithin(online);
-    const booked = [await online.sell(sale('p-1')), await online.sell(sale('p-2'))];
-    await syncWithin(online);
-    await online.close();
-    const offline = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
-    const queued = [await offline.sell(sale('p-3')), await offline.sell(sale('p-4'))];
-    await offline.close();
+    it('migrates every stored sale, pushes the queued ones and keeps counting localEventId', async () => {
+      const registered = await cloud.registerTerminal('b-north');
+      const dataDir = tempDir('pos-terminal-');
+      dirs.push(dataDir);
+      const online = await openTestTerminal(cloud, registered, { dataDir });
+      await syncWithin(online);
+      const booked = [await online.sell(sale('p-1')), await online.sell(sale('p-2'))];
+      await syncWithin(online);
+      await online.close();
+      const offline = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
+      const queued = [await offline.sell(sale('p-3')), await offline.sell(sale('p-4'))];
+      await offline.close();
 
-    await storeSalesAsVersion0(dataDir);
-    const versionZero = salesTables(dataDir);
-    expect(Object.keys(versionZero).filter((t) => versionZero[t]! > 0)).toEqual(['rx_sales_v0']);
-    expect(versionZero['rx_sales_v0']).toBe(4);
+      await storeSalesAsVersion(version, dataDir);
+      const old = salesTables(dataDir);
+      expect(Object.keys(old).filter((t) => old[t]! > 0)).toEqual([`rx_sales_v${version}`]);
+      expect(old[`rx_sales_v${version}`]).toBe(4);
 
-    const terminal = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
-    try {
-      // Opening ran the migration: the rows moved to the version-1 table, nothing was lost or changed.
-      expect(salesTables(dataDir)).toMatchObject({ rx_sales_v1: 4 });
-      expect(salesTables(dataDir)['rx_sales_v0'] ?? 0).toBe(0);
-      const stored = async (id: string) =>
-        (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
-      for (const made of booked) {
-        expect(await stored(made.id)).toMatchObject({
-          localEventId: made.localEventId,
-          totals: made.totals,
-          syncState: 'synced',
-          invoiceNo: expect.any(Number),
-        });
+      const terminal = await openTestTerminal(cloud, registered, { dataDir, autoStart: false });
+      try {
+        // Opening ran the migration: the rows moved to the version-2 table, nothing was lost or
+        // changed, and each old sale reads as a plain sale made online.
+        expect(salesTables(dataDir)).toMatchObject({ rx_sales_v2: 4 });
+        expect(salesTables(dataDir)[`rx_sales_v${version}`] ?? 0).toBe(0);
+        const stored = async (id: string) =>
+          (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
+        for (const made of booked) {
+          expect(await stored(made.id)).toMatchObject({
+            localEventId: made.localEventId,
+            totals: made.totals,
+            syncState: 'synced',
+            invoiceNo: expect.any(Number),
+          });
+        }
+        for (const made of queued) {
+          expect(await stored(made.id)).toEqual({ ...made, syncState: 'queued' });
+        }
+        for (const made of [...booked, ...queued]) {
+          expect(await stored(made.id)).toMatchObject({
+            kind: 'sale',
+            customerId: null,
+            returnOf: null,
+            offline: false,
+            override: null,
+            accountVerification: null,
+          });
+        }
+        expect(await terminal.status()).toMatchObject({ queued: 2, synced: 2, discarded: 0 });
+
+        const next = await terminal.sell(sale('p-0'));
+        expect(next.localEventId).toBe(5);
+        terminal.start();
+        await syncWithin(terminal);
+        expect(await terminal.status()).toMatchObject({ queued: 0, synced: 5, needsAttention: 0 });
+        const cloudSales = (await cloud.bookedSales('b-north')).filter(
+          (s) => s.posId === terminal.identity.posId,
+        );
+        expect(cloudSales.map((s) => s.localEventId).sort()).toEqual([1, 2, 3, 4, 5]);
+        expect(new Set(cloudSales.map((s) => s.invoiceNo)).size).toBe(5);
+      } finally {
+        await terminal.close();
       }
-      for (const made of queued) {
-        expect(await stored(made.id)).toMatchObject({ ...made, syncState: 'queued' });
-      }
-      expect(await terminal.status()).toMatchObject({ queued: 2, synced: 2, discarded: 0 });
-
-      const next = await terminal.sell(sale('p-0'));
-      expect(next.localEventId).toBe(5);
-      terminal.start();
-      await syncWithin(terminal);
-      expect(await terminal.status()).toMatchObject({ queued: 0, synced: 5, needsAttention: 0 });
-      const cloudSales = (await cloud.bookedSales('b-north')).filter(
-        (s) => s.posId === terminal.identity.posId,
-      );
-      expect(cloudSales.map((s) => s.localEventId).sort()).toEqual([1, 2, 3, 4, 5]);
-      expect(new Set(cloudSales.map((s) => s.invoiceNo)).size).toBe(5);
-    } finally {
-      await terminal.close();
-    }
-  });
-});
+    });
+  },
+);
 
 describe('the sales schema migration on its own', () => {
   const dirs: string[] = [];
@@ -135,7 +151,7 @@ describe('the sales schema migration on its own', () => {
     const dataDir = tempDir('pos-terminal-');
     dirs.push(dataDir);
     const master = Array.from({ length: 30 }, (_, i) => ({
-      ...makeSale({ localEventId: i + 1, invoiceNo: i + 1, syncState: 'synced' }),
+      ...asVersion1Sale(makeSale({ localEventId: i + 1, invoiceNo: i + 1, syncState: 'synced' })),
       id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
       ingestedAt: '2025-01-15T10:00:01.000Z',
       _deleted: false,

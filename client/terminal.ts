@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import type { InventoryReason, Sale } from '../schema/index.ts';
+import type { InventoryReason, OfflinePolicy, Sale } from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
+import type { RefundInput } from './build-return.ts';
 import type { SellInput } from './build-sale.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
 import { IdentityConfirmation } from './identity-confirmation.ts';
@@ -15,6 +16,7 @@ import { TerminalCatalog } from './terminal-catalog.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
+import type { OfflineLimits } from './offline-limits.ts';
 import { TerminalSales } from './terminal-sales.ts';
 import { TerminalStatusFeed } from './terminal-status-feed.ts';
 import { TerminalStreams } from './terminal-streams.ts';
@@ -38,6 +40,10 @@ export class Terminal {
   readonly #reconciler: TerminalReconcile;
   readonly #retention: SalesRetention;
   readonly #stopping = new AbortController();
+  readonly #limits: OfflineLimits;
+  readonly #caller: GraphQLCaller;
+  readonly #policyRefreshMs: number;
+  #policyTimer: NodeJS.Timeout | undefined;
   #started = false;
   #closed = false;
   /** `start()`'s identity check, then the sync start; awaited by `awaitInSync` and `close`. */
@@ -52,12 +58,21 @@ export class Terminal {
     /** Whether the identity comes straight from the cloud (first run). */
     identityConfirmed: boolean;
     nextLocalEventId: number;
+    /** The sales read at open: what was returned of each original, the offline exposure. */
+    sales: readonly Sale[];
+    limits: OfflineLimits;
   }) {
     this.db = init.db;
+    this.#limits = init.limits;
     const identity = init.identity;
     const fetch = createObservedFetch(
       {
-        onReachable: () => this.#sync.onCloudAnswered(),
+        onReachable: () => {
+          const reconnected = !this.#sync.online;
+          this.#limits.contacted();
+          this.#sync.onCloudAnswered();
+          if (reconnected && this.#started) void this.#limits.refresh(caller);
+        },
         onUnreachable: () => this.#sync.setOnline(false),
         onErrorCode: (code, operation) => this.#sync.onErrorCode(code, operation),
       },
@@ -65,6 +80,8 @@ export class Terminal {
       (request) => this.#sync.request(request),
     );
     const caller = new GraphQLCaller(init.options.serverUrl, init.options.token, fetch);
+    this.#caller = caller;
+    this.#policyRefreshMs = init.options.offlinePolicyRefreshMs;
     this.#identity = new IdentityConfirmation({
       identity,
       confirmed: init.identityConfirmed,
@@ -153,6 +170,11 @@ export class Terminal {
     });
     this.#sales = new TerminalSales({
       db: this.db,
+      sales: init.sales,
+      caller,
+      contact: () => this.#limits.state(this.#sync.online),
+      limits: this.#limits,
+      restock: (productId, quantity) => this.#inventory.adjust(productId, quantity, 'return'),
       identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
@@ -190,6 +212,14 @@ export class Terminal {
     return this.#identity.identity;
   }
 
+  /**
+   * The offline limits in force as this terminal last pulled them (kept in its file): pulled at
+   * start, on reconnect and every `offlinePolicyRefreshMs` while online.
+   */
+  get offlinePolicy(): Readonly<OfflinePolicy> {
+    return this.#limits.policy;
+  }
+
   /** Status updates: within 25 ms after a quiet spell, then at most every 250 ms. */
   get status$(): Observable<TerminalStatus> {
     return this.#statusFeed.status$;
@@ -209,6 +239,11 @@ export class Terminal {
         if (!confirmed) return;
         this.#statusFeed.refresh();
         if (!this.#closed && !this.#sync.halted) this.#sync.start();
+        void this.#limits.refresh(this.#caller);
+        this.#policyTimer = setInterval(() => {
+          if (this.#sync.online && !this.#closed) void this.#limits.refresh(this.#caller);
+        }, this.#policyRefreshMs);
+        this.#policyTimer.unref();
       })
       .catch((error: unknown) => {
         if (!this.#closed) this.#logger.error({ err: error }, 'could not start syncing');
@@ -250,6 +285,20 @@ export class Terminal {
    */
   sell(input: SellInput): Promise<Sale> {
     return this.#sales.sell(input);
+  }
+
+  /**
+   * Returns goods of a sale (docs/design.md#returns): writes a sale document of kind `return` that
+   * points at the original and its lines, priced from the original lines pro rata (never from today's
+   * catalog), through the same queue, `localEventId` and push as `sell()`. Restocked lines go back
+   * into branch inventory (a CRDT `$inc` with reason `return`). A sale this terminal holds is returned
+   * offline too, checked against the returns it holds; another terminal's sale is fetched from the
+   * cloud while online, or returned from its `receipt` offline (`source: 'unverified'`, verified by
+   * the cloud at ingest). Throws `POS_RETURN_EXCEEDS_SOLD`, `POS_RETURN_ORIGINAL_UNKNOWN`,
+   * `POS_SYNC_OFFLINE` (another terminal's sale offline without its receipt) or `POS_INPUT_INVALID`.
+   */
+  refund(input: RefundInput): Promise<Sale> {
+    return this.#sales.refund(input);
   }
 
   /**
@@ -315,6 +364,7 @@ export class Terminal {
     if (this.#closed) return;
     await this.#sales.drain();
     this.#closed = true;
+    clearInterval(this.#policyTimer);
     this.#stopping.abort();
     this.#statusFeed.stop();
     this.#sales.unsubscribe();

@@ -150,3 +150,21 @@ export const CATALOG_STREAM_ENUM = { products: 'PRODUCTS', categories: 'CATEGORI
  */
 export const CURRENT_TERMINAL_DOCUMENT =
   'query currentTerminal { currentTerminal { terminalId tenantId branchId name currency } }';
+
+/**
+ * A booked sale of the terminal's branch, by `saleId` or `invoiceNo`, with what was returned of each
+ * of its lines (by line index): what a terminal needs to return another terminal's sale online.
+ */
+export const SALE_FOR_RETURN_DOCUMENT =
+  'query saleForReturn($saleId: String, $invoiceNo: SafeInt) { saleForReturn(saleId: $saleId, ' +
+  `invoiceNo: $invoiceNo) { sale { ${DOCUMENT_SELECTIONS.sales} } returned { quantity ` +
+  'discountMinor taxMinor } } }';
+
+/**
+ * The offline limits in force for the terminal's branch (`currentTerminal.offlinePolicy`), aliased
+ * so the answer is `data.offlinePolicy.offlinePolicy`: fetched at start, on reconnect and
+ * periodically while online (docs/design.md#offline-limits).
+ */
+export const OFFLINE_POLICY_DOCUMENT =
+  'query offlinePolicy { offlinePolicy: currentTerminal { offlinePolicy { thresholdMs ' +
+  'maxSaleMinor maxTotalMinor methods } } }';

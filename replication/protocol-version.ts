@@ -9,6 +9,8 @@ import { sha256Hex } from './content-hash.ts';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
+  SALE_FOR_RETURN_DOCUMENT,
+  OFFLINE_POLICY_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -38,6 +40,13 @@ export const PROTOCOL_HISTORY = [
   // version-4 terminal does not select `refusal` and reads a refused row as a conflict equal to its own,
   // so it stops pushing it; tombstones carry the id only (same shape).
   { version: 5, hash: '930c394021ede49b1a60b1709381b79e2a8dac41f43752a08c46211d6f1fa71b' },
+  // 6: sales schema version 2, the sale document of returns, settlements and account charges
+  // (`kind`, `customerId`, `returnOf`, `reason`, `offline`, `lastContactAt`, `override`,
+  // `accountCheck`, `accountVerification`; `originalLine`, `restock` on lines) and the `account`
+  // payment method. Additive: the new input fields are optional, and the cloud reads a version-5
+  // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
+  // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
+  { version: 6, hash: '4f0e288a5fdc2c95c3f5767ff8169894210f7826fe2e11144f37c680ab14c4d7' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -57,6 +66,8 @@ export function computeProtocolHash(): string {
         reconcile: RECONCILE_CATALOG_DOCUMENT,
         byIds: CATALOG_BY_IDS_DOCUMENTS,
         currentTerminal: CURRENT_TERMINAL_DOCUMENT,
+        saleForReturn: SALE_FOR_RETURN_DOCUMENT,
+        offlinePolicy: OFFLINE_POLICY_DOCUMENT,
       },
       rxSchemas: {
         products: productRxSchema,

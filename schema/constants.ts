@@ -18,8 +18,32 @@ export const INVENTORY_ID_MAX_LENGTH = ID_MAX_LENGTH * 2 + 1;
 /** Largest on-hand quantity (and largest single adjustment) of an inventory item, either sign. */
 export const ON_HAND_MAX = 1_000_000_000;
 
-/** The payment methods a sale may use. `other` covers methods the shop records without integration. */
-export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other'] as const;
+/**
+ * The payment methods a sale may use. `other` covers methods the shop records without integration;
+ * `account` charges the sale's customer (`customerId`), to be settled later.
+ */
+export const PAYMENT_METHODS = ['cash', 'card', 'voucher', 'other', 'account'] as const;
+
+/**
+ * What a sale document records: a `sale`, a `return` of lines of an earlier sale (`returnOf`), or a
+ * `settlement` (a customer paying down an account: no lines). Sales schema version 2.
+ */
+export const SALE_KINDS = ['sale', 'return', 'settlement'] as const;
+
+/**
+ * How the terminal knew the original of a return: `own` (a sale this terminal holds), `cloud` (fetched
+ * from the cloud while online) or `unverified` (another terminal's sale, returned offline).
+ */
+export const RETURN_SOURCES = ['own', 'cloud', 'unverified'] as const;
+
+/** The refusals a manager may override at the till; the override is recorded on the sale. */
+export const OVERRIDE_CODES = ['POS_CREDIT_LIMIT_EXCEEDED', 'POS_OFFLINE_LIMIT_EXCEEDED'] as const;
+
+/** What the cloud found when it verified an account charge at ingest. */
+export const ACCOUNT_VERIFICATIONS = ['verified', 'over_limit'] as const;
+
+/** Longest return reason and override reason. */
+export const REASON_MAX_LENGTH = 200;
 
 /** Why on-hand stock changed: the values of `inventoryReasonSchema`. */
 export const INVENTORY_REASONS = [

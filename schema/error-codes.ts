@@ -127,6 +127,30 @@ export const ERROR_CODES = {
     retryable: false,
     httpStatus: 413,
   },
+  POS_RETURN_EXCEEDS_SOLD: {
+    message:
+      'The return was refused: with the returns already booked it returns more of a line than was sold.',
+    retryable: false,
+    httpStatus: 409,
+  },
+  POS_RETURN_ORIGINAL_UNKNOWN: {
+    message:
+      'The return was refused: its original sale is not booked in this branch, or is not a sale.',
+    retryable: false,
+    httpStatus: 404,
+  },
+  POS_RETURN_AMOUNT_MISMATCH: {
+    message:
+      "The return was refused: its lines or amounts do not match the original sale's lines pro rata.",
+    retryable: false,
+    httpStatus: 409,
+  },
+  POS_OFFLINE_LIMIT_EXCEEDED: {
+    message:
+      "Refused at the till: beyond the offline limits of the branch's policy; a manager may override.",
+    retryable: false,
+    httpStatus: 403,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

@@ -1,6 +1,9 @@
 import type { Category } from './category.ts';
 import type { BranchProduct, Product } from './product.ts';
 import type { Payment, Sale, SaleLine } from './sale.ts';
+import type { ReturnedLine } from './return-pricing.ts';
+import { NOTHING_RETURNED, buildReturnLine, priceReturnQuantity } from './return-pricing.ts';
+import { SALE_V2_DEFAULTS } from './sale-defaults.ts';
 import { computeSaleLine, computeSaleTotals } from './sale-totals.ts';
 import { createUuidV7 } from './uuid-v7.ts';
 
@@ -78,7 +81,7 @@ export function makeSale(
   overrides: Partial<Sale> & { lines?: SaleLine[]; payments?: Payment[] } = {},
 ): Sale {
   const lines = overrides.lines ?? [makeSaleLine()];
-  const totals = computeSaleTotals(lines);
+  const totals = overrides.totals ?? computeSaleTotals(lines);
   const payments = overrides.payments ?? [{ method: 'cash', amountMinor: totals.totalMinor }];
   const paid = payments.reduce((sum, p) => sum + p.amountMinor, 0);
   return {
@@ -95,6 +98,7 @@ export function makeSale(
     totals,
     payments,
     changeMinor: Math.max(0, paid - totals.totalMinor),
+    ...SALE_V2_DEFAULTS,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',
@@ -102,4 +106,48 @@ export function makeSale(
     syncAttempts: 0,
     ...overrides,
   };
+}
+
+/**
+ * A consistent return of `original` for tests: each `{ line, quantity }` priced pro rata by
+ * `priceReturnQuantity` given `returned` (what was returned of each original line before), refunded in
+ * cash. Override anything afterwards to make it inconsistent on purpose.
+ */
+export function makeReturn(
+  original: Sale,
+  lines: { line: number; quantity: number; restock?: boolean }[],
+  overrides: Partial<Sale> & { returned?: ReturnedLine[] } = {},
+): Sale {
+  const { returned = [], ...rest } = overrides;
+  const returnLines = lines.map(({ line, quantity, restock = true }) => {
+    const sold = original.lines[line]!;
+    const amounts = priceReturnQuantity(sold, quantity, returned[line] ?? NOTHING_RETURNED);
+    if (!amounts) throw new RangeError(`line ${line}: ${quantity} is more than is left`);
+    return buildReturnLine(sold, line, quantity, restock, amounts);
+  });
+  const totals = {
+    subtotalMinor: returnLines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, 0),
+    discountMinor: returnLines.reduce((s, l) => s + l.discountMinor, 0),
+    taxMinor: returnLines.reduce((s, l) => s + l.taxMinor, 0),
+    totalMinor: returnLines.reduce((s, l) => s + l.lineTotalMinor, 0),
+  };
+  return makeSale({
+    terminalId: original.terminalId,
+    branchId: original.branchId,
+    currency: original.currency,
+    kind: 'return',
+    returnOf: {
+      saleId: original.id,
+      invoiceNo: original.invoiceNo,
+      terminalId: original.terminalId,
+      branchId: original.branchId,
+      source: 'own',
+    },
+    reason: 'Changed mind',
+    lines: returnLines,
+    totals,
+    payments: [{ method: 'cash', amountMinor: totals.totalMinor }],
+    changeMinor: 0,
+    ...rest,
+  });
 }

@@ -9,6 +9,7 @@ export {
   makeBranchProduct,
   makeCategory,
   makeProduct,
+  makeReturn,
   makeSale,
   makeSaleLine,
 } from './fixtures.ts';
@@ -39,6 +40,14 @@ export {
   multiplyMinor,
   taxRateBpsSchema,
 } from './money.ts';
+export type { OfflineLimitProblem, OfflinePolicy } from './offline-policy.ts';
+export {
+  DEFAULT_OFFLINE_POLICY,
+  isOffline,
+  offlineLimitProblems,
+  offlinePolicySchema,
+  requireOverride,
+} from './offline-policy.ts';
 export type { PosErrorOptions } from './pos-error.ts';
 export { PosError, isPosError } from './pos-error.ts';
 export { priceSaleLine } from './price-sale-line.ts';
@@ -65,26 +74,51 @@ export { productRxSchema } from './product-rx-schema.ts';
 export type { RejectedEvent } from './rejected-event.ts';
 export { rejectedEventSchema } from './rejected-event.ts';
 export type {
+  AccountCheck,
+  OverrideCode,
   Payment,
   PaymentMethod,
+  ReturnOf,
   Sale,
   SaleContent,
   SaleError,
+  SaleKind,
   SaleLine,
   SaleLineInput,
+  SaleOverride,
   SaleSyncState,
   SaleTotals,
 } from './sale.ts';
 export {
+  ACCOUNT_VERIFICATIONS,
+  OVERRIDE_CODES,
+  REASON_MAX_LENGTH,
+  RETURN_SOURCES,
+  SALE_KINDS,
+} from './constants.ts';
+export {
+  SALE_LINE_V2_DEFAULTS,
+  SALE_V2_DEFAULTS,
+  withSaleV2Defaults,
+  withoutSaleV2Defaults,
+} from './sale-defaults.ts';
+export {
   PAYMENT_METHODS,
+  accountCheckSchema,
+  accountVerificationSchema,
+  overrideCodeSchema,
   paymentMethodSchema,
   paymentSchema,
   quantitySchema,
+  reasonSchema,
+  returnOfSchema,
   saleContentOf,
   saleErrorSchema,
   saleIdempotencyKey,
+  saleKindSchema,
   saleLineInputSchema,
   saleLineSchema,
+  saleOverrideSchema,
   saleSchema,
   saleSyncStateSchema,
   saleTotalsSchema,
@@ -92,6 +126,17 @@ export {
 export { saleRxMigrations, saleRxSchema } from './sale-rx-schema.ts';
 export type { SaleLineAmounts, SaleLinePricing } from './sale-totals.ts';
 export { computeSaleLine, computeSaleLineAmounts, computeSaleTotals } from './sale-totals.ts';
+export type { ReturnLineAmounts, ReturnProblem, ReturnedLine } from './return-pricing.ts';
+export {
+  NOTHING_RETURNED,
+  addReturned,
+  buildReturnLine,
+  checkReturnAgainstOriginal,
+  completingReturnAmounts,
+  partialReturnAmounts,
+  priceReturnQuantity,
+  returnRefusalCode,
+} from './return-pricing.ts';
 export type { Terminal } from './terminal.ts';
 export { terminalSchema } from './terminal.ts';
 export type { Tenant } from './tenant.ts';

@@ -25,6 +25,8 @@ describe('priceSaleLine', () => {
       taxRateBps: 700,
       taxMinor: 182,
       lineTotalMinor: 2780,
+      originalLine: null,
+      restock: null,
     });
   });
 

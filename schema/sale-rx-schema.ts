@@ -1,9 +1,22 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
-import { ID_MAX_LENGTH, ISO_DATE_TIME_MAX_LENGTH, PAYMENT_METHODS } from './constants.ts';
+import {
+  ACCOUNT_VERIFICATIONS,
+  ID_MAX_LENGTH,
+  ISO_DATE_TIME_MAX_LENGTH,
+  OVERRIDE_CODES,
+  PAYMENT_METHODS,
+  REASON_MAX_LENGTH,
+  RETURN_SOURCES,
+  SALE_KINDS,
+} from './constants.ts';
 import type { Sale } from './sale.ts';
+import { withSaleV2Defaults } from './sale-defaults.ts';
 
 const money = { type: 'integer', minimum: 0 } as const;
 const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
+const nullableId = { type: ['string', 'null'], maxLength: ID_MAX_LENGTH } as const;
+const nullableReason = { type: ['string', 'null'], maxLength: REASON_MAX_LENGTH } as const;
+const signedMoney = { type: 'integer' } as const;
 
 /**
  * RxDB schema of the terminal's `sales` collection. The `[syncState, createdAt]` index serves the push
@@ -11,11 +24,15 @@ const id = { type: 'string', maxLength: ID_MAX_LENGTH } as const;
  * reads its largest value once, at open (docs/design.md#selling).
  *
  * Version 1 adds the `discarded` sync state; every version-0 document is a valid version-1 document.
+ * Version 2 adds returns, settlements and the offline and account fields (`kind`, `customerId`,
+ * `returnOf`, `reason`, `offline`, `lastContactAt`, `override`, `accountCheck`,
+ * `accountVerification`; `originalLine` and `restock` on lines); a version-1 sale migrates to a plain
+ * sale made online (`withSaleV2Defaults`).
  */
 export const saleRxSchema: RxJsonSchema<Sale> = {
   title: 'sales',
   description: 'Sales made on this terminal, queued for push, then replaced by the ingested copy.',
-  version: 1,
+  version: 2,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -42,6 +59,8 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
           taxRateBps: { type: 'integer', minimum: 0, maximum: 10_000 },
           taxMinor: money,
           lineTotalMinor: money,
+          originalLine: { type: ['integer', 'null'], minimum: 0, maximum: 999 },
+          restock: { type: ['boolean', 'null'] },
         },
         required: [
           'productId',
@@ -53,6 +72,8 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
           'taxRateBps',
           'taxMinor',
           'lineTotalMinor',
+          'originalLine',
+          'restock',
         ],
         additionalProperties: false,
       },
@@ -82,8 +103,51 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
       },
     },
     changeMinor: money,
+    kind: { type: 'string', enum: [...SALE_KINDS], maxLength: 16 },
+    customerId: nullableId,
+    returnOf: {
+      type: ['object', 'null'],
+      properties: {
+        saleId: { type: 'string', maxLength: 36 },
+        invoiceNo: { type: ['integer', 'null'], minimum: 1 },
+        terminalId: id,
+        branchId: id,
+        source: { type: 'string', enum: [...RETURN_SOURCES] },
+      },
+      required: ['saleId', 'invoiceNo', 'terminalId', 'branchId', 'source'],
+      additionalProperties: false,
+    },
+    reason: nullableReason,
+    offline: { type: 'boolean' },
+    lastContactAt: { type: ['string', 'null'], maxLength: ISO_DATE_TIME_MAX_LENGTH },
+    override: {
+      type: ['object', 'null'],
+      properties: {
+        managerId: id,
+        reason: { type: 'string', maxLength: REASON_MAX_LENGTH },
+        codes: {
+          type: 'array',
+          maxItems: OVERRIDE_CODES.length,
+          items: { type: 'string', enum: [...OVERRIDE_CODES] },
+        },
+      },
+      required: ['managerId', 'reason', 'codes'],
+      additionalProperties: false,
+    },
+    accountCheck: {
+      type: ['object', 'null'],
+      properties: {
+        limitMinor: money,
+        balanceSeenMinor: signedMoney,
+        unsyncedMinor: signedMoney,
+        availableMinor: signedMoney,
+      },
+      required: ['limitMinor', 'balanceSeenMinor', 'unsyncedMinor', 'availableMinor'],
+      additionalProperties: false,
+    },
     invoiceNo: { type: ['integer', 'null'], minimum: 1 },
     ingestedAt: { type: ['string', 'null'], maxLength: ISO_DATE_TIME_MAX_LENGTH },
+    accountVerification: { type: ['string', 'null'], enum: [...ACCOUNT_VERIFICATIONS, null] },
     syncState: {
       type: 'string',
       enum: ['queued', 'synced', 'needs_attention', 'discarded'],
@@ -113,8 +177,17 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
     'totals',
     'payments',
     'changeMinor',
+    'kind',
+    'customerId',
+    'returnOf',
+    'reason',
+    'offline',
+    'lastContactAt',
+    'override',
+    'accountCheck',
     'invoiceNo',
     'ingestedAt',
+    'accountVerification',
     'syncState',
     'lastError',
     'syncAttempts',
@@ -130,4 +203,6 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
 export const saleRxMigrations: MigrationStrategies = {
   // 1: `discarded` joins the sync states; the stored document is unchanged.
   1: (doc: Sale) => doc,
+  // 2: returns, settlements, offline and account fields; a version-1 sale is a plain sale made online.
+  2: (doc: Sale) => withSaleV2Defaults(doc),
 };

@@ -30,10 +30,16 @@ export function computeSaleLineAmounts(line: SaleLinePricing): SaleLineAmounts {
   return { grossMinor, netMinor, taxMinor, lineTotalMinor: netMinor + taxMinor };
 }
 
-/** Builds a complete sale line from its identity and pricing, computing tax and total. */
-export function computeSaleLine(line: Omit<SaleLine, 'taxMinor' | 'lineTotalMinor'>): SaleLine {
+/**
+ * Builds a complete sale line from its identity and pricing, computing tax and total. `originalLine`
+ * and `restock` default to null (a line of a sale, not of a return).
+ */
+export function computeSaleLine(
+  line: Omit<SaleLine, 'taxMinor' | 'lineTotalMinor' | 'originalLine' | 'restock'> &
+    Partial<Pick<SaleLine, 'originalLine' | 'restock'>>,
+): SaleLine {
   const { taxMinor, lineTotalMinor } = computeSaleLineAmounts(line);
-  return { ...line, taxMinor, lineTotalMinor };
+  return { originalLine: null, restock: null, ...line, taxMinor, lineTotalMinor };
 }
 
 /**

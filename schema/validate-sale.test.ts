@@ -101,6 +101,24 @@ describe('validateSale', () => {
     expect(result.problems.every((p) => p.rule === 'shape')).toBe(true);
   });
 
+  it('refuses an account payment without a customer, and takes it with one', () => {
+    const total = makeSale().totals.totalMinor;
+    const payments = [{ method: 'account' as const, amountMinor: total }];
+    expect(rulesOf(makeSale({ payments }))).toEqual(['account_without_customer']);
+    expect(rulesOf(makeSale({ payments, customerId: 'cust-1' }))).toEqual([]);
+  });
+
+  it('refuses return fields on a plain sale', () => {
+    const sale = makeSale({ reason: 'broken' });
+    const line = { ...sale.lines[0]!, restock: true };
+    expect(rulesOf({ ...sale, lines: [line] })).toEqual(['kind_fields', 'kind_fields']);
+  });
+
+  it('reads a sale without the version-2 fields as invalid: the cloud defaults them first', () => {
+    const { kind: _kind, offline: _offline, ...v1 } = makeSale();
+    expect(rulesOf(v1)).toEqual(['shape', 'shape']);
+  });
+
   it('refuses floats for money', () => {
     const sale = makeSale();
     expect(rulesOf({ ...sale, changeMinor: 0.5 })).toEqual(['shape']);

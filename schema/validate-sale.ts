@@ -18,7 +18,12 @@ export type SaleRule =
   | 'currency_mismatch'
   | 'scope_mismatch'
   | 'created_at_out_of_window'
-  | 'local_event_id_jump';
+  | 'local_event_id_jump'
+  | 'account_without_customer'
+  | 'kind_fields'
+  | 'kind_unsupported'
+  | 'return_line_repeated'
+  | 'refund_payments_mismatch';
 
 /** One thing wrong with a sale. */
 export type SaleProblem = { rule: SaleRule; path: string; message: string };
@@ -89,7 +94,8 @@ export function validateSale(
   const problems = [
     ...checkScope(sale, options),
     ...checkBounds(sale, options),
-    ...checkArithmetic(sale),
+    ...checkKind(sale),
+    ...checkAccount(sale),
   ];
   return problems.length === 0 ? { ok: true, sale, problems: [] } : { ok: false, problems };
 }
@@ -163,6 +169,153 @@ export function checkEventIdJump(
       `localEventId ${localEventId} jumps more than ${bounds.maxEventIdJump} beyond the highest` +
       ` that arrived from this installation (${highestArrived})`,
   };
+}
+
+/** The fields each kind may carry, then the arithmetic of that kind. */
+function checkKind(sale: Sale): SaleProblem[] {
+  switch (sale.kind) {
+    case 'sale':
+      return [...checkSaleOnlyFields(sale), ...checkArithmetic(sale)];
+    case 'return':
+      return [...checkReturnFields(sale), ...checkReturnArithmetic(sale)];
+    case 'settlement':
+      return [
+        {
+          rule: 'kind_unsupported',
+          path: 'kind',
+          message: `${sale.kind} documents are not accepted by this release`,
+        },
+      ];
+  }
+}
+
+/** A plain sale points at nothing and restocks nothing. */
+function checkSaleOnlyFields(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [];
+  for (const key of ['returnOf', 'reason'] as const) {
+    if (sale[key] !== null) {
+      problems.push({ rule: 'kind_fields', path: key, message: `a sale has no ${key}` });
+    }
+  }
+  sale.lines.forEach((line, i) => {
+    for (const key of ['originalLine', 'restock'] as const) {
+      if (line[key] !== null) {
+        problems.push({
+          rule: 'kind_fields',
+          path: `lines.${i}.${key}`,
+          message: `a sale line has no ${key}`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * A return names its original and, per line, the original line and whether it is restocked. Its
+ * amounts against the original are the cloud's check (`checkReturnAgainstOriginal`).
+ */
+function checkReturnFields(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [];
+  if (sale.returnOf === null) {
+    problems.push({
+      rule: 'kind_fields',
+      path: 'returnOf',
+      message: 'a return names its original',
+    });
+  } else if (sale.returnOf.saleId === sale.id) {
+    problems.push({ rule: 'kind_fields', path: 'returnOf.saleId', message: 'a return of itself' });
+  }
+  const seen = new Set<number>();
+  sale.lines.forEach((line, i) => {
+    for (const key of ['originalLine', 'restock'] as const) {
+      if (line[key] === null) {
+        problems.push({
+          rule: 'kind_fields',
+          path: `lines.${i}.${key}`,
+          message: `a return line needs ${key}`,
+        });
+      }
+    }
+    if (line.originalLine !== null) {
+      if (seen.has(line.originalLine)) {
+        problems.push({
+          rule: 'return_line_repeated',
+          path: `lines.${i}.originalLine`,
+          message: `original line ${line.originalLine} is returned twice in one return`,
+        });
+      }
+      seen.add(line.originalLine);
+    }
+  });
+  return problems;
+}
+
+/**
+ * A return's own arithmetic: each line's total is `quantity * unitPrice - discount + tax` (its tax is
+ * the original's pro rata, not recomputed), totals are the sums, and the refund tenders pay out exactly
+ * the total (no change).
+ */
+function checkReturnArithmetic(sale: Sale): SaleProblem[] {
+  if (sale.lines.length === 0) {
+    return [{ rule: 'empty_lines', path: 'lines', message: 'a return needs at least one line' }];
+  }
+  const problems: SaleProblem[] = [];
+  const expected = { subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 };
+  for (const [i, line] of sale.lines.entries()) {
+    const gross = multiplyMinor(line.quantity, line.unitPriceMinor);
+    if (gross === null || line.discountMinor > gross) {
+      problems.push({
+        rule: gross === null ? 'line_amount_overflow' : 'line_discount_exceeds_amount',
+        path: `lines.${i}`,
+        message: 'the line amount is out of range or below its discount',
+      });
+      return problems;
+    }
+    const total = gross - line.discountMinor + line.taxMinor;
+    if (line.lineTotalMinor !== total) {
+      problems.push({
+        rule: 'line_total_mismatch',
+        path: `lines.${i}.lineTotalMinor`,
+        message: `line total is ${line.lineTotalMinor}, expected ${total}`,
+      });
+    }
+    expected.subtotalMinor += gross;
+    expected.discountMinor += line.discountMinor;
+    expected.taxMinor += line.taxMinor;
+    expected.totalMinor += total;
+  }
+  for (const key of ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor'] as const) {
+    if (sale.totals[key] !== expected[key]) {
+      problems.push({
+        rule: 'totals_mismatch',
+        path: `totals.${key}`,
+        message: `${key} is ${sale.totals[key]}, expected ${expected[key]}`,
+      });
+    }
+  }
+  const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  if (paid !== expected.totalMinor || sale.changeMinor !== 0) {
+    problems.push({
+      rule: 'refund_payments_mismatch',
+      path: 'payments',
+      message: `refund tenders pay out ${paid} with change ${sale.changeMinor}; the return is ${expected.totalMinor} without change`,
+    });
+  }
+  return problems;
+}
+
+/** An `account` payment charges a customer, so it needs one. */
+function checkAccount(sale: Sale): SaleProblem[] {
+  const index = sale.payments.findIndex((p) => p.method === 'account');
+  if (index < 0 || sale.customerId !== null) return [];
+  return [
+    {
+      rule: 'account_without_customer',
+      path: `payments.${index}.method`,
+      message: 'an account payment needs the sale to name its customer (customerId)',
+    },
+  ];
 }
 
 function checkArithmetic(sale: Sale): SaleProblem[] {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CATALOG_BY_IDS_DOCUMENTS,
   CURRENT_TERMINAL_DOCUMENT,
+  SALE_FOR_RETURN_DOCUMENT,
+  OFFLINE_POLICY_DOCUMENT,
   PULL_DOCUMENTS,
   PUSH_DOCUMENTS,
   RECONCILE_CATALOG_DOCUMENT,
@@ -45,6 +47,8 @@ describe('GraphQL schema', () => {
     ...Object.fromEntries(Object.entries(STREAM_DOCUMENTS).map(([k, v]) => [`stream ${k}`, v])),
     reconcile: RECONCILE_CATALOG_DOCUMENT,
     currentTerminal: CURRENT_TERMINAL_DOCUMENT,
+    saleForReturn: SALE_FOR_RETURN_DOCUMENT,
+    offlinePolicy: OFFLINE_POLICY_DOCUMENT,
     ...Object.fromEntries(
       Object.entries(CATALOG_BY_IDS_DOCUMENTS).map(([k, v]) => [`byIds ${k}`, v]),
     ),

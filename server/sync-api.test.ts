@@ -9,7 +9,13 @@ import type { RxDocumentData, RxJsonSchema } from 'rxdb';
 import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
 import { sha256HashFunction } from '../replication/index.ts';
 import type { InventoryItem, Sale } from '../schema/index.ts';
-import { createInventoryItem, inventoryRxSchema, makeSale } from '../schema/index.ts';
+import {
+  SALE_V2_DEFAULTS,
+  createInventoryItem,
+  inventoryRxSchema,
+  makeSale,
+  withSaleV2Defaults,
+} from '../schema/index.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { removeDataDir, startTestServer } from './test-fixtures.ts';
 
@@ -22,6 +28,27 @@ const productInput = (i: number, extra: Record<string, unknown> = {}) => ({
   taxRateBps: 700,
   ...extra,
 });
+
+const V5_SALE =
+  'id terminalId posId localEventId branchId cashierId createdAt currency lines { productId sku name ' +
+  'quantity unitPriceMinor discountMinor taxRateBps taxMinor lineTotalMinor } totals { subtotalMinor ' +
+  'discountMinor taxMinor totalMinor } payments { method amountMinor } changeMinor invoiceNo ' +
+  'ingestedAt syncState lastError { code message } syncAttempts _deleted';
+
+/** The sales push and pull of protocol 5, as terminals of that release send them. */
+const PROTOCOL_5_PUSH_SALES = `mutation pushSales($rows: [SalePushRow!]!) { pushSales(rows: $rows) { ${V5_SALE} } }`;
+const PROTOCOL_5_PULL_SALES =
+  'query pullSales($checkpoint: CheckpointInput, $limit: Int!, $queueDepth: Int) { pullSales(' +
+  `checkpoint: $checkpoint, limit: $limit, queueDepth: $queueDepth) { documents { ${V5_SALE} } ` +
+  'checkpoint { seq snapshotFloor } } }';
+
+/** A sale as a protocol-5 terminal sends it: without the fields of sales schema version 2. */
+function asVersion1Sale(sale: Sale & { _deleted: boolean }): Record<string, unknown> {
+  const old: Record<string, unknown> = { ...sale };
+  for (const key of Object.keys(SALE_V2_DEFAULTS)) delete old[key];
+  old['lines'] = sale.lines.map(({ originalLine: _o, restock: _r, ...line }) => line);
+  return old;
+}
 
 const UPSERT = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
 
@@ -189,6 +216,28 @@ describe('sync API over HTTP', () => {
     expect(southSales.data.sales.totalCount).toBe(0);
     const pulledBySouth = (await pull('sales', south.token, null)).data.pullSales.documents;
     expect(pulledBySouth).toEqual([]);
+  });
+
+  it('serves a protocol-5 terminal: its sale without version-2 fields is a plain sale, and stays one key', async () => {
+    const v1 = asVersion1Sale(sale(south.terminalId, 'b-south', 50));
+    expect(v1).not.toHaveProperty('kind');
+    const first = await t.gql(
+      PROTOCOL_5_PUSH_SALES,
+      { rows: [{ newDocumentState: v1 }] },
+      south.token,
+    );
+    expect(first.errors).toBeUndefined();
+    expect(first.data.pushSales).toEqual([]);
+    const old = await t.gql(PROTOCOL_5_PULL_SALES, { checkpoint: null, limit: 500 }, south.token);
+    expect(old.data.pullSales.documents.find((d: any) => d.id === v1.id)).toMatchObject({
+      invoiceNo: expect.any(Number),
+      syncState: 'synced',
+    });
+    // The same sale, migrated on an upgraded terminal and delivered again: a duplicate, not a refusal.
+    const again = await push(south.token, [withSaleV2Defaults(v1)]);
+    expect(again.data.pushSales).toEqual([
+      expect.objectContaining({ id: v1.id, syncState: 'synced', kind: 'sale', offline: false }),
+    ]);
   });
 
   /**

@@ -12,7 +12,12 @@ import {
   contentHash,
 } from '../replication/index.ts';
 import type { Sale } from '../schema/index.ts';
-import { computeSaleLine, computeSaleTotals, createUuidV7 } from '../schema/index.ts';
+import {
+  SALE_V2_DEFAULTS,
+  computeSaleLine,
+  computeSaleTotals,
+  createUuidV7,
+} from '../schema/index.ts';
 import type { RegisteredTerminal } from './cloud.ts';
 import type { Random } from './random.ts';
 import { realNow } from './random.ts';
@@ -292,6 +297,7 @@ export class ProtocolTerminal {
       totals,
       payments: [{ method: 'cash', amountMinor: totals.totalMinor }],
       changeMinor: 0,
+      ...SALE_V2_DEFAULTS,
       invoiceNo: null,
       ingestedAt: null,
       syncState: 'queued',

@@ -8,7 +8,7 @@ import { categoryRxSchema } from '../../schema/category-rx-schema.ts';
 import { inventoryRxSchema } from '../../schema/inventory-rx-schema.ts';
 import { PosError } from '../../schema/pos-error.ts';
 import { productRxSchema } from '../../schema/product-rx-schema.ts';
-import { saleRxSchema } from '../../schema/sale-rx-schema.ts';
+import { saleRxMigrations, saleRxSchema } from '../../schema/sale-rx-schema.ts';
 import type { TerminalCollections, TerminalDatabase } from '../terminal-database.ts';
 import type { Terminal } from '../terminal.ts';
 import type { TerminalStatus } from '../terminal-status.ts';
@@ -30,7 +30,7 @@ export type BrowserTerminalStatus = TerminalStatus & {
 /** A terminal daemon as a page (browser, Electron or Tauri renderer) holds it. */
 export type BrowserTerminal = Pick<
   Terminal,
-  'sell' | 'adjustInventory' | 'countInventory' | 'reconcile' | 'requeue'
+  'sell' | 'refund' | 'adjustInventory' | 'countInventory' | 'reconcile' | 'requeue'
 > & {
   /**
    * The page's RxDB database on the terminal's own database (read-only). Replaced by a new one when
@@ -128,6 +128,7 @@ export async function connectTerminal(options: ConnectTerminalOptions): Promise<
     ),
     identity: { terminalId: first.terminalId, branchId: first.branchId },
     sell: (input) => call('sell', input),
+    refund: (input) => call('refund', input),
     adjustInventory: (productId, delta, reason) =>
       call('adjustInventory', { productId, delta, reason }),
     countInventory: (productId, counted) => call('countInventory', { productId, counted }),
@@ -168,7 +169,7 @@ async function openPageDatabase(
       categories: { schema: categoryRxSchema },
       inventory: { schema: inventoryRxSchema },
       // The daemon migrates its file at open; the page only reads the current version.
-      sales: { schema: saleRxSchema, migrationStrategies: { 1: (doc) => doc }, autoMigrate: false },
+      sales: { schema: saleRxSchema, migrationStrategies: saleRxMigrations, autoMigrate: false },
     });
   } catch (error) {
     await db.close().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, inventoryReasonSchema } from '../../schema/index.ts';
+import { refundInputSchema } from '../build-return.ts';
 import { sellInputSchema } from '../build-sale.ts';
 
 /** The storage methods a page may call through RxDB's remote storage (the views refuse the writes). */
@@ -44,6 +45,7 @@ export const pageFrameSchema = z.discriminatedUnion('t', [
 /** Each command's input. */
 export const commandInputSchemas = {
   sell: sellInputSchema,
+  refund: refundInputSchema,
   adjustInventory: z.object({
     productId: idSchema,
     delta: z.int().min(-1_000_000_000).max(1_000_000_000),

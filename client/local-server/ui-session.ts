@@ -22,6 +22,7 @@ export type UiTerminal = Pick<
   | 'status'
   | 'status$'
   | 'sell'
+  | 'refund'
   | 'adjustInventory'
   | 'countInventory'
   | 'reconcile'
@@ -134,6 +135,8 @@ async function runCommand(terminal: UiTerminal, name: string, input: unknown): P
   switch (name as UiCommandName) {
     case 'sell':
       return terminal.sell(parsed.data as never);
+    case 'refund':
+      return terminal.refund(parsed.data as never);
     case 'adjustInventory': {
       const { productId, delta, reason } = parsed.data as {
         productId: string;

@@ -1,19 +1,149 @@
 import { createRxDatabase } from 'rxdb';
 import type { RxJsonSchema } from 'rxdb';
 import type { Sale } from '../../schema/index.ts';
-import { saleRxSchema } from '../../schema/index.ts';
+import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS } from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
+const money = { type: 'integer', minimum: 0 } as const;
+const id = { type: 'string', maxLength: 64 } as const;
+
+/**
+ * The `sales` schema as releases of protocol versions 4 and 5 declared it (version 1), frozen here:
+ * the current schema moves on, a data dir of those releases does not.
+ */
+export const SALES_SCHEMA_V1 = {
+  title: 'sales',
+  description: 'Sales made on this terminal, queued for push, then replaced by the ingested copy.',
+  version: 1,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    terminalId: id,
+    posId: id,
+    localEventId: { type: 'integer', minimum: 1 },
+    branchId: id,
+    cashierId: { type: ['string', 'null'], maxLength: 64 },
+    createdAt: { type: 'string', maxLength: 24 },
+    currency: { type: 'string', minLength: 3, maxLength: 3 },
+    lines: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        properties: {
+          productId: id,
+          sku: { type: 'string', maxLength: 64 },
+          name: { type: 'string', maxLength: 200 },
+          quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+          unitPriceMinor: money,
+          discountMinor: money,
+          taxRateBps: { type: 'integer', minimum: 0, maximum: 10_000 },
+          taxMinor: money,
+          lineTotalMinor: money,
+        },
+        required: [
+          'productId',
+          'sku',
+          'name',
+          'quantity',
+          'unitPriceMinor',
+          'discountMinor',
+          'taxRateBps',
+          'taxMinor',
+          'lineTotalMinor',
+        ],
+        additionalProperties: false,
+      },
+    },
+    totals: {
+      type: 'object',
+      properties: {
+        subtotalMinor: money,
+        discountMinor: money,
+        taxMinor: money,
+        totalMinor: money,
+      },
+      required: ['subtotalMinor', 'discountMinor', 'taxMinor', 'totalMinor'],
+      additionalProperties: false,
+    },
+    payments: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        properties: {
+          method: { type: 'string', enum: [...'cash', 'card', 'voucher', 'other'] },
+          amountMinor: money,
+        },
+        required: ['method', 'amountMinor'],
+        additionalProperties: false,
+      },
+    },
+    changeMinor: money,
+    invoiceNo: { type: ['integer', 'null'], minimum: 1 },
+    ingestedAt: { type: ['string', 'null'], maxLength: 24 },
+    syncState: {
+      type: 'string',
+      enum: ['queued', 'synced', 'needs_attention', 'discarded'],
+      maxLength: 16,
+    },
+    lastError: {
+      type: ['object', 'null'],
+      properties: {
+        code: { type: 'string', maxLength: 64 },
+        message: { type: 'string', maxLength: 2000 },
+      },
+      required: ['code', 'message'],
+      additionalProperties: false,
+    },
+    syncAttempts: { type: 'integer', minimum: 0 },
+  },
+  required: [
+    'id',
+    'terminalId',
+    'posId',
+    'localEventId',
+    'branchId',
+    'cashierId',
+    'createdAt',
+    'currency',
+    'lines',
+    'totals',
+    'payments',
+    'changeMinor',
+    'invoiceNo',
+    'ingestedAt',
+    'syncState',
+    'lastError',
+    'syncAttempts',
+  ],
+  additionalProperties: false,
+  indexes: [['syncState', 'createdAt']],
+} as unknown as RxJsonSchema<Sale>;
+
 /** The `sales` schema as releases before protocol version 4 declared it: no `discarded` state. */
 export const SALES_SCHEMA_V0 = {
-  ...saleRxSchema,
+  ...SALES_SCHEMA_V1,
   version: 0,
   properties: {
-    ...saleRxSchema.properties,
+    ...SALES_SCHEMA_V1.properties,
     syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
   },
-} as RxJsonSchema<Sale>;
+} as unknown as RxJsonSchema<Sale>;
+
+/** A sale as a release before sales schema version 2 stored it: without the version-2 fields. */
+export function asVersion1Sale<T extends Sale>(sale: T): T {
+  const old: Record<string, unknown> = { ...sale };
+  for (const key of Object.keys(SALE_V2_DEFAULTS)) delete old[key];
+  old['lines'] = sale.lines.map((line) => {
+    const oldLine: Record<string, unknown> = { ...line };
+    for (const key of Object.keys(SALE_LINE_V2_DEFAULTS)) delete oldLine[key];
+    return oldLine;
+  });
+  return old as T;
+}
 
 /** Opens a terminal's file with the RxDB options every release used, without its collections. */
 export function openTerminalFileAsRxDatabase(dataDir: string) {
@@ -26,17 +156,27 @@ export function openTerminalFileAsRxDatabase(dataDir: string) {
 }
 
 /**
- * Writes `sales` into a terminal file's `sales` collection under schema version 0, as a release before
- * version 1 left them (in bulk writes of 5,000).
+ * Writes `sales` into a terminal file's `sales` collection under an older schema version, as a
+ * release of that version left them (in bulk writes of 5,000; the version-2 fields stripped).
  */
-export async function writeSalesAsVersion0(dataDir: string, sales: Sale[]): Promise<void> {
+export async function writeSalesAsVersion(
+  version: 0 | 1,
+  dataDir: string,
+  sales: Sale[],
+): Promise<void> {
   const db = await openTerminalFileAsRxDatabase(dataDir);
   try {
-    await db.addCollections({ sales: { schema: SALES_SCHEMA_V0 } });
+    const schema = version === 0 ? SALES_SCHEMA_V0 : SALES_SCHEMA_V1;
+    await db.addCollections({ sales: { schema } });
     for (let i = 0; i < sales.length; i += 5_000) {
-      await db['sales']!.bulkInsert(sales.slice(i, i + 5_000));
+      await db['sales']!.bulkInsert(sales.slice(i, i + 5_000).map(asVersion1Sale));
     }
   } finally {
     await db.close();
   }
+}
+
+/** `writeSalesAsVersion(0, …)`: a data dir of a release before protocol version 4. */
+export function writeSalesAsVersion0(dataDir: string, sales: Sale[]): Promise<void> {
+  return writeSalesAsVersion(0, dataDir, sales);
 }

@@ -1,9 +1,31 @@
 import type { WithDeleted } from 'rxdb';
 import { z } from 'zod';
 import { pushArgsSchema } from '../../replication/index.ts';
-import type { Payment, Sale, SaleError, SaleLine, SaleTotals } from '../../schema/index.ts';
-import { idSchema, isoDateTimeSchema } from '../../schema/index.ts';
-import type { PosGaps, SaleIngestOutcome } from '../store/index.ts';
+import type {
+  AccountCheck,
+  Payment,
+  ReturnOf,
+  ReturnedLine,
+  Sale,
+  SaleError,
+  SaleLine,
+  SaleOverride,
+  SaleTotals,
+} from '../../schema/index.ts';
+import {
+  idSchema,
+  isoDateTimeSchema,
+  saleKindSchema,
+  uuidV7Schema,
+  withSaleV2Defaults,
+} from '../../schema/index.ts';
+import type {
+  PosGaps,
+  SaleIngestOutcome,
+  SalesFilter,
+  SalesSummary,
+  SalesTotals,
+} from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -22,10 +44,55 @@ const SaleLineRef = builder.objectRef<SaleLine>('SaleLine').implement({
     taxRateBps: t.exposeInt('taxRateBps'),
     taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
     lineTotalMinor: t.expose('lineTotalMinor', { type: 'SafeInt' }),
+    originalLine: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: "On a return: the index of the returned line in the original sale's lines.",
+      resolve: (l) => (l as Partial<SaleLine>).originalLine ?? null,
+    }),
+    restock: t.boolean({
+      nullable: true,
+      description: 'On a return: whether the goods went back into branch inventory.',
+      resolve: (l) => (l as Partial<SaleLine>).restock ?? null,
+    }),
   }),
 });
 
-const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
+const ReturnOfRef = builder.objectRef<ReturnOf>('ReturnOf').implement({
+  description:
+    'What a return points at, and how the terminal knew the original (own, cloud, unverified).',
+  fields: (t) => ({
+    saleId: t.exposeString('saleId'),
+    invoiceNo: t.expose('invoiceNo', { type: 'SafeInt', nullable: true }),
+    terminalId: t.exposeString('terminalId'),
+    branchId: t.exposeString('branchId'),
+    source: t.exposeString('source'),
+  }),
+});
+
+const SaleOverrideRef = builder.objectRef<SaleOverride>('SaleOverride').implement({
+  description: "A manager's override of refusals at the till.",
+  fields: (t) => ({
+    managerId: t.exposeString('managerId'),
+    reason: t.exposeString('reason'),
+    codes: t.exposeStringList('codes'),
+  }),
+});
+
+const AccountCheckRef = builder.objectRef<AccountCheck>('AccountCheck').implement({
+  description: "The terminal's credit check of an account charge, as it made it.",
+  fields: (t) => ({
+    limitMinor: t.expose('limitMinor', { type: 'SafeInt' }),
+    balanceSeenMinor: t.expose('balanceSeenMinor', { type: 'SafeInt' }),
+    unsyncedMinor: t.expose('unsyncedMinor', { type: 'SafeInt' }),
+    availableMinor: t.expose('availableMinor', { type: 'SafeInt' }),
+  }),
+});
+
+/** A stored copy booked before sales schema version 2 reads as a plain sale made online. */
+const v2 = (sale: Sale): Sale => withSaleV2Defaults(sale);
+
+export const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
   fields: (t) => ({
     subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
     discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
@@ -45,8 +112,16 @@ const SaleErrorRef = builder.objectRef<SaleError>('SaleError').implement({
   fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
 });
 
+/**
+ * A sale document as the API serves it. An admin query stamps the tenant it read from, so the
+ * `returns` of each sale are read in that tenant (a root token may name any).
+ */
+type SaleNode = WithDeleted<Sale> & { _tenantId?: string };
+
 /** A sale: content fixed at `sell()`, cloud fields from ingestion, the terminal's sync state. */
-export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
+export const SaleRef = builder.objectRef<SaleNode>('Sale');
+
+SaleRef.implement({
   fields: (t) => ({
     id: t.exposeString('id'),
     terminalId: t.exposeString('terminalId'),
@@ -60,8 +135,28 @@ export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
     totals: t.field({ type: SaleTotalsRef, resolve: (s) => s.totals }),
     payments: t.field({ type: [PaymentRef], resolve: (s) => s.payments }),
     changeMinor: t.expose('changeMinor', { type: 'SafeInt' }),
+    kind: t.string({ description: 'sale, return or settlement.', resolve: (s) => v2(s).kind }),
+    customerId: t.string({ nullable: true, resolve: (s) => v2(s).customerId }),
+    returnOf: t.field({ type: ReturnOfRef, nullable: true, resolve: (s) => v2(s).returnOf }),
+    reason: t.string({ nullable: true, resolve: (s) => v2(s).reason }),
+    offline: t.boolean({
+      description: 'The terminal had not reached the cloud within the offline threshold.',
+      resolve: (s) => v2(s).offline,
+    }),
+    lastContactAt: t.string({ nullable: true, resolve: (s) => v2(s).lastContactAt }),
+    override: t.field({ type: SaleOverrideRef, nullable: true, resolve: (s) => v2(s).override }),
+    accountCheck: t.field({
+      type: AccountCheckRef,
+      nullable: true,
+      resolve: (s) => v2(s).accountCheck,
+    }),
     invoiceNo: t.expose('invoiceNo', { type: 'SafeInt', nullable: true }),
     ingestedAt: t.exposeString('ingestedAt', { nullable: true }),
+    accountVerification: t.string({
+      nullable: true,
+      description: "The cloud's check of an account charge at ingest: verified or over_limit.",
+      resolve: (s) => v2(s).accountVerification,
+    }),
     syncState: t.exposeString('syncState', {
       description:
         'synced (booked, with invoiceNo), needs_attention (refused: see lastError; an operator ' +
@@ -71,6 +166,52 @@ export const SaleRef = builder.objectRef<WithDeleted<Sale>>('Sale').implement({
     lastError: t.field({ type: SaleErrorRef, nullable: true, resolve: (s) => s.lastError }),
     syncAttempts: t.exposeInt('syncAttempts'),
     _deleted: t.boolean({ resolve: (s) => s._deleted ?? false }),
+    returns: t.field({
+      type: [SaleRef],
+      description: 'The booked returns of this sale, in ingest order (admin).',
+      resolve: async (s, _args, context) => {
+        const { tenantId } = requireAdmin(context, s._tenantId);
+        const byOriginal = await context.store.returnsOf(tenantId, [s.id]);
+        return (byOriginal.get(s.id) ?? []).map((r) => ({
+          ...r,
+          _deleted: false,
+          _tenantId: tenantId,
+        }));
+      },
+    }),
+  }),
+});
+
+const ReturnedLineRef = builder.objectRef<ReturnedLine>('ReturnedLine').implement({
+  description: 'What the cloud booked as returned of one line of a sale, summed over its returns.',
+  fields: (t) => ({
+    quantity: t.expose('quantity', { type: 'SafeInt' }),
+    discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
+    taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
+  }),
+});
+
+const SaleForReturnRef = builder
+  .objectRef<{ sale: Sale; returned: ReturnedLine[] }>('SaleForReturn')
+  .implement({
+    description: 'A sale of the branch and what was returned of each of its lines (by index).',
+    fields: (t) => ({
+      sale: t.field({ type: SaleRef, resolve: (r) => ({ ...r.sale, _deleted: false }) }),
+      returned: t.field({ type: [ReturnedLineRef], resolve: (r) => r.returned }),
+    }),
+  });
+
+const SalesSummaryRef = builder.objectRef<SalesSummary>('SalesSummary').implement({
+  description: 'Booked totals of one currency: sales, returns, settlements, sales net of returns.',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    salesCount: t.exposeInt('salesCount'),
+    salesMinor: t.expose('salesMinor', { type: 'SafeInt' }),
+    returnsCount: t.exposeInt('returnsCount'),
+    returnsMinor: t.expose('returnsMinor', { type: 'SafeInt' }),
+    settlementsCount: t.exposeInt('settlementsCount'),
+    settlementsMinor: t.expose('settlementsMinor', { type: 'SafeInt' }),
+    netMinor: t.expose('netMinor', { type: 'SafeInt' }),
   }),
 });
 
@@ -88,6 +229,36 @@ const SaleLineDocumentInput = builder.inputType('SaleLineDocumentInput', {
     taxRateBps: t.field({ type: 'SafeInt', required: true }),
     taxMinor: t.field({ type: 'SafeInt', required: true }),
     lineTotalMinor: t.field({ type: 'SafeInt', required: true }),
+    // Optional: protocol-5 terminals do not send the version-2 fields (defaulted at the store).
+    originalLine: t.field({ type: 'SafeInt' }),
+    restock: t.boolean(),
+  }),
+});
+
+const ReturnOfInput = builder.inputType('ReturnOfInput', {
+  fields: (t) => ({
+    saleId: t.string({ required: true }),
+    invoiceNo: t.field({ type: 'SafeInt' }),
+    terminalId: t.string({ required: true }),
+    branchId: t.string({ required: true }),
+    source: t.string({ required: true }),
+  }),
+});
+
+const SaleOverrideInput = builder.inputType('SaleOverrideInput', {
+  fields: (t) => ({
+    managerId: t.string({ required: true }),
+    reason: t.string({ required: true }),
+    codes: t.stringList({ required: true }),
+  }),
+});
+
+const AccountCheckInput = builder.inputType('AccountCheckInput', {
+  fields: (t) => ({
+    limitMinor: t.field({ type: 'SafeInt', required: true }),
+    balanceSeenMinor: t.field({ type: 'SafeInt', required: true }),
+    unsyncedMinor: t.field({ type: 'SafeInt', required: true }),
+    availableMinor: t.field({ type: 'SafeInt', required: true }),
   }),
 });
 
@@ -129,8 +300,18 @@ const SaleDocumentInput = builder.inputType('SaleDocumentInput', {
     totals: t.field({ type: SaleTotalsInput, required: true }),
     payments: t.field({ type: [PaymentInput], required: true }),
     changeMinor: t.field({ type: 'SafeInt', required: true }),
+    // Optional: protocol-5 terminals do not send the version-2 fields (defaulted at the store).
+    kind: t.string(),
+    customerId: t.string(),
+    returnOf: t.field({ type: ReturnOfInput }),
+    reason: t.string(),
+    offline: t.boolean(),
+    lastContactAt: t.string(),
+    override: t.field({ type: SaleOverrideInput }),
+    accountCheck: t.field({ type: AccountCheckInput }),
     invoiceNo: t.field({ type: 'SafeInt' }),
     ingestedAt: t.string(),
+    accountVerification: t.string(),
     syncState: t.string({ required: true }),
     lastError: t.field({ type: SaleErrorInput }),
     syncAttempts: t.field({ type: 'SafeInt', required: true }),
@@ -179,12 +360,64 @@ const pushSalesArgsSchema = pushArgsSchema(
   }),
 );
 
-const salesFilterSchema = pageArgsSchema.extend({
+/** The time-and-place filter every sales listing takes. */
+const summaryFilterSchema = z.object({
   branchId: idSchema.nullish(),
   terminalId: idSchema.nullish(),
   from: isoDateTimeSchema.nullish(),
   to: isoDateTimeSchema.nullish(),
 });
+/** `sales` and `salesTotals`: the place and time, an invoice number, a kind. */
+const salesFilterFields = {
+  ...summaryFilterSchema.shape,
+  invoiceNo: z.int().min(1).nullish(),
+  kind: saleKindSchema.nullish(),
+};
+const salesFilterSchema = pageArgsSchema.extend(salesFilterFields);
+
+/** The store's filter from validated arguments. */
+function salesFilterOf(a: z.output<z.ZodObject<typeof salesFilterFields>>): SalesFilter {
+  return {
+    ...filterOf(a),
+    invoiceNo: a.invoiceNo ?? undefined,
+    kind: a.kind ?? undefined,
+  };
+}
+
+function filterOf(a: z.infer<typeof summaryFilterSchema>): SalesFilter {
+  return {
+    branchId: a.branchId ?? undefined,
+    terminalId: a.terminalId ?? undefined,
+    from: a.from ?? undefined,
+    to: a.to ?? undefined,
+  };
+}
+
+type CurrencyTotals = SalesTotals['currencies'][number];
+
+const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').implement({
+  description: 'Count and sums of the documents in one currency.',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    count: t.exposeInt('count'),
+    subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
+    discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
+    taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
+    totalMinor: t.expose('totalMinor', { type: 'SafeInt' }),
+  }),
+});
+
+const SalesTotalsRef = builder.objectRef<SalesTotals>('SalesTotals').implement({
+  description: 'Count and sums of the booked documents matching a filter, per currency.',
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    currencies: t.field({ type: [CurrencyTotalsRef], resolve: (s) => s.currencies }),
+  }),
+});
+
+const saleLookupSchema = z
+  .object({ saleId: uuidV7Schema.nullish(), invoiceNo: z.int().min(1).nullish() })
+  .refine((a) => (a.saleId == null) !== (a.invoiceNo == null), 'give saleId or invoiceNo');
 
 /**
  * The push answer: RxDB's conflicts. A duplicate answers the booked copy (the terminal adopts its
@@ -219,6 +452,8 @@ builder.queryFields((t) => ({
       terminalId: t.arg.string(),
       from: t.arg.string(),
       to: t.arg.string(),
+      invoiceNo: t.arg.int({ description: "The branch's invoice number (one per branch)." }),
+      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
       first: t.arg.int(),
       after: t.arg.string(),
       tenantId: t.arg.string(),
@@ -226,20 +461,67 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, context) => {
       const { tenantId } = requireAdmin(context, args.tenantId);
       const a = parseInput(salesFilterSchema, args);
-      const connection = await context.store.querySales(
-        tenantId,
-        {
-          branchId: a.branchId ?? undefined,
-          terminalId: a.terminalId ?? undefined,
-          from: a.from ?? undefined,
-          to: a.to ?? undefined,
-        },
-        { first: a.first, after: a.after ?? null },
-      );
+      const connection = await context.store.querySales(tenantId, salesFilterOf(a), {
+        first: a.first,
+        after: a.after ?? null,
+      });
       return {
         ...connection,
-        edges: connection.edges.map((e) => ({ ...e, node: { ...e.node, _deleted: false } })),
+        edges: connection.edges.map((e) => ({
+          ...e,
+          node: { ...e.node, _deleted: false, _tenantId: tenantId },
+        })),
       };
+    },
+  }),
+  salesTotals: t.field({
+    type: SalesTotalsRef,
+    description: 'Count and sums of the documents `sales` answers for the same filter (admin).',
+    args: {
+      branchId: t.arg.string(),
+      terminalId: t.arg.string(),
+      from: t.arg.string(),
+      to: t.arg.string(),
+      invoiceNo: t.arg.int(),
+      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const a = parseInput(z.object(salesFilterFields), args);
+      return context.store.summarizeSales(tenantId, salesFilterOf(a));
+    },
+  }),
+  salesSummary: t.field({
+    type: [SalesSummaryRef],
+    description:
+      'Booked totals per currency, sales net of returns; `from` ≤ createdAt < `to` (admin).',
+    args: {
+      branchId: t.arg.string(),
+      terminalId: t.arg.string(),
+      from: t.arg.string(),
+      to: t.arg.string(),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      return context.store.salesSummary(tenantId, filterOf(parseInput(summaryFilterSchema, args)));
+    },
+  }),
+  saleForReturn: t.field({
+    type: SaleForReturnRef,
+    nullable: true,
+    description:
+      "A booked sale of this terminal's branch, by id or invoice number, with what was returned of " +
+      "each line: what a terminal needs to return another terminal's sale (terminal).",
+    args: { saleId: t.arg.string(), invoiceNo: t.arg({ type: 'SafeInt' }) },
+    resolve: (_root, args, context) => {
+      const scope = requireTerminal(context);
+      const a = parseInput(saleLookupSchema, args);
+      return context.store.saleForReturn(
+        scope,
+        a.saleId != null ? { saleId: a.saleId } : { invoiceNo: a.invoiceNo! },
+      );
     },
   }),
   saleGaps: t.field({

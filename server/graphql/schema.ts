@@ -9,6 +9,7 @@ import './sale.ts';
 import './reconcile.ts';
 import './tenant.ts';
 import './branch.ts';
+import './offline-policy.ts';
 import './terminal.ts';
 import './rejected-event.ts';
 import './audit-log.ts';

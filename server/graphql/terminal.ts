@@ -5,6 +5,7 @@ import { PosError, idSchema, nameSchema } from '../../schema/index.ts';
 import type { RegisteredTerminal, TerminalStatus } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { parseInput, requireAdmin, requireTerminal } from './guards.ts';
+import { OfflinePolicyRef } from './offline-policy.ts';
 import { PosGapsRef } from './sale.ts';
 
 export const TerminalRef = builder.objectRef<Terminal>('Terminal').implement({
@@ -99,6 +100,12 @@ const CurrentTerminalRef = builder.objectRef<CurrentTerminal>('CurrentTerminal')
     currency: t.exposeString('currency', {
       nullable: true,
       description: "The branch's currency, when the branch has one.",
+    }),
+    offlinePolicy: t.field({
+      type: OfflinePolicyRef,
+      description: "The offline limits in force for the terminal's branch (protocol 6).",
+      resolve: async (current, _args, context) =>
+        (await context.store.getOfflinePolicy(current.tenantId, current.branchId)).policy,
     }),
   }),
 });

@@ -1,11 +1,14 @@
 import { describe } from 'vitest';
 import { describeAuditContract } from './contract/audit-contract.ts';
+import { describeConsoleQueriesContract } from './contract/console-queries-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { useContractContext } from './contract/contract-context.ts';
 import type { CloudStoreFactory } from './contract/harness.ts';
 import { describeInventoryContract } from './contract/inventory-contract.ts';
 import { describeLifecycleContract } from './contract/lifecycle-contract.ts';
+import { describeOfflinePolicyContract } from './contract/offline-policy-contract.ts';
+import { describeReturnsContract } from './contract/returns-contract.ts';
 import { describeSalesContract } from './contract/sales-contract.ts';
 import { describeTenancyContract } from './contract/tenancy-contract.ts';
 
@@ -21,10 +24,13 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     const ctx = useContractContext(factory);
     describeCatalogContract(ctx);
     describeSalesContract(ctx);
+    describeReturnsContract(ctx);
+    describeOfflinePolicyContract(ctx);
     describeTenancyContract(ctx);
     describeLifecycleContract(ctx);
     describeInventoryContract(ctx);
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
+    describeConsoleQueriesContract(ctx);
   });
 }

@@ -1,14 +1,17 @@
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint, ManifestEntry, StreamName } from '../../replication/index.ts';
+import type { RefusalCode } from './pushed-sale-check.ts';
 import type {
   Branch,
   BranchProduct,
   Category,
   CategoryInput,
   InventoryItem,
+  OfflinePolicy,
   Product,
   ProductInput,
   RejectedEvent,
+  ReturnedLine,
   Sale,
   SaleProblem,
   Tenant,
@@ -90,12 +93,23 @@ export interface TenancyStore {
 export interface CatalogStore {
   /** Creates or replaces up to `UPSERT_MAX` products at once; each gets a new products seq. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
+  /**
+   * The checks of `upsertProducts` without the write (a dry run): throws what the upsert would throw,
+   * stores nothing.
+   */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Promise<void>;
   /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
   deleteProducts(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   upsertCategories(tenantId: string, inputs: CategoryInput[], actor: string): Promise<Category[]>;
   deleteCategories(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   /** Cloud records (not branch views) for the admin; deleted ones are left out. */
   getProducts(tenantId: string, ids: string[]): Promise<Product[]>;
+  /** Live cloud records in id order, filtered, for the admin. */
+  listProducts(
+    tenantId: string,
+    filter: ProductListFilter,
+    page: PageArgs,
+  ): Promise<Connection<Product>>;
   /**
    * The branch view of the global products stream: branch price applied (`toBranchProduct`), and a
    * tombstone (`_deleted: true`, with the product's seq) for a product deleted or outside the branch's
@@ -153,6 +167,12 @@ export interface SalesLedgerStore {
    * branch missing) throws (`POS_NOT_FOUND`).
    */
   ingestSales(scope: TerminalScope, sales: unknown[]): Promise<SaleIngestOutcome[]>;
+  /**
+   * A booked sale of the terminal's branch, by id or invoice number, with what was returned of each of
+   * its lines: what a terminal needs to return another terminal's sale (docs/design.md#returns). Null
+   * when no sale (of kind `sale`) of that branch matches.
+   */
+  saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null>;
   /**
    * The terminal's sales acknowledgements, from its branch's sales stream: ingested copies (with
    * `invoiceNo`, `ingestedAt`, `syncState: 'synced'`), refusals (the terminal's sale with
@@ -228,6 +248,18 @@ export interface InventoryStore {
 export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
+  /**
+   * Count and sums of `totals` of the documents matching the filter (`kind` included), per
+   * currency: what the console shows beside a filtered list.
+   */
+  summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals>;
+  /** The booked returns of each of these sales, in ingest order (every id present in the map). */
+  returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>>;
+  /**
+   * Booked totals per currency over the filter (`kind` ignored): sales, returns, settlements, and
+   * sales net of returns.
+   */
+  salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]>;
   /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
   saleGaps(
     tenantId: string,
@@ -292,9 +324,35 @@ export interface StoreLifecycle {
  * - Admin writes take an `actor` (who did it, e.g. `root` or `admin:<tokenId>`) and append an audit entry
  *   with the write (in its transaction on SQLite, right after it on MongoDB).
  */
+/** The offline limits of terminals (docs/design.md#offline-limits). */
+export interface OfflinePolicyStore {
+  /**
+   * The policy in force for a branch (its own, else the tenant's, else the default), or the tenant's
+   * (else the default) when `branchId` is null. `POS_NOT_FOUND` for an unknown branch.
+   */
+  getOfflinePolicy(tenantId: string, branchId: string | null): Promise<EffectiveOfflinePolicy>;
+  /**
+   * Sets the tenant's policy (`branchId` null) or a branch's override; `policy` null removes it.
+   * Validated (`POS_INPUT_INVALID`), audited. Answers the policy now in force there.
+   */
+  setOfflinePolicy(
+    tenantId: string,
+    branchId: string | null,
+    policy: OfflinePolicy | null,
+    actor: string,
+  ): Promise<EffectiveOfflinePolicy>;
+}
+
+/** A policy and where it comes from. */
+export type EffectiveOfflinePolicy = {
+  policy: OfflinePolicy;
+  source: 'default' | 'tenant' | 'branch';
+};
+
 export interface CloudStore
   extends
     TenancyStore,
+    OfflinePolicyStore,
     CatalogStore,
     SalesLedgerStore,
     InventoryStore,
@@ -426,7 +484,8 @@ export type SaleIngestOutcome =
   | {
       status: 'rejected';
       key: string | null;
-      code: 'POS_SYNC_EVENT_INVALID';
+      /** `POS_SYNC_EVENT_INVALID`, or the return check's code (`POS_RETURN_…`). */
+      code: RefusalCode;
       message: string;
       problems: IngestProblem[];
       rejectedEventId: string;
@@ -435,7 +494,7 @@ export type SaleIngestOutcome =
 
 /** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
 export type IngestProblem = {
-  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused';
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original';
   path: string;
   message: string;
 };
@@ -450,11 +509,60 @@ export type DeadLetter = RejectedEvent & {
 export type RejectedEventFilter = {
   branchId?: string;
   terminalId?: string;
+  /** The refusal's error code (`POS_SYNC_EVENT_INVALID`, ...). */
+  code?: string;
+  /** One entry by id. */
+  id?: string;
   /** Default `open`. */
   status?: 'open' | 'resolved' | 'all';
 };
 
-export type SalesFilter = { branchId?: string; terminalId?: string; from?: string; to?: string };
+export type SalesFilter = {
+  branchId?: string;
+  terminalId?: string;
+  from?: string;
+  to?: string;
+  /** Invoice numbers count per branch: with no `branchId`, one per branch may match. */
+  invoiceNo?: number;
+  /** The idempotency key (`saleIdempotencyKey`): the booked copy of an event, accepted ones included. */
+  eventKey?: string;
+  kind?: Sale['kind'];
+};
+
+/** Count and sums of the documents matching a filter, per currency. */
+export type SalesTotals = {
+  count: number;
+  currencies: {
+    currency: string;
+    count: number;
+    subtotalMinor: number;
+    discountMinor: number;
+    taxMinor: number;
+    totalMinor: number;
+  }[];
+};
+
+/** The admin product list: `search` matches id, SKU or barcode exactly or a name substring. */
+export type ProductListFilter = { search?: string };
+
+/** Which sale a terminal asks for: by id, or by the branch's invoice number. */
+export type SaleLookup = { saleId: string } | { invoiceNo: number };
+
+/** A sale and what the cloud booked as returned of each of its lines (`ReturnCounter.returned`). */
+export type SaleForReturn = { sale: Sale; returned: ReturnedLine[] };
+
+/** Booked totals of one currency. */
+export type SalesSummary = {
+  currency: string;
+  salesCount: number;
+  salesMinor: number;
+  returnsCount: number;
+  returnsMinor: number;
+  settlementsCount: number;
+  settlementsMinor: number;
+  /** `salesMinor - returnsMinor`. */
+  netMinor: number;
+};
 
 /** Cursor pagination: `first` items after the opaque `after` cursor. */
 export type PageArgs = { first: number; after?: string | null };

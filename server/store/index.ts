@@ -7,6 +7,7 @@ export type {
   BranchInput,
   CatalogStore,
   CatalogStream,
+  EffectiveOfflinePolicy,
   CloudStore,
   Connection,
   DeadLetter,
@@ -25,8 +26,13 @@ export type {
   RegisteredTerminal,
   RejectedEventFilter,
   SaleIngestOutcome,
+  SaleForReturn,
+  SaleLookup,
+  SalesSummary,
   SalesLedgerStore,
   SalesFilter,
+  SalesTotals,
+  ProductListFilter,
   StoreLifecycle,
   StreamHeads,
   TerminalContact,
@@ -46,3 +52,4 @@ export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from '.
 export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
 export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
 export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';
+export { SEARCH_MAX } from './core/product-search.ts';

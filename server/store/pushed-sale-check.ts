@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../../replication/index.ts';
-import type { Sale, SaleBounds, SaleError, SaleProblem } from '../../schema/index.ts';
+import type {
+  ReturnProblem,
+  Sale,
+  SaleBounds,
+  SaleError,
+  SaleProblem,
+} from '../../schema/index.ts';
 import {
   PosError,
   checkCreatedAt,
@@ -10,14 +16,21 @@ import {
   saleIdempotencyKey,
   saleSchema,
   validateSale,
+  withSaleV2Defaults,
+  withoutSaleV2Defaults,
 } from '../../schema/index.ts';
 import type { IngestProblem, TerminalScope } from './cloud-store.ts';
 
 /** Which event a pushed payload is: enough for its idempotency key and lost-sale detection. */
 export type SaleEvent = { terminalId: string; posId: string; localEventId: number };
 
+/** The codes a refused sale carries: invalid, or a return that does not fit its original. */
+export type RefusalCode = 'POS_SYNC_EVENT_INVALID' | ReturnProblem['code'];
+
 /** Why a pushed sale is refused; what the dead letter and the terminal's copy carry. */
 export type Refusal = {
+  /** `POS_SYNC_EVENT_INVALID` unless a return check refused it (docs/design.md#returns). */
+  code: RefusalCode;
   key: string | null;
   sale: Sale | null;
   /**
@@ -81,11 +94,14 @@ export function checkPushedSale(
   scope: TerminalScope,
   context: PushedSaleContext,
 ): ValidPushedSale | InvalidPushedSale {
-  const readableEvent = saleEventSchema.safeParse(input);
+  // A protocol-5 terminal sends no version-2 fields: its sales are plain sales made online. The
+  // payload is kept as received (the dead letter's identity); only the check sees the defaults.
+  const document = withSaleV2Defaults(input);
+  const readableEvent = saleEventSchema.safeParse(document);
   const highestArrived = readableEvent.success
     ? (context.highestArrived.get(readableEvent.data.posId) ?? 0)
     : 0;
-  const result = validateSale(input, {
+  const result = validateSale(document, {
     expectedBranchId: scope.branchId,
     expectedTerminalId: scope.terminalId,
     ...(context.currency === undefined ? {} : { expectedCurrency: context.currency }),
@@ -94,7 +110,7 @@ export function checkPushedSale(
     highestArrivedEventId: highestArrived,
   });
   if (!result.ok) {
-    const readable = saleSchema.safeParse(input);
+    const readable = saleSchema.safeParse(document);
     const sale = readable.success ? readable.data : null;
     const event = readableEvent.success ? readableEvent.data : null;
     const jumped =
@@ -105,6 +121,7 @@ export function checkPushedSale(
       input,
       contentHash: sale ? hashSaleContent(sale) : null,
       refusal: {
+        code: 'POS_SYNC_EVENT_INVALID',
         key: event ? saleIdempotencyKey(event) : null,
         sale,
         event: event && !jumped ? pickEvent(event) : null,
@@ -126,18 +143,20 @@ export function checkPushedSale(
 export function refusalOfValid(
   c: ValidPushedSale,
   message: string,
-  problem: IngestProblem,
+  problems: IngestProblem | IngestProblem[],
+  code: RefusalCode = 'POS_SYNC_EVENT_INVALID',
 ): InvalidPushedSale {
   return {
     ok: false,
     input: c.input,
     contentHash: c.contentHash,
     refusal: {
+      code,
       key: c.key,
       sale: c.sale,
       event: pickEvent(c.sale),
       message,
-      problems: [problem],
+      problems: Array.isArray(problems) ? problems : [problems],
     },
   };
 }
@@ -161,7 +180,7 @@ export function checkAcceptedSale(
   bounds: SaleBounds,
   highestArrived: (posId: string) => number,
 ): Sale {
-  const parsed = saleSchema.safeParse(entry.payload);
+  const parsed = saleSchema.safeParse(withSaleV2Defaults(entry.payload));
   if (!parsed.success) {
     throw new PosError('POS_INPUT_INVALID', 'the payload is not a readable sale; discard it');
   }
@@ -193,9 +212,13 @@ function pickEvent(event: SaleEvent): SaleEvent {
   return { terminalId: event.terminalId, posId: event.posId, localEventId: event.localEventId };
 }
 
-/** The content hash that tells a redelivery (same content) from a key reused for other content. */
+/**
+ * The content hash that tells a redelivery (same content) from a key reused for other content.
+ * Version-2 fields at their version-1 values are left out, so a sale booked before the upgrade keeps
+ * its hash when it is delivered again.
+ */
 export function hashSaleContent(sale: Sale): string {
-  return sha256Hex(canonicalJson(saleContentOf(sale)));
+  return sha256Hex(canonicalJson(withoutSaleV2Defaults(saleContentOf(sale))));
 }
 
 /** One line for the dead letter and the terminal: the first three problems and how many more. */
@@ -216,9 +239,13 @@ export type FiledRefusal = { rejectedEventId: string; discardNote: string | null
  * The error a refused sale carries back to its terminal: the refusal, or, once an operator discarded
  * it, the operator's note (the same code either way).
  */
-export function refusalError(message: string, discardNote: string | null): SaleError {
+export function refusalError(
+  message: string,
+  discardNote: string | null,
+  code: RefusalCode = 'POS_SYNC_EVENT_INVALID',
+): SaleError {
   return {
-    code: 'POS_SYNC_EVENT_INVALID',
+    code,
     message:
       discardNote === null ? message : `Discarded by an operator: ${discardNote}`.slice(0, 2000),
   };
@@ -228,11 +255,16 @@ export function refusalError(message: string, discardNote: string | null): SaleE
  * The terminal's copy of a refused sale as the cloud answers it: `needs_attention` with the refusal,
  * or `discarded` with the operator's note when the payload's dead letter was discarded.
  */
-export function refusedSaleCopy(sale: Sale, message: string, discardNote: string | null): Sale {
+export function refusedSaleCopy(
+  sale: Sale,
+  message: string,
+  discardNote: string | null,
+  code: RefusalCode = 'POS_SYNC_EVENT_INVALID',
+): Sale {
   return {
     ...sale,
     syncState: discardNote === null ? 'needs_attention' : 'discarded',
-    lastError: refusalError(message, discardNote),
+    lastError: refusalError(message, discardNote, code),
   };
 }
 
@@ -289,7 +321,9 @@ export function refusalAnswer(
   input: unknown,
   discardNote: string | null,
 ): Sale | null {
-  if (refusal.sale) return refusedSaleCopy(refusal.sale, refusal.message, discardNote);
+  if (refusal.sale) {
+    return refusedSaleCopy(refusal.sale, refusal.message, discardNote, refusal.code);
+  }
   const echo = pushedDocumentEchoSchema.safeParse(input);
   if (!echo.success) return null;
   return {
@@ -297,6 +331,6 @@ export function refusalAnswer(
     invoiceNo: null,
     ingestedAt: null,
     syncState: discardNote === null ? 'needs_attention' : 'discarded',
-    lastError: refusalError(refusal.message, discardNote),
+    lastError: refusalError(refusal.message, discardNote, refusal.code),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Cloud server benchmark (`npm run bench:server`): (a) sale ingest over real HTTP GraphQL from many
- * concurrent terminals, (b) a full pull of a large catalog over GraphQL, with where the time goes.
+ * concurrent terminals, (a') the same with a mixed stream (every tenth document from the second
+ * batch on a return), as a ratio of (a) in the same run, (b) a full pull of a large catalog over GraphQL, with where the time goes.
  * The server runs as a separate `pos server` process (its own core), as in production; the breakdown
  * of (b) runs the same store and schema in this process to time each layer alone.
  *
@@ -18,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { PULL_DOCUMENTS, PUSH_DOCUMENTS } from '../../replication/index.ts';
-import { makeSale } from '../../schema/index.ts';
+import type { Sale } from '../../schema/index.ts';
+import { makeReturn, makeSale } from '../../schema/index.ts';
 import type { ServerConfigInput } from '../../server/index.ts';
 import { createLogger, createServer, parseServerConfig } from '../../server/index.ts';
 import type { CloudStore } from '../../server/store/index.ts';
@@ -203,9 +205,43 @@ function product(i: number) {
 }
 
 /** The headline figures of one adapter, for the summary. */
-type Figures = { label: string; salesPerSecond?: number; pullMs?: number };
+type Figures = {
+  label: string;
+  salesPerSecond?: number;
+  mixedPerSecond?: number;
+  pullMs?: number;
+};
 
-async function benchIngest(target: BenchTarget, figures: Figures): Promise<void> {
+/**
+ * The pushed documents of one terminal, `BATCHES` batches of `BATCH_SIZE`: sales only, or (`mixed`)
+ * every tenth row from the second batch on a return of one unit of a sale of the batch before
+ * (docs/design.md#returns), so each return's original is booked and its counter is written.
+ */
+function documentsOf(
+  terminal: { terminalId: string; branchId: string },
+  mixed: boolean,
+): Record<string, unknown>[][] {
+  const batches: Sale[][] = [];
+  for (let b = 0; b < BATCHES; b++) {
+    batches.push(
+      Array.from({ length: BATCH_SIZE }, (_, i) => {
+        const identity = {
+          terminalId: terminal.terminalId,
+          branchId: terminal.branchId,
+          posId: 'pos-bench',
+          localEventId: b * BATCH_SIZE + i + 1,
+        };
+        if (mixed && b > 0 && i % 10 === 9) {
+          return makeReturn(batches[b - 1]![i]!, [{ line: 0, quantity: 1 }], identity);
+        }
+        return makeSale(identity);
+      }),
+    );
+  }
+  return batches.map((batch) => batch.map((sale) => ({ ...sale, _deleted: false })));
+}
+
+async function benchIngest(target: BenchTarget, figures: Figures, mixed = false): Promise<void> {
   const db = target.fresh();
   const { child, url } = await spawnServer(db);
   const gql = clientOf(url);
@@ -228,22 +264,10 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
     }
     // Request bodies are built before the clock starts: the bench measures the server, not makeSale.
     const bodies = terminals.map((terminal) =>
-      Array.from({ length: BATCHES }, (_, b) =>
+      documentsOf(terminal, mixed).map((batch) =>
         JSON.stringify({
           query: PUSH_DOCUMENTS.sales,
-          variables: {
-            rows: Array.from({ length: BATCH_SIZE }, (_, i) => ({
-              newDocumentState: {
-                ...makeSale({
-                  terminalId: terminal.terminalId,
-                  branchId: terminal.branchId,
-                  posId: 'pos-bench',
-                  localEventId: b * BATCH_SIZE + i + 1,
-                }),
-                _deleted: false,
-              },
-            })),
-          },
+          variables: { rows: batch.map((doc) => ({ newDocumentState: doc })) },
         }),
       ),
     );
@@ -319,9 +343,17 @@ async function benchIngest(target: BenchTarget, figures: Figures): Promise<void>
         `expected ${total}, booked ${booked}, counted ${count}, invoices ${invoices.size}`,
       );
     }
-    figures.salesPerSecond = total / seconds;
+    const returns = mixed ? TERMINALS * (BATCHES - 1) * Math.floor(BATCH_SIZE / 10) : 0;
+    if (mixed) figures.mixedPerSecond = total / seconds;
+    else figures.salesPerSecond = total / seconds;
+    const ratio =
+      mixed && figures.salesPerSecond
+        ? ` = ${((100 * figures.mixedPerSecond!) / figures.salesPerSecond).toFixed(0)} % of the ` +
+          'pure-sales rate (goal >= 75 %)'
+        : '';
     console.log(
-      `(a) ingest: ${TERMINALS} terminals x ${BATCHES} batches x ${BATCH_SIZE} = ${total} sales in ` +
+      `(a${mixed ? "'" : ''}) ingest${mixed ? ` of a mixed stream (${returns} returns among them)${ratio}` : ''}: ` +
+        `${TERMINALS} terminals x ${BATCHES} batches x ${BATCH_SIZE} = ${total} documents in ` +
         `${seconds.toFixed(2)} s -> ${Math.round(total / seconds)} sales/s ` +
         `(goal >= 5,000; ratio ${(total / seconds / 5000).toFixed(2)}x); ` +
         `verified: ${count} booked, ${invoices.size} distinct invoice numbers` +
@@ -506,6 +538,7 @@ for (const start of targets) {
   console.log(`\n== ${target.label}`);
   try {
     if (flags.only !== 'pull') await benchIngest(target, figures);
+    if (flags.only !== 'pull') await benchIngest(target, figures, true);
     if (flags.only !== 'ingest') await benchPull(target, figures);
   } finally {
     await target.close();
@@ -513,11 +546,12 @@ for (const start of targets) {
 }
 if (summary.length > 1) {
   console.log(
-    '\n| store | (a) ingest, sales/s | (b) full pull over HTTP, ms |\n| --- | --- | --- |',
+    "\n| store | (a) ingest, sales/s | (a') mixed, documents/s | (b) full pull over HTTP, ms |\n| --- | --- | --- | --- |",
   );
   for (const row of summary) {
     const ingest = row.salesPerSecond === undefined ? '–' : Math.round(row.salesPerSecond);
     const pull = row.pullMs === undefined ? '–' : Math.round(row.pullMs);
-    console.log(`| ${row.label} | ${ingest} | ${pull} |`);
+    const mixed = row.mixedPerSecond === undefined ? '–' : Math.round(row.mixedPerSecond);
+    console.log(`| ${row.label} | ${ingest} | ${mixed} | ${pull} |`);
   }
 }

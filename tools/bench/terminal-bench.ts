@@ -2,8 +2,9 @@
  * `npm run bench:terminal`: the terminal end to end against an in-process cloud on the embedded store.
  * 1. first-run snapshot of 100,000 products (cloud → terminal SQLite, queryable), with the raw
  *    better-sqlite3 insert of the same documents as the floor;
- * 2. `sell()` latency at that catalog (sales FULL durability), offline, 10,000 sales;
- * 3. offline flush of those 10,000 queued sales (push + ingested copies pulled back);
+ * 2. `sell()` latency at that catalog (sales FULL durability), offline, 10,000 sales; then
+ *    `refund()` latency of 1,000 of them (the return and its restock, both FULL), `sell()` the baseline;
+ * 3. offline flush of those 10,000 queued sales and 1,000 returns (push + ingested copies pulled back);
  * 4. delta propagation of one admin change to 20 connected terminals (child processes), p50/p95.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,8 @@ import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { openTerminal } from '../../client/index.ts';
 import { PULL_DOCUMENTS, PULL_LIMIT_MAX } from '../../replication/index.ts';
+import type { Sale } from '../../schema/index.ts';
+import { NOTHING_RETURNED, priceReturnQuantity } from '../../schema/index.ts';
 import { CloudProcess } from '../../client/test-support/cloud-process.ts';
 import { openRawDatabase, summarize } from './bench-utils.ts';
 
@@ -24,8 +27,11 @@ const { values } = parseArgs({
     sales: { type: 'string', default: '10000' },
     terminals: { type: 'string', default: '20' },
     changes: { type: 'string', default: '20' },
+    refunds: { type: 'string', default: '1000' },
+    'skip-delta': { type: 'boolean', default: false },
   },
 });
+const REFUNDS = Number(values.refunds);
 const PRODUCTS = Number(values.products);
 const SALES = Number(values.sales);
 const TERMINALS = Number(values.terminals);
@@ -136,12 +142,15 @@ async function benchSnapshotSellFlush() {
 
     terminal = await openTerminal({ ...base, autoStart: false });
     const latencies: number[] = [];
+    const sold: Sale[] = [];
     for (let i = 0; i < SALES; i++) {
       const t0 = performance.now();
-      await terminal.sell({
-        lines: [{ productId: `p-${(i * 7919) % PRODUCTS}`, quantity: 1 + (i % 3) }],
-        payments: [{ method: 'cash', amountMinor: 1_000_000 }],
-      });
+      sold.push(
+        await terminal.sell({
+          lines: [{ productId: `p-${(i * 7919) % PRODUCTS}`, quantity: 1 + (i % 3) }],
+          payments: [{ method: 'cash', amountMinor: 1_000_000 }],
+        }),
+      );
       latencies.push(performance.now() - t0);
     }
     const sell = summarize(latencies);
@@ -149,13 +158,37 @@ async function benchSnapshotSellFlush() {
       `sell(): ${SALES} sales at ${PRODUCTS} products, sales FULL: p50 ${sell.p50.toFixed(2)} ms, ` +
         `p99 ${sell.p99.toFixed(2)} ms, mean ${sell.mean.toFixed(2)} ms`,
     );
+    const refundLatencies: number[] = [];
+    for (let i = 0; i < REFUNDS; i++) {
+      const sale = sold[(i * 7) % sold.length]!;
+      const amount = priceReturnQuantity(sale.lines[0]!, 1, NOTHING_RETURNED)!.lineTotalMinor;
+      const t0 = performance.now();
+      await terminal.refund({
+        saleId: sale.id,
+        lines: [{ line: 0, quantity: 1, restock: true }],
+        payments: [{ method: 'cash', amountMinor: amount }],
+        reason: 'bench',
+      });
+      refundLatencies.push(performance.now() - t0);
+    }
+    const refund = summarize(refundLatencies);
+    out(
+      `refund(): ${REFUNDS} returns of own sales at ${PRODUCTS} products and ${SALES} sales, ` +
+        `return + restock FULL: p50 ${refund.p50.toFixed(2)} ms, p99 ${refund.p99.toFixed(2)} ms, ` +
+        `mean ${refund.mean.toFixed(2)} ms (x${(refund.p99 / sell.p99).toFixed(2)} sell() p99)`,
+    );
     const flushStart = performance.now();
     terminal.start();
     await terminal.awaitInSync();
     const flushMs = performance.now() - flushStart;
     const status = await terminal.status();
-    if (status.synced !== SALES || status.queued !== 0) throw new Error(JSON.stringify(status));
-    out(`offline flush: ${SALES} queued sales pushed and acknowledged in ${flushMs.toFixed(0)} ms`);
+    if (status.synced !== SALES + REFUNDS || status.queued !== 0) {
+      throw new Error(JSON.stringify(status));
+    }
+    out(
+      `offline flush: ${SALES} queued sales and ${REFUNDS} returns pushed and acknowledged in ` +
+        `${flushMs.toFixed(0)} ms`,
+    );
     await terminal.close();
   } finally {
     await cloud.close();
@@ -236,7 +269,7 @@ async function benchDelta() {
 out(`terminal bench: ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
 try {
   await benchSnapshotSellFlush();
-  await benchDelta();
+  if (!values['skip-delta']) await benchDelta();
 } finally {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }

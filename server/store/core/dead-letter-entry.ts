@@ -23,7 +23,7 @@ export function deadLetterEventFields(scope: TerminalScope, payload: unknown, re
     eventId: typeof raw['id'] === 'string' ? raw['id'].slice(0, 200) : null,
     posId: refusal.event?.posId ?? null,
     localEventId: refusal.event?.localEventId ?? null,
-    code: 'POS_SYNC_EVENT_INVALID' as const,
+    code: refusal.code,
     message: refusal.message,
   };
 }

@@ -83,8 +83,8 @@ export function rejectedOutcome(
   return {
     status: 'rejected',
     key: refusal.key,
-    code: 'POS_SYNC_EVENT_INVALID',
-    message: refusalError(refusal.message, filed.discardNote).message,
+    code: refusal.code,
+    message: refusalError(refusal.message, filed.discardNote, refusal.code).message,
     problems: refusal.problems,
     rejectedEventId: filed.rejectedEventId,
     sale: answer,

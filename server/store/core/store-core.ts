@@ -9,17 +9,22 @@ import type {
   ProductInput,
   Tenant,
 } from '../../../schema/index.ts';
-import { PosError } from '../../../schema/index.ts';
+import { DEFAULT_OFFLINE_POLICY, PosError, offlinePolicySchema } from '../../../schema/index.ts';
+import type { OfflinePolicy } from '../../../schema/index.ts';
+import { parseInput } from '../parse-input.ts';
 import type {
   AuditFilter,
   BranchInput,
   CatalogStream,
   CloudStore,
+  EffectiveOfflinePolicy,
   InventoryPushRow,
   PageArgs,
+  ProductListFilter,
   PruneReport,
   PullResult,
   RejectedEventFilter,
+  SaleLookup,
   SalesFilter,
   StreamHeads,
   TerminalContact,
@@ -116,7 +121,27 @@ export type StoreBackend = {
       ...args: Parameters<CloudStore['discardRejectedSale']>
     ): Awaitable<Awaited<ReturnType<CloudStore['discardRejectedSale']>>>;
   };
-  readonly sales: Primitives<'pullSales' | 'querySales' | 'saleGaps'>;
+  readonly sales: Primitives<
+    | 'pullSales'
+    | 'querySales'
+    | 'saleGaps'
+    | 'summarizeSales'
+    | 'saleForReturn'
+    | 'returnsOf'
+    | 'salesSummary'
+  >;
+  readonly productList: Primitives<'listProducts'>;
+  /** Stored offline policies by scope: '' for the tenant's, a branch id for a branch's override. */
+  readonly offlinePolicies: {
+    read(tenantId: string, scope: string): Awaitable<OfflinePolicy | null>;
+    /** Writes (null: removes) the policy of a scope and its audit entry. */
+    write(
+      tenantId: string,
+      scope: string,
+      policy: OfflinePolicy | null,
+      actor: string,
+    ): Awaitable<void>;
+  };
   readonly audit: {
     list(
       ...args: Parameters<CloudStore['listAuditLog']>
@@ -133,6 +158,8 @@ export type StoreBackend = {
   ): Awaitable<void>;
   /** Upserts checked products: the batch check and the write, atomic where the storage can be. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Awaitable<Product[]>;
+  /** The batch check of `upsertProducts`, without the write. */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Awaitable<void>;
   ingestSales: Primitives<'ingestSales'>['ingestSales'];
   /** Every terminal (of a branch) with its status, read as one consistent view where the storage can. */
   terminalStatuses(
@@ -172,6 +199,48 @@ export class StoreCore implements CloudStore {
     if (stream === 'products') return this.#b.products;
     if (stream === 'categories') return this.#b.categories;
     throw new PosError('POS_INPUT_INVALID', `unknown catalog stream ${String(stream)}`);
+  }
+
+  getOfflinePolicy = (tenantId: string, branchId: string | null) =>
+    this.#run(() =>
+      andThen(this.#b.tenancy.requireTenant(tenantId), () =>
+        branchId === null
+          ? this.#effectivePolicy(tenantId, null)
+          : andThen(this.#b.tenancy.requireBranch(tenantId, branchId), () =>
+              this.#effectivePolicy(tenantId, branchId),
+            ),
+      ),
+    );
+
+  setOfflinePolicy = (
+    tenantId: string,
+    branchId: string | null,
+    policy: OfflinePolicy | null,
+    actor: string,
+  ) =>
+    this.#run(() => {
+      const checked =
+        policy === null ? null : parseInput(offlinePolicySchema, policy, 'offline policy');
+      return andThen(this.#b.tenancy.requireTenant(tenantId), () =>
+        andThen(branchId === null ? null : this.#b.tenancy.requireBranch(tenantId, branchId), () =>
+          andThen(this.#b.offlinePolicies.write(tenantId, branchId ?? '', checked, actor), () =>
+            this.#effectivePolicy(tenantId, branchId),
+          ),
+        ),
+      );
+    });
+
+  #effectivePolicy(tenantId: string, branchId: string | null): Awaitable<EffectiveOfflinePolicy> {
+    const read = this.#b.offlinePolicies;
+    return andThen(branchId === null ? null : read.read(tenantId, branchId), (own) =>
+      own !== null
+        ? { policy: own, source: 'branch' as const }
+        : andThen(read.read(tenantId, ''), (tenant) =>
+            tenant !== null
+              ? { policy: tenant, source: 'tenant' as const }
+              : { policy: { ...DEFAULT_OFFLINE_POLICY }, source: 'default' as const },
+          ),
+    );
   }
 
   createTenant = (input: Tenant, actor: string) =>
@@ -229,8 +298,12 @@ export class StoreCore implements CloudStore {
     );
   deleteCategories = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#b.categories.delete(tenantId, ids, actor));
+  checkProducts = (tenantId: string, inputs: ProductInput[]) =>
+    this.#run(() => this.#b.checkProducts(tenantId, inputs));
   getProducts = (tenantId: string, ids: string[]) =>
     this.#run(() => this.#b.products.getLive(tenantId, ids));
+  listProducts = (tenantId: string, filter: ProductListFilter, page: PageArgs) =>
+    this.#run(() => this.#b.productList.listProducts(tenantId, filter, page));
 
   pullProducts = (tenantId: string, branchId: string, cp: Checkpoint | null, limit: number) =>
     this.#run(() => this.#b.products.pull(tenantId, branchId, cp, limit));
@@ -270,8 +343,16 @@ export class StoreCore implements CloudStore {
 
   querySales = (tenantId: string, filter: SalesFilter, page: PageArgs) =>
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
+  summarizeSales = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.summarizeSales(tenantId, filter));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
+  saleForReturn = (scope: TerminalScope, by: SaleLookup) =>
+    this.#run(() => this.#b.sales.saleForReturn(scope, by));
+  returnsOf = (tenantId: string, saleIds: string[]) =>
+    this.#run(() => this.#b.sales.returnsOf(tenantId, saleIds));
+  salesSummary = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.salesSummary(tenantId, filter));
   listTerminalStatus = (
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },

@@ -1,8 +1,9 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
-import type { InventoryItem, Sale } from '../../../schema/index.ts';
+import type { InventoryItem, OfflinePolicy, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
 import { entityTypeOfAction } from '../core/audit-entry.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
 
 /** A catalog record (products or categories): the cloud document plus what pulls and digests need. */
 export type CatalogDoc<T> = {
@@ -65,6 +66,19 @@ export type SaleDoc = {
   createdAt: string;
   ingestedAt: string;
   doc: Sale;
+  /** Absent on bookings made before sales schema version 2: those are sales. */
+  kind?: Sale['kind'];
+  /** The original a return points at; absent or null otherwise. */
+  returnOf?: string | null;
+};
+/** What was returned of one original sale (`ReturnCounter`), changed by conditional updates. */
+export type ReturnCounterDoc = ReturnCounter & { tenantId: string };
+/** An offline policy: scope '' for the tenant's, a branch id for a branch's override. */
+export type OfflinePolicyDoc = {
+  tenantId: string;
+  scope: string;
+  policy: OfflinePolicy;
+  updatedAt: string;
 };
 export type SaleAckDoc = {
   tenantId: string;
@@ -150,6 +164,8 @@ export type Collections = {
   posProgress: Collection<PosProgressDoc>;
   deadLetters: Collection<DeadLetterDoc>;
   auditLog: Collection<AuditDoc>;
+  returnCounters: Collection<ReturnCounterDoc>;
+  offlinePolicies: Collection<OfflinePolicyDoc>;
 };
 
 /**
@@ -193,7 +209,10 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
       name: 'sale_query_terminal',
     },
     { key: { tenantId: 1, terminalId: 1, posId: 1, localEventId: 1 }, name: 'sale_pos_events' },
+    { key: { tenantId: 1, returnOf: 1 }, name: 'sale_returns' },
   ],
+  returnCounters: [{ key: { tenantId: 1, saleId: 1 }, name: 'return_counter_sale', unique: true }],
+  offlinePolicies: [{ key: { tenantId: 1, scope: 1 }, name: 'offline_policy_scope', unique: true }],
   saleAcks: [
     { key: { tenantId: 1, branchId: 1, seq: 1 }, name: 'sale_ack_seq', unique: true },
     { key: { tenantId: 1, branchId: 1, seqs: 1 }, name: 'sale_ack_seq_slots', unique: true },
@@ -258,6 +277,8 @@ const COLLECTION_NAMES: Record<keyof Collections, string> = {
   posProgress: 'pos_progress',
   deadLetters: 'dead_letters',
   auditLog: 'audit_log',
+  returnCounters: 'return_counters',
+  offlinePolicies: 'offline_policies',
 };
 
 /**

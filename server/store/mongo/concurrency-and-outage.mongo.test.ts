@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { makeReturn, makeSaleLine } from '../../../schema/index.ts';
 import { createWorld, productInput, pullAll, saleOf } from '../contract/harness.ts';
 import type { MongoCloudStore } from './mongo-cloud-store.ts';
 import { openMongoCloudStore } from './mongo-cloud-store.ts';
@@ -58,6 +59,39 @@ if ('skip' in mongo) {
           checkpoint = page.checkpoint;
         }
         expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      } finally {
+        await a.store.close();
+        await b.store.close();
+        await drop(a.dbName);
+      }
+    });
+
+    it('returns of the same line through two instances: never more than was sold is booked', async () => {
+      const a = await fresh();
+      const b = await fresh(a.dbName);
+      try {
+        const world = await createWorld(a.store);
+        const sold = saleOf(world.t1, 1, { lines: [makeSaleLine({ quantity: 3 })] });
+        await a.store.ingestSales(world.t1, [sold]);
+        const [booked] = await a.store.pullSales(world.t1, null, 1).then((p) => p.documents);
+        // Ten terminals' returns of one unit each race through both instances for the 3 units.
+        const returns = Array.from({ length: 10 }, (_, i) =>
+          makeReturn(booked!, [{ line: 0, quantity: 1 }], {
+            terminalId: (i % 2 ? world.t1 : world.t2).terminalId,
+            posId: `pos-r${i}`,
+            localEventId: 1,
+          }),
+        );
+        const outcomes = await Promise.all(
+          returns.map((r, i) =>
+            (i % 2 ? a : b).store.ingestSales(i % 2 ? world.t1 : world.t2, [r]),
+          ),
+        );
+        const statuses = outcomes.map(([o]) => (o!.status === 'rejected' ? o!.code : o!.status));
+        expect(statuses.filter((s) => s === 'ingested')).toHaveLength(3);
+        expect(statuses.filter((s) => s === 'POS_RETURN_EXCEEDS_SOLD')).toHaveLength(7);
+        const counted = await b.store.saleForReturn(world.t1, { saleId: sold.id });
+        expect(counted?.returned[0]?.quantity).toBe(3);
       } finally {
         await a.store.close();
         await b.store.close();

@@ -1,5 +1,11 @@
 import type { SaleBounds } from '../../../schema/index.ts';
-import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleIdempotencyKey,
+  saleSchema,
+  withSaleV2Defaults,
+} from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -14,7 +20,7 @@ import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
-import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
   hashSaleContent,
@@ -101,6 +107,8 @@ export class DeadLetters {
         tenantId,
         ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
         ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+        ...(filter.code === undefined ? {} : { code: filter.code }),
+        ...(filter.id === undefined ? {} : { _id: filter.id }),
         ...(status === 'all'
           ? {}
           : { resolvedAt: status === 'open' ? null : { $type: 'string' as const } }),
@@ -142,6 +150,8 @@ export class DeadLetters {
     let booked = stored.find((d) => d.contentHash === contentHash)?.doc;
     if (!booked && stored.length > 0) throw keyAlreadyBooked(key, stored[0]!.invoiceNo);
     if (!booked) {
+      // An accepted return is an exception, but its quantities were returned: later returns count them.
+      await this.#ledger.countAcceptedReturn(tenantId, sale);
       const [result] = await this.#ledger.book(tenantId, entry.branchId, [
         { sale, contentHash, acceptedFrom: '' },
       ]);
@@ -164,6 +174,8 @@ export class DeadLetters {
       saleId: sale.id,
       eventKey: key,
       invoiceNo: booked.invoiceNo,
+      kind: sale.kind,
+      code: entry.code,
     });
     return deadLetterOfDoc((await this.#c.deadLetters.findOne({ tenantId, _id: id }))!);
   }
@@ -171,13 +183,13 @@ export class DeadLetters {
   /** Closes the entry; a readable sale goes back to its terminal marked as discarded. */
   async discard(tenantId: string, id: string, note: string, actor: string): Promise<DeadLetter> {
     const entry = await this.#requireOpen(tenantId, id);
-    const parsed = saleSchema.safeParse(JSON.parse(entry.payload));
+    const parsed = saleSchema.safeParse(withSaleV2Defaults(JSON.parse(entry.payload)));
     if (parsed.success) {
       await this.#ledger.acknowledge(tenantId, entry.branchId, [
         {
           terminalId: entry.terminalId,
           ingested: false,
-          sale: refusedSaleCopy(parsed.data, entry.message, note),
+          sale: refusedSaleCopy(parsed.data, entry.message, note, entry.code as RefusalCode),
         },
       ]);
     }

@@ -11,6 +11,7 @@ import { StoreCore } from '../core/store-core.ts';
 import { terminalStatusOf } from '../core/terminal-status.ts';
 import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
 import { AuditLog } from './audit-log.ts';
+import { listProducts } from './product-list.ts';
 import { Catalog } from './catalog.ts';
 import type { Collections } from './collections.ts';
 import { collectionsOf, ensureIndexes } from './collections.ts';
@@ -20,6 +21,7 @@ import { productBatchFacts } from './product-references.ts';
 import { pruneMongo } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
 import { SaleLedger } from './sale-ledger.ts';
+import { OfflinePolicies } from './offline-policies.ts';
 import { SalesQueries } from './sales-queries.ts';
 import type { StoreLogger } from './stream-seq.ts';
 import { StreamSeq } from './stream-seq.ts';
@@ -154,6 +156,7 @@ function mongoParts(
     inventory,
     deadLetters,
     sales,
+    offlinePolicies: new OfflinePolicies(c, audit, now),
     audit,
     assertOpen: () => {
       // The driver would silently reconnect a closed client; a closed store must refuse instead.
@@ -163,6 +166,14 @@ function mongoParts(
     flushContacts: () => {},
     recordTerminalContact: (scope: TerminalScope, contact: TerminalContact) =>
       tenancy.recordTerminalContact(scope, contact),
+    checkProducts: async (tenantId: string, inputs: ProductInput[]) => {
+      await tenancy.requireTenant(tenantId);
+      const { rows, references } = productBatchReferences(inputs);
+      checkProductBatch(rows, await productBatchFacts(c, tenantId, references));
+    },
+    productList: {
+      listProducts: (tenantId, filter, page) => listProducts(c.products, tenantId, filter, page),
+    },
     upsertProducts: async (tenantId: string, inputs: ProductInput[], actor: string) => {
       await tenancy.requireTenant(tenantId);
       const { rows, references } = productBatchReferences(inputs);
@@ -174,6 +185,7 @@ function mongoParts(
       return ingestSales(
         ledger,
         deadLetters,
+        audit,
         scope,
         { currency: branch.currency, now: options.now(), bounds: options.saleBounds },
         input,

@@ -1,4 +1,5 @@
 import type { Sale } from '../../../schema/index.ts';
+import { PosError } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { SalePlan } from '../core/ingest-plan.ts';
 import {
@@ -8,15 +9,20 @@ import {
   planSale,
   rejectedOutcome,
 } from '../core/ingest-plan.ts';
+import { overrideAuditOf } from '../core/override-audit.ts';
+import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type {
+  InvalidPushedSale,
   PushedSaleContext,
   Refusal,
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
+import { ALLOCATION_ATTEMPTS, collisionPause } from './stream-seq.ts';
 
 type Valid = ValidPushedSale;
 
@@ -38,6 +44,7 @@ type Plan =
 export async function ingestSales(
   ledger: SaleLedger,
   deadLetters: DeadLetters,
+  audit: AuditLog,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
   inputs: unknown[],
@@ -79,7 +86,12 @@ export async function ingestSales(
     return plan;
   });
 
-  const toBook = plans.flatMap((p, index) => (p.kind === 'book' ? [{ p, index }] : []));
+  // Returns are booked after the other sales of the batch, one at a time: the original they point
+  // at may be one of those, and each return's counter update must see the ones before it.
+  const isReturn = (p: Plan) => p.kind === 'book' && returnOriginalId(p.checked.sale) !== null;
+  const toBook = plans.flatMap((p, index) =>
+    p.kind === 'book' && !isReturn(p) ? [{ p, index }] : [],
+  );
   const results = await ledger.book(
     scope.tenantId,
     scope.branchId,
@@ -100,6 +112,13 @@ export async function ingestSales(
       : { kind: 'refuse', checked: result.refusedBy === 'sale_id' ? idReused(c) : keyConflict(c) };
   }
   const bookedAt = new Map(toBook.map(({ index }, k) => [index, results[k]!]));
+  for (const [index, p] of plans.entries()) {
+    if (p.kind !== 'book' || !isReturn(p)) continue;
+    const booked = await bookReturn(ledger, scope, p.checked);
+    if ('refused' in booked) plans[index] = { kind: 'refuse', checked: booked.refused };
+    else if ('booked' in booked) bookedAt.set(index, booked);
+    else plans[index] = booked.plan;
+  }
 
   const outcomes: SaleIngestOutcome[] = [];
   const acks: Ack[] = [];
@@ -124,6 +143,12 @@ export async function ingestSales(
   }
   await ledger.acknowledge(scope.tenantId, scope.branchId, acks);
   await ledger.noteEvents(scope.tenantId, scope.branchId, events);
+  // After the booking, like an admin write's entry: a crash in between may lose an entry, never
+  // invent one.
+  for (const outcome of outcomes) {
+    const entry = outcome.status === 'ingested' ? overrideAuditOf(outcome.sale) : null;
+    if (entry) await audit.record(scope.tenantId, ...entry);
+  }
   return outcomes;
 
   async function outcomeOf(
@@ -163,4 +188,49 @@ export async function ingestSales(
       }
     }
   }
+}
+
+/**
+ * Books one return (docs/design.md#returns): reads the original and its counter, decides, and writes
+ * the counter only if it is still the one read (a conditional update on `version`), so two instances
+ * ingesting returns of the same line concurrently cannot both take the last unit. Then books it; a
+ * crash in between is repaired by the redelivery, which finds its id counted already.
+ */
+async function bookReturn(
+  ledger: SaleLedger,
+  scope: TerminalScope,
+  c: Valid,
+): Promise<{ booked: Sale } | { refused: InvalidPushedSale } | { plan: SalePlan }> {
+  const originalId = returnOriginalId(c.sale)!;
+  for (let attempt = 1; ; attempt++) {
+    const [original, counter] = await Promise.all([
+      ledger.saleById(scope.tenantId, originalId),
+      ledger.returnCounter(scope.tenantId, originalId),
+    ]);
+    const decision = decideReturn(c, original, counter);
+    if (decision.kind === 'refuse') return { refused: decision.checked };
+    if (
+      decision.counter === null ||
+      (await ledger.replaceReturnCounter(scope.tenantId, decision.counter, counter.version))
+    ) {
+      break;
+    }
+    if (attempt >= ALLOCATION_ATTEMPTS) {
+      throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry', {
+        saleId: originalId,
+        attempts: attempt,
+      });
+    }
+    await collisionPause(attempt);
+  }
+  const [result] = await ledger.book(scope.tenantId, scope.branchId, [
+    { sale: c.sale, contentHash: c.contentHash, acceptedFrom: '' },
+  ]);
+  if ('booked' in result!) return { booked: result.booked };
+  // Lost a race on a unique index: a redelivery of this same return won (then it is counted once,
+  // under its id), or the key or id is another sale's.
+  const now = await ledger.salesByKeys(scope.tenantId, [c.key]);
+  const same = now.get(c.key)?.find((d) => d.contentHash === c.contentHash);
+  if (same) return { plan: { kind: 'duplicate', key: c.key, sale: same.doc } };
+  return { refused: result!.refusedBy === 'sale_id' ? idReused(c) : keyConflict(c) };
 }

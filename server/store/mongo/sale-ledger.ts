@@ -1,6 +1,13 @@
 import { canonicalJson } from '../../../replication/index.ts';
 import type { Sale } from '../../../schema/index.ts';
 import { PosError, saleIdempotencyKey } from '../../../schema/index.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
+import {
+  countReturn,
+  emptyReturnCounter,
+  returnOriginalId,
+  storedSale,
+} from '../core/return-booking.ts';
 import type { Collections, SaleAckDoc, SaleDoc } from './collections.ts';
 import type { StoreLogger, StreamSeq } from './stream-seq.ts';
 import { ALLOCATION_ATTEMPTS, collisionPause, duplicateKeyOf } from './stream-seq.ts';
@@ -45,6 +52,65 @@ export class SaleLedger {
     const byKey = new Map<string, SaleDoc[]>();
     for (const doc of docs) byKey.set(doc.eventKey, [...(byKey.get(doc.eventKey) ?? []), doc]);
     return byKey;
+  }
+
+  /** A booked sale by id, read as a version-2 sale. */
+  async saleById(tenantId: string, id: string): Promise<Sale | null> {
+    const doc = await this.#c.sales.findOne({ tenantId, id }, { projection: { _id: 0, doc: 1 } });
+    return doc ? storedSale(doc.doc) : null;
+  }
+
+  /** What was returned of `saleId` so far (read on the primary: the conditional update's base). */
+  async returnCounter(tenantId: string, saleId: string): Promise<ReturnCounter> {
+    const doc = await this.#c.returnCounters.findOne(
+      { tenantId, saleId },
+      { projection: { _id: 0, tenantId: 0 }, readConcern: { level: 'local' } },
+    );
+    return doc ?? emptyReturnCounter(saleId);
+  }
+
+  /**
+   * Writes `counter` if the stored one is still at `baseVersion` (0: none stored yet): false when
+   * another ingest, maybe on another instance, changed it first; the caller reads and decides again.
+   */
+  async replaceReturnCounter(
+    tenantId: string,
+    counter: ReturnCounter,
+    baseVersion: number,
+  ): Promise<boolean> {
+    if (baseVersion === 0) {
+      try {
+        await this.#c.returnCounters.insertOne({ tenantId, ...counter });
+        return true;
+      } catch (error) {
+        if (duplicateKeyOf(error)) return false;
+        throw error;
+      }
+    }
+    const result = await this.#c.returnCounters.updateOne(
+      { tenantId, saleId: counter.saleId, version: baseVersion },
+      { $set: { version: counter.version, returned: counter.returned, applied: counter.applied } },
+    );
+    return result.matchedCount === 1;
+  }
+
+  /**
+   * Counts a return an operator accepts (an exception: no bound is checked), idempotent by its id;
+   * before its booking, like an ingest, so a crash in between is repaired by accepting again.
+   */
+  async countAcceptedReturn(tenantId: string, ret: Sale): Promise<void> {
+    const originalId = returnOriginalId(ret);
+    if (originalId === null) return;
+    for (let attempt = 1; ; attempt++) {
+      const counter = await this.returnCounter(tenantId, originalId);
+      const next = countReturn(counter, ret);
+      if (next === counter) return;
+      if (await this.replaceReturnCounter(tenantId, next, counter.version)) return;
+      if (attempt >= ALLOCATION_ATTEMPTS) {
+        throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry');
+      }
+      await collisionPause(attempt);
+    }
   }
 
   async saleIdsBooked(tenantId: string, ids: string[]): Promise<Set<string>> {
@@ -240,6 +306,8 @@ function saleDocOf(
     ...sale,
     invoiceNo,
     ingestedAt,
+    // A cloud field: what a terminal sent in it is not the cloud's word.
+    accountVerification: null,
     syncState: 'synced',
     lastError: null,
     syncAttempts: 0,
@@ -258,5 +326,7 @@ function saleDocOf(
     createdAt: sale.createdAt,
     ingestedAt,
     doc: ingested,
+    kind: sale.kind,
+    returnOf: returnOriginalId(sale),
   };
 }

@@ -7,13 +7,42 @@ import type {
   PageArgs,
   PosGaps,
   PullResult,
+  SaleForReturn,
+  SaleLookup,
   SalesFilter,
+  SalesSummary,
+  SalesTotals,
   TerminalScope,
 } from '../cloud-store.ts';
+import { storedSale } from '../core/return-booking.ts';
+import type { SummaryRow } from '../core/sales-summary.ts';
+import { summarize } from '../core/sales-summary.ts';
 import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
+
+/** The stored sales a filter selects (the same fields SQLite filters on). */
+function salesFilterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
+  const created =
+    filter.from === undefined && filter.to === undefined
+      ? {}
+      : {
+          createdAt: {
+            ...(filter.from === undefined ? {} : { $gte: filter.from }),
+            ...(filter.to === undefined ? {} : { $lt: filter.to }),
+          },
+        };
+  return {
+    tenantId,
+    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+    ...(filter.invoiceNo === undefined ? {} : { invoiceNo: filter.invoiceNo }),
+    ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
+    ...created,
+    ...kindFilter(filter.kind),
+  };
+}
 
 type SalePosition = { ingestedAt: string; branchId: string; invoiceNo: number };
 
@@ -41,6 +70,12 @@ function decodeSaleCursor(cursor: string | null | undefined): SalePosition | nul
     // fall through: any unreadable cursor is the caller's mistake
   }
   throw new PosError('POS_INPUT_INVALID', 'invalid cursor', { cursor });
+}
+
+/** Bookings made before sales schema version 2 carry no `kind`: they are sales. */
+function kindFilter(kind: Sale['kind'] | undefined): Filter<SaleDoc> {
+  if (kind === undefined) return {};
+  return kind === 'sale' ? { kind: { $nin: ['return', 'settlement'] } } : { kind };
 }
 
 /** Reads of sales: the terminal's acknowledgements stream, the admin sales list, lost-sale gaps. */
@@ -100,21 +135,7 @@ export class SalesQueries {
   ): Promise<Connection<Sale>> {
     const first = checkPageSize(page.first);
     const after = decodeSaleCursor(page.after);
-    const created =
-      filter.from === undefined && filter.to === undefined
-        ? {}
-        : {
-            createdAt: {
-              ...(filter.from === undefined ? {} : { $gte: filter.from }),
-              ...(filter.to === undefined ? {} : { $lt: filter.to }),
-            },
-          };
-    const base: Filter<SaleDoc> = {
-      tenantId,
-      ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-      ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-      ...created,
-    };
+    const base = salesFilterOf(tenantId, filter);
     const position: Filter<SaleDoc> =
       after === null
         ? {}
@@ -150,6 +171,94 @@ export class SalesQueries {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
     };
+  }
+
+  async summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals> {
+    const groups = await this.#c.sales
+      .aggregate<{ _id: unknown } & Omit<SalesTotals['currencies'][number], 'currency'>>([
+        { $match: salesFilterOf(tenantId, filter) },
+        {
+          $group: {
+            _id: '$doc.currency',
+            count: { $sum: 1 },
+            subtotalMinor: { $sum: '$doc.totals.subtotalMinor' },
+            discountMinor: { $sum: '$doc.totals.discountMinor' },
+            taxMinor: { $sum: '$doc.totals.taxMinor' },
+            totalMinor: { $sum: '$doc.totals.totalMinor' },
+          },
+        },
+      ])
+      .toArray();
+    const currencies = groups
+      .map((c) => ({
+        currency: String(c._id),
+        count: c.count,
+        subtotalMinor: c.subtotalMinor,
+        discountMinor: c.discountMinor,
+        taxMinor: c.taxMinor,
+        totalMinor: c.totalMinor,
+      }))
+      .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
+  }
+
+  async saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null> {
+    const found = await this.#c.sales.findOne(
+      'saleId' in by
+        ? { tenantId: scope.tenantId, id: by.saleId }
+        : { tenantId: scope.tenantId, branchId: scope.branchId, invoiceNo: by.invoiceNo },
+      { projection: { _id: 0, doc: 1 } },
+    );
+    const sale = found ? storedSale(found.doc) : null;
+    if (!sale || sale.kind !== 'sale' || sale.branchId !== scope.branchId) return null;
+    const counter = await this.#c.returnCounters.findOne(
+      { tenantId: scope.tenantId, saleId: sale.id },
+      { projection: { _id: 0, returned: 1 } },
+    );
+    return { sale, returned: counter?.returned ?? [] };
+  }
+
+  async returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>> {
+    const byOriginal = new Map<string, Sale[]>(saleIds.map((id) => [id, []]));
+    const docs = await this.#c.sales
+      .find(
+        { tenantId, returnOf: { $in: saleIds } },
+        {
+          sort: { ingestedAt: 1, branchId: 1, invoiceNo: 1 },
+          projection: { _id: 0, returnOf: 1, doc: 1 },
+        },
+      )
+      .toArray();
+    for (const d of docs) byOriginal.get(d.returnOf!)?.push(d.doc);
+    return byOriginal;
+  }
+
+  async salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]> {
+    const groups = await this.#c.sales
+      .aggregate<{
+        _id: { currency: string; kind: Sale['kind'] | null };
+        c: number;
+        total: number;
+      }>([
+        // `kind` is what the summary breaks down by, not a filter of it.
+        { $match: salesFilterOf(tenantId, { ...filter, kind: undefined }) },
+        {
+          $group: {
+            _id: { currency: '$doc.currency', kind: '$kind' },
+            c: { $sum: 1 },
+            total: { $sum: '$doc.totals.totalMinor' },
+          },
+        },
+      ])
+      .toArray();
+    // Bookings made before sales schema version 2 carry no kind: they are sales.
+    const rows: SummaryRow[] = groups.map((g) => ({
+      currency: g._id.currency,
+      kind: g._id.kind ?? 'sale',
+      c: g.c,
+      total: g.total,
+    }));
+    return summarize(rows);
   }
 
   async saleGaps(

@@ -1,6 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
-import { PosError, createUuidV7, saleIdempotencyKey, saleSchema } from '../../../schema/index.ts';
+import {
+  PosError,
+  createUuidV7,
+  saleIdempotencyKey,
+  saleSchema,
+  withSaleV2Defaults,
+} from '../../../schema/index.ts';
 import type {
   Connection,
   DeadLetter,
@@ -29,11 +35,13 @@ const DEAD_LETTER_SQL = {
   selectPage: `SELECT * FROM dead_letters WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@code IS NULL OR code = @code) AND (@id IS NULL OR id = @id)
       AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))
       AND n > @after ORDER BY n LIMIT @limit`,
   countPage: `SELECT count(*) AS c FROM dead_letters WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@code IS NULL OR code = @code) AND (@id IS NULL OR id = @id)
       AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))`,
   resolve: `UPDATE dead_letters SET resolved_at = ?, resolution = ?, resolution_note = ?,
       resolved_by = ? WHERE tenant_id = ? AND id = ? AND resolved_at IS NULL`,
@@ -60,7 +68,8 @@ type DeadLetterRow = {
 
 /** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
-import type { FiledRefusal, Refusal } from '../pushed-sale-check.ts';
+import { countReturn, returnOriginalId } from '../core/return-booking.ts';
+import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
   hashSaleContent,
@@ -117,6 +126,8 @@ export class DeadLetters {
       tenantId,
       branchId: filter.branchId ?? null,
       terminalId: filter.terminalId ?? null,
+      code: filter.code ?? null,
+      id: filter.id ?? null,
       status: filter.status ?? 'open',
     };
     const rows = this.#s.selectPage.all({
@@ -168,6 +179,12 @@ export class DeadLetters {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         booked = batch.book(sale, contentHash, '');
         batch.finish();
+        // An accepted return is an exception, but its quantities were returned: later returns count them.
+        const originalId = returnOriginalId(sale);
+        if (originalId !== null) {
+          const counter = this.#ledger.returnCounter(tenantId, originalId);
+          this.#ledger.putReturnCounter(tenantId, countReturn(counter, sale));
+        }
       }
       this.#resolve(tenantId, id, 'accepted', note, actor);
       this.#ctx.audit.record(tenantId, actor, 'acceptRejectedSale', id, {
@@ -175,6 +192,8 @@ export class DeadLetters {
         saleId: sale.id,
         eventKey: key,
         invoiceNo: booked.invoiceNo,
+        kind: sale.kind,
+        code: row.code,
       });
       return deadLetterOfRow(this.#s.selectById.get(tenantId, id) as DeadLetterRow);
     })();
@@ -184,12 +203,12 @@ export class DeadLetters {
   discard(tenantId: string, id: string, note: string, actor: string): DeadLetter {
     return this.#ctx.db.transaction(() => {
       const row = this.#requireOpen(tenantId, id);
-      const parsed = saleSchema.safeParse(JSON.parse(row.payload));
+      const parsed = saleSchema.safeParse(withSaleV2Defaults(JSON.parse(row.payload)));
       if (parsed.success) {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
         batch.refuse(
           { tenantId, branchId: row.branch_id, terminalId: row.terminal_id },
-          refusedSaleCopy(parsed.data, row.message, note),
+          refusedSaleCopy(parsed.data, row.message, note, row.code as RefusalCode),
         );
         batch.finish();
       }

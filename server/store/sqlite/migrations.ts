@@ -231,6 +231,26 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_offline ON audit_log (tenant_id, offline, n);
   CREATE INDEX audit_log_tenant_at ON audit_log (tenant_id, at, n);
   `,
+  /* v5: returns (sales schema version 2): the kind of each booking, the original a return points at,
+     per original sale what was returned of each line (docs/design.md#returns); offline policies */ `
+  ALTER TABLE sales ADD COLUMN kind TEXT NOT NULL DEFAULT 'sale';
+  ALTER TABLE sales ADD COLUMN return_of TEXT;
+  CREATE INDEX sales_return_of ON sales (tenant_id, return_of) WHERE return_of IS NOT NULL;
+  CREATE TABLE return_counters (
+    tenant_id TEXT NOT NULL,
+    sale_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, sale_id)
+  ) STRICT;
+  -- Offline limits (docs/design.md#offline-limits): scope '' is the tenant's policy, else a branch's.
+  CREATE TABLE offline_policies (
+    tenant_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, scope)
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -1,6 +1,8 @@
 import type { Sale, SaleBounds } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { BookedFacts } from '../core/ingest-plan.ts';
+import { overrideAuditOf } from '../core/override-audit.ts';
+import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
@@ -42,7 +44,23 @@ export function ingestSales(
           return refuse(deadLetters, batch, scope, plan.checked);
         case 'book': {
           const { key, sale, contentHash } = plan.checked;
-          return { status: 'ingested', key, sale: batch.book(sale, contentHash, '') };
+          const originalId = returnOriginalId(sale);
+          if (originalId !== null) {
+            // Inside the transaction: the original and the counter are what this booking sees.
+            const decision = decideReturn(
+              plan.checked,
+              ledger.saleById(scope.tenantId, originalId),
+              ledger.returnCounter(scope.tenantId, originalId),
+            );
+            if (decision.kind === 'refuse') {
+              return refuse(deadLetters, batch, scope, decision.checked);
+            }
+            if (decision.counter) ledger.putReturnCounter(scope.tenantId, decision.counter);
+          }
+          const booked = batch.book(sale, contentHash, '');
+          const audit = overrideAuditOf(sale);
+          if (audit) ctx.audit.record(scope.tenantId, ...audit);
+          return { status: 'ingested', key, sale: booked };
         }
       }
     });

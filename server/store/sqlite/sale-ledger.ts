@@ -2,6 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { Sale } from '../../../schema/index.ts';
 import { saleIdempotencyKey } from '../../../schema/index.ts';
 import type { TerminalScope } from '../cloud-store.ts';
+import type { ReturnCounter } from '../core/return-booking.ts';
+import { emptyReturnCounter, returnOriginalId, storedSale } from '../core/return-booking.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
 
@@ -12,9 +14,12 @@ const LEDGER_SQL = {
   selectNextInvoiceNo: `SELECT next_invoice_no FROM branches WHERE tenant_id = ? AND id = ?`,
   updateNextInvoiceNo: `UPDATE branches SET next_invoice_no = ? WHERE tenant_id = ? AND id = ?`,
   insertSale: `INSERT INTO sales (tenant_id, id, branch_id, terminal_id, pos_id, local_event_id,
-      event_key, content_hash, invoice_no, created_at, ingested_at, accepted_from, doc)
+      event_key, content_hash, invoice_no, created_at, ingested_at, accepted_from, doc, kind, return_of)
     VALUES (@tenantId, @id, @branchId, @terminalId, @posId, @localEventId, @eventKey, @contentHash,
-      @invoiceNo, @createdAt, @ingestedAt, @acceptedFrom, @doc)`,
+      @invoiceNo, @createdAt, @ingestedAt, @acceptedFrom, @doc, @kind, @returnOf)`,
+  selectReturnCounter: `SELECT doc FROM return_counters WHERE tenant_id = ? AND sale_id = ?`,
+  upsertReturnCounter: `INSERT INTO return_counters (tenant_id, sale_id, doc) VALUES (?, ?, ?)
+    ON CONFLICT (tenant_id, sale_id) DO UPDATE SET doc = excluded.doc`,
   selectAck: `SELECT ingested, doc FROM sale_acks WHERE tenant_id = ? AND branch_id = ? AND sale_id = ?`,
   upsertAck: `INSERT INTO sale_acks (tenant_id, branch_id, terminal_id, sale_id, seq, ingested, doc)
     VALUES (@tenantId, @branchId, @terminalId, @saleId, @seq, @ingested, @doc)
@@ -63,7 +68,18 @@ export class SaleLedger {
 
   saleById(tenantId: string, id: string): Sale | null {
     const row = this.#s.selectSaleById.get(tenantId, id) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as Sale) : null;
+    return row ? storedSale(JSON.parse(row.doc) as Sale) : null;
+  }
+
+  /** What was returned of `saleId` so far; call inside the write transaction that books. */
+  returnCounter(tenantId: string, saleId: string): ReturnCounter {
+    const row = this.#s.selectReturnCounter.get(tenantId, saleId) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ReturnCounter) : emptyReturnCounter(saleId);
+  }
+
+  /** Stores a counter; SQLite serialises writers, so the version needs no guard here. */
+  putReturnCounter(tenantId: string, counter: ReturnCounter): void {
+    this.#s.upsertReturnCounter.run(tenantId, counter.saleId, JSON.stringify(counter));
   }
 
   /** Lost-sale progress: the highest `localEventId` that arrived from each of these installations. */
@@ -119,6 +135,8 @@ export class LedgerBatch {
       ...sale,
       invoiceNo: this.#nextInvoiceNo++,
       ingestedAt: this.#ingestedAt,
+      // A cloud field: what a terminal sent in it is not the cloud's word.
+      accountVerification: null,
       syncState: 'synced',
       lastError: null,
       syncAttempts: 0,
@@ -138,6 +156,8 @@ export class LedgerBatch {
       ingestedAt: this.#ingestedAt,
       acceptedFrom,
       doc,
+      kind: sale.kind,
+      returnOf: returnOriginalId(sale),
     });
     // The acknowledgement carries the same document: serialised once for both rows.
     this.#acks.set(sale.id, { terminalId: sale.terminalId, ingested: true, doc });
