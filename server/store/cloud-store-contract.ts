@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { describeAuditContract } from './contract/audit-contract.ts';
+import { describeConsoleQueriesContract } from './contract/console-queries-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { useContractContext } from './contract/contract-context.ts';
@@ -30,5 +31,6 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeInventoryContract(ctx);
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
+    describeConsoleQueriesContract(ctx);
   });
 }

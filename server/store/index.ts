@@ -31,6 +31,8 @@ export type {
   SalesSummary,
   SalesLedgerStore,
   SalesFilter,
+  SalesTotals,
+  ProductListFilter,
   StoreLifecycle,
   StreamHeads,
   TerminalContact,
@@ -50,3 +52,4 @@ export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from '.
 export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
 export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
 export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';
+export { SEARCH_MAX } from './core/product-search.ts';
