@@ -76,11 +76,12 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  // End-to-end tests replicate a real terminal database against the real server, so they may use the
-  // terminal's storage and the testing library (clouds, fleets, faults); server code itself never
-  // imports client/, and client code never imports testing/.
+  // End-to-end tests replicate a real terminal database against the real server, and the console's
+  // browser tests drive real terminals, so both may use the terminal's storage and the testing
+  // library (clouds, fleets, faults); server code itself never imports client/, and client code never
+  // imports testing/.
   {
-    files: ['server/**/*.e2e.test.ts'],
+    files: ['server/**/*.e2e.test.ts', 'server/**/*.browser.test.ts'],
     rules: { 'no-restricted-imports': forbid(['tools'], () => 'no tools/') },
   },
   {

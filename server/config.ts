@@ -109,6 +109,8 @@ export const serverConfigSchema = z.object({
   wsMaxConnections: intFromEnv(1, 1_000_000).default(5_000),
   /** POS_WS_MAX_PER_TERMINAL: most open WebSocket connections one terminal may hold per instance. */
   wsMaxPerTerminal: intFromEnv(1, 100).default(4),
+  /** POS_CONSOLE: serve the operator console at /console (`--no-console` turns it off). */
+  console: booleanFromEnv.default(true),
   /** POS_INTROSPECTION: answer schema introspection. Default: on in development mode only. */
   introspection: booleanFromEnv.optional(),
   /** POS_FIELD_SUGGESTIONS: "Did you mean …?" in validation errors. Default: on in development mode only. */
@@ -168,6 +170,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<keyof ServerConfig, string>> = {
   maxConnections: 'POS_MAX_CONNECTIONS',
   wsMaxConnections: 'POS_WS_MAX_CONNECTIONS',
   wsMaxPerTerminal: 'POS_WS_MAX_PER_TERMINAL',
+  console: 'POS_CONSOLE',
   introspection: 'POS_INTROSPECTION',
   fieldSuggestions: 'POS_FIELD_SUGGESTIONS',
   corsOrigins: 'POS_CORS_ORIGINS',

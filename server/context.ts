@@ -28,6 +28,8 @@ export type ServerServices = {
    * the revoke and reassign resolvers call it. Other instances notice by rechecking tokens.
    */
   closeTerminalSockets: (tenantId: string, terminalId: string) => void;
+  /** Closes the WebSocket connections a tenant admin token holds on this instance (on its revoke). */
+  closeAdminSockets: (tokenId: string) => void;
 };
 
 /** The GraphQL context: yoga's, the services, and `auth` added by `useAuth`. */

@@ -8,6 +8,8 @@ import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { ServerConfig } from './config.ts';
 import type { ServerServices } from './context.ts';
+import { AdminSockets } from './admin-sockets.ts';
+import { useConsole } from './console/use-console.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { instrumentStore } from './instrument-store.ts';
 import type { ServerLogger } from './logger.ts';
@@ -91,6 +93,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
     metrics,
   });
   const terminalSockets = new TerminalSockets({ maxPerTerminal: config.wsMaxPerTerminal });
+  const adminSockets = new AdminSockets({ maxPerActor: config.wsMaxPerTerminal });
   const services: ServerServices = {
     config,
     store,
@@ -100,6 +103,10 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
     closeTerminalSockets: (tenantId, terminalId) => {
       const closed = terminalSockets.close(tenantId, terminalId);
       if (closed > 0) logger.info({ tenantId, terminalId, closed }, 'terminal sockets closed');
+    },
+    closeAdminSockets: (tokenId) => {
+      const closed = adminSockets.close(`admin:${tokenId}`);
+      if (closed > 0) logger.info({ tokenId, closed }, 'admin sockets closed');
     },
   };
   const schema = buildSchema();
@@ -127,6 +134,7 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
         metrics,
         checkHealth: () => store.ping(),
       }),
+      ...(config.console ? [useConsole({ logger })] : []),
       useParseLimits(parseLimits),
       useAuth({ store, logger, schema, parseLimits }),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases }),
@@ -190,7 +198,11 @@ export async function createServer(options: CreateServerOptions): Promise<PosSer
           socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
           return false;
         }
-        if (auth.kind !== 'terminal') return true;
+        if (auth.kind === 'root' || auth.kind === 'admin') {
+          const added = adminSockets.add(auth.actor, socket);
+          if (!added) socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections for this token');
+          return added;
+        }
         const token = presentedToken(source)!;
         const added = terminalSockets.add({ socket, ...auth.scope, token });
         if (!added) socket.close(CLOSE_TRY_AGAIN_LATER, 'too many connections for this terminal');

@@ -2,6 +2,7 @@ import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { ServerLogger } from './logger.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { TokenBuckets } from './token-buckets.ts';
 
 /** Per-terminal token bucket: `perSecond` sustained, `burst` at once after idling. */
 export type RateLimitOptions = {
@@ -93,10 +94,9 @@ function stopSweep(group: Bottleneck.Group): void {
 }
 
 /**
- * A token bucket per terminal on bottleneck's reservoir, refilled by `perSecond` every second up to
- * `burst`.
+ * A token bucket per terminal, refilled by `perSecond` every second up to `burst`.
  *
- * Without `redisUrl` every server instance keeps its own buckets in memory. With it, the buckets live in
+ * Without `redisUrl` every server instance keeps its own buckets in memory (`TokenBuckets`). With it, the buckets live in
  * Redis through bottleneck's clustering (one `IORedisConnection`, i.e. two clients, for all terminals),
  * so a terminal spread over several instances gets the configured budget once, not once per instance.
  *
@@ -107,7 +107,7 @@ function stopSweep(group: Bottleneck.Group): void {
  * terminal may run up to n times the budget over n instances, as without Redis.
  */
 export class TerminalRateLimiter {
-  readonly #local: Bottleneck.Group;
+  readonly #local: TokenBuckets;
   readonly #shared: {
     group: Bottleneck.Group;
     connection: Bottleneck.IORedisConnection;
@@ -125,7 +125,12 @@ export class TerminalRateLimiter {
     this.#metrics = options.metrics;
     this.#burst = options.burst;
     this.#perSecond = options.perSecond;
-    this.#local = new Bottleneck.Group(bucketOptions(options));
+    this.#local = new TokenBuckets({
+      burst: options.burst,
+      perSecond: options.perSecond,
+      intervalMs: REFILL_INTERVAL_MS,
+      idleMs: IDLE_TIMEOUT_MS,
+    });
     this.#shared = options.redisUrl ? this.#connect(options.redisUrl, options) : null;
     this.#metrics?.rateLimitShared.set(0);
   }
@@ -191,10 +196,10 @@ export class TerminalRateLimiter {
 
   async #take(terminalKey: string, weight: number): Promise<RateLimitAnswer> {
     const shared = this.#shared;
-    if (!shared) return takeFrom(this.#local, terminalKey, weight);
+    if (!shared) return this.#takeLocal(terminalKey, weight);
     if (shared.client.status !== 'ready') {
       this.#noteMode(false, `redis connection ${shared.client.status}`);
-      return takeFrom(this.#local, terminalKey, weight);
+      return this.#takeLocal(terminalKey, weight);
     }
     let timer: NodeJS.Timeout | undefined;
     const sharedTake = takeShared(shared.group, terminalKey, weight);
@@ -214,16 +219,20 @@ export class TerminalRateLimiter {
       // The abandoned take may still settle later; it must not become an unhandled rejection.
       sharedTake.catch(() => undefined);
       this.#noteMode(false, error);
-      return takeFrom(this.#local, terminalKey, weight);
+      return this.#takeLocal(terminalKey, weight);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  #takeLocal(terminalKey: string, weight: number): RateLimitAnswer {
+    return this.#local.take(terminalKey, weight)
+      ? { ok: true }
+      : { ok: false, retryAfterMs: REFILL_INTERVAL_MS };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
-    stopSweep(this.#local);
-    await this.#local.disconnect(false);
     if (this.#shared) {
       stopSweep(this.#shared.group);
       // The connection was made here, so it is closed here (a Group never closes a shared connection).

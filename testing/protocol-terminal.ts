@@ -26,6 +26,11 @@ import { changeOfPrice } from './terminal-host-protocol.ts';
 
 type CatalogStream = 'products' | 'categories';
 
+type GraphQLAnswer = {
+  data?: any;
+  errors?: { message: string; extensions?: { code?: string } }[];
+};
+
 export type ProtocolTerminalOptions = {
   key: string;
   registered: RegisteredTerminal;
@@ -81,6 +86,7 @@ export class ProtocolTerminal {
   #pulling: Record<CatalogStream, Promise<void> | null> = { products: null, categories: null };
   #pullAgain: Record<CatalogStream, boolean> = { products: false, categories: false };
   #client: Client | undefined;
+  #socketOpen = false;
   #running = false;
   #selling = false;
   #wakePush: (() => void) | undefined;
@@ -112,8 +118,10 @@ export class ProtocolTerminal {
         ),
       on: {
         connected: () => {
+          this.#socketOpen = true;
           for (const stream of streams) this.pull(stream);
         },
+        closed: () => (this.#socketOpen = false),
       },
     });
     for (const stream of streams) {
@@ -197,7 +205,54 @@ export class ProtocolTerminal {
     }
   }
 
+  /**
+   * Queries (pulls, reconcile) go over the open WebSocket, as a real terminal's do, and over HTTP
+   * when there is none or the socket fails them; pushes always go over HTTP.
+   */
   async #call(query: string, variables: Record<string, unknown>): Promise<any> {
+    const overSocket = query.trimStart().startsWith('query')
+      ? this.#querySocket(query, variables)
+      : null;
+    const body = (await overSocket?.catch(() => null)) ?? (await this.#fetch(query, variables));
+    this.online = true;
+    if (body.errors?.length) {
+      const error = new Error(body.errors.map((e) => e.message).join('; '));
+      (error as any).code = body.errors[0]!.extensions?.code;
+      throw error;
+    }
+    return body.data;
+  }
+
+  /** One query over the open WebSocket; null when none is open, a rejection when it fails. */
+  #querySocket(query: string, variables: Record<string, unknown>): Promise<GraphQLAnswer> | null {
+    const client = this.#client;
+    if (!client || !this.#socketOpen) return null;
+    return new Promise<GraphQLAnswer>((resolve, reject) => {
+      let answer: GraphQLAnswer | undefined;
+      const timer = setTimeout(() => {
+        cancel();
+        reject(new Error('no answer over the WebSocket'));
+      }, 20_000);
+      const cancel = client.subscribe<any>(
+        { query, variables },
+        {
+          next: (value) => (answer = value as GraphQLAnswer),
+          error: (error) => {
+            clearTimeout(timer);
+            if (Array.isArray(error)) resolve({ errors: error as GraphQLAnswer['errors'] });
+            else reject(new Error('WebSocket closed'));
+          },
+          complete: () => {
+            clearTimeout(timer);
+            if (answer) resolve(answer);
+            else reject(new Error('WebSocket operation ended without an answer'));
+          },
+        },
+      );
+    });
+  }
+
+  async #fetch(query: string, variables: Record<string, unknown>): Promise<GraphQLAnswer> {
     const response = await fetch(this.#options.url, {
       method: 'POST',
       headers: {
@@ -207,17 +262,7 @@ export class ProtocolTerminal {
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(20_000),
     });
-    const body = (await response.json()) as {
-      data?: any;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-    this.online = true;
-    if (body.errors?.length) {
-      const error = new Error(body.errors.map((e) => e.message).join('; '));
-      (error as any).code = body.errors[0]!.extensions?.code;
-      throw error;
-    }
-    return body.data;
+    return (await response.json()) as GraphQLAnswer;
   }
 
   /** Sells one sale from the local catalog, queued for push. */

@@ -5,6 +5,8 @@ import type { BranchProduct, Product } from '../../schema/index.ts';
 import { idSchema, productInputSchema } from '../../schema/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
+import { connectionType, pageArgsSchema } from './connection.ts';
+import { SEARCH_MAX } from '../store/index.ts';
 import { parseInput, requireAdmin, requireTerminal } from './guards.ts';
 import { servePull, streamHints } from './sync-operations.ts';
 import { StreamHintRef } from './stream-hint.ts';
@@ -90,6 +92,21 @@ const ProductsPullRef = pullResultType('ProductsPull', BranchProductRef);
 /** Ids asked for at once by `productsByIds` and `deleteProducts`. */
 const idsSchema = z.array(idSchema).max(PULL_LIMIT_MAX);
 
+const ProductConnectionRef = connectionType('Product', ProductRef);
+
+/** Product inputs as GraphQL delivers them (absent optional fields), validated. */
+function parseProductInputs(max: number, input: readonly Record<string, unknown>[]) {
+  return parseInput(
+    z.array(productInputSchema).min(1).max(max),
+    input.map((p) => ({
+      ...p,
+      barcode: p['barcode'] ?? null,
+      categoryId: p['categoryId'] ?? null,
+      branchIds: p['branchIds'] ?? null,
+    })),
+  );
+}
+
 builder.queryFields((t) => ({
   pullProducts: t.field({
     type: ProductsPullRef,
@@ -115,6 +132,45 @@ builder.queryFields((t) => ({
       return context.store.productsByIds(scope.tenantId, scope.branchId, ids);
     },
   }),
+  productList: t.field({
+    type: ProductConnectionRef,
+    description:
+      'Live cloud products in id order; `search` matches a substring of id, SKU, barcode or name, ' +
+      'ASCII letters in either case (admin).',
+    args: {
+      search: t.arg.string(),
+      first: t.arg.int(),
+      after: t.arg.string(),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const a = parseInput(
+        pageArgsSchema.extend({ search: z.string().trim().max(SEARCH_MAX).nullish() }),
+        args,
+      );
+      return context.store.listProducts(tenantId, a.search ? { search: a.search } : {}, {
+        first: a.first,
+        after: a.after ?? null,
+      });
+    },
+  }),
+  checkProducts: t.field({
+    type: 'Int',
+    description:
+      'A dry run of upsertProducts: the same checks, nothing stored; answers the number of rows ' +
+      'checked, or POS_INPUT_INVALID with the refused rows (admin).',
+    args: {
+      input: t.arg({ type: [ProductInput], required: true }),
+      tenantId: t.arg.string(),
+    },
+    resolve: async (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const inputs = parseProductInputs(context.config.upsertMax, args.input);
+      await context.store.checkProducts(tenantId, inputs);
+      return inputs.length;
+    },
+  }),
   products: t.field({
     type: [ProductRef],
     description: 'Cloud product records by id (admin).',
@@ -136,15 +192,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
-      const inputs = parseInput(
-        z.array(productInputSchema).min(1).max(context.config.upsertMax),
-        args.input.map((p) => ({
-          ...p,
-          barcode: p.barcode ?? null,
-          categoryId: p.categoryId ?? null,
-          branchIds: p.branchIds ?? null,
-        })),
-      );
+      const inputs = parseProductInputs(context.config.upsertMax, args.input);
       const products = await context.store.upsertProducts(tenantId, inputs, actor);
       context.log.info({ count: products.length }, 'products upserted');
       return products;

@@ -19,7 +19,13 @@ import {
   uuidV7Schema,
   withSaleV2Defaults,
 } from '../../schema/index.ts';
-import type { PosGaps, SaleIngestOutcome, SalesFilter, SalesSummary } from '../store/index.ts';
+import type {
+  PosGaps,
+  SaleIngestOutcome,
+  SalesFilter,
+  SalesSummary,
+  SalesTotals,
+} from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -86,7 +92,7 @@ const AccountCheckRef = builder.objectRef<AccountCheck>('AccountCheck').implemen
 /** A stored copy booked before sales schema version 2 reads as a plain sale made online. */
 const v2 = (sale: Sale): Sale => withSaleV2Defaults(sale);
 
-const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
+export const SaleTotalsRef = builder.objectRef<SaleTotals>('SaleTotals').implement({
   fields: (t) => ({
     subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
     discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
@@ -355,25 +361,37 @@ export const PosGapsRef = builder.objectRef<PosGaps>('PosGaps').implement({
 const pushSalesArgsSchema = pushArgsSchema(
   z.object({
     assumedMasterState: z.unknown().optional(),
-    newDocumentState: z.record(z.string(), z.unknown()),
+    // GraphQL already coerced the row into an input object; the sale itself is validated by the
+    // store's check (`checkPushedSale`), so this only asserts the shape without copying 50 sales.
+    newDocumentState: z.custom<Record<string, unknown>>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    ),
   }),
 );
 
+/** The time-and-place filter every sales listing takes. */
 const summaryFilterSchema = z.object({
   branchId: idSchema.nullish(),
   terminalId: idSchema.nullish(),
   from: isoDateTimeSchema.nullish(),
   to: isoDateTimeSchema.nullish(),
 });
-
-const salesFilterSchema = pageArgsSchema.extend({
+/** `sales` and `salesTotals`: the place and time, an invoice number, a kind. */
+const salesFilterFields = {
   ...summaryFilterSchema.shape,
+  invoiceNo: z.int().min(1).nullish(),
   kind: saleKindSchema.nullish(),
-});
+};
+const salesFilterSchema = pageArgsSchema.extend(salesFilterFields);
 
-const saleLookupSchema = z
-  .object({ saleId: uuidV7Schema.nullish(), invoiceNo: z.int().min(1).nullish() })
-  .refine((a) => (a.saleId == null) !== (a.invoiceNo == null), 'give saleId or invoiceNo');
+/** The store's filter from validated arguments. */
+function salesFilterOf(a: z.output<z.ZodObject<typeof salesFilterFields>>): SalesFilter {
+  return {
+    ...filterOf(a),
+    invoiceNo: a.invoiceNo ?? undefined,
+    kind: a.kind ?? undefined,
+  };
+}
 
 function filterOf(a: z.infer<typeof summaryFilterSchema>): SalesFilter {
   return {
@@ -383,6 +401,32 @@ function filterOf(a: z.infer<typeof summaryFilterSchema>): SalesFilter {
     to: a.to ?? undefined,
   };
 }
+
+type CurrencyTotals = SalesTotals['currencies'][number];
+
+const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').implement({
+  description: 'Count and sums of the documents in one currency.',
+  fields: (t) => ({
+    currency: t.exposeString('currency'),
+    count: t.exposeInt('count'),
+    subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
+    discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
+    taxMinor: t.expose('taxMinor', { type: 'SafeInt' }),
+    totalMinor: t.expose('totalMinor', { type: 'SafeInt' }),
+  }),
+});
+
+const SalesTotalsRef = builder.objectRef<SalesTotals>('SalesTotals').implement({
+  description: 'Count and sums of the booked documents matching a filter, per currency.',
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    currencies: t.field({ type: [CurrencyTotalsRef], resolve: (s) => s.currencies }),
+  }),
+});
+
+const saleLookupSchema = z
+  .object({ saleId: uuidV7Schema.nullish(), invoiceNo: z.int().min(1).nullish() })
+  .refine((a) => (a.saleId == null) !== (a.invoiceNo == null), 'give saleId or invoiceNo');
 
 /**
  * The push answer: RxDB's conflicts. A duplicate answers the booked copy (the terminal adopts its
@@ -417,6 +461,7 @@ builder.queryFields((t) => ({
       terminalId: t.arg.string(),
       from: t.arg.string(),
       to: t.arg.string(),
+      invoiceNo: t.arg.int({ description: "The branch's invoice number (one per branch)." }),
       kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
       first: t.arg.int(),
       after: t.arg.string(),
@@ -425,11 +470,10 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, context) => {
       const { tenantId } = requireAdmin(context, args.tenantId);
       const a = parseInput(salesFilterSchema, args);
-      const connection = await context.store.querySales(
-        tenantId,
-        { ...filterOf(a), ...(a.kind ? { kind: a.kind } : {}) },
-        { first: a.first, after: a.after ?? null },
-      );
+      const connection = await context.store.querySales(tenantId, salesFilterOf(a), {
+        first: a.first,
+        after: a.after ?? null,
+      });
       return {
         ...connection,
         edges: connection.edges.map((e) => ({
@@ -437,6 +481,24 @@ builder.queryFields((t) => ({
           node: { ...e.node, _deleted: false, _tenantId: tenantId },
         })),
       };
+    },
+  }),
+  salesTotals: t.field({
+    type: SalesTotalsRef,
+    description: 'Count and sums of the documents `sales` answers for the same filter (admin).',
+    args: {
+      branchId: t.arg.string(),
+      terminalId: t.arg.string(),
+      from: t.arg.string(),
+      to: t.arg.string(),
+      invoiceNo: t.arg.int(),
+      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
+      tenantId: t.arg.string(),
+    },
+    resolve: (_root, args, context) => {
+      const { tenantId } = requireAdmin(context, args.tenantId);
+      const a = parseInput(z.object(salesFilterFields), args);
+      return context.store.summarizeSales(tenantId, salesFilterOf(a));
     },
   }),
   salesSummary: t.field({

@@ -112,11 +112,17 @@ builder.mutationFields((t) => ({
     description:
       "Revokes a tenant admin token at once (idempotent): the root token any, a tenant admin its own tenant's.",
     args: { tokenId: t.arg.string({ required: true }), tenantId: t.arg.string() },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { tenantId, actor } = requireAdmin(context, args.tenantId);
       const tokenId = parseInput(idSchema, args.tokenId);
       const anyTenant = context.auth.kind === 'root' && args.tenantId == null;
-      return context.store.revokeAdminToken(anyTenant ? null : tenantId, tokenId, actor);
+      const revoked = await context.store.revokeAdminToken(
+        anyTenant ? null : tenantId,
+        tokenId,
+        actor,
+      );
+      context.closeAdminSockets(tokenId);
+      return revoked;
     },
   }),
 }));

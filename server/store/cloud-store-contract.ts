@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeAuditContract } from './contract/audit-contract.ts';
 import { describeAccountsContract } from './contract/accounts-contract.ts';
+import { describeConsoleQueriesContract } from './contract/console-queries-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
 import { describeCustomersContract } from './contract/customers-contract.ts';
@@ -34,5 +35,6 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeAccountsContract(ctx);
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
+    describeConsoleQueriesContract(ctx);
   });
 }

@@ -95,12 +95,23 @@ export interface TenancyStore {
 export interface CatalogStore {
   /** Creates or replaces up to `UPSERT_MAX` products at once; each gets a new products seq. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Promise<Product[]>;
+  /**
+   * The checks of `upsertProducts` without the write (a dry run): throws what the upsert would throw,
+   * stores nothing.
+   */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Promise<void>;
   /** Deletes products: they stay as tombstones with a new seq. Unknown ids are ignored; returns the ids deleted. */
   deleteProducts(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   upsertCategories(tenantId: string, inputs: CategoryInput[], actor: string): Promise<Category[]>;
   deleteCategories(tenantId: string, ids: string[], actor: string): Promise<string[]>;
   /** Cloud records (not branch views) for the admin; deleted ones are left out. */
   getProducts(tenantId: string, ids: string[]): Promise<Product[]>;
+  /** Live cloud records in id order, filtered, for the admin. */
+  listProducts(
+    tenantId: string,
+    filter: ProductListFilter,
+    page: PageArgs,
+  ): Promise<Connection<Product>>;
   /**
    * The branch view of the global products stream: branch price applied (`toBranchProduct`), and a
    * tombstone (`_deleted: true`, with the product's seq) for a product deleted or outside the branch's
@@ -314,6 +325,11 @@ export type OverLimitCharge = {
 export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
+  /**
+   * Count and sums of `totals` of the documents matching the filter (`kind` included), per
+   * currency: what the console shows beside a filtered list.
+   */
+  summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals>;
   /** The booked returns of each of these sales, in ingest order (every id present in the map). */
   returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>>;
   /**
@@ -596,6 +612,10 @@ export type DeadLetter = RejectedEvent & {
 export type RejectedEventFilter = {
   branchId?: string;
   terminalId?: string;
+  /** The refusal's error code (`POS_SYNC_EVENT_INVALID`, ...). */
+  code?: string;
+  /** One entry by id. */
+  id?: string;
   /** Default `open`. */
   status?: 'open' | 'resolved' | 'all';
 };
@@ -605,8 +625,28 @@ export type SalesFilter = {
   terminalId?: string;
   from?: string;
   to?: string;
+  /** Invoice numbers count per branch: with no `branchId`, one per branch may match. */
+  invoiceNo?: number;
+  /** The idempotency key (`saleIdempotencyKey`): the booked copy of an event, accepted ones included. */
+  eventKey?: string;
   kind?: Sale['kind'];
 };
+
+/** Count and sums of the documents matching a filter, per currency. */
+export type SalesTotals = {
+  count: number;
+  currencies: {
+    currency: string;
+    count: number;
+    subtotalMinor: number;
+    discountMinor: number;
+    taxMinor: number;
+    totalMinor: number;
+  }[];
+};
+
+/** The admin product list: `search` matches id, SKU or barcode exactly or a name substring. */
+export type ProductListFilter = { search?: string };
 
 /** Which sale a terminal asks for: by id, or by the branch's invoice number. */
 export type SaleLookup = { saleId: string } | { invoiceNo: number };

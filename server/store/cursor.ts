@@ -21,3 +21,17 @@ export function checkPageSize(first: number): number {
   }
   return first;
 }
+
+/** A cursor over a string key (a product id): the last key of the page. */
+export function encodeKeyCursor(key: string): string {
+  return Buffer.from(`k:${key}`, 'utf8').toString('base64url');
+}
+
+export function decodeKeyCursor(cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('k:') || text.length < 3 || text.length > 200) {
+    throw new PosError('POS_INPUT_INVALID', 'invalid cursor', { cursor });
+  }
+  return text.slice(2);
+}

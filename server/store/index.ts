@@ -37,6 +37,8 @@ export type {
   SalesSummary,
   SalesLedgerStore,
   SalesFilter,
+  SalesTotals,
+  ProductListFilter,
   StoreLifecycle,
   StreamHeads,
   TerminalContact,
@@ -56,3 +58,4 @@ export type { ResolvedSqliteCloudStoreOptions, SqliteCloudStoreOptions } from '.
 export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
 export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
 export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';
+export { SEARCH_MAX } from './core/product-search.ts';

@@ -99,6 +99,10 @@ async function benchIngest(quick: boolean): Promise<void> {
       }),
     );
     const total = TERMINALS * BATCHES * SIZE;
+    // Building the bodies blocks this event loop for seconds, past the server's keep-alive timeout:
+    // let fetch see the keep-alive connections the server closed meanwhile, or the first push reuses
+    // one and fails with "other side closed".
+    await new Promise((r) => setTimeout(r, 200));
     const cpuBefore = processCpuMs(cloud.pid!)!;
     const started = performance.now();
     await Promise.all(
@@ -203,11 +207,19 @@ async function benchFanOut(n: number, changes: number, label: string, goal: stri
       });
       fleet.push(t);
     }
-    for (let i = 0; i < fleet.length; i += 50)
-      await Promise.all(fleet.slice(i, i + 50).map((t) => t.start()));
-    await new Promise((r) => setTimeout(r, 1_000)); // let the connections settle before reading memory
-    const rssAfter = processRssBytes(cloud.pid!)!;
+    const connect = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 50)
+        await Promise.all(fleet.slice(i, Math.min(i + 50, to)).map((t) => t.start()));
+      await new Promise((r) => setTimeout(r, 1_000)); // let the connections settle before reading memory
+      return processRssBytes(cloud.pid!)!;
+    };
+    // The heap grows in steps (new space, fresh pages) whatever the number of sockets, so the figure per
+    // connection is also taken over the second half alone: what one more connection costs.
+    const half = Math.floor(n / 2);
+    const rssHalf = await connect(0, half);
+    const rssAfter = await connect(half, n);
     const samples: number[] = [];
+    const cpuBefore = processCpuMs(cloud.pid!)!;
     for (let k = 1; k <= changes; k++) {
       const sent = realNow();
       await cloud.gql('mutation ($p: [ProductInput!]!) { upsertProducts(input: $p) { id } }', {
@@ -222,12 +234,15 @@ async function benchFanOut(n: number, changes: number, label: string, goal: stri
       samples.push(...got.map((at) => at - sent));
       await new Promise((r) => setTimeout(r, 200));
     }
+    const cpuPerDelivery = ((processCpuMs(cloud.pid!)! - cpuBefore) * 1000) / (changes * n);
     samples.sort((a, b) => a - b);
     out(
       `${label}: ${n} protocol terminals with a stream connection each, ${changes} admin changes: ` +
         `p50 ${percentile(samples, 0.5).toFixed(0)} ms, p95 ${percentile(samples, 0.95).toFixed(0)} ms, max ${percentile(samples, 1).toFixed(0)} ms ` +
         `(${goal}); server memory ${(rssBefore / 1e6).toFixed(0)} -> ${(rssAfter / 1e6).toFixed(0)} MB RSS, ` +
-        `${((rssAfter - rssBefore) / n / 1024).toFixed(1)} kB per connected terminal [${load()}]`,
+        `${((rssAfter - rssBefore) / n / 1024).toFixed(1)} kB per connected terminal ` +
+        `(${((rssAfter - rssHalf) / (n - half) / 1024).toFixed(1)} kB each over the second half); ` +
+        `server CPU ${cpuPerDelivery.toFixed(0)} µs per terminal per change (hint + pull) [${load()}]`,
     );
   } finally {
     await Promise.all(fleet.map((t) => t.stop()));

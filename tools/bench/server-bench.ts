@@ -232,7 +232,8 @@ function documentsOf(
           localEventId: b * BATCH_SIZE + i + 1,
         };
         if (mixed && b > 0 && i % 10 === 9) {
-          return makeReturn(batches[b - 1]![i]!, [{ line: 0, quantity: 1 }], identity);
+          // The row before: a sale (row i of the batch before is a return itself).
+          return makeReturn(batches[b - 1]![i - 1]!, [{ line: 0, quantity: 1 }], identity);
         }
         return makeSale(identity);
       }),

@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 
 const SERVER_USAGE = `pos server [--port N] [--data-dir DIR] [--admin-token-file PATH] [--host H] [--dev]
                  [--mongo-url URL] [--redis-url URL] [--introspection] [--field-suggestions]
-                 [--cors-origins A,B]
+                 [--cors-origins A,B] [--no-console]
   Starts the cloud server on the embedded SQLite store, or on MongoDB with --mongo-url (POS_MONGO_URL,
   POS_MONGO_DB, POS_STREAM_POLL). --redis-url (POS_REDIS_URL) shares the per-terminal rate limits
   between instances. The root token comes from --admin-token-file (POS_ADMIN_TOKEN_FILE) or
   POS_ADMIN_TOKEN; --admin-token TOKEN works too but shows the token to every user of the host in ps.
   Introspection and field suggestions are off unless --dev or their flags (POS_INTROSPECTION,
-  POS_FIELD_SUGGESTIONS); browsers may call only from --cors-origins (POS_CORS_ORIGINS).
+  POS_FIELD_SUGGESTIONS); browsers may call only from --cors-origins (POS_CORS_ORIGINS). The
+  operator console is served at /console unless --no-console (POS_CONSOLE=false).
   Flags override the environment (POS_PORT, POS_DATA_DIR, POS_HOST, POS_DEV; see docs/api.md).
 `;
 
@@ -19,6 +20,8 @@ Commands:
                  GraphiQL on, a demo catalog seeded when the store is empty
   server         the cloud server (flags below)
   terminal       a terminal daemon with a status line (flags below)
+  export         booked sales of a time range as CSV or NDJSON (\`pos export --help\`)
+  import         \`pos import products FILE.csv --currency EUR\`: a checked catalog import
   simulate       a fleet of terminals under seeded faults, checked by invariants, with an HTML
                  report; --bench measures the scale goals (see \`pos simulate --help\`)
   help           this text
@@ -45,6 +48,14 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runTerminal(rest);
+    }
+    case 'export': {
+      const { runExport } = await import('./export-command.ts');
+      return runExport(rest);
+    }
+    case 'import': {
+      const { runImport } = await import('./import-command.ts');
+      return runImport(rest);
     }
     case 'simulate': {
       const { runSimulate } = await import('./simulate-command.ts');

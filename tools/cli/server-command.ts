@@ -34,6 +34,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
       introspection: { type: 'boolean' },
       'field-suggestions': { type: 'boolean' },
       'cors-origins': { type: 'string' },
+      'no-console': { type: 'boolean' },
     },
   });
   const flags: ServerConfigInput = {
@@ -47,6 +48,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
     introspection: values.introspection,
     fieldSuggestions: values['field-suggestions'],
     corsOrigins: values['cors-origins'],
+    console: values['no-console'] ? false : undefined,
     dev:
       values.dev ?? (mode === 'start' && process.env['POS_DEV'] === undefined ? true : undefined),
   };
@@ -110,6 +112,7 @@ export async function runServer(argv: string[], mode: 'server' | 'start'): Promi
   });
   out(`  GraphQL    ${server.url}${config.dev ? '   (GraphiQL in a browser)' : ''}`);
   out(`  WebSocket  ${server.wsUrl}`);
+  if (config.console) out(`  Console    ${server.url.replace(/\/graphql$/, '/console')}`);
   out(`  Health     ${server.url.replace(/\/graphql$/, '/healthz')}`);
   out(`  Metrics    ${server.url.replace(/\/graphql$/, '/metrics')}`);
   if (server.generatedAdminToken) {

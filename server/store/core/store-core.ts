@@ -26,6 +26,7 @@ import type {
   EffectiveOfflinePolicy,
   InventoryPushRow,
   PageArgs,
+  ProductListFilter,
   PruneReport,
   PullResult,
   RejectedEventFilter,
@@ -150,8 +151,15 @@ export type StoreBackend = {
     ): ReturnType<CloudStore['resolveOverLimitCharge']>;
   };
   readonly sales: Primitives<
-    'pullSales' | 'querySales' | 'saleGaps' | 'saleForReturn' | 'returnsOf' | 'salesSummary'
+    | 'pullSales'
+    | 'querySales'
+    | 'saleGaps'
+    | 'summarizeSales'
+    | 'saleForReturn'
+    | 'returnsOf'
+    | 'salesSummary'
   >;
+  readonly productList: Primitives<'listProducts'>;
   /** Stored offline policies by scope: '' for the tenant's, a branch id for a branch's override. */
   readonly offlinePolicies: {
     read(tenantId: string, scope: string): Awaitable<OfflinePolicy | null>;
@@ -179,6 +187,8 @@ export type StoreBackend = {
   ): Awaitable<void>;
   /** Upserts checked products: the batch check and the write, atomic where the storage can be. */
   upsertProducts(tenantId: string, inputs: ProductInput[], actor: string): Awaitable<Product[]>;
+  /** The batch check of `upsertProducts`, without the write. */
+  checkProducts(tenantId: string, inputs: ProductInput[]): Awaitable<void>;
   ingestSales: Primitives<'ingestSales'>['ingestSales'];
   /** Every terminal (of a branch) with its status, read as one consistent view where the storage can. */
   terminalStatuses(
@@ -320,8 +330,12 @@ export class StoreCore implements CloudStore {
     );
   deleteCategories = (tenantId: string, ids: string[], actor: string) =>
     this.#run(() => this.#b.categories.delete(tenantId, ids, actor));
+  checkProducts = (tenantId: string, inputs: ProductInput[]) =>
+    this.#run(() => this.#b.checkProducts(tenantId, inputs));
   getProducts = (tenantId: string, ids: string[]) =>
     this.#run(() => this.#b.products.getLive(tenantId, ids));
+  listProducts = (tenantId: string, filter: ProductListFilter, page: PageArgs) =>
+    this.#run(() => this.#b.productList.listProducts(tenantId, filter, page));
 
   pullProducts = (tenantId: string, branchId: string, cp: Checkpoint | null, limit: number) =>
     this.#run(() => this.#b.products.pull(tenantId, branchId, cp, limit));
@@ -406,6 +420,8 @@ export class StoreCore implements CloudStore {
 
   querySales = (tenantId: string, filter: SalesFilter, page: PageArgs) =>
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
+  summarizeSales = (tenantId: string, filter: SalesFilter) =>
+    this.#run(() => this.#b.sales.summarizeSales(tenantId, filter));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
   saleForReturn = (scope: TerminalScope, by: SaleLookup) =>

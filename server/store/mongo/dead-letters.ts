@@ -112,6 +112,8 @@ export class DeadLetters {
         tenantId,
         ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
         ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+        ...(filter.code === undefined ? {} : { code: filter.code }),
+        ...(filter.id === undefined ? {} : { _id: filter.id }),
         ...(status === 'all'
           ? {}
           : { resolvedAt: status === 'open' ? null : { $type: 'string' as const } }),

@@ -11,6 +11,7 @@ import { StoreCore } from '../core/store-core.ts';
 import { terminalStatusOf } from '../core/terminal-status.ts';
 import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
 import { AuditLog } from './audit-log.ts';
+import { listProducts } from './product-list.ts';
 import { Catalog } from './catalog.ts';
 import type { Collections } from './collections.ts';
 import { collectionsOf, ensureIndexes } from './collections.ts';
@@ -174,6 +175,14 @@ function mongoParts(
     flushContacts: () => {},
     recordTerminalContact: (scope: TerminalScope, contact: TerminalContact) =>
       tenancy.recordTerminalContact(scope, contact),
+    checkProducts: async (tenantId: string, inputs: ProductInput[]) => {
+      await tenancy.requireTenant(tenantId);
+      const { rows, references } = productBatchReferences(inputs);
+      checkProductBatch(rows, await productBatchFacts(c, tenantId, references));
+    },
+    productList: {
+      listProducts: (tenantId, filter, page) => listProducts(c.products, tenantId, filter, page),
+    },
     upsertProducts: async (tenantId: string, inputs: ProductInput[], actor: string) => {
       await tenancy.requireTenant(tenantId);
       const { rows, references } = productBatchReferences(inputs);

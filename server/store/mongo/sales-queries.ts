@@ -11,6 +11,7 @@ import type {
   SaleLookup,
   SalesFilter,
   SalesSummary,
+  SalesTotals,
   TerminalScope,
 } from '../cloud-store.ts';
 import { storedSale } from '../core/return-booking.ts';
@@ -20,6 +21,28 @@ import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
+
+/** The stored sales a filter selects (the same fields SQLite filters on). */
+function salesFilterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
+  const created =
+    filter.from === undefined && filter.to === undefined
+      ? {}
+      : {
+          createdAt: {
+            ...(filter.from === undefined ? {} : { $gte: filter.from }),
+            ...(filter.to === undefined ? {} : { $lt: filter.to }),
+          },
+        };
+  return {
+    tenantId,
+    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+    ...(filter.invoiceNo === undefined ? {} : { invoiceNo: filter.invoiceNo }),
+    ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
+    ...created,
+    ...kindFilter(filter.kind),
+  };
+}
 
 type SalePosition = { ingestedAt: string; branchId: string; invoiceNo: number };
 
@@ -47,22 +70,6 @@ function decodeSaleCursor(cursor: string | null | undefined): SalePosition | nul
     // fall through: any unreadable cursor is the caller's mistake
   }
   throw new PosError('POS_INPUT_INVALID', 'invalid cursor', { cursor });
-}
-
-function filterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
-  return {
-    tenantId,
-    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-    ...(filter.from === undefined && filter.to === undefined
-      ? {}
-      : {
-          createdAt: {
-            ...(filter.from === undefined ? {} : { $gte: filter.from }),
-            ...(filter.to === undefined ? {} : { $lt: filter.to }),
-          },
-        }),
-  };
 }
 
 /** Bookings made before sales schema version 2 carry no `kind`: they are sales. */
@@ -128,7 +135,7 @@ export class SalesQueries {
   ): Promise<Connection<Sale>> {
     const first = checkPageSize(page.first);
     const after = decodeSaleCursor(page.after);
-    const base: Filter<SaleDoc> = { ...filterOf(tenantId, filter), ...kindFilter(filter.kind) };
+    const base = salesFilterOf(tenantId, filter);
     const position: Filter<SaleDoc> =
       after === null
         ? {}
@@ -164,6 +171,35 @@ export class SalesQueries {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
     };
+  }
+
+  async summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals> {
+    const groups = await this.#c.sales
+      .aggregate<{ _id: unknown } & Omit<SalesTotals['currencies'][number], 'currency'>>([
+        { $match: salesFilterOf(tenantId, filter) },
+        {
+          $group: {
+            _id: '$doc.currency',
+            count: { $sum: 1 },
+            subtotalMinor: { $sum: '$doc.totals.subtotalMinor' },
+            discountMinor: { $sum: '$doc.totals.discountMinor' },
+            taxMinor: { $sum: '$doc.totals.taxMinor' },
+            totalMinor: { $sum: '$doc.totals.totalMinor' },
+          },
+        },
+      ])
+      .toArray();
+    const currencies = groups
+      .map((c) => ({
+        currency: String(c._id),
+        count: c.count,
+        subtotalMinor: c.subtotalMinor,
+        discountMinor: c.discountMinor,
+        taxMinor: c.taxMinor,
+        totalMinor: c.totalMinor,
+      }))
+      .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
   }
 
   async saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null> {
@@ -204,7 +240,8 @@ export class SalesQueries {
         c: number;
         total: number;
       }>([
-        { $match: filterOf(tenantId, filter) },
+        // `kind` is what the summary breaks down by, not a filter of it.
+        { $match: salesFilterOf(tenantId, { ...filter, kind: undefined }) },
         {
           $group: {
             _id: { currency: '$doc.currency', kind: '$kind' },

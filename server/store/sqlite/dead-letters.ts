@@ -35,11 +35,13 @@ const DEAD_LETTER_SQL = {
   selectPage: `SELECT * FROM dead_letters WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@code IS NULL OR code = @code) AND (@id IS NULL OR id = @id)
       AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))
       AND n > @after ORDER BY n LIMIT @limit`,
   countPage: `SELECT count(*) AS c FROM dead_letters WHERE tenant_id = @tenantId
       AND (@branchId IS NULL OR branch_id = @branchId)
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@code IS NULL OR code = @code) AND (@id IS NULL OR id = @id)
       AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))`,
   resolve: `UPDATE dead_letters SET resolved_at = ?, resolution = ?, resolution_note = ?,
       resolved_by = ? WHERE tenant_id = ? AND id = ? AND resolved_at IS NULL`,
@@ -128,6 +130,8 @@ export class DeadLetters {
       tenantId,
       branchId: filter.branchId ?? null,
       terminalId: filter.terminalId ?? null,
+      code: filter.code ?? null,
+      id: filter.id ?? null,
       status: filter.status ?? 'open',
     };
     const rows = this.#s.selectPage.all({

@@ -107,7 +107,8 @@ export class LedgerBatch {
   readonly #branchId: string;
   readonly #ingestedAt: string;
   #nextInvoiceNo: number | null = null;
-  readonly #acks = new Map<string, { terminalId: string; ingested: boolean; doc: Sale }>();
+  /** Acknowledgements to write, with their document already serialised (`doc`, JSON). */
+  readonly #acks = new Map<string, { terminalId: string; ingested: boolean; doc: string }>();
   readonly #progress = new Map<string, PosProgress>();
 
   constructor(
@@ -147,6 +148,7 @@ export class LedgerBatch {
       lastError: null,
       syncAttempts: 0,
     };
+    const doc = JSON.stringify(ingested);
     this.#s.insertSale.run({
       tenantId: this.#tenantId,
       id: sale.id,
@@ -160,11 +162,12 @@ export class LedgerBatch {
       createdAt: sale.createdAt,
       ingestedAt: this.#ingestedAt,
       acceptedFrom,
-      doc: JSON.stringify(ingested),
+      doc,
       kind: sale.kind,
       returnOf: returnOriginalId(sale),
     });
-    this.#acks.set(sale.id, { terminalId: sale.terminalId, ingested: true, doc: ingested });
+    // The acknowledgement carries the same document: serialised once for both rows.
+    this.#acks.set(sale.id, { terminalId: sale.terminalId, ingested: true, doc });
     this.noteEvent(sale.terminalId, sale.posId, sale.localEventId);
     return ingested;
   }
@@ -180,8 +183,9 @@ export class LedgerBatch {
     const stored = this.#s.selectAck.get(this.#tenantId, this.#branchId, refused.id) as
       { ingested: number; doc: string } | undefined;
     if (stored?.ingested === 1) return refused;
-    if (stored && stored.doc === JSON.stringify(refused)) return refused;
-    this.#acks.set(refused.id, { terminalId: scope.terminalId, ingested: false, doc: refused });
+    const doc = JSON.stringify(refused);
+    if (stored && stored.doc === doc) return refused;
+    this.#acks.set(refused.id, { terminalId: scope.terminalId, ingested: false, doc });
     return refused;
   }
 
@@ -232,7 +236,7 @@ export class LedgerBatch {
           saleId,
           seq: seq++,
           ingested: ack.ingested ? 1 : 0,
-          doc: JSON.stringify(ack.doc),
+          doc: ack.doc,
         });
       }
     }

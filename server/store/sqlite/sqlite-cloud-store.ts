@@ -18,6 +18,7 @@ import { DeadLetters } from './dead-letters.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Inventory } from './inventory.ts';
 import { migrate } from './migrations.ts';
+import { ProductList } from './product-list.ts';
 import { ProductReferences } from './product-references.ts';
 import { Retention } from './retention.ts';
 import { ingestSales } from './sale-ingest.ts';
@@ -90,6 +91,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
   const tenancy = new Tenancy(ctx);
   const products = new Catalog(ctx, productKind);
   const productReferences = new ProductReferences(ctx);
+  const productList = new ProductList(ctx);
   const ledger = new SaleLedger(ctx);
   // Concurrent pushes share one commit (group commit): one fsync per event-loop turn, not per push.
   const ingestGroup = new GroupCommit(db);
@@ -121,6 +123,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
     customers,
     deadLetters,
     sales,
+    productList: { listProducts: (...args) => productList.list(...args) },
     offlinePolicies: new OfflinePolicies(ctx),
     audit: ctx.audit,
     // A closed connection refuses every statement by itself.
@@ -131,6 +134,12 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
       if (!db.open) throw new Error('the store is closed');
       contacts.add({ scope, contact });
     },
+    checkProducts: (tenantId: string, inputs: ProductInput[]) =>
+      db.transaction(() => {
+        tenancy.requireTenant(tenantId);
+        const { rows, references } = productBatchReferences(inputs);
+        checkProductBatch(rows, productReferences.facts(tenantId, references));
+      })(),
     upsertProducts: (tenantId: string, inputs: ProductInput[], actor: string) =>
       // One transaction: no other write can take a SKU or barcode between the check and the write.
       db.transaction(() => {

@@ -1,0 +1,231 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { makeSaleLine } from '../schema/index.ts';
+import type { TestTerminal } from './test-api.ts';
+import {
+  UPSERT_PRODUCTS,
+  createBranch,
+  dataOf,
+  productInput,
+  pushSales,
+  saleOf,
+} from './test-api.ts';
+import type { TestServer } from './test-fixtures.ts';
+import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
+
+const codeOf = (answer: { errors?: { extensions?: Record<string, any> }[] }) =>
+  answer.errors?.[0]?.extensions?.['code'];
+
+/** A graphql-ws subscription with its events collected. */
+function subscribe(url: string, token: string, query: string, variables = {}) {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { headers: { Authorization: `Bearer ${token}` } },
+    retryAttempts: 0,
+  });
+  const events: any[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const stop = client.subscribe(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        if (value.data) events.push(value.data);
+      },
+      error: (error) => errors.push(error),
+      complete: () => (completed = true),
+    },
+  );
+  return {
+    events,
+    errors,
+    get completed() {
+      return completed;
+    },
+    close: async () => (stop(), await client.dispose()),
+  };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ADDED = `subscription ($branchId: String) {
+  rejectedEventAdded(branchId: $branchId) { id branchId terminalId code eventId }
+}`;
+
+describe('console API: refused sales, sales sums, product list and dry run', () => {
+  let t: TestServer;
+  let till: TestTerminal;
+  beforeAll(async () => {
+    t = await startTestServer();
+    await createBranch(t.gql, 'b-1');
+    const registered = dataOf(
+      await t.gql(
+        'mutation { registerTerminal(input: { branchId: "b-1", name: "Till" }) { terminalId token } }',
+      ),
+    ).registerTerminal;
+    till = { ...registered, branchId: 'b-1' };
+    dataOf(await t.gql(UPSERT_PRODUCTS, { input: [productInput(1), productInput(2)] }));
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it('delivers a newly refused sale to an admin subscription, and only new ones', async () => {
+    const good = saleOf(till, 'pos-1', 1);
+    await pushSales(t.gql, till, [good]);
+    const feed = subscribe(t.server.wsUrl, ROOT_TOKEN, ADDED, { branchId: 'b-1' });
+    try {
+      // Refused before the subscription: not delivered.
+      const early = saleOf(till, 'pos-1', 1, { lines: [makeSaleLine({ quantity: 9 })] });
+      await pushSales(t.gql, till, [early]);
+      await new Promise((r) => setTimeout(r, 300));
+      const before = feed.events.length;
+      const bad = saleOf(till, 'pos-1', 2);
+      bad.totals = { ...bad.totals, totalMinor: bad.totals.totalMinor + 1 };
+      await pushSales(t.gql, till, [bad]);
+      await until(() => feed.events.some((e) => e.rejectedEventAdded.eventId === bad.id), 'event');
+      expect(feed.events.slice(before).map((e) => e.rejectedEventAdded.eventId)).toEqual([bad.id]);
+      expect(feed.errors).toEqual([]);
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it('filters refused sales by code and reviews one next to what the cloud computes and holds', async () => {
+    const open = dataOf(
+      await t.gql(
+        '{ rejectedEvents(code: "POS_SYNC_EVENT_INVALID", first: 10) { totalCount edges { node { id eventId } } } }',
+      ),
+    ).rejectedEvents;
+    expect(open.totalCount).toBeGreaterThan(0);
+    const none = dataOf(
+      await t.gql('{ rejectedEvents(code: "POS_NOT_FOUND") { totalCount } }'),
+    ).rejectedEvents;
+    expect(none.totalCount).toBe(0);
+    expect(codeOf(await t.gql('{ rejectedEvents(code: "lower") { totalCount } }'))).toBe(
+      'POS_INPUT_INVALID',
+    );
+    const review = async (id: string) =>
+      dataOf(
+        await t.gql(
+          `query ($id: String!) { rejectedEventReview(id: $id) {
+            event { id payload }
+            computedLines { index taxMinor lineTotalMinor problem }
+            computedTotals { subtotalMinor discountMinor taxMinor totalMinor }
+            bookedSale { id invoiceNo totals { totalMinor } }
+            catalog { productId found priceMinor changedSinceSale }
+          } }`,
+          { id },
+        ),
+      ).rejectedEventReview;
+    const entries = open.edges.map((e: any) => e.node);
+    // The same key as a booked sale (different content): the booked copy is shown.
+    const sameKey = await review(entries[0].id);
+    expect(sameKey.bookedSale).toMatchObject({ invoiceNo: 1 });
+    // Wrong totals: the recomputed totals differ from the pushed ones in totalMinor only.
+    const wrong = await review(entries[1].id);
+    const pushed = wrong.event.payload.totals;
+    expect(wrong.computedTotals).toEqual({ ...pushed, totalMinor: pushed.totalMinor - 1 });
+    expect(wrong.bookedSale).toBeNull();
+    expect(wrong.computedLines.every((l: any) => l.problem === null)).toBe(true);
+    expect(wrong.catalog.every((c: any) => c.productId && typeof c.found === 'boolean')).toBe(true);
+    expect(codeOf(await t.gql('{ rejectedEventReview(id: "nope") { event { id } } }'))).toBe(
+      'POS_NOT_FOUND',
+    );
+  });
+
+  it('finds a sale by invoice number and sums a filter', async () => {
+    const byInvoice = dataOf(
+      await t.gql(
+        '{ sales(branchId: "b-1", invoiceNo: 1) { totalCount edges { node { invoiceNo } } } }',
+      ),
+    ).sales;
+    expect(byInvoice.edges.map((e: any) => e.node.invoiceNo)).toEqual([1]);
+    const all = dataOf(
+      await t.gql('{ sales(first: 500) { edges { node { currency totals { totalMinor } } } } }'),
+    ).sales.edges.map((e: any) => e.node);
+    const summary = dataOf(
+      await t.gql('{ salesTotals { count currencies { currency count totalMinor } } }'),
+    ).salesTotals;
+    expect(summary.count).toBe(all.length);
+    expect(summary.currencies).toEqual([
+      {
+        currency: all[0].currency,
+        count: all.length,
+        totalMinor: all.reduce((n: number, s: any) => n + s.totals.totalMinor, 0),
+      },
+    ]);
+  });
+
+  it('lists products with a search and dry-runs an import without storing it', async () => {
+    const list = dataOf(
+      await t.gql(
+        '{ productList(search: "product 2", first: 10) { totalCount edges { node { id } } } }',
+      ),
+    ).productList;
+    expect(list.edges.map((e: any) => e.node.id)).toEqual(['p-000002']);
+    const check = 'query ($input: [ProductInput!]!) { checkProducts(input: $input) }';
+    expect(dataOf(await t.gql(check, { input: [productInput(3)] })).checkProducts).toBe(1);
+    const refused = await t.gql(check, {
+      input: [productInput(4), productInput(5, { sku: 'SKU-1' })],
+    });
+    expect(codeOf(refused)).toBe('POS_INPUT_INVALID');
+    expect(refused.errors![0]!.extensions!['rows']).toMatchObject([
+      { index: 1, rule: 'duplicate_sku', value: 'SKU-1' },
+    ]);
+    const total = dataOf(await t.gql('{ productList { totalCount } }')).productList.totalCount;
+    expect(total).toBe(2);
+  });
+
+  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013', async () => {
+    const sockets = Array.from({ length: 5 }, () => {
+      const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) =>
+        socket.once('close', (code) => resolve(code)),
+      );
+      socket.once('open', () =>
+        socket.send(
+          JSON.stringify({
+            type: 'connection_init',
+            payload: { headers: { Authorization: `Bearer ${ROOT_TOKEN}` } },
+          }),
+        ),
+      );
+      return { socket, closed };
+    });
+    const first = await Promise.race(sockets.map((s, i) => s.closed.then((code) => ({ i, code }))));
+    expect(first.code).toBe(1013);
+    await Promise.all(
+      sockets.map(async (s, i) => {
+        if (i === first.i) return;
+        s.socket.close();
+        await s.closed;
+      }),
+    );
+  });
+
+  it('caps admin sockets per token and closes a tenant token’s sockets when it is revoked', async () => {
+    const issued = dataOf(
+      await t.gql('mutation { createAdminToken(name: "console") { tokenId token } }'),
+    ).createAdminToken;
+    const feed = subscribe(t.server.wsUrl, issued.token, ADDED);
+    await new Promise((r) => setTimeout(r, 200));
+    dataOf(
+      await t.gql('mutation ($id: String!) { revokeAdminToken(tokenId: $id) { revokedAt } }', {
+        id: issued.tokenId,
+      }),
+    );
+    await until(() => feed.errors.length > 0 || feed.completed, 'the feed to end');
+    await feed.close();
+  });
+});
