@@ -13,6 +13,7 @@ import {
   diffManifests,
   manifestOfBuckets,
 } from '../replication/index.ts';
+import { branchViewOfStored } from '../schema/index.ts';
 import { catalogWriteSchemas } from './catalog-documents.ts';
 import { writeCatalogDocuments } from './catalog-writer.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
@@ -30,10 +31,18 @@ type ReconcileAnswer = {
   manifest: ManifestEntry[];
 };
 
-/** The terminal's manifest: id → content hash of every live document of the collection. */
-async function localManifest(collection: RxCollection<any>): Promise<ManifestEntry[]> {
+/**
+ * The terminal's manifest: id → content hash of every live document of the collection, over the
+ * branch view the cloud hashes too (a product's `nameKey` is the terminal's own, see
+ * `branchViewOfStored`).
+ */
+async function localManifest(
+  stream: CatalogStream,
+  collection: RxCollection<any>,
+): Promise<ManifestEntry[]> {
   const docs = await collection.find().exec();
-  return docs.map((doc) => ({ id: doc.primary, hash: contentHash(doc.toJSON()) }));
+  const viewOf = stream === 'products' ? branchViewOfStored : (doc: object) => doc;
+  return docs.map((doc) => ({ id: doc.primary, hash: contentHash(viewOf(doc.toJSON())) }));
 }
 
 async function remoteManifest(
@@ -81,7 +90,7 @@ export async function reconcileCatalogStream(
   stream: CatalogStream,
   collection: RxCollection<any>,
 ): Promise<StreamReconcileResult> {
-  const local = await localManifest(collection);
+  const local = await localManifest(stream, collection);
   const round1 = await caller.call<ReconcileAnswer>(
     RECONCILE_CATALOG_DOCUMENT,
     'reconcileCatalog',

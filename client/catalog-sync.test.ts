@@ -95,14 +95,16 @@ describe('catalog sync against a real cloud process', () => {
     await syncWithin(north);
     const products = north.db.products;
     const storage = products.storageInstance;
-    const [p5, p6] = await storage.findDocumentsById(['p-5', 'p-6'], false);
+    const [p5, p6, p7] = await storage.findDocumentsById(['p-5', 'p-6', 'p-7'], false);
     const rev = (d: any, n: number) => ({ ...d, _rev: `${n}-corrupt`, _meta: { lwt: Date.now() } });
-    // Bypass RxDB's hooks on purpose: a changed price, a deleted row, an extra row.
+    // Bypass RxDB's hooks on purpose: a changed price, a deleted row, an extra row, and a name key
+    // that no longer matches its name (the terminal's own field, outside the cloud's hash).
     await storage.bulkWrite(
       [
         { previous: p5!, document: rev({ ...p5!, priceMinor: 1 }, 90) },
         { previous: p6!, document: rev({ ...p6!, _deleted: true }, 91) },
         { document: rev({ ...p5!, id: 'p-ghost', sku: 'GHOST' }, 1) },
+        { previous: p7!, document: rev({ ...p7!, nameKey: 'zzz' }, 92) },
       ],
       'test-corruption',
     );
@@ -111,11 +113,12 @@ describe('catalog sync against a real cloud process', () => {
     const result = await north.reconcile();
     expect(result).toMatchObject({
       missing: ['p-6'],
-      stale: ['p-5'],
+      stale: ['p-5', 'p-7'],
       extra: ['p-ghost'],
-      applied: 3,
+      applied: 4,
     });
     expect((await products.findOne('p-5').exec())?.priceMinor).toBe(105);
+    expect((await products.findOne('p-7').exec())?.nameKey).toBe('product 7');
     expect(await products.findOne('p-6').exec()).not.toBeNull();
     expect(await products.findOne('p-ghost').exec()).toBeNull();
 

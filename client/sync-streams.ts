@@ -2,6 +2,7 @@ import type { RxCollection } from 'rxdb';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { RxGraphQLReplicationState } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
+import { withNameKey } from '../schema/index.ts';
 import {
   createPullQueryBuilder,
   createPullResponseModifier,
@@ -67,6 +68,13 @@ function rowRefusingPush(
   };
 }
 
+/** A pulled product with its `nameKey`; a document without a name (never sent) gets an empty key. */
+function withPulledNameKey(doc: { name?: unknown }): object {
+  return typeof doc.name === 'string'
+    ? withNameKey({ ...doc, name: doc.name })
+    : { ...doc, nameKey: '' };
+}
+
 /**
  * Starts RxDB's GraphQL replication of one stream, live:
  * - catalog (`products`, `categories`) and `sales` acknowledgements: pull only;
@@ -97,6 +105,8 @@ export function startStreamReplication(
       queryBuilder: createPullQueryBuilder(stream, { getQueueDepth: context.getQueueDepth }),
       batchSize: context.batchSize,
       ...(initialCheckpoint ? { initialCheckpoint } : {}),
+      // The terminal stores each product with the search key of its name (docs/design.md#product-name-key).
+      ...(stream === 'products' ? { modifier: withPulledNameKey } : {}),
       responseModifier: (response, origin, requestCheckpoint) => {
         if (origin === 'handler') {
           const page = response as { documents: unknown[]; checkpoint: Checkpoint | null };

@@ -9,12 +9,13 @@ import {
   customerConflictHandler,
   saleConflictHandler,
 } from '../replication/index.ts';
-import type { BranchProduct, Category, Customer, InventoryItem, Sale } from '../schema/index.ts';
+import type { Category, Customer, InventoryItem, Sale, StoredProduct } from '../schema/index.ts';
 import {
   PosError,
   categoryRxSchema,
   customerRxSchema,
   inventoryRxSchema,
+  productRxMigrations,
   productRxSchema,
   saleRxMigrations,
   saleRxSchema,
@@ -27,7 +28,7 @@ addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** The terminal's collections. */
 export type TerminalCollections = {
-  products: RxCollection<BranchProduct>;
+  products: RxCollection<StoredProduct>;
   categories: RxCollection<Category>;
   inventory: RxCollection<InventoryItem>;
   sales: RxCollection<Sale>;
@@ -37,8 +38,8 @@ export type TerminalCollections = {
 /** The terminal's RxDB database. */
 export type TerminalDatabase = RxDatabase<TerminalCollections>;
 
-/** Sales moved per write when a schema migration runs (see `openTerminalDatabase`). */
-const SALES_MIGRATION_BATCH = 2_000;
+/** Documents moved per write when a schema migration runs (see `openTerminalDatabase`). */
+const MIGRATION_BATCH = 2_000;
 
 /** Name of the RxDB database, hence of the SQLite file `<dataDir>/terminal.sqlite`. */
 export const TERMINAL_DATABASE_NAME = 'terminal';
@@ -77,8 +78,10 @@ export async function openTerminalDatabase(options: {
   await db.addCollections({
     products: {
       schema: productRxSchema,
-      conflictHandler: createCatalogConflictHandler<BranchProduct>(),
+      conflictHandler: createCatalogConflictHandler<StoredProduct>(),
       instanceCreationOptions: catalog,
+      migrationStrategies: productRxMigrations,
+      autoMigrate: false,
     },
     categories: {
       schema: categoryRxSchema,
@@ -97,10 +100,14 @@ export async function openTerminalDatabase(options: {
     // release before customers gets the empty collection here and pulls it from the start.
     customers: { schema: customerRxSchema, conflictHandler: customerConflictHandler },
   });
-  // A file written by a release with an older sales schema migrates its stored sales before the
-  // terminal opens. RxDB's automatic migration moves 10 documents per write; large batches keep the
-  // first start after an upgrade short on a terminal holding a year of sales.
-  if (await db.sales.migrationNeeded()) await db.sales.migratePromise(SALES_MIGRATION_BATCH);
+  // A file written by a release with an older schema migrates its stored documents before the
+  // terminal opens, offline too (docs/design.md#migrations-on-open). RxDB's automatic migration
+  // moves 10 documents per write; large batches keep the first start after an upgrade short on a
+  // terminal holding a year of sales or a large catalog. RxDB carries each collection's replication
+  // checkpoints across, so the streams continue where they were.
+  for (const collection of [db.products, db.sales]) {
+    if (await collection.migrationNeeded()) await collection.migratePromise(MIGRATION_BATCH);
+  }
   refuseLocalCatalogWrites(db.products);
   refuseLocalCatalogWrites(db.categories);
   return db;

@@ -11,6 +11,7 @@ import {
   asVersion1Sale,
   openTerminalFileAsRxDatabase,
   storeAsReleaseBeforeCustomers,
+  storeProductsAsVersion0,
   writeSalesAsVersion,
 } from './test-support/old-releases.ts';
 import type { CloudProcess } from './test-support/cloud-process.ts';
@@ -20,7 +21,8 @@ import {
   removeDir,
   tempDir,
 } from './test-support/cloud-process.ts';
-import { openTestTerminal, syncWithin } from './test-support/terminal-fixtures.ts';
+import { openTestTerminal, syncWithin, waitForStatus } from './test-support/terminal-fixtures.ts';
+import { replicationIdentifier } from './terminal-identity.ts';
 
 const sale = (productId: string) => ({
   lines: [{ productId, quantity: 1 }],
@@ -41,12 +43,14 @@ async function storeSalesAsVersion(version: 0 | 1, dataDir: string): Promise<voi
   await writeSalesAsVersion(version, dataDir, docs);
 }
 
-/** Row counts of the SQLite tables behind each version of the `sales` collection. */
-function salesTables(dataDir: string): Record<string, number> {
+/** Row counts of the SQLite tables behind each version of a collection. */
+function tablesOf(dataDir: string, collection: 'sales' | 'products'): Record<string, number> {
   const db = new Database(join(dataDir, `${TERMINAL_DATABASE_NAME}.sqlite`), { readonly: true });
   try {
     const tables = db
-      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rx_sales_v%'`)
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rx_${collection}_v%'`,
+      )
       .all() as { name: string }[];
     return Object.fromEntries(
       tables.map(({ name }) => [
@@ -90,7 +94,7 @@ describe.each([0, 1] as const)(
       await offline.close();
 
       await storeSalesAsVersion(version, dataDir);
-      const old = salesTables(dataDir);
+      const old = tablesOf(dataDir, 'sales');
       expect(Object.keys(old).filter((t) => old[t]! > 0)).toEqual([`rx_sales_v${version}`]);
       expect(old[`rx_sales_v${version}`]).toBe(4);
 
@@ -98,8 +102,8 @@ describe.each([0, 1] as const)(
       try {
         // Opening ran the migration: the rows moved to the version-2 table, nothing was lost or
         // changed, and each old sale reads as a plain sale made online.
-        expect(salesTables(dataDir)).toMatchObject({ rx_sales_v2: 4 });
-        expect(salesTables(dataDir)[`rx_sales_v${version}`] ?? 0).toBe(0);
+        expect(tablesOf(dataDir, 'sales')).toMatchObject({ rx_sales_v2: 4 });
+        expect(tablesOf(dataDir, 'sales')[`rx_sales_v${version}`] ?? 0).toBe(0);
         const stored = async (id: string) =>
           (await terminal.db.sales.findOne(id).exec(true)).toJSON() as Sale;
         for (const made of booked) {
@@ -141,6 +145,82 @@ describe.each([0, 1] as const)(
     });
   },
 );
+
+describe('a data dir written by a release with products schema version 0', () => {
+  let cloud: CloudProcess;
+  const dirs: string[] = [];
+  const PRODUCTS = 40;
+
+  beforeAll(async () => {
+    cloud = await Cloud.start();
+    await cloud.createBranch('b-north');
+    await cloud.upsertProducts(
+      Array.from({ length: PRODUCTS }, (_, i) =>
+        productInput(i, i === 7 ? { name: 'Crème brûlée' } : {}),
+      ),
+    );
+  });
+
+  afterAll(async () => {
+    await cloud?.destroy();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  it('opened offline migrates the catalog and sells from it; online it pulls only what changed and reconciles clean', async () => {
+    const registered = await cloud.registerTerminal('b-north');
+    const dataDir = tempDir('pos-terminal-');
+    dirs.push(dataDir);
+    const first = await openTestTerminal(cloud, registered, { dataDir });
+    await syncWithin(first);
+    const identifier = replicationIdentifier(first.identity, 'products');
+    await first.close();
+    await storeProductsAsVersion0(dataDir, {
+      httpUrl: cloud.url,
+      token: registered.token,
+      replicationIdentifier: identifier,
+    });
+    expect(tablesOf(dataDir, 'products')).toEqual({ rx_products_v0: PRODUCTS });
+
+    // While the till is off, a price changes; then the cloud goes away and the new release opens.
+    await cloud.upsertProducts([productInput(3, { priceMinor: 4242 })]);
+    await cloud.stop();
+    const terminal = await openTestTerminal(cloud, registered, { dataDir });
+    try {
+      expect(tablesOf(dataDir, 'products')).toMatchObject({ rx_products_v1: PRODUCTS });
+      expect(tablesOf(dataDir, 'products')['rx_products_v0'] ?? 0).toBe(0);
+      expect((await terminal.status()).catalog).toMatchObject({ ready: true, products: PRODUCTS });
+      // Every product got its name key: the name index finds them whatever the case typed.
+      const byKey = await terminal.db.products
+        .find({ selector: { nameKey: { $gte: 'creme', $lt: 'creme\uffff' } } })
+        .exec();
+      expect(byKey.map((doc) => doc.id)).toEqual(['p-7']);
+      expect(await terminal.db.products.count({ selector: { nameKey: { $gt: '' } } }).exec()).toBe(
+        PRODUCTS,
+      );
+      const offline = await terminal.sell(sale('p-3'));
+      expect(offline.lines[0]!.unitPriceMinor).toBe(103);
+      expect(await terminal.status()).toMatchObject({ online: false, queued: 1 });
+
+      await cloud.start();
+      await waitForStatus(terminal, (status) => status.online && status.queued === 0, 30_000);
+      await syncWithin(terminal);
+      // The checkpoint came across with the catalog: only the changed product was pulled again.
+      expect((await terminal.status()).catalog.snapshotPulled).toBe(1);
+      expect((await terminal.db.products.findOne('p-3').exec(true)).toJSON()).toMatchObject({
+        priceMinor: 4242,
+        nameKey: 'product 3',
+      });
+      expect(await terminal.reconcile()).toMatchObject({
+        missing: [],
+        stale: [],
+        extra: [],
+        applied: 0,
+      });
+    } finally {
+      await terminal.close();
+    }
+  }, 120_000);
+});
 
 describe('the sales schema migration on its own', () => {
   const dirs: string[] = [];

@@ -54,6 +54,11 @@ export const PROTOCOL_HISTORY = [
   // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
   // else as before.
   { version: 7, hash: '3f3382a822ef190c75d33a982f9dc2a060b31a26f25045fb5b0be57ded19aa3d' },
+  // 8: products RxDB schema version 1: the terminal stores `nameKey` (the search key of the name) and
+  // indexes it, so the cashier page searches names across categories with one index range. The key is
+  // derived by the terminal and left out of the reconcile hash. Additive: the operation documents and
+  // the SDL are unchanged; a terminal of any version pulls and reconciles against the same branch view.
+  { version: 8, hash: '936356b90a052dbb77f6d43b98bc80e82e880ca5f943638b88cea4af19fa35f8' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */

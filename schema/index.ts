@@ -91,18 +91,28 @@ export {
   nameSchema,
   textSchema,
 } from './primitives.ts';
-export type { BranchPrice, BranchProduct, Product, ProductInput } from './product.ts';
+export { NAME_KEY_MAX_LENGTH, nameKeyOf } from './name-key.ts';
+export type {
+  BranchPrice,
+  BranchProduct,
+  Product,
+  ProductInput,
+  StoredProduct,
+} from './product.ts';
 export {
   barcodeSchema,
   branchPriceSchema,
   branchProductSchema,
+  branchViewOfStored,
   isInAssortment,
   productInputSchema,
   productSchema,
   skuSchema,
+  storedProductSchema,
   toBranchProduct,
+  withNameKey,
 } from './product.ts';
-export { productRxSchema } from './product-rx-schema.ts';
+export { productRxMigrations, productRxSchema } from './product-rx-schema.ts';
 export type { RejectedEvent } from './rejected-event.ts';
 export { rejectedEventSchema } from './rejected-event.ts';
 export type {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { currencySchema, minorAmountSchema, taxRateBpsSchema } from './money.ts';
+import { NAME_KEY_MAX_LENGTH, nameKeyOf } from './name-key.ts';
 import { idSchema, isoDateTimeSchema, nameSchema, textSchema } from './primitives.ts';
 
 /** Stock keeping unit: the shop's own article code. */
@@ -87,6 +88,32 @@ export const branchProductSchema = z.object({
 
 /** The branch view of a product, as a terminal holds it. */
 export type BranchProduct = z.infer<typeof branchProductSchema>;
+
+/**
+ * A product as the terminal stores it: the branch view plus `nameKey`, the search key of its name
+ * (`nameKeyOf`). The terminal derives the key when it writes a product; it is not part of the branch
+ * view the cloud sends and both sides hash (docs/design.md#product-name-key).
+ */
+export const storedProductSchema = branchProductSchema.extend({
+  nameKey: z.string().max(NAME_KEY_MAX_LENGTH),
+});
+
+/** A product as the terminal stores it. */
+export type StoredProduct = z.infer<typeof storedProductSchema>;
+
+/** The stored form of a branch view (or of a tombstone row carrying one): `nameKey` derived. */
+export function withNameKey<T extends { name: string }>(view: T): T & { nameKey: string } {
+  return { ...view, nameKey: nameKeyOf(view.name) };
+}
+
+/**
+ * The branch view of a stored product, for reconcile's content hash. A `nameKey` that disagrees
+ * with its name is kept, so the row hashes differently from the cloud's and reconcile repairs it.
+ */
+export function branchViewOfStored(stored: StoredProduct): BranchProduct | StoredProduct {
+  const { nameKey, ...view } = stored;
+  return nameKey === nameKeyOf(stored.name) ? view : stored;
+}
 
 /** Whether the branch carries the product (its assortment includes the branch). */
 export function isInAssortment(product: Pick<Product, 'branchIds'>, branchId: string): boolean {

@@ -19,8 +19,8 @@ import {
   inventoryItemWireSchema,
 } from './inventory.ts';
 import { inventoryRxSchema } from './inventory-rx-schema.ts';
-import { branchProductSchema } from './product.ts';
-import { productRxSchema } from './product-rx-schema.ts';
+import { storedProductSchema, withNameKey } from './product.ts';
+import { productRxMigrations, productRxSchema } from './product-rx-schema.ts';
 import { saleSchema } from './sale.ts';
 import { saleRxMigrations, saleRxSchema } from './sale-rx-schema.ts';
 
@@ -81,7 +81,7 @@ function driftBetween(rx: JsonNode, zod: JsonNode, path: string, opaque: string[
 }
 
 const pairs: [string, RxJsonSchema<any>, z.ZodType, string[]][] = [
-  ['products', productRxSchema, branchProductSchema, []],
+  ['products', productRxSchema, storedProductSchema, []],
   ['categories', categoryRxSchema, categorySchema, []],
   ['sales', saleRxSchema, saleSchema, []],
   ['inventory', inventoryRxSchema, inventoryItemSchema, ['$.crdts']],
@@ -96,14 +96,15 @@ describe('RxDB JSON schemas', () => {
 
   it.each(pairs)('%s has primary key id and a migration to each version above 0', (name, rx) => {
     expect(rx.primaryKey).toBe('id');
-    const migrations: Record<string, object> = name === 'sales' ? saleRxMigrations : {};
+    const migrations: Record<string, object> =
+      name === 'sales' ? saleRxMigrations : name === 'products' ? productRxMigrations : {};
     const expected = Array.from({ length: rx.version }, (_, i) => String(i + 1));
     expect(Object.keys(migrations).sort()).toEqual(expected);
   });
 
   it('detects drift: a field missing from the RxDB schema is reported', () => {
     const { sku: _sku, ...properties } = productRxSchema.properties;
-    const fromZod = z.toJSONSchema(branchProductSchema) as JsonNode;
+    const fromZod = z.toJSONSchema(storedProductSchema) as JsonNode;
     const drift = driftBetween({ ...productRxSchema, properties } as JsonNode, fromZod, '$', []);
     expect(drift).toContain('$.sku: only in zod');
   });
@@ -122,7 +123,7 @@ describe('RxDB collections built from the schemas', () => {
       storage: wrappedValidateAjvStorage({ storage: getRxStorageMemory() }),
     });
     return db.addCollections({
-      products: { schema: productRxSchema },
+      products: { schema: productRxSchema, migrationStrategies: productRxMigrations },
       categories: { schema: categoryRxSchema },
       sales: { schema: saleRxSchema, migrationStrategies: saleRxMigrations },
       inventory: { schema: inventoryRxSchema },
@@ -131,9 +132,9 @@ describe('RxDB collections built from the schemas', () => {
 
   it('pass dev-mode checks and store documents valid under zod', async () => {
     const collections = await openDatabase();
-    await collections.products.insert(makeBranchProduct());
+    await collections.products.insert(withNameKey(makeBranchProduct()));
     await collections.products.insert(
-      makeBranchProduct({ id: 'p-2', sku: 'S2', barcode: '', categoryId: '' }),
+      withNameKey(makeBranchProduct({ id: 'p-2', sku: 'S2', barcode: '', categoryId: '' })),
     );
     await collections.categories.insert(makeCategory());
     await collections.sales.insert(makeSale());
@@ -154,7 +155,7 @@ describe('RxDB collections built from the schemas', () => {
   it('refuse a document zod refuses', async () => {
     const collections = await openDatabase();
     await expect(
-      collections.products.insert(makeBranchProduct({ priceMinor: -1 })),
+      collections.products.insert(withNameKey(makeBranchProduct({ priceMinor: -1 }))),
     ).rejects.toThrow();
     await expect(
       collections.sales.insert({

@@ -18,7 +18,13 @@ import {
   saleConflictHandler,
 } from '../replication/index.ts';
 import type { BranchProduct, Sale } from '../schema/index.ts';
-import { makeSale, productRxSchema, saleRxMigrations, saleRxSchema } from '../schema/index.ts';
+import {
+  makeSale,
+  productRxSchema,
+  saleRxMigrations,
+  saleRxSchema,
+  withNameKey,
+} from '../schema/index.ts';
 import type { TestServer } from './test-fixtures.ts';
 import { removeDataDir, startTestServer } from './test-fixtures.ts';
 
@@ -120,6 +126,8 @@ describe('a terminal replicating with RxDB replicateGraphQL against the real ser
         responseModifier: createPullResponseModifier(),
         includeWsHeaders: true,
         batchSize: 50,
+        // As the terminal stores products: with the search key of the name.
+        ...(stream === 'products' ? { modifier: withNameKey as (doc: any) => any } : {}),
       },
       ...(push ? { push: { queryBuilder: createPushQueryBuilder('sales'), batchSize: 20 } } : {}),
     });

@@ -13,8 +13,11 @@ import {
   removeDir,
   tempDir,
 } from '../test-support/cloud-process.ts';
+import { storeProductsAsVersion0 } from '../test-support/old-releases.ts';
+import { openTestTerminal, syncWithin } from '../test-support/terminal-fixtures.ts';
 import type { TerminalProcess } from '../test-support/terminal-process.ts';
 import { spawnTerminal } from '../test-support/terminal-process.ts';
+import { replicationIdentifier } from '../terminal-identity.ts';
 
 /** The browser client as a script a test page loads: `window.posBrowser.connectTerminal`. */
 async function bundleBrowserClient(): Promise<string> {
@@ -300,4 +303,53 @@ describe.skipIf(browserSkipReason)('browser client against a real terminal daemo
     expect((await session()).sockets).toBe(sockets);
     await page.close();
   });
+
+  test('a daemon that migrated a products schema 0 data dir serves the page and its name search', async () => {
+    const registered = await cloud.registerTerminal('b1');
+    const oldDir = tempDir('pos-ui-old-');
+    try {
+      const first = await openTestTerminal(cloud, registered, { dataDir: oldDir });
+      await syncWithin(first);
+      const identifier = replicationIdentifier(first.identity, 'products');
+      await first.close();
+      await storeProductsAsVersion0(oldDir, {
+        httpUrl: cloud.url,
+        token: registered.token,
+        replicationIdentifier: identifier,
+      });
+      const port = await freePort();
+      const migrated = spawnTerminal({
+        server: cloud.url,
+        token: registered.token,
+        'data-dir': oldDir,
+        'ui-port': String(port),
+        'status-interval': '60000',
+      });
+      try {
+        const url = await waitFor(
+          () => /cashier page: (\S+)/.exec(migrated.output())?.[1],
+          'page URL of the migrated daemon',
+        );
+        const page = await browser.newPage();
+        await page.goto(url);
+        // "PRODUCT 2" finds "Product 2" and "Product 20" by their name key, across categories.
+        await page.getByTestId('search').fill('PRODUCT 2');
+        await page.waitForFunction(
+          () =>
+            [...document.querySelectorAll('[data-testid="product-tile"]')]
+              .map((tile) => tile.getAttribute('data-product-id'))
+              .sort()
+              .join() === 'p-2,p-20',
+          undefined,
+          { timeout: 30_000 },
+        );
+        await page.close();
+      } finally {
+        migrated.child.kill('SIGTERM');
+        await migrated.exited;
+      }
+    } finally {
+      removeDir(oldDir);
+    }
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import { getRxStorageRemote } from 'rxdb/plugins/storage-remote';
 import { categoryRxSchema } from '../../schema/category-rx-schema.ts';
 import { inventoryRxSchema } from '../../schema/inventory-rx-schema.ts';
 import { PosError } from '../../schema/pos-error.ts';
-import { productRxSchema } from '../../schema/product-rx-schema.ts';
+import { productRxMigrations, productRxSchema } from '../../schema/product-rx-schema.ts';
 import { saleRxMigrations, saleRxSchema } from '../../schema/sale-rx-schema.ts';
 import type { TerminalCollections, TerminalDatabase } from '../terminal-database.ts';
 import type { Terminal } from '../terminal.ts';
@@ -166,10 +166,14 @@ async function openPageDatabase(
   });
   try {
     await db.addCollections({
-      products: { schema: productRxSchema },
+      // The daemon migrates its file at open; the page only reads the current versions.
+      products: {
+        schema: productRxSchema,
+        migrationStrategies: productRxMigrations,
+        autoMigrate: false,
+      },
       categories: { schema: categoryRxSchema },
       inventory: { schema: inventoryRxSchema },
-      // The daemon migrates its file at open; the page only reads the current version.
       sales: { schema: saleRxSchema, migrationStrategies: saleRxMigrations, autoMigrate: false },
     });
   } catch (error) {

@@ -257,7 +257,7 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
       (db) => {
         const changed = db
           .prepare(
-            "UPDATE rx_products_v0 SET data = json_set(data, '$.priceMinor', 1) WHERE id = ?",
+            "UPDATE rx_products_v1 SET data = json_set(data, '$.priceMinor', 1) WHERE id = ?",
           )
           .run('p-5');
         expect(changed.changes).toBe(1);

@@ -3,7 +3,14 @@ import type { MangoQuery } from 'rxdb';
 import { useLiveRxQuery, useRxDatabase } from 'rxdb/plugins/react';
 import { animationFrameScheduler, combineLatest } from 'rxjs';
 import { auditTime, startWith } from 'rxjs/operators';
-import type { BranchProduct, Category, InventoryItem, Sale } from '../../schema/index.ts';
+import type {
+  BranchProduct,
+  Category,
+  InventoryItem,
+  Sale,
+  StoredProduct,
+} from '../../schema/index.ts';
+import { nameKeyOf } from '../../schema/name-key.ts';
 import type { TerminalCollections } from '../terminal-database.ts';
 
 /** Results of one search, at most this many. */
@@ -29,62 +36,48 @@ function plain<T>(docs: readonly { toJSON(): unknown }[]): T[] {
  */
 export const CONTAINS_SEARCH_MAX_PRODUCTS = 10_000;
 
-function capitalized(text: string): string {
-  return text.charAt(0).toLocaleUpperCase() + text.slice(1);
-}
-
 /**
  * The RxDB queries of one search, each served by an index except "contains": SKUs starting with the
- * text (the `sku` index); names starting with it, as typed and capitalized, in each category in scope
- * (the `[categoryId, name]` index, one range per category: no index orders names across
- * categories); names containing it on a catalog small enough. With nothing typed, the chosen
- * category's products by name.
+ * text (the `sku` index); names whose search key (`nameKeyOf`: lower-cased, accents removed) starts
+ * with the text's key, across all categories (the `nameKey` index) or within the chosen one
+ * (`[categoryId, nameKey]`); names containing it on a catalog small enough. With nothing typed, the
+ * chosen category's products by name.
  */
 export function searchQueries(options: {
   text: string;
   categoryId: string | null;
-  categoryIds: readonly string[];
   catalogSize: number | null;
-}): MangoQuery<BranchProduct>[] {
+}): MangoQuery<StoredProduct>[] {
   const term = options.text.trim();
-  const scope = options.categoryId !== null ? [options.categoryId] : ['', ...options.categoryIds];
+  const inCategory = options.categoryId !== null ? { categoryId: options.categoryId } : {};
+  const byName: MangoQuery<StoredProduct>['sort'] =
+    options.categoryId !== null
+      ? [{ categoryId: 'asc' }, { nameKey: 'asc' }]
+      : [{ nameKey: 'asc' }];
   if (!term) {
     return options.categoryId === null
       ? []
-      : [
-          {
-            selector: { categoryId: options.categoryId },
-            sort: [{ categoryId: 'asc' }, { name: 'asc' }],
-            limit: SEARCH_LIMIT,
-          },
-        ];
+      : [{ selector: inCategory, sort: byName, limit: SEARCH_LIMIT }];
   }
   const sku = term.toUpperCase();
-  const queries: MangoQuery<BranchProduct>[] = [
+  const queries: MangoQuery<StoredProduct>[] = [
     {
-      selector: {
-        sku: { $gte: sku, $lt: `${sku}\uffff` },
-        ...(options.categoryId !== null ? { categoryId: options.categoryId } : {}),
-      },
+      selector: { sku: { $gte: sku, $lt: `${sku}\uffff` }, ...inCategory },
       sort: [{ sku: 'asc' }],
       limit: SEARCH_LIMIT,
     },
   ];
-  for (const prefix of new Set([term, capitalized(term)])) {
-    for (const categoryId of scope) {
-      queries.push({
-        selector: { categoryId, name: { $gte: prefix, $lt: `${prefix}\uffff` } },
-        sort: [{ categoryId: 'asc' }, { name: 'asc' }],
-        limit: SEARCH_LIMIT,
-      });
-    }
-  }
+  const key = nameKeyOf(term);
+  // A term of combining marks alone has no key: it would match every name.
+  if (!key) return queries;
+  queries.push({
+    selector: { ...inCategory, nameKey: { $gte: key, $lt: `${key}\uffff` } },
+    sort: byName,
+    limit: SEARCH_LIMIT,
+  });
   if (options.catalogSize !== null && options.catalogSize <= CONTAINS_SEARCH_MAX_PRODUCTS) {
     queries.push({
-      selector: {
-        ...(options.categoryId !== null ? { categoryId: options.categoryId } : {}),
-        name: { $regex: escapeRegex(term), $options: 'i' },
-      },
+      selector: { ...inCategory, nameKey: { $regex: escapeRegex(key) } },
       limit: SEARCH_LIMIT,
     });
   }
@@ -101,28 +94,20 @@ export function useProductSearch(
   catalogSize: number | null,
 ): { products: BranchProduct[]; loading: boolean } {
   const database = useRxDatabase<TerminalCollections>();
-  const categories = useCategories();
-  const key = JSON.stringify(
-    searchQueries({
-      text,
-      categoryId,
-      categoryIds: categories.map((c) => c.id),
-      catalogSize,
-    }),
-  );
+  const key = JSON.stringify(searchQueries({ text, categoryId, catalogSize }));
   const [state, setState] = useState<{ key: string; products: BranchProduct[]; done: boolean }>({
     key: '',
     products: [],
     done: true,
   });
   useEffect(() => {
-    const queries = JSON.parse(key) as MangoQuery<BranchProduct>[];
+    const queries = JSON.parse(key) as MangoQuery<StoredProduct>[];
     if (queries.length === 0) {
       setState({ key, products: [], done: true });
       return;
     }
-    // Each query shows its results as soon as it answers (an SKU hit does not wait for the
-    // per-category name ranges); `null` marks one still running.
+    // Each query shows its results as soon as it answers (an SKU hit does not wait for the name
+    // range); `null` marks one still running.
     const subscription = combineLatest(
       queries.map((query) => database.products.find(query).$.pipe(startWith(null))),
     )

@@ -1,7 +1,7 @@
 import { INTERNAL_STORAGE_NAME, normalizeMangoQuery, prepareQuery } from 'rxdb';
 import type { RxStorageInstance, RxStorageInstanceCreationParams } from 'rxdb';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { makeBranchProduct } from '../../schema/index.ts';
+import { makeBranchProduct, withNameKey } from '../../schema/index.ts';
 import type { TerminalDatabase } from '../terminal-database.ts';
 import { openTerminalDatabase } from '../terminal-database.ts';
 import { removeDir, tempDir } from '../test-support/cloud-process.ts';
@@ -39,7 +39,7 @@ describe('read-only views of the terminal database', () => {
     await db.products.storageInstance.bulkWrite(
       ['p-1', 'p-2', 'p-3'].map((id, i) => ({
         document: {
-          ...makeBranchProduct({ id, sku: `SKU-${i}`, name: `Name ${i}` }),
+          ...withNameKey(makeBranchProduct({ id, sku: `SKU-${i}`, name: `Name ${i}` })),
           _deleted: false,
           _meta: { lwt: Date.now() },
           _rev: '1-a',

@@ -1,7 +1,15 @@
 import { createRxDatabase } from 'rxdb';
 import type { RxJsonSchema } from 'rxdb';
-import type { Sale } from '../../schema/index.ts';
-import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS, customerRxSchema } from '../../schema/index.ts';
+import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
+import type { Checkpoint } from '../../replication/index.ts';
+import { createPullQueryBuilder, createPullResponseModifier } from '../../replication/index.ts';
+import type { BranchProduct, Sale } from '../../schema/index.ts';
+import {
+  SALE_LINE_V2_DEFAULTS,
+  SALE_V2_DEFAULTS,
+  customerRxSchema,
+  productRxSchema,
+} from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
@@ -145,6 +153,45 @@ export function asVersion1Sale<T extends Sale>(sale: T): T {
   return old as T;
 }
 
+/**
+ * The `products` schema as releases before the name key declared it (version 0: no `nameKey`, names
+ * indexed within a category only), frozen here.
+ */
+export const PRODUCTS_SCHEMA_V0 = {
+  title: 'products',
+  description:
+    'Branch view of the catalog: branch price applied, only products the branch carries.',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: id,
+    sku: { type: 'string', minLength: 1, maxLength: 64 },
+    barcode: { type: 'string', maxLength: 64 },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    categoryId: id,
+    priceMinor: { type: 'integer', minimum: 0 },
+    currency: { type: 'string', minLength: 3, maxLength: 3 },
+    taxRateBps: { type: 'integer', minimum: 0, maximum: 10_000 },
+    active: { type: 'boolean' },
+    updatedAt: { type: 'string', maxLength: 24 },
+  },
+  required: [
+    'id',
+    'sku',
+    'barcode',
+    'name',
+    'categoryId',
+    'priceMinor',
+    'currency',
+    'taxRateBps',
+    'active',
+    'updatedAt',
+  ],
+  additionalProperties: false,
+  indexes: ['sku', 'barcode', ['categoryId', 'name']],
+} as RxJsonSchema<BranchProduct>;
+
 /** Opens a terminal's file with the RxDB options every release used, without its collections. */
 export function openTerminalFileAsRxDatabase(dataDir: string) {
   return createRxDatabase({
@@ -170,6 +217,63 @@ export async function writeSalesAsVersion(
     await db.addCollections({ sales: { schema } });
     for (let i = 0; i < sales.length; i += 5_000) {
       await db['sales']!.bulkInsert(sales.slice(i, i + 5_000).map(asVersion1Sale));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Puts the products of a closed terminal's file back as a release before `products` schema version 1
+ * left them: the collection (and its replication checkpoint) removed, then the catalog pulled from the
+ * cloud into the version-0 table by a pull-only replication under the terminal's own replication
+ * identifier, as that release's catalog stream did. The stored checkpoint is that release's.
+ */
+export async function storeProductsAsVersion0(
+  dataDir: string,
+  pull: { httpUrl: string; token: string; replicationIdentifier: string },
+): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ products: { schema: productRxSchema } });
+    await db['products']!.remove();
+    await db.addCollections({ products: { schema: PRODUCTS_SCHEMA_V0 } });
+    const replication = replicateGraphQL<BranchProduct, Checkpoint>({
+      collection: db['products']!,
+      replicationIdentifier: pull.replicationIdentifier,
+      url: { http: pull.httpUrl },
+      headers: { Authorization: `Bearer ${pull.token}` },
+      live: false,
+      waitForLeadership: false,
+      pull: {
+        queryBuilder: createPullQueryBuilder('products'),
+        responseModifier: createPullResponseModifier(),
+        batchSize: 100,
+      },
+    });
+    const errors: unknown[] = [];
+    replication.error$.subscribe((error) => errors.push(error));
+    await replication.awaitInitialReplication();
+    await replication.cancel();
+    if (errors.length > 0) throw new Error(`old release pull failed: ${String(errors[0])}`);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Writes `products` into a terminal file's `products` collection under schema version 0, as a release
+ * before version 1 left them (in bulk writes of 5,000), without a replication checkpoint.
+ */
+export async function writeProductsAsVersion0(
+  dataDir: string,
+  products: BranchProduct[],
+): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ products: { schema: PRODUCTS_SCHEMA_V0 } });
+    for (let i = 0; i < products.length; i += 5_000) {
+      await db['products']!.bulkInsert(products.slice(i, i + 5_000));
     }
   } finally {
     await db.close();

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { buildCashierPage } from '../../client/local-server/index.ts';
+import { nameKeyOf } from '../../schema/index.ts';
 import { browserSkipReason, launchBrowser } from '../../client/test-support/browser.ts';
 import {
   CloudProcess,
@@ -228,26 +229,27 @@ async function main(): Promise<void> {
                 .find({
                   selector: {
                     categoryId: `c-${i % 20}`,
-                    name: { $gte: prefixes[k], $lt: `${prefixes[k]}\uffff` },
+                    nameKey: { $gte: prefixes[k], $lt: `${prefixes[k]}\uffff` },
                   },
-                  sort: [{ categoryId: 'asc' }, { name: 'asc' }],
+                  sort: [{ categoryId: 'asc' }, { nameKey: 'asc' }],
                   limit: 20,
                 })
                 .exec(),
             ),
           );
+          out.prefixAllCategories!.push(
+            await time(() =>
+              t.db.products
+                .find({
+                  selector: { nameKey: { $gte: prefixes[k], $lt: `${prefixes[k]}\uffff` } },
+                  sort: [{ nameKey: 'asc' }],
+                  limit: 20,
+                })
+                .exec(),
+            ),
+          );
+          // A table scan: a few samples.
           if (k < 5) {
-            out.prefixAllCategories!.push(
-              await time(() =>
-                t.db.products
-                  .find({
-                    selector: { name: { $gte: prefixes[k], $lt: `${prefixes[k]}\uffff` } },
-                    sort: [{ name: 'asc' }],
-                    limit: 20,
-                  })
-                  .exec(),
-              ),
-            );
             out.containsAllCategories!.push(
               await time(() =>
                 t.db.products
@@ -264,12 +266,15 @@ async function main(): Promise<void> {
         token: localToken,
         samples,
         productCount,
-        // Distinct per sample: RxDB answers a repeated query from its cache.
+        // Distinct per sample: RxDB answers a repeated query from its cache. Name keys, as the page
+        // searches them.
         prefixes: Array.from({ length: samples }, (_, k) =>
-          productAt(1 + ((k * 104729) % productCount))
-            .name.split(' ')
-            .slice(0, 2)
-            .join(' '),
+          nameKeyOf(
+            productAt(1 + ((k * 104729) % productCount))
+              .name.split(' ')
+              .slice(0, 2)
+              .join(' '),
+          ),
         ),
       },
     );
@@ -325,8 +330,8 @@ async function main(): Promise<void> {
         row('page sell() round trip', raw.sell!, 'p95 < 30'),
         row('query by SKU', raw.bySku!, ''),
         row('query by barcode', raw.byBarcode!, ''),
-        row('name prefix in a category (limit 20)', raw.prefixInCategory!, ''),
-        row('name prefix, all categories, by name (no index)', raw.prefixAllCategories!, ''),
+        row('name key prefix in a category (limit 20)', raw.prefixInCategory!, ''),
+        row('name key prefix, all categories (limit 20)', raw.prefixAllCategories!, ''),
         row('name contains, all categories (table scan)', raw.containsAllCategories!, ''),
       ],
     );
