@@ -115,7 +115,12 @@ describe.each([0, 1] as const)(
           });
         }
         for (const made of queued) {
-          expect(await stored(made.id)).toEqual({ ...made, syncState: 'queued' });
+          // An old release recorded no last contact: the migrated sale says so.
+          expect(await stored(made.id)).toEqual({
+            ...made,
+            syncState: 'queued',
+            lastContactAt: null,
+          });
         }
         for (const made of [...booked, ...queued]) {
           expect(await stored(made.id)).toMatchObject({
