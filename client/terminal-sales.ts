@@ -271,8 +271,15 @@ export class TerminalSales {
       this.#push.wake();
       // After the return is stored: a crash in between loses the restock, never the refund; the
       // next count corrects the stock (docs/design.md#returns).
+      // A restock the inventory refuses (a counter at its bound) is logged: the refund stands.
       for (const line of ret.lines) {
-        if (line.restock) await this.#restock(line.productId, line.quantity);
+        if (!line.restock) continue;
+        await this.#restock(line.productId, line.quantity).catch((error: unknown) => {
+          this.#logger().warn(
+            { err: error, eventId: ret.id, productId: line.productId },
+            'returned goods not restocked',
+          );
+        });
       }
       return ret;
     });
