@@ -2,12 +2,12 @@ import type { RxCollection } from 'rxdb';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { RxGraphQLReplicationState } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import { withNameKey } from '../schema/index.ts';
 import {
   createPullQueryBuilder,
   createPullResponseModifier,
   createPushQueryBuilder,
 } from '../replication/index.ts';
+import { withNameKey } from '../schema/index.ts';
 
 /** One replicated stream as the terminal runs it. */
 export type StreamReplication = RxGraphQLReplicationState<any, Checkpoint>;
