@@ -17,9 +17,23 @@ export const sellInputSchema = z.object({
   lines: z.array(saleLineInputSchema).min(1).max(1000),
   payments: z.array(paymentSchema).min(1).max(20),
   cashierId: idSchema.nullable().optional(),
-  /** A manager's override of the offline limits (docs/design.md#offline-limits). */
+  /** The customer: needed by an `account` payment, which charges their account. */
+  customerId: idSchema.nullable().optional(),
+  /** A manager's override of refusals at the till (credit limit, offline limits). */
   override: saleOverrideSchema.nullable().optional(),
 });
+
+/** Parses what a cashier asks `sell()` for; `POS_INPUT_INVALID` with the issues. */
+export function parseSellInput(input: SellInput): z.output<typeof sellInputSchema> {
+  const parsed = sellInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new PosError('POS_INPUT_INVALID', 'invalid sale', { issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+/** What the till decided about the account of a sale: recorded on it as built. */
+export type SaleAccountFields = Pick<Sale, 'customerId' | 'accountCheck' | 'override'>;
 
 /** What a cashier asks `sell()` for. */
 export type SellInput = z.input<typeof sellInputSchema>;
@@ -41,12 +55,12 @@ export function buildSale(options: {
   id: string;
   createdAt: string;
   currency?: string | undefined;
+  /** Where the terminal stood with the cloud (docs/design.md#offline-limits). */
+  contact?: Pick<Sale, 'offline' | 'lastContactAt'>;
+  /** The customer (followed to the survivor of a merge), the credit check and the override. */
+  account?: SaleAccountFields;
 }): Sale {
-  const parsed = sellInputSchema.safeParse(options.input);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', 'invalid sale', { issues: parsed.error.issues });
-  }
-  const input = parsed.data;
+  const input = parseSellInput(options.input);
   const firstProduct = options.products.get(input.lines[0]!.productId);
   const currency = options.currency ?? firstProduct?.currency ?? 'XXX';
   const lines: SaleLine[] = input.lines.map((line) =>
@@ -64,6 +78,16 @@ export function buildSale(options: {
       },
     );
   }
+  const change = paid - totals.totalMinor;
+  const notOnAccount = input.payments
+    .filter((p) => p.method !== 'account')
+    .reduce((sum, p) => sum + p.amountMinor, 0);
+  if (change > notOnAccount) {
+    // Change handed out of an account payment would charge the customer for cash.
+    throw new PosError('POS_INPUT_INVALID', 'an account payment gives no change', {
+      changeMinor: change,
+    });
+  }
   const sale: Sale = {
     id: options.id,
     terminalId: options.identity.terminalId,
@@ -76,8 +100,11 @@ export function buildSale(options: {
     lines,
     totals,
     payments: input.payments,
-    changeMinor: paid - totals.totalMinor,
+    changeMinor: change,
     ...SALE_V2_DEFAULTS,
+    customerId: input.customerId ?? null,
+    ...options.contact,
+    ...options.account,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',

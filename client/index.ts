@@ -2,6 +2,8 @@ export type { Receipt, RefundInput } from './build-return.ts';
 export { receiptSchema, refundInputSchema } from './build-return.ts';
 export type { SellInput, SaleIdentity } from './build-sale.ts';
 export { buildSale, sellInputSchema } from './build-sale.ts';
+export type { SettleInput } from './build-settlement.ts';
+export { settleInputSchema } from './build-settlement.ts';
 export type { CatalogStream, StreamReconcileResult } from './catalog-reconcile.ts';
 export type { OpenTerminalDependencies } from './open-terminal.ts';
 export { openTerminal } from './open-terminal.ts';

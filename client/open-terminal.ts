@@ -6,6 +6,7 @@ import { GraphQLCaller, SyncRequestError } from './graphql-client.ts';
 import { OfflineLimits } from './offline-limits.ts';
 import { readSalesAtOpen } from './sales-retention.ts';
 import { Terminal } from './terminal.ts';
+import { TerminalAccounts } from './terminal-accounts.ts';
 import { openTerminalDatabase } from './terminal-database.ts';
 import type { CloudScope } from './terminal-identity.ts';
 import {
@@ -100,6 +101,7 @@ export async function openTerminal(
       nextLocalEventId: stored.nextLocalEventId,
       sales: stored.sales,
       limits,
+      accounts: await TerminalAccounts.open(db, stored.sales),
     });
     if (resolved.autoStart) terminal.start();
     return terminal;

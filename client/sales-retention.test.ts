@@ -20,7 +20,7 @@ const DAY = 24 * 60 * 60 * 1000;
 function storedSaleRows(dataDir: string): number {
   const file = new Database(join(dataDir, 'terminal.sqlite'), { readonly: true });
   try {
-    return (file.prepare('SELECT count(*) AS n FROM rx_sales_v1').get() as { n: number }).n;
+    return (file.prepare('SELECT count(*) AS n FROM rx_sales_v2').get() as { n: number }).n;
   } finally {
     file.close();
   }

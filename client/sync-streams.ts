@@ -26,19 +26,28 @@ export type StreamContext = {
   onPulled(stream: StreamName, checkpoint: Checkpoint | null, documents: number): void;
   /** Called with every inventory push answer: the ids pushed and the rows the cloud refused. */
   onInventoryPushed(pushed: string[], refused: InventoryRowRefusal[]): void;
+  /** Called with every customers push answer: the ids pushed and the rows the cloud refused. */
+  onCustomersPushed(pushed: string[], refused: InventoryRowRefusal[]): void;
 };
 
-/** An inventory row the cloud refused: not stored there, and not pushed again until it changes. */
+/**
+ * An inventory or customer row the cloud refused: not stored there, and not pushed again until it
+ * changes.
+ */
 export type InventoryRowRefusal = { id: string; code: string; message: string };
 
-type InventoryPushAnswer = { id: string; refusal?: { code: string; message: string } | null };
+type RowPushAnswer = { id: string; refusal?: { code: string; message: string } | null };
 
 /**
- * The inventory push of RxDB, with refused rows taken out of the answer: RxDB would take them for
- * conflicting masters. Taken out, the row counts as pushed, so it never holds back the rows after it.
+ * The push of RxDB for a stream whose cloud refuses rows one by one (inventory, customers), with
+ * refused rows taken out of the answer: RxDB would take them for conflicting masters. Taken out, the
+ * row counts as pushed, so it never holds back the rows after it.
  */
-function inventoryPush(context: StreamContext) {
-  const build = createPushQueryBuilder('inventory');
+function rowRefusingPush(
+  stream: 'inventory' | 'customers',
+  onPushed: (pushed: string[], refused: InventoryRowRefusal[]) => void,
+) {
+  const build = createPushQueryBuilder(stream);
   // RxDB runs one push of a replication at a time: the answer belongs to the last query built.
   let pushed: string[] = [];
   return {
@@ -46,14 +55,14 @@ function inventoryPush(context: StreamContext) {
       pushed = rows.map((row) => (row.newDocumentState as { id: string }).id);
       return build(rows);
     },
-    responseModifier: (answer: InventoryPushAnswer[]) => {
+    responseModifier: (answer: RowPushAnswer[]) => {
       const refused: InventoryRowRefusal[] = [];
       const conflicts: object[] = [];
       for (const { refusal, ...doc } of answer) {
         if (refusal) refused.push({ id: doc.id, ...refusal });
         else conflicts.push(doc);
       }
-      context.onInventoryPushed(pushed, refused);
+      onPushed(pushed, refused);
       return conflicts;
     },
   };
@@ -69,7 +78,8 @@ function withPulledNameKey(doc: { name?: unknown }): object {
 /**
  * Starts RxDB's GraphQL replication of one stream, live:
  * - catalog (`products`, `categories`) and `sales` acknowledgements: pull only;
- * - `inventory`: push and pull, merged by the crdt plugin's conflict handler.
+ * - `inventory`: push and pull, merged by the crdt plugin's conflict handler;
+ * - `customers`: push and pull, merged field by field by `customerConflictHandler`.
  * Wake-ups come from `StreamWakeups` as `reSync()` calls (RESYNC: pull from our own checkpoint), so a
  * subscription can never move a checkpoint. A failed pull is retried by RxDB after `retryTime`.
  */
@@ -109,10 +119,18 @@ export function startStreamReplication(
         return modifier(response, origin, requestCheckpoint);
       },
     },
+    ...(stream === 'customers'
+      ? {
+          push: {
+            ...rowRefusingPush('customers', (p, r) => context.onCustomersPushed(p, r)),
+            batchSize: 100,
+          },
+        }
+      : {}),
     ...(stream === 'inventory'
       ? {
           push: {
-            ...inventoryPush(context),
+            ...rowRefusingPush('inventory', (p, r) => context.onInventoryPushed(p, r)),
             batchSize: 100,
             // The purge after a branch change leaves tombstones of the old branch's rows; the new
             // branch's token may not write them (POS_FORBIDDEN would block the whole push forever).

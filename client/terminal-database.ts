@@ -4,11 +4,16 @@ import type { RxCollection, RxDatabase } from 'rxdb';
 import { RxDBcrdtPlugin } from 'rxdb/plugins/crdt';
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
-import { createCatalogConflictHandler, saleConflictHandler } from '../replication/index.ts';
-import type { Category, InventoryItem, Sale, StoredProduct } from '../schema/index.ts';
+import {
+  createCatalogConflictHandler,
+  customerConflictHandler,
+  saleConflictHandler,
+} from '../replication/index.ts';
+import type { Category, Customer, InventoryItem, Sale, StoredProduct } from '../schema/index.ts';
 import {
   PosError,
   categoryRxSchema,
+  customerRxSchema,
   inventoryRxSchema,
   productRxMigrations,
   productRxSchema,
@@ -27,6 +32,7 @@ export type TerminalCollections = {
   categories: RxCollection<Category>;
   inventory: RxCollection<InventoryItem>;
   sales: RxCollection<Sale>;
+  customers: RxCollection<Customer>;
 };
 
 /** The terminal's RxDB database. */
@@ -39,8 +45,8 @@ const MIGRATION_BATCH = 2_000;
 export const TERMINAL_DATABASE_NAME = 'terminal';
 
 /**
- * Opens the terminal's database: one SQLite file holding the catalog, the branch inventory, the sales
- * and (as RxDB local documents) the terminal's identity.
+ * Opens the terminal's database: one SQLite file holding the catalog, the branch inventory, the sales,
+ * the tenant's customers and (as RxDB local documents) the terminal's identity.
  *
  * Durability: sales and inventory commit with `synchronous=FULL` (a sale shown to a cashier survives a
  * power loss); the catalog collections with `catalogSynchronous` (NORMAL by default: they can be pulled
@@ -90,6 +96,9 @@ export async function openTerminalDatabase(options: {
       migrationStrategies: saleRxMigrations,
       autoMigrate: false,
     },
+    // Edits made here offline survive power loss (FULL, the storage's default); a data dir of a
+    // release before customers gets the empty collection here and pulls it from the start.
+    customers: { schema: customerRxSchema, conflictHandler: customerConflictHandler },
   });
   // A file written by a release with an older schema migrates its stored documents before the
   // terminal opens, offline too (docs/design.md#migrations-on-open). RxDB's automatic migration

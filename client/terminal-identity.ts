@@ -88,7 +88,11 @@ export async function retryIdentityCheck<T>(
 /** The stored identity, or null on the first run of a data dir. */
 export async function loadIdentity(db: TerminalDatabase): Promise<TerminalIdentity | null> {
   const stored = await db.getLocal<TerminalIdentity>(IDENTITY_KEY);
-  return stored ? (stored.toJSON().data as TerminalIdentity) : null;
+  if (!stored) return null;
+  const identity = stored.toJSON().data as TerminalIdentity;
+  // Streams added by a later release start at generation 0 in an identity stored before them.
+  const generations = Object.fromEntries(STREAMS.map((s) => [s, 0])) as Record<StreamName, number>;
+  return { ...identity, generations: { ...generations, ...identity.generations } };
 }
 
 /** A new installation's identity for the scope the cloud stated: a new `posId`, generation 0. */
@@ -99,7 +103,7 @@ export function createIdentity(scope: CloudScope): TerminalIdentity {
     branchId: scope.branchId,
     tenantId: scope.tenantId,
     currency: scope.currency,
-    generations: { products: 0, categories: 0, inventory: 0, sales: 0 },
+    generations: { products: 0, categories: 0, inventory: 0, sales: 0, customers: 0 },
     snapshots: {},
   };
 }
@@ -124,7 +128,8 @@ export type ScopeChange = { branchChanged: boolean; terminalChanged: boolean; ch
 /**
  * Makes the stored identity match the cloud's answer, before any stream starts:
  * - another branch (the terminal was re-registered): the old branch's catalog and inventory go (they
- *   are the other branch's data) and every stream starts over under a new replication identifier;
+ *   are the other branch's data) and every stream starts over under a new replication identifier,
+ *   except the tenant's customers (unless the tenant changed too);
  *   the sales stay, queued ones are still pushed;
  * - another terminal id (the data dir got another terminal's token): the sales stream starts over,
  *   its acknowledgements are per terminal.
@@ -143,13 +148,18 @@ export async function adoptCloudScope(
     terminalChanged ||
     identity.tenantId !== scope.tenantId ||
     identity.currency !== scope.currency;
+  // Customers are the tenant's, not the branch's: they stay unless the tenant changed too.
+  const tenantChanged = identity.tenantId !== undefined && identity.tenantId !== scope.tenantId;
   if (branchChanged) {
     const purged = {
       products: await purgeCollection(db.products),
       categories: await purgeCollection(db.categories),
       inventory: await purgeCollection(db.inventory),
+      customers: tenantChanged ? await purgeCollection(db.customers) : 0,
     };
-    for (const stream of STREAMS) identity.generations[stream] += 1;
+    for (const stream of STREAMS) {
+      if (stream !== 'customers' || tenantChanged) identity.generations[stream] += 1;
+    }
     identity.snapshots = {};
     logger.warn({ from: identity.branchId, to: scope.branchId, purged }, 'branch changed');
   } else if (terminalChanged) {
@@ -168,5 +178,7 @@ export async function adoptCloudScope(
 
 /** The replication identifier of a stream for this branch and generation. */
 export function replicationIdentifier(identity: TerminalIdentity, stream: StreamName): string {
+  // Tenant-wide and the same for every branch: a branch change keeps the checkpoint.
+  if (stream === 'customers') return `pos-customers:g${identity.generations.customers}`;
   return `pos-${stream}:${identity.branchId}:g${identity.generations[stream]}`;
 }

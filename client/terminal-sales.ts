@@ -4,16 +4,20 @@ import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { SALE_FOR_RETURN_DOCUMENT, isRetryable } from '../replication/index.ts';
 import type { BranchProduct, ReturnedLine, Sale, SaleOverride } from '../schema/index.ts';
-import { PosError, createUuidV7, withSaleV2Defaults } from '../schema/index.ts';
+import { PosError, createUuidV7, requireOverride, withSaleV2Defaults } from '../schema/index.ts';
 import type { RefundInput, ReturnOriginal } from './build-return.ts';
 import { buildReturn, parseRefundInput } from './build-return.ts';
-import type { SellInput } from './build-sale.ts';
-import { buildSale } from './build-sale.ts';
+import type { SaleAccountFields, SellInput } from './build-sale.ts';
+import { buildSale, parseSellInput } from './build-sale.ts';
+import type { SettleInput } from './build-settlement.ts';
+import { buildSettlement, parseSettleInput } from './build-settlement.ts';
 import type { GraphQLCaller } from './graphql-client.ts';
 import { SyncRequestError } from './graphql-client.ts';
 import { LocalReturns } from './local-returns.ts';
 import type { ContactState, OfflineLimits } from './offline-limits.ts';
 import { SerialQueue } from './serial-queue.ts';
+import type { TerminalAccounts } from './terminal-accounts.ts';
+import type { TerminalCustomers } from './terminal-customers.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
 
@@ -41,6 +45,8 @@ export class TerminalSales {
   readonly #identity: Readonly<TerminalIdentity>;
   readonly #currency: string | undefined;
   readonly #push: SalesPush;
+  readonly #accounts: TerminalAccounts;
+  readonly #customers: TerminalCustomers;
   readonly #logger: () => Logger;
   readonly #closed: () => boolean;
   readonly #onSold: () => void;
@@ -68,6 +74,10 @@ export class TerminalSales {
     currency: string | undefined;
     nextLocalEventId: number;
     push: SalesPush;
+    /** This terminal's account events, for the credit check. */
+    accounts: TerminalAccounts;
+    /** The customers, followed through merges. */
+    customers: TerminalCustomers;
     logger: () => Logger;
     closed: () => boolean;
     events: {
@@ -83,6 +93,8 @@ export class TerminalSales {
     this.#currency = init.currency;
     this.#nextLocalEventId = init.nextLocalEventId;
     this.#push = init.push;
+    this.#accounts = init.accounts;
+    this.#customers = init.customers;
     this.#logger = init.logger;
     this.#closed = init.closed;
     this.#returns = new LocalReturns(init.sales);
@@ -106,6 +118,8 @@ export class TerminalSales {
   sell(input: SellInput): Promise<Sale> {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const account = await this.#checkAccount(input);
+      const contact = this.#contact();
       const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
       const found = await this.#db.products.findByIds(ids).exec();
       const products = new Map<string, BranchProduct>();
@@ -119,28 +133,106 @@ export class TerminalSales {
         id: createUuidV7(now),
         createdAt: new Date(now).toISOString(),
         currency: this.#currency ?? this.#identity.currency ?? undefined,
+        contact: { offline: contact.offline, lastContactAt: contact.lastContactAt },
+        ...(account
+          ? {
+              account: {
+                customerId: account.customerId,
+                accountCheck: account.accountCheck,
+                override: null,
+              },
+            }
+          : {}),
       });
-      const contact = this.#contact();
-      const override = input.override ?? null;
-      const overridden =
+      const given = input.override ?? null;
+      const offlineOverridden =
         contact.offline &&
         this.#limits.check(
           { totalMinor: built.totals.totalMinor, payments: built.payments },
-          override,
+          given,
         );
-      const sale: Sale = {
-        ...built,
-        offline: contact.offline,
-        lastContactAt: contact.lastContactAt,
-        override: overridden ? override : null,
-      };
-      await this.#db.sales.insert(sale);
-      this.#limits.record(sale);
-      this.#nextLocalEventId += 1;
-      this.#onSold();
-      this.#push.wake();
-      return sale;
+      // The override is recorded (and audited by the cloud) when any refusal it names was passed.
+      const overridden = offlineOverridden || account?.overridden === true;
+      const sale: Sale = { ...built, override: overridden ? given : null };
+      return this.#queueEvent(sale);
     });
+  }
+
+  /**
+   * The customer and the offline credit check of a sale (docs/design.md#accounts), or undefined for
+   * a sale without a customer. A charge on account needs an active account and, beyond the credit
+   * available, a manager's override of `POS_CREDIT_LIMIT_EXCEEDED`.
+   */
+  async #checkAccount(
+    input: SellInput,
+  ): Promise<(SaleAccountFields & { overridden: boolean }) | undefined> {
+    const parsed = parseSellInput(input);
+    if (!parsed.customerId) return undefined;
+    const customer = await this.#customers.resolve(parsed.customerId);
+    const charged = parsed.payments
+      .filter((p) => p.method === 'account')
+      .reduce((sum, p) => sum + p.amountMinor, 0);
+    if (charged === 0) {
+      return { customerId: customer.id, accountCheck: null, override: null, overridden: false };
+    }
+    if (customer.accountStatus !== 'active') {
+      throw new PosError(
+        'POS_ACCOUNT_NOT_ACTIVE',
+        `the account of ${customer.id} is ${customer.accountStatus}`,
+        { customerId: customer.id, accountStatus: customer.accountStatus },
+      );
+    }
+    const check = this.#accounts.check(customer);
+    const overridden = requireOverride(
+      'POS_CREDIT_LIMIT_EXCEEDED',
+      charged > check.availableMinor
+        ? [{ message: `charge ${charged} exceeds the available credit ${check.availableMinor}` }]
+        : [],
+      parsed.override ?? null,
+      { customerId: customer.id, chargedMinor: charged, ...check },
+    );
+    return { customerId: customer.id, accountCheck: check, override: null, overridden };
+  }
+
+  /** See `Terminal.settle`. */
+  settle(input: SettleInput): Promise<Sale> {
+    return this.#queue.run(async () => {
+      if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
+      const parsed = parseSettleInput(input);
+      const customer = await this.#customers.resolve(parsed.customerId);
+      const currency = this.#currency ?? this.#identity.currency ?? customer.currency;
+      if (!currency) {
+        throw new PosError(
+          'POS_INPUT_INVALID',
+          'the currency is not known until the cloud was reached',
+        );
+      }
+      const contact = this.#contact();
+      const now = Date.now();
+      const sale = buildSettlement({
+        input: parsed,
+        customerId: customer.id,
+        identity: this.#identity,
+        localEventId: this.#nextLocalEventId,
+        id: createUuidV7(now),
+        createdAt: new Date(now).toISOString(),
+        currency,
+        contact: { offline: contact.offline, lastContactAt: contact.lastContactAt },
+      });
+      return this.#queueEvent(sale);
+    });
+  }
+
+  /** Writes a sale document and queues it for push: one insert, then the counter advances. */
+  async #queueEvent(sale: Sale): Promise<Sale> {
+    await this.#db.sales.insert(sale);
+    this.#limits.record(sale);
+    this.#nextLocalEventId += 1;
+    // Before the next sale is checked, whatever the collection's change stream delivers when.
+    this.#accounts.observeSale(sale);
+    this.#onSold();
+    this.#push.wake();
+    return sale;
   }
 
   /** See `Terminal.refund`. */
@@ -174,12 +266,20 @@ export class TerminalSales {
       this.#limits.record(ret);
       this.#nextLocalEventId += 1;
       this.#returns.note(ret);
+      this.#accounts.observeSale(ret);
       this.#onSold();
       this.#push.wake();
       // After the return is stored: a crash in between loses the restock, never the refund; the
       // next count corrects the stock (docs/design.md#returns).
+      // A restock the inventory refuses (a counter at its bound) is logged: the refund stands.
       for (const line of ret.lines) {
-        if (line.restock) await this.#restock(line.productId, line.quantity);
+        if (!line.restock) continue;
+        await this.#restock(line.productId, line.quantity).catch((error: unknown) => {
+          this.#logger().warn(
+            { err: error, eventId: ret.id, productId: line.productId },
+            'returned goods not restocked',
+          );
+        });
       }
       return ret;
     });

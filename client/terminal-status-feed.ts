@@ -8,7 +8,15 @@ import type { TerminalStatus } from './terminal-status.ts';
 /** What the other parts of the terminal contribute to its status: all but counts and counters. */
 export type StatusParts = Pick<
   TerminalStatus,
-  'terminalId' | 'branchId' | 'posId' | 'online' | 'halted' | 'lastReconcile' | 'inventoryRefused'
+  | 'terminalId'
+  | 'branchId'
+  | 'posId'
+  | 'online'
+  | 'halted'
+  | 'lastReconcile'
+  | 'inventoryRefused'
+  | 'customersRefused'
+  | 'overLimitCharges'
 > & { catalog: Omit<TerminalStatus['catalog'], 'products' | 'categories'> };
 
 type SaleCounts = Pick<TerminalStatus, 'queued' | 'synced' | 'needsAttention' | 'discarded'>;
@@ -105,6 +113,8 @@ export class TerminalStatusFeed {
       catalog: { products, categories, ...parts.catalog },
       lastReconcile: parts.lastReconcile,
       inventoryRefused: parts.inventoryRefused,
+      customersRefused: parts.customersRefused,
+      overLimitCharges: parts.overLimitCharges,
       counters: { ...this.#counters },
     };
   }

@@ -24,6 +24,8 @@ const status = (overrides: Partial<TerminalStatus> = {}): TerminalStatus => ({
   },
   lastReconcile: null,
   inventoryRefused: [],
+  customersRefused: [],
+  overLimitCharges: 0,
   counters: {
     queued_events: 0,
     synced_events: 0,

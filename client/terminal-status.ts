@@ -44,6 +44,10 @@ export type TerminalStatus = {
    * local, the other rows sync on. Cleared when a later push of the row goes through.
    */
   inventoryRefused: { id: string; code: string; message: string }[];
+  /** Customer rows the cloud refused (with its code), kept like refused inventory rows. */
+  customersRefused: { id: string; code: string; message: string }[];
+  /** This terminal's charges on account the cloud verified as `over_limit` (seen by pull). */
+  overLimitCharges: number;
   counters: {
     queued_events: number;
     synced_events: number;
@@ -66,6 +70,8 @@ export function formatStatusLine(status: TerminalStatus): string {
     `attention=${status.needsAttention}`,
     status.discarded > 0 ? `discarded=${status.discarded}` : '',
     status.inventoryRefused.length > 0 ? `inventoryRefused=${status.inventoryRefused.length}` : '',
+    status.customersRefused.length > 0 ? `customersRefused=${status.customersRefused.length}` : '',
+    status.overLimitCharges > 0 ? `overLimit=${status.overLimitCharges}` : '',
     `products=${status.catalog.products}@${cp.products ?? '-'}`,
     `categories=${status.catalog.categories}@${cp.categories ?? '-'}`,
     status.catalog.ready ? '' : 'catalog=loading',

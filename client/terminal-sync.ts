@@ -11,7 +11,7 @@ import { toWebSocketUrl } from './terminal-options.ts';
 import type { SyncHalt } from './terminal-status.ts';
 import type { TerminalStreams } from './terminal-streams.ts';
 
-const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales'];
+const STREAM_ORDER: StreamName[] = ['categories', 'products', 'inventory', 'sales', 'customers'];
 
 /** What the sync link asks of the rest of the terminal. */
 export type TerminalSyncEvents = {

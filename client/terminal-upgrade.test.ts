@@ -10,6 +10,7 @@ import {
   SALES_SCHEMA_V0,
   asVersion1Sale,
   openTerminalFileAsRxDatabase,
+  storeAsReleaseBeforeCustomers,
   storeProductsAsVersion0,
   writeSalesAsVersion,
 } from './test-support/old-releases.ts';
@@ -114,7 +115,12 @@ describe.each([0, 1] as const)(
           });
         }
         for (const made of queued) {
-          expect(await stored(made.id)).toEqual({ ...made, syncState: 'queued' });
+          // An old release recorded no last contact: the migrated sale says so.
+          expect(await stored(made.id)).toEqual({
+            ...made,
+            syncState: 'queued',
+            lastContactAt: null,
+          });
         }
         for (const made of [...booked, ...queued]) {
           expect(await stored(made.id)).toMatchObject({
@@ -274,6 +280,67 @@ describe('the sales schema migration on its own', () => {
       expect(asked).toEqual([30]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a data dir written by the release before customers (protocol 5)', () => {
+  let cloud: CloudProcess;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    cloud = await Cloud.start();
+    await cloud.createBranch('b-north');
+    await cloud.upsertProducts([productInput(0)]);
+  });
+
+  afterAll(async () => {
+    await cloud?.destroy();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  const tables = (dataDir: string) => {
+    const db = new Database(join(dataDir, `${TERMINAL_DATABASE_NAME}.sqlite`), { readonly: true });
+    try {
+      return (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as {
+          name: string;
+        }[]
+      ).map((t) => t.name);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('gets the customers collection on open, pulls the tenant customers and keeps its sales', async () => {
+    const registered = await cloud.registerTerminal('b-north');
+    const dataDir = tempDir('pos-terminal-');
+    dirs.push(dataDir);
+    const before = await openTestTerminal(cloud, registered, { dataDir });
+    await syncWithin(before);
+    const sold = await before.sell(sale('p-0'));
+    await syncWithin(before);
+    await before.close();
+    await storeAsReleaseBeforeCustomers(dataDir);
+    expect(tables(dataDir).some((t) => t.startsWith('rx_customers'))).toBe(false);
+    await cloud.gql(
+      `mutation { upsertCustomers(input: [{ id: "c-known", name: "Known" }]) { id } }`,
+    );
+
+    const terminal = await openTestTerminal(cloud, registered, { dataDir });
+    try {
+      expect(tables(dataDir).some((t) => t.startsWith('rx_customers'))).toBe(true);
+      await syncWithin(terminal);
+      expect((await terminal.customer('c-known')).name).toBe('Known');
+      expect(await terminal.db.sales.findOne(sold.id).exec(true)).toMatchObject({
+        syncState: 'synced',
+      });
+      const made = await terminal.createCustomer({ name: 'New', phone: '555 1234' });
+      await syncWithin(terminal);
+      const { customers } = await cloud.gql(`{ customers(first: 10) { edges { node { id } } } }`);
+      expect(customers.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(made.id);
+    } finally {
+      await terminal.close();
     }
   });
 });

@@ -1,10 +1,18 @@
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Checkpoint, StreamName } from '../replication/index.ts';
-import type { InventoryReason, OfflinePolicy, Sale } from '../schema/index.ts';
+import type {
+  Customer,
+  CustomerCreate,
+  CustomerPatch,
+  InventoryReason,
+  OfflinePolicy,
+  Sale,
+} from '../schema/index.ts';
 import { PosError } from '../schema/index.ts';
 import type { RefundInput } from './build-return.ts';
 import type { SellInput } from './build-sale.ts';
+import type { SettleInput } from './build-settlement.ts';
 import { GraphQLCaller, createObservedFetch } from './graphql-client.ts';
 import { IdentityConfirmation } from './identity-confirmation.ts';
 import { SalesRetention } from './sales-retention.ts';
@@ -13,6 +21,8 @@ import type { TerminalIdentity } from './terminal-identity.ts';
 import type { ResolvedTerminalOptions } from './terminal-options.ts';
 import type { TerminalStatus } from './terminal-status.ts';
 import { TerminalCatalog } from './terminal-catalog.ts';
+import type { TerminalAccounts } from './terminal-accounts.ts';
+import { TerminalCustomers } from './terminal-customers.ts';
 import { TerminalInventory } from './terminal-inventory.ts';
 import type { ReconcileResult } from './terminal-reconcile.ts';
 import { TerminalReconcile } from './terminal-reconcile.ts';
@@ -37,6 +47,8 @@ export class Terminal {
   readonly #catalog: TerminalCatalog;
   readonly #sales: TerminalSales;
   readonly #inventory: TerminalInventory;
+  readonly #customers: TerminalCustomers;
+  readonly #accounts: TerminalAccounts;
   readonly #reconciler: TerminalReconcile;
   readonly #retention: SalesRetention;
   readonly #stopping = new AbortController();
@@ -61,9 +73,12 @@ export class Terminal {
     /** The sales read at open: what was returned of each original, the offline exposure. */
     sales: readonly Sale[];
     limits: OfflineLimits;
+    /** This terminal's account events, read at open. */
+    accounts: TerminalAccounts;
   }) {
     this.db = init.db;
     this.#limits = init.limits;
+    this.#accounts = init.accounts;
     const identity = init.identity;
     const fetch = createObservedFetch(
       {
@@ -107,10 +122,17 @@ export class Terminal {
         getQueueDepth: () => this.#statusFeed.queueDepth,
         onPulled: (s, checkpoint, documents) => this.#onPulled(s, checkpoint, documents),
         onInventoryPushed: (pushed, refused) => this.#inventory.onPushed(pushed, refused),
+        onCustomersPushed: (pushed, refused) => this.#customers.onPushed(pushed, refused),
       },
       logger: () => this.#logger,
     });
     this.#inventory = new TerminalInventory({
+      db: this.db,
+      identity,
+      logger: () => this.#logger,
+      onChange: () => this.#statusFeed.refresh(),
+    });
+    this.#customers = new TerminalCustomers({
       db: this.db,
       identity,
       logger: () => this.#logger,
@@ -165,6 +187,8 @@ export class Terminal {
         catalog: this.#catalog.status(this.#started),
         lastReconcile: this.#reconciler.last,
         inventoryRefused: this.#inventory.refused,
+        customersRefused: this.#customers.refused,
+        overLimitCharges: this.#accounts.overLimitCharges,
       }),
       logger: () => this.#logger,
     });
@@ -178,6 +202,8 @@ export class Terminal {
       identity,
       currency: init.options.currency,
       nextLocalEventId: init.nextLocalEventId,
+      accounts: init.accounts,
+      customers: this.#customers,
       push: {
         wake: (resetBackoff) => this.#sync.wakePush(resetBackoff),
         acknowledge: (saleId) => this.#sync.acknowledge(saleId),
@@ -282,6 +308,13 @@ export class Terminal {
    * the only write: one SQLite transaction with FULL durability. Calls run one at a time through a
    * queue, so two sales cannot take the same number, and the number only advances after the insert
    * committed.
+   *
+   * With `customerId` the sale names a customer (followed to the one it was merged into); an
+   * `account` payment charges their account after the offline credit check: available = credit
+   * limit − last synced balance − this terminal's unsynced charges + its unsynced settlements
+   * (docs/design.md#accounts). Beyond it: `POS_CREDIT_LIMIT_EXCEEDED` unless `override` names that
+   * code (recorded on the sale, audited by the cloud); an account on hold or closed:
+   * `POS_ACCOUNT_NOT_ACTIVE`. The check's figures are recorded as `accountCheck`.
    */
   sell(input: SellInput): Promise<Sale> {
     return this.#sales.sell(input);
@@ -302,6 +335,15 @@ export class Terminal {
   }
 
   /**
+   * Records a customer paying down their account (a `settlement`: no lines, payments by any method
+   * but `account`, cash beyond `amountMinor` handed back), through the same queue, counter and push
+   * as sales. The customer is followed to the one it was merged into; any account status is accepted.
+   */
+  settle(input: SettleInput): Promise<Sale> {
+    return this.#sales.settle(input);
+  }
+
+  /**
    * Adds `delta` to the branch's on-hand stock of a product (a CRDT `$inc`, merged across terminals).
    * Every argument is checked first (`POS_INPUT_INVALID`): the cloud refuses a row carrying a bad
    * operation, and the operation stays in the row's log.
@@ -316,6 +358,29 @@ export class Terminal {
    */
   countInventory(productId: string, counted: number): Promise<number> {
     return this.#inventory.count(productId, counted);
+  }
+
+  /**
+   * Creates a customer here, online or not: a UUIDv7 id, the fields given (`name` required; checked,
+   * `POS_INPUT_INVALID`), every field stamped with this installation's hybrid logical clock. Pushed
+   * to the cloud and every terminal of the tenant; the cloud flags likely duplicates for an operator.
+   */
+  createCustomer(input: CustomerCreate): Promise<Customer> {
+    return this.#customers.create(input);
+  }
+
+  /**
+   * Changes fields of a customer (followed to the customer it was merged into), each stamped with a
+   * clock later than any this terminal saw for the customer. Edits of other fields elsewhere are
+   * kept; of the same field, the later clock wins.
+   */
+  updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    return this.#customers.update(id, patch);
+  }
+
+  /** A customer as this terminal holds it, followed to the customer it was merged into. */
+  customer(id: string): Promise<Customer> {
+    return this.#customers.resolve(id);
   }
 
   /**
@@ -368,6 +433,7 @@ export class Terminal {
     this.#stopping.abort();
     this.#statusFeed.stop();
     this.#sales.unsubscribe();
+    this.#accounts.unsubscribe();
     this.#streams.unsubscribe();
     await this.#retention.close();
     // `#starting` is not awaited: an identity check stuck on a silent network finds `#closed` set.

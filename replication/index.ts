@@ -8,6 +8,19 @@ export {
   laterCheckpoint,
   wireCheckpoint,
 } from './checkpoint.ts';
+export { customerConflictHandler, mergeCustomer } from './customer-merge.ts';
+export type { HlcState } from './hlc.ts';
+export {
+  HLC_COUNTER_MAX,
+  HlcClock,
+  compareHlc,
+  formatHlc,
+  hlcAheadMs,
+  maxHlc,
+  parseHlc,
+  receiveHlc,
+  tickHlc,
+} from './hlc.ts';
 export { HASH_HEX_LENGTH, contentHash, sha256Hex } from './content-hash.ts';
 export {
   createInventoryConflictHandler,
@@ -27,6 +40,8 @@ export {
   RECONCILE_CATALOG_DOCUMENT,
   STREAMS,
   STREAM_DOCUMENTS,
+  TENANT_STREAMS,
+  isTenantStream,
   pullOperationName,
   pushOperationName,
   streamOperationName,

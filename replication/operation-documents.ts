@@ -1,19 +1,28 @@
 import {
   branchProductSchema,
   categorySchema,
+  customerSchema,
   inventoryItemSchema,
   saleSchema,
 } from '../schema/index.ts';
 import { selectionSetOf } from './selection-set.ts';
 
 /** The replicated streams, one RxDB collection each on the terminal. */
-export const STREAMS = ['products', 'categories', 'inventory', 'sales'] as const;
+export const STREAMS = ['products', 'categories', 'inventory', 'sales', 'customers'] as const;
 
 /** A replicated stream. */
 export type StreamName = (typeof STREAMS)[number];
 
 /** The streams a terminal pushes; the catalog is pull only. */
-export const PUSH_STREAMS = ['sales', 'inventory'] as const;
+export const PUSH_STREAMS = ['sales', 'inventory', 'customers'] as const;
+
+/** The streams every terminal of a tenant pulls alike; the others are per branch. */
+export const TENANT_STREAMS = ['products', 'categories', 'customers'] as const;
+
+/** Whether a stream is tenant-wide (one seq per tenant) rather than per branch. */
+export function isTenantStream(stream: StreamName): stream is (typeof TENANT_STREAMS)[number] {
+  return (TENANT_STREAMS as readonly string[]).includes(stream);
+}
 
 /** A stream a terminal pushes. */
 export type PushStreamName = (typeof PUSH_STREAMS)[number];
@@ -32,6 +41,7 @@ export const DOCUMENT_SELECTIONS: Readonly<Record<StreamName, string>> = {
   categories: `${selectionSetOf(categorySchema)} _deleted`,
   inventory: `${selectionSetOf(inventoryItemSchema, ['crdts'])} _deleted`,
   sales: `${selectionSetOf(saleSchema)} _deleted`,
+  customers: `${selectionSetOf(customerSchema)} _deleted`,
 };
 
 /** The operation name of a stream's pull query: `pullProducts`, `pullCategories`, ... */
@@ -72,9 +82,10 @@ function pullDocument(stream: StreamName): string {
  */
 function pushDocument(stream: PushStreamName): string {
   const name = pushOperationName(stream);
-  const rowType = `${stream === 'sales' ? 'Sale' : 'Inventory'}PushRow`;
-  // A refused inventory row comes back as pushed, with its refusal (sales carry theirs in lastError).
-  const refusal = stream === 'inventory' ? ' refusal { code message }' : '';
+  const rowType = `${{ sales: 'Sale', inventory: 'Inventory', customers: 'Customer' }[stream]}PushRow`;
+  // A refused inventory or customer row comes back as pushed, with its refusal (sales carry theirs
+  // in lastError).
+  const refusal = stream === 'sales' ? '' : ' refusal { code message }';
   return (
     `mutation ${name}($rows: [${rowType}!]!) { ` +
     `${name}(rows: $rows) { ${DOCUMENT_SELECTIONS[stream]}${refusal} } }`
@@ -98,12 +109,14 @@ export const PULL_DOCUMENTS: Readonly<Record<StreamName, string>> = {
   categories: pullDocument('categories'),
   inventory: pullDocument('inventory'),
   sales: pullDocument('sales'),
+  customers: pullDocument('customers'),
 };
 
 /** Push mutations by stream. */
 export const PUSH_DOCUMENTS: Readonly<Record<PushStreamName, string>> = {
   sales: pushDocument('sales'),
   inventory: pushDocument('inventory'),
+  customers: pushDocument('customers'),
 };
 
 /** Subscriptions by stream. */
@@ -112,6 +125,7 @@ export const STREAM_DOCUMENTS: Readonly<Record<StreamName, string>> = {
   categories: streamDocument('categories'),
   inventory: streamDocument('inventory'),
   sales: streamDocument('sales'),
+  customers: streamDocument('customers'),
 };
 
 /**

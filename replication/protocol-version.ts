@@ -1,5 +1,6 @@
 import {
   categoryRxSchema,
+  customerRxSchema,
   inventoryRxSchema,
   productRxSchema,
   saleRxSchema,
@@ -47,11 +48,17 @@ export const PROTOCOL_HISTORY = [
   // terminal's sale without them as a plain sale made online (`withSaleV2Defaults`), hashing it as
   // before, so a redelivery of a sale booked before the upgrade stays a duplicate.
   { version: 6, hash: '4f0e288a5fdc2c95c3f5767ff8169894210f7826fe2e11144f37c680ab14c4d7' },
-  // 7: products RxDB schema version 1: the terminal stores `nameKey` (the search key of the name) and
+  // 7: the tenant's `customers` stream (pull, push with per-row `refusal`, `streamCustomers`),
+  // merged field by field by hybrid logical clocks, and `accountLedgerSeq` on sales (the ledger
+  // position of a booking's account entry, a cloud field of sale schema v2). Additive: a version-6
+  // terminal neither pulls nor pushes customers, does not select the new field, and syncs everything
+  // else as before.
+  { version: 7, hash: '3f3382a822ef190c75d33a982f9dc2a060b31a26f25045fb5b0be57ded19aa3d' },
+  // 8: products RxDB schema version 1: the terminal stores `nameKey` (the search key of the name) and
   // indexes it, so the cashier page searches names across categories with one index range. The key is
   // derived by the terminal and left out of the reconcile hash. Additive: the operation documents and
   // the SDL are unchanged; a terminal of any version pulls and reconciles against the same branch view.
-  { version: 7, hash: '87a90eaec38c68ef9bb856afaa9c0fb48b310a41135aa1485e2976de2c84d554' },
+  { version: 8, hash: '936356b90a052dbb77f6d43b98bc80e82e880ca5f943638b88cea4af19fa35f8' },
 ] as const;
 
 /** Version of the wire protocol between terminals and the cloud: the last entry of the history. */
@@ -79,6 +86,7 @@ export function computeProtocolHash(): string {
         categories: categoryRxSchema,
         inventory: inventoryRxSchema,
         sales: saleRxSchema,
+        customers: customerRxSchema,
       },
     }),
   );

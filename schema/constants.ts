@@ -57,3 +57,28 @@ export const INVENTORY_REASONS = [
 
 /** One of `INVENTORY_REASONS`. */
 export type InventoryReason = (typeof INVENTORY_REASONS)[number];
+
+/** The states of a customer account: `on_hold` and `closed` accounts take no charges. */
+export const ACCOUNT_STATUSES = ['active', 'on_hold', 'closed'] as const;
+
+/**
+ * The customer fields terminals and admins edit, each merged on its own by its hybrid logical clock
+ * (docs/design.md#ownership-rules).
+ */
+export const CUSTOMER_EDITABLE_FIELDS = [
+  'name',
+  'phone',
+  'email',
+  'creditLimitMinor',
+  'currency',
+  'accountStatus',
+] as const;
+
+/** Longest hybrid logical clock string: 15-digit wall time, 6-digit counter, a node id. */
+export const HLC_MAX_LENGTH = 15 + 1 + 6 + 1 + ID_MAX_LENGTH;
+
+/** Longest phone number as entered (digits, spaces, `+`, brackets, dashes). */
+export const PHONE_MAX_LENGTH = 32;
+
+/** Longest email address (RFC 5321's path limit). */
+export const EMAIL_MAX_LENGTH = 254;

@@ -151,6 +151,18 @@ export const ERROR_CODES = {
     retryable: false,
     httpStatus: 403,
   },
+  POS_CREDIT_LIMIT_EXCEEDED: {
+    message:
+      "Refused at the till: the charge exceeds the customer's available credit; a manager may override.",
+    retryable: false,
+    httpStatus: 403,
+  },
+  POS_ACCOUNT_NOT_ACTIVE: {
+    message:
+      "Refused at the till: the customer's account is on hold or closed and takes no charges.",
+    retryable: false,
+    httpStatus: 403,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** One of the registered error codes. */

@@ -3,6 +3,38 @@ export { branchSchema } from './branch.ts';
 export type { Category, CategoryInput } from './category.ts';
 export { categoryInputSchema, categorySchema } from './category.ts';
 export { categoryRxSchema } from './category-rx-schema.ts';
+export type {
+  AccountStatus,
+  Customer,
+  CustomerClocks,
+  CustomerCreate,
+  CustomerEditableField,
+  CustomerFields,
+  CustomerPatch,
+  CustomerUpsert,
+} from './customer.ts';
+export {
+  ACCOUNT_STATUSES,
+  BALANCE_MAX_MINOR,
+  CUSTOMER_CLOUD_FIELDS,
+  CUSTOMER_DEFAULTS,
+  CUSTOMER_EDITABLE_FIELDS,
+  accountStatusSchema,
+  customerClocksSchema,
+  customerCreateSchema,
+  customerFieldsSchema,
+  customerPatchSchema,
+  customerSchema,
+  customerUpsertSchema,
+  emailSchema,
+  hlcSchema,
+  newCustomerDocument,
+  normalizeEmail,
+  normalizePhone,
+  patchCustomerDocument,
+  phoneSchema,
+} from './customer.ts';
+export { customerRxSchema } from './customer-rx-schema.ts';
 export type { ErrorCodeInfo } from './error-codes.ts';
 export { ERROR_CODES, ErrorCode, isErrorCode } from './error-codes.ts';
 export {
@@ -165,3 +197,5 @@ export {
   checkEventIdJump,
   validateSale,
 } from './validate-sale.ts';
+export type { AccountEffect } from './account-effect.ts';
+export { accountEffectOf } from './account-effect.ts';

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { categorySchema } from './category.ts';
 import { categoryRxSchema } from './category-rx-schema.ts';
+import { customerSchema } from './customer.ts';
+import { customerRxSchema } from './customer-rx-schema.ts';
 import { makeBranchProduct, makeCategory, makeSale } from './fixtures.ts';
 import {
   adjustInventory,
@@ -83,6 +85,7 @@ const pairs: [string, RxJsonSchema<any>, z.ZodType, string[]][] = [
   ['categories', categoryRxSchema, categorySchema, []],
   ['sales', saleRxSchema, saleSchema, []],
   ['inventory', inventoryRxSchema, inventoryItemSchema, ['$.crdts']],
+  ['customers', customerRxSchema, customerSchema, []],
 ];
 
 describe('RxDB JSON schemas', () => {

@@ -16,6 +16,7 @@ export const SALE_V2_DEFAULTS = {
   override: null,
   accountCheck: null,
   accountVerification: null,
+  accountLedgerSeq: null,
 } as const;
 
 /** The line fields sales schema version 2 added, with a version-1 line's values. */

@@ -26,7 +26,7 @@ const signedMoney = { type: 'integer' } as const;
  * Version 1 adds the `discarded` sync state; every version-0 document is a valid version-1 document.
  * Version 2 adds returns, settlements and the offline and account fields (`kind`, `customerId`,
  * `returnOf`, `reason`, `offline`, `lastContactAt`, `override`, `accountCheck`,
- * `accountVerification`; `originalLine` and `restock` on lines); a version-1 sale migrates to a plain
+ * `accountVerification`, `accountLedgerSeq`; `originalLine` and `restock` on lines); a version-1 sale migrates to a plain
  * sale made online (`withSaleV2Defaults`).
  */
 export const saleRxSchema: RxJsonSchema<Sale> = {
@@ -148,6 +148,7 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
     invoiceNo: { type: ['integer', 'null'], minimum: 1 },
     ingestedAt: { type: ['string', 'null'], maxLength: ISO_DATE_TIME_MAX_LENGTH },
     accountVerification: { type: ['string', 'null'], enum: [...ACCOUNT_VERIFICATIONS, null] },
+    accountLedgerSeq: { type: ['integer', 'null'], minimum: 1 },
     syncState: {
       type: 'string',
       enum: ['queued', 'synced', 'needs_attention', 'discarded'],
@@ -188,6 +189,7 @@ export const saleRxSchema: RxJsonSchema<Sale> = {
     'invoiceNo',
     'ingestedAt',
     'accountVerification',
+    'accountLedgerSeq',
     'syncState',
     'lastError',
     'syncAttempts',

@@ -152,7 +152,8 @@ export type SaleError = z.infer<typeof saleErrorSchema>;
  * Three groups of fields:
  * - content, fixed at `sell()` / `refund()`: everything from `id` to `accountCheck`; `saleContentOf`
  *   extracts it;
- * - cloud fields: `invoiceNo`, `ingestedAt` (null until ingested), `accountVerification`;
+ * - cloud fields: `invoiceNo`, `ingestedAt` (null until ingested), `accountVerification`,
+ *   `accountLedgerSeq`;
  * - terminal state: `syncState`, `lastError`, `syncAttempts` (never part of the idempotency comparison).
  */
 export const saleSchema = z.object({
@@ -193,6 +194,11 @@ export const saleSchema = z.object({
   ingestedAt: isoDateTimeSchema.nullable(),
   /** The cloud's verification of an account charge at ingest; null for anything else. */
   accountVerification: accountVerificationSchema.nullable(),
+  /**
+   * The ledger position of the account entry this document booked (null: none): a terminal compares
+   * it with a customer's `ledgerSeq` to tell whether the pulled balance includes it.
+   */
+  accountLedgerSeq: z.int().min(1).nullable(),
   syncState: saleSyncStateSchema,
   lastError: saleErrorSchema.nullable(),
   /** Server-side rejections counted so far; the retry policy caps them. */
@@ -205,7 +211,13 @@ export type Sale = z.infer<typeof saleSchema>;
 /** The fields of a sale fixed at `sell()`; what "same content" means for the idempotency check. */
 export type SaleContent = Omit<
   Sale,
-  'invoiceNo' | 'ingestedAt' | 'accountVerification' | 'syncState' | 'lastError' | 'syncAttempts'
+  | 'invoiceNo'
+  | 'ingestedAt'
+  | 'accountVerification'
+  | 'accountLedgerSeq'
+  | 'syncState'
+  | 'lastError'
+  | 'syncAttempts'
 >;
 
 /** Returns the content of a sale, without cloud fields and terminal state. */
@@ -214,6 +226,7 @@ export function saleContentOf(sale: Sale): SaleContent {
     invoiceNo: _invoiceNo,
     ingestedAt: _ingestedAt,
     accountVerification: _accountVerification,
+    accountLedgerSeq: _accountLedgerSeq,
     syncState: _syncState,
     lastError: _lastError,
     syncAttempts: _syncAttempts,

@@ -179,14 +179,28 @@ function checkKind(sale: Sale): SaleProblem[] {
     case 'return':
       return [...checkReturnFields(sale), ...checkReturnArithmetic(sale)];
     case 'settlement':
-      return [
-        {
-          rule: 'kind_unsupported',
-          path: 'kind',
-          message: `${sale.kind} documents are not accepted by this release`,
-        },
-      ];
+      return checkSettlement(sale);
   }
+}
+
+/**
+ * A settlement pays down a customer's account: no lines and zero totals, a customer, and payments
+ * by any method but `account` (cash may give change); what it credits is the payments less change.
+ */
+function checkSettlement(sale: Sale): SaleProblem[] {
+  const problems: SaleProblem[] = [...checkSaleOnlyFields(sale)];
+  const fail = (path: string, message: string) =>
+    problems.push({ rule: 'kind_fields', path, message });
+  if (sale.lines.length > 0) fail('lines', 'a settlement has no lines');
+  if (Object.values(sale.totals).some((v) => v !== 0)) fail('totals', 'a settlement totals 0');
+  if (sale.customerId === null) fail('customerId', 'a settlement pays down a customer account');
+  if (sale.payments.length === 0) fail('payments', 'a settlement needs a payment');
+  if (sale.payments.some((p) => p.method === 'account')) {
+    fail('payments', 'a settlement is not paid on account');
+  }
+  const paid = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  if (sale.changeMinor > paid) fail('changeMinor', 'change exceeds what was paid');
+  return problems;
 }
 
 /** A plain sale points at nothing and restocks nothing. */

@@ -1,9 +1,7 @@
-import type { StreamName } from '../replication/index.ts';
+import { STREAMS, isTenantStream } from '../replication/index.ts';
 import type { ServerLogger } from './logger.ts';
 import type { CloudStore } from './store/index.ts';
 import type { StreamHub } from './stream-hub.ts';
-
-const STREAMS: StreamName[] = ['products', 'categories', 'inventory', 'sales'];
 
 /**
  * Wakes this instance's subscriptions for writes made through *other* server instances on the same
@@ -37,7 +35,7 @@ export function startStreamHeadPoller(options: {
       for (const branchId of branches) {
         const heads = await store.streamHeads(tenantId, branchId || '-');
         for (const stream of STREAMS) {
-          const tenantWide = stream === 'products' || stream === 'categories';
+          const tenantWide = isTenantStream(stream);
           if (!tenantWide && branchId === '') continue;
           const key = tenantWide ? `${tenantId}/${stream}` : `${tenantId}/${stream}/${branchId}`;
           const before = seen.get(key);
@@ -45,9 +43,7 @@ export function startStreamHeadPoller(options: {
           // The first reading is a baseline: subscribers pull once when they subscribe anyway.
           if (before === undefined || heads[stream] === before) continue;
           hub.notify(
-            tenantWide
-              ? { tenantId, stream }
-              : { tenantId, stream: stream as 'inventory' | 'sales', branchId },
+            isTenantStream(stream) ? { tenantId, stream } : { tenantId, stream, branchId },
           );
         }
       }

@@ -1,13 +1,12 @@
 import type { StreamName } from '../replication/index.ts';
+import { isTenantStream } from '../replication/index.ts';
 import type { StreamNotice } from './store/core/stream-notices.ts';
 
 export type { StreamNotice };
 
 /** The topic a terminal of `branchId` listens to for `stream`. */
 export function streamTopic(tenantId: string, stream: StreamName, branchId: string): string {
-  return stream === 'products' || stream === 'categories'
-    ? `${tenantId}/${stream}`
-    : `${tenantId}/${stream}/${branchId}`;
+  return isTenantStream(stream) ? `${tenantId}/${stream}` : `${tenantId}/${stream}/${branchId}`;
 }
 
 function noticeTopic(notice: StreamNotice): string {

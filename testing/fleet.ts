@@ -41,7 +41,7 @@ export type FleetOptions = {
 };
 
 /**
- * A fleet of terminals against one cloud: real terminals in host processes (three per process) and
+ * A fleet of terminals against one cloud: real terminals in host processes (two per process) and
  * protocol terminals in this process, each behind its own loopback fault proxy.
  */
 export class Fleet {

@@ -11,7 +11,7 @@ import type { TerminalProgress } from './terminal-host-protocol.ts';
 
 export type SimulationOptions = {
   terminals: number;
-  /** Real terminals among them (the full engine, three per child process). */
+  /** Real terminals among them (the full engine, two per child process). */
   realTerminals: number;
   branches: number;
   durationMs: number;

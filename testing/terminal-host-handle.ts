@@ -12,8 +12,11 @@ import type {
 
 const HOST_SCRIPT = resolve(import.meta.dirname, 'terminal-host.ts');
 
-/** Real terminals per host process: RxDB's open-source build allows 13 open collections per process. */
-export const TERMINALS_PER_HOST = 3;
+/**
+ * Real terminals per host process: RxDB's open-source build allows 13 open collections per process,
+ * and a terminal opens five.
+ */
+export const TERMINALS_PER_HOST = 2;
 
 export type TerminalHostOptions = {
   terminals: HostedTerminalSpec[];
@@ -23,7 +26,7 @@ export type TerminalHostOptions = {
 };
 
 /**
- * A child process with up to three real terminals (`terminal-host.ts`): the full engine, RxDB on
+ * A child process with up to two real terminals (`terminal-host.ts`): the full engine, RxDB on
  * SQLite files, each terminal in its own data dir. `kill()` SIGKILLs the process wherever it is (in
  * the middle of a sale or a push); `start()` opens the same data dirs again, as a till rebooting.
  */

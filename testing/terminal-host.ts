@@ -1,5 +1,5 @@
 /**
- * A child process running up to three real terminals (RxDB's open-source build allows 13 open
+ * A child process running up to two real terminals (RxDB's open-source build allows 13 open
  * collections per process), driven by its parent over IPC (`terminal-host-protocol.ts`). Each
  * terminal sells and adjusts inventory from its local catalog and journals what its cashier was told,
  * so the parent can check every acknowledged sale after this process is SIGKILLed.

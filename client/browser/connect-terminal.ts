@@ -30,7 +30,7 @@ export type BrowserTerminalStatus = TerminalStatus & {
 /** A terminal daemon as a page (browser, Electron or Tauri renderer) holds it. */
 export type BrowserTerminal = Pick<
   Terminal,
-  'sell' | 'refund' | 'adjustInventory' | 'countInventory' | 'reconcile' | 'requeue'
+  'sell' | 'settle' | 'refund' | 'adjustInventory' | 'countInventory' | 'reconcile' | 'requeue'
 > & {
   /**
    * The page's RxDB database on the terminal's own database (read-only). Replaced by a new one when
@@ -128,6 +128,7 @@ export async function connectTerminal(options: ConnectTerminalOptions): Promise<
     ),
     identity: { terminalId: first.terminalId, branchId: first.branchId },
     sell: (input) => call('sell', input),
+    settle: (input) => call('settle', input),
     refund: (input) => call('refund', input),
     adjustInventory: (productId, delta, reason) =>
       call('adjustInventory', { productId, delta, reason }),

@@ -2,6 +2,7 @@ import type { MessageFromRemote, MessageToRemote } from 'rxdb/plugins/storage-re
 import type { ErrorCode, InventoryReason, Sale } from '../../schema/index.ts';
 import type { RefundInput } from '../build-return.ts';
 import type { SellInput } from '../build-sale.ts';
+import type { SettleInput } from '../build-settlement.ts';
 import type { ReconcileResult } from '../terminal.ts';
 import type { TerminalStatus } from '../terminal-status.ts';
 
@@ -25,6 +26,7 @@ export const UI_HEARTBEAT_MS = 5_000;
 /** The commands and their input and result types: the Node `Terminal`'s methods of the same names. */
 export type UiCommands = {
   sell: { input: SellInput; result: Sale };
+  settle: { input: SettleInput; result: Sale };
   refund: { input: RefundInput; result: Sale };
   adjustInventory: {
     input: { productId: string; delta: number; reason: InventoryReason };

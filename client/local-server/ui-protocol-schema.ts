@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema, inventoryReasonSchema } from '../../schema/index.ts';
 import { refundInputSchema } from '../build-return.ts';
 import { sellInputSchema } from '../build-sale.ts';
+import { settleInputSchema } from '../build-settlement.ts';
 
 /** The storage methods a page may call through RxDB's remote storage (the views refuse the writes). */
 const RX_METHODS = [
@@ -45,6 +46,7 @@ export const pageFrameSchema = z.discriminatedUnion('t', [
 /** Each command's input. */
 export const commandInputSchemas = {
   sell: sellInputSchema,
+  settle: settleInputSchema,
   refund: refundInputSchema,
   adjustInventory: z.object({
     productId: idSchema,

@@ -22,6 +22,7 @@ export type UiTerminal = Pick<
   | 'status'
   | 'status$'
   | 'sell'
+  | 'settle'
   | 'refund'
   | 'adjustInventory'
   | 'countInventory'
@@ -135,6 +136,8 @@ async function runCommand(terminal: UiTerminal, name: string, input: unknown): P
   switch (name as UiCommandName) {
     case 'sell':
       return terminal.sell(parsed.data as never);
+    case 'settle':
+      return terminal.settle(parsed.data as never);
     case 'refund':
       return terminal.refund(parsed.data as never);
     case 'adjustInventory': {

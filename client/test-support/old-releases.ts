@@ -4,7 +4,12 @@ import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint } from '../../replication/index.ts';
 import { createPullQueryBuilder, createPullResponseModifier } from '../../replication/index.ts';
 import type { BranchProduct, Sale } from '../../schema/index.ts';
-import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS, productRxSchema } from '../../schema/index.ts';
+import {
+  SALE_LINE_V2_DEFAULTS,
+  SALE_V2_DEFAULTS,
+  customerRxSchema,
+  productRxSchema,
+} from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
@@ -278,4 +283,24 @@ export async function writeProductsAsVersion0(
 /** `writeSalesAsVersion(0, …)`: a data dir of a release before protocol version 4. */
 export function writeSalesAsVersion0(dataDir: string, sales: Sale[]): Promise<void> {
   return writeSalesAsVersion(0, dataDir, sales);
+}
+
+/**
+ * Makes a closed terminal's file look as a release before the `customers` collection (protocol 5)
+ * left it: no customers collection and an identity without a customers generation.
+ */
+export async function storeAsReleaseBeforeCustomers(dataDir: string): Promise<void> {
+  const db = await openTerminalFileAsRxDatabase(dataDir);
+  try {
+    await db.addCollections({ customers: { schema: customerRxSchema } });
+    await db['customers']!.remove();
+    const identity = await db.getLocal<{ generations: Record<string, number> }>('identity');
+    if (identity) {
+      const data = identity.toJSON().data;
+      const { customers: _dropped, ...generations } = data.generations;
+      await db.upsertLocal('identity', { ...data, generations });
+    }
+  } finally {
+    await db.close();
+  }
 }

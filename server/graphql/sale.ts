@@ -157,6 +157,14 @@ SaleRef.implement({
       description: "The cloud's check of an account charge at ingest: verified or over_limit.",
       resolve: (s) => v2(s).accountVerification,
     }),
+    accountLedgerSeq: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description:
+        "The ledger position of the account entry this booking wrote; the customer's balance " +
+        'includes it once its ledgerSeq reaches this.',
+      resolve: (s) => v2(s).accountLedgerSeq,
+    }),
     syncState: t.exposeString('syncState', {
       description:
         'synced (booked, with invoiceNo), needs_attention (refused: see lastError; an operator ' +
@@ -312,6 +320,7 @@ const SaleDocumentInput = builder.inputType('SaleDocumentInput', {
     invoiceNo: t.field({ type: 'SafeInt' }),
     ingestedAt: t.string(),
     accountVerification: t.string(),
+    accountLedgerSeq: t.field({ type: 'SafeInt' }),
     syncState: t.string({ required: true }),
     lastError: t.field({ type: SaleErrorInput }),
     syncAttempts: t.field({ type: 'SafeInt', required: true }),

@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './checkpoint.ts';
 import './product.ts';
 import './category.ts';
+import './customer.ts';
 import './inventory.ts';
 import './sale.ts';
 import './reconcile.ts';

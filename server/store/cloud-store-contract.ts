@@ -1,8 +1,10 @@
 import { describe } from 'vitest';
 import { describeAuditContract } from './contract/audit-contract.ts';
+import { describeAccountsContract } from './contract/accounts-contract.ts';
 import { describeConsoleQueriesContract } from './contract/console-queries-contract.ts';
 import { describeCatalogContract } from './contract/catalog-contract.ts';
 import { describeCheckpointInvariantContract } from './contract/checkpoint-invariant-contract.ts';
+import { describeCustomersContract } from './contract/customers-contract.ts';
 import { useContractContext } from './contract/contract-context.ts';
 import type { CloudStoreFactory } from './contract/harness.ts';
 import { describeInventoryContract } from './contract/inventory-contract.ts';
@@ -29,6 +31,8 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeTenancyContract(ctx);
     describeLifecycleContract(ctx);
     describeInventoryContract(ctx);
+    describeCustomersContract(ctx);
+    describeAccountsContract(ctx);
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
     describeConsoleQueriesContract(ctx);

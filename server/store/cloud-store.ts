@@ -6,6 +6,8 @@ import type {
   BranchProduct,
   Category,
   CategoryInput,
+  Customer,
+  CustomerUpsert,
   InventoryItem,
   OfflinePolicy,
   Product,
@@ -244,6 +246,81 @@ export interface InventoryStore {
   ): Promise<InventoryRepair[]>;
 }
 
+/**
+ * The tenant's customers stream: terminals push and pull it, merged field by field by hybrid logical
+ * clocks (`replication/customer-merge.ts`); admins upsert, list, find duplicates and merge.
+ */
+export interface CustomerStore {
+  /** The tenant's customers stream after `checkpoint` (one seq per tenant), as RxDB pulls it. */
+  pullCustomers(
+    tenantId: string,
+    checkpoint: Checkpoint | null,
+    limit: number,
+  ): Promise<PullResult<Customer>>;
+  /**
+   * Merges pushed customer documents into the masters field by field. Each row is checked on its own
+   * (`customer-rules.ts`): tenant pinned to the scope, the cloud's fields unchanged, every clock at
+   * most the configured skew ahead of the store's clock, the merged document valid. A refused row is
+   * answered in `refused` and stores nothing; the other rows merge as usual. `conflicts` are the
+   * merged masters that differ from what was pushed (RxDB's answer).
+   */
+  pushCustomers(scope: TerminalScope, rows: CustomerPushRow[]): Promise<CustomerPushResult>;
+  /**
+   * Creates or changes customers (at most `UPSERT_MAX`): the fields given are stamped with the
+   * cloud's clock, later than any clock the stored document holds, so the admin's edit wins. A new
+   * customer needs `name`. Audited.
+   */
+  upsertCustomers(tenantId: string, inputs: CustomerUpsert[], actor: string): Promise<Customer[]>;
+  /** Customers by id (unknown ids are left out). */
+  getCustomers(tenantId: string, ids: string[]): Promise<Customer[]>;
+  /** Customers in stream order (the oldest change first), for the admin. */
+  listCustomers(tenantId: string, page: PageArgs): Promise<Connection<Customer>>;
+  /**
+   * Likely duplicates: groups of customers not merged away that share a normalised phone number or
+   * email address, for an operator to merge.
+   */
+  customerDuplicates(tenantId: string): Promise<CustomerDuplicateGroup[]>;
+  /**
+   * Merges `mergedId` into `survivorId` (audited): the merged customer gets `mergedInto`, customers
+   * merged into it before are pointed at the survivor, and the survivor's balance is recomputed from
+   * the ledger with the merged accounts' entries, which stay as they were. `POS_NOT_FOUND` for an
+   * unknown id, `POS_INPUT_INVALID` for a customer merged already, itself, or another currency.
+   */
+  mergeCustomers(
+    tenantId: string,
+    survivorId: string,
+    mergedId: string,
+    note: string,
+    actor: string,
+  ): Promise<{ survivor: Customer; merged: Customer }>;
+  /** Account charges the cloud found over the limit at ingest (booked all the same), oldest first. */
+  listOverLimitCharges(
+    tenantId: string,
+    status: 'open' | 'resolved' | 'all',
+  ): Promise<OverLimitCharge[]>;
+  /** An operator's decision on an over-limit charge (audited); `POS_NOT_FOUND` when there is none. */
+  resolveOverLimitCharge(
+    tenantId: string,
+    saleId: string,
+    note: string,
+    actor: string,
+  ): Promise<OverLimitCharge>;
+}
+
+/** An account charge over the limit, raised to an operator. */
+export type OverLimitCharge = {
+  saleId: string;
+  customerId: string;
+  branchId: string;
+  terminalId: string;
+  amountMinor: number;
+  ledgerSeq: number;
+  createdAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+};
+
 /** Read-only views for the admin and the stream-head poller. */
 export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
@@ -356,6 +433,7 @@ export interface CloudStore
     CatalogStore,
     SalesLedgerStore,
     InventoryStore,
+    CustomerStore,
     AdminQueries,
     StoreLifecycle {}
 
@@ -463,6 +541,31 @@ export type InventoryRepair = {
   repaired: boolean;
 };
 
+/** A customer row as RxDB pushes it; checked in full by the store. */
+export type CustomerPushRow = { assumedMasterState?: unknown; newDocumentState: unknown };
+
+/** A pushed customer row the store refused; `document` is the row as pushed. */
+export type CustomerRefusal = {
+  id: string;
+  code: 'POS_FORBIDDEN' | 'POS_SYNC_EVENT_INVALID';
+  message: string;
+  document: Record<string, unknown>;
+};
+
+/** What `pushCustomers` answers: the merged masters to adopt, and the rows refused. */
+export type CustomerPushResult = {
+  conflicts: WithDeleted<Customer>[];
+  refused: CustomerRefusal[];
+};
+
+/** Customers sharing a normalised phone number or email address. */
+export type CustomerDuplicateGroup = {
+  field: 'phone' | 'email';
+  /** The normalised value they share. */
+  key: string;
+  customers: Customer[];
+};
+
 /** A push row for inventory as RxDB sends it. */
 export type InventoryPushRow = {
   assumedMasterState?: WithDeleted<InventoryItem> | null;
@@ -484,7 +587,7 @@ export type SaleIngestOutcome =
   | {
       status: 'rejected';
       key: string | null;
-      /** `POS_SYNC_EVENT_INVALID`, or the return check's code (`POS_RETURN_…`). */
+      /** `POS_SYNC_EVENT_INVALID`, the return check's (`POS_RETURN_…`), `POS_FORBIDDEN` (customer). */
       code: RefusalCode;
       message: string;
       problems: IngestProblem[];
@@ -494,7 +597,7 @@ export type SaleIngestOutcome =
 
 /** One reason a sale was refused: `validateSale`'s problems, or a conflict found at ingest. */
 export type IngestProblem = {
-  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original';
+  rule: SaleProblem['rule'] | 'key_conflict' | 'id_reused' | 'return_original' | 'account_customer';
   path: string;
   message: string;
 };

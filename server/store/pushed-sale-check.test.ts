@@ -21,6 +21,7 @@ describe('hashSaleContent', () => {
       override: _ov,
       accountCheck: _ac,
       accountVerification: _av,
+      accountLedgerSeq: _als,
       ...v1Content
     } = sale;
     const v1Lines = sale.lines.map(({ originalLine: _ol, restock: _rs, ...line }) => line);

@@ -25,7 +25,7 @@ import type { IngestProblem, TerminalScope } from './cloud-store.ts';
 export type SaleEvent = { terminalId: string; posId: string; localEventId: number };
 
 /** The codes a refused sale carries: invalid, or a return that does not fit its original. */
-export type RefusalCode = 'POS_SYNC_EVENT_INVALID' | ReturnProblem['code'];
+export type RefusalCode = 'POS_SYNC_EVENT_INVALID' | 'POS_FORBIDDEN' | ReturnProblem['code'];
 
 /** Why a pushed sale is refused; what the dead letter and the terminal's copy carry. */
 export type Refusal = {

@@ -1,6 +1,6 @@
 /**
- * Child of the terminal benchmark: runs up to three terminals (RxDB's open-source build allows 13 open
- * collections per process), waits until they are in sync, prints `ready`, then prints one JSON line
+ * Child of the terminal benchmark: runs up to two terminals (five collections each; RxDB's
+ * open-source build allows 13 open collections per process), waits until they are in sync, prints `ready`, then prints one JSON line
  * `{ i, price, at }` whenever product `p-0`'s price changes on terminal `i` (`at` = Date.now()).
  */
 import { tmpdir } from 'node:os';

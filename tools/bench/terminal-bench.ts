@@ -3,8 +3,9 @@
  * 1. first-run snapshot of 100,000 products (cloud → terminal SQLite, queryable), with the raw
  *    better-sqlite3 insert of the same documents as the floor;
  * 2. `sell()` latency at that catalog (sales FULL durability), offline, 10,000 sales; then
- *    `refund()` latency of 1,000 of them (the return and its restock, both FULL), `sell()` the baseline;
- * 3. offline flush of those 10,000 queued sales and 1,000 returns (push + ingested copies pulled back);
+ *    `refund()` latency of 1,000 of them (the return and its restock, both FULL), and an account
+ *    `sell()` (a customer of 10,000, the offline credit check) for 2,000 more, `sell()` the baseline;
+ * 3. offline flush of those queued sales and returns (push + ingested copies pulled back);
  * 4. delta propagation of one admin change to 20 connected terminals (child processes), p50/p95.
  */
 import { spawn } from 'node:child_process';
@@ -17,7 +18,7 @@ import { filter } from 'rxjs/operators';
 import { openTerminal } from '../../client/index.ts';
 import { PULL_DOCUMENTS, PULL_LIMIT_MAX } from '../../replication/index.ts';
 import type { Sale } from '../../schema/index.ts';
-import { NOTHING_RETURNED, priceReturnQuantity } from '../../schema/index.ts';
+import { NOTHING_RETURNED, computeSaleLine, priceReturnQuantity } from '../../schema/index.ts';
 import { CloudProcess } from '../../client/test-support/cloud-process.ts';
 import { openRawDatabase, summarize } from './bench-utils.ts';
 
@@ -25,6 +26,8 @@ const { values } = parseArgs({
   options: {
     products: { type: 'string', default: '100000' },
     sales: { type: 'string', default: '10000' },
+    customers: { type: 'string', default: '10000' },
+    'account-sales': { type: 'string', default: '2000' },
     terminals: { type: 'string', default: '20' },
     changes: { type: 'string', default: '20' },
     refunds: { type: 'string', default: '1000' },
@@ -34,6 +37,8 @@ const { values } = parseArgs({
 const REFUNDS = Number(values.refunds);
 const PRODUCTS = Number(values.products);
 const SALES = Number(values.sales);
+const CUSTOMERS = Number(values.customers);
+const ACCOUNT_SALES = Number(values['account-sales']);
 const TERMINALS = Number(values.terminals);
 const CHANGES = Number(values.changes);
 const dirs: string[] = [];
@@ -61,7 +66,7 @@ const product = (i: number, price = 100 + (i % 1000)) => ({
  * The cloud in its own process (`pos server` on the embedded store), as terminals meet it: in one
  * process the server's work would stall the terminal's event loop and the other way round.
  */
-async function startCloud(products: number) {
+async function startCloud(products: number, customers = 0) {
   const cloud = await CloudProcess.start();
   dirs.push(cloud.dataDir);
   await cloud.createBranch('b-1');
@@ -71,6 +76,17 @@ async function startCloud(products: number) {
   );
   const all = Array.from({ length: products }, (_, i) => product(i));
   await cloud.upsertProducts(all);
+  for (let i = 0; i < customers; i += 5000) {
+    const batch = Array.from({ length: Math.min(5000, customers - i) }, (_, k) => ({
+      id: `cust-${i + k}`,
+      name: `Customer ${i + k}`,
+      creditLimitMinor: 100_000_000,
+    }));
+    await cloud.gql(
+      'mutation ($c: [CustomerUpsertInput!]!) { upsertCustomers(input: $c) { id } }',
+      { c: batch },
+    );
+  }
   return {
     url: cloud.url,
     register: () => cloud.registerTerminal('b-1'),
@@ -107,7 +123,7 @@ async function rawFloor(cloud: Awaited<ReturnType<typeof startCloud>>, token: st
 }
 
 async function benchSnapshotSellFlush() {
-  const cloud = await startCloud(PRODUCTS);
+  const cloud = await startCloud(PRODUCTS, CUSTOMERS);
   try {
     const identity = await cloud.register();
     const dataDir = temp('pos-bench-terminal-');
@@ -127,6 +143,8 @@ async function benchSnapshotSellFlush() {
     );
     const snapshotMs = performance.now() - start;
     await terminal.awaitInSync();
+    const customers = await terminal.db.customers.count().exec();
+    if (customers !== CUSTOMERS) throw new Error(`customers incomplete: ${customers}`);
     const count = await terminal.db.products.count().exec();
     const bySku = await terminal.db.products
       .findOne({ selector: { sku: `SKU-${PRODUCTS - 1}` } })
@@ -177,17 +195,44 @@ async function benchSnapshotSellFlush() {
         `return + restock FULL: p50 ${refund.p50.toFixed(2)} ms, p99 ${refund.p99.toFixed(2)} ms, ` +
         `mean ${refund.mean.toFixed(2)} ms (x${(refund.p99 / sell.p99).toFixed(2)} sell() p99)`,
     );
+    const accountLatencies: number[] = [];
+    for (let i = 0; i < ACCOUNT_SALES; i++) {
+      const quantity = 1 + (i % 3);
+      const productIndex = (i * 7919) % PRODUCTS;
+      const { lineTotalMinor: amountMinor } = computeSaleLine({
+        productId: `p-${productIndex}`,
+        sku: `SKU-${productIndex}`,
+        name: 'x',
+        quantity,
+        unitPriceMinor: 100 + (productIndex % 1000),
+        discountMinor: 0,
+        taxRateBps: 700,
+      });
+      const t0 = performance.now();
+      await terminal.sell({
+        lines: [{ productId: `p-${productIndex}`, quantity }],
+        payments: [{ method: 'account', amountMinor }],
+        customerId: `cust-${(i * 104_729) % CUSTOMERS}`,
+      });
+      accountLatencies.push(performance.now() - t0);
+    }
+    const account = summarize(accountLatencies);
+    out(
+      `account sell(): ${ACCOUNT_SALES} charges at ${PRODUCTS} products and ${CUSTOMERS} customers, ` +
+        `sales FULL: p50 ${account.p50.toFixed(2)} ms, p99 ${account.p99.toFixed(2)} ms, ` +
+        `mean ${account.mean.toFixed(2)} ms (x${(account.p99 / sell.p99).toFixed(2)} sell() p99)`,
+    );
     const flushStart = performance.now();
     terminal.start();
     await terminal.awaitInSync();
     const flushMs = performance.now() - flushStart;
     const status = await terminal.status();
-    if (status.synced !== SALES + REFUNDS || status.queued !== 0) {
+    if (status.synced !== SALES + REFUNDS + ACCOUNT_SALES || status.queued !== 0) {
       throw new Error(JSON.stringify(status));
     }
     out(
-      `offline flush: ${SALES} queued sales and ${REFUNDS} returns pushed and acknowledged in ` +
-        `${flushMs.toFixed(0)} ms`,
+      `offline flush: ${SALES} queued sales, ${REFUNDS} returns and ${ACCOUNT_SALES} charges ` +
+        `pushed and acknowledged in ${flushMs.toFixed(0)} ms`,
     );
     await terminal.close();
   } finally {
@@ -203,8 +248,9 @@ async function benchDelta() {
     for (let i = 0; i < TERMINALS; i++) identities.push(await cloud.register());
     const arrivals: { i: number; price: number; at: number; child: number }[] = [];
     const ready: Promise<void>[] = [];
-    for (let c = 0; c * 3 < identities.length; c++) {
-      const group = identities.slice(c * 3, c * 3 + 3);
+    // Two terminals per child: five collections each, and 13 per process at most (RxDB's open build).
+    for (let c = 0; c * 2 < identities.length; c++) {
+      const group = identities.slice(c * 2, c * 2 + 2);
       const child = spawn(
         process.execPath,
         [

@@ -9,7 +9,7 @@ export const SIMULATE_USAGE = `pos simulate [--terminals N] [--real N] [--branch
              [--change-every-ms MS] [--products N]
 pos simulate --bench [--only ingest,snapshot,delta,connections,faults] [--quick]
   Runs a fleet of terminals against a cloud on the embedded store under a seeded fault schedule:
-  --real of them are real terminals (the full engine, three per child process; default a tenth, at
+  --real of them are real terminals (the full engine, two per child process; default a tenth, at
   least 3), the rest protocol-level terminals in this process. Each sells and adjusts inventory while
   an admin changes prices. Faults: the cloud SIGKILLed and restarted, a terminal cut off by its
   loopback proxy (dropped or stalled connections), a terminal process SIGKILLed mid-sale and mid-push,

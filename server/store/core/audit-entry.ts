@@ -17,6 +17,8 @@ const ENTITY_TYPE_OF_ACTION: Readonly<Record<string, string>> = {
   repairInventory: 'inventory',
   acceptRejectedSale: 'rejectedEvent',
   discardRejectedSale: 'rejectedEvent',
+  upsertCustomers: 'customer',
+  mergeCustomers: 'customer',
 };
 
 /** How an entry is recorded beyond who did what to which target. */

@@ -1,10 +1,13 @@
 import type { WithDeleted } from 'rxdb';
 import type { Checkpoint } from '../../../replication/index.ts';
+import { HlcClock } from '../../../replication/index.ts';
 import type {
   Branch,
   BranchProduct,
   Category,
   CategoryInput,
+  Customer,
+  CustomerUpsert,
   Product,
   ProductInput,
   Tenant,
@@ -17,6 +20,9 @@ import type {
   BranchInput,
   CatalogStream,
   CloudStore,
+  Connection,
+  CustomerDuplicateGroup,
+  CustomerPushRow,
   EffectiveOfflinePolicy,
   InventoryPushRow,
   PageArgs,
@@ -31,6 +37,14 @@ import type {
   TerminalScope,
   TerminalStatus,
 } from '../cloud-store.ts';
+import { UPSERT_MAX } from '../cloud-store.ts';
+import type { CustomerWriter } from '../customer-rules.ts';
+import {
+  mergeCustomerRows,
+  pushCustomerRows,
+  upsertCustomerRows,
+  withoutDeleted,
+} from '../customer-rules.ts';
 import type { ResolvedStoreCoreOptions } from './options.ts';
 import { runStoreOperation } from './run-operation.ts';
 
@@ -121,6 +135,21 @@ export type StoreBackend = {
       ...args: Parameters<CloudStore['discardRejectedSale']>
     ): Awaitable<Awaited<ReturnType<CloudStore['discardRejectedSale']>>>;
   };
+  readonly customers: CustomerWriter & {
+    pull(
+      tenantId: string,
+      checkpoint: Checkpoint | null,
+      limit: number,
+    ): Awaitable<PullResult<Customer>>;
+    list(tenantId: string, page: PageArgs): Awaitable<Connection<Customer>>;
+    duplicates(tenantId: string): Awaitable<CustomerDuplicateGroup[]>;
+    overLimit(
+      ...args: Parameters<CloudStore['listOverLimitCharges']>
+    ): ReturnType<CloudStore['listOverLimitCharges']>;
+    resolveOverLimit(
+      ...args: Parameters<CloudStore['resolveOverLimitCharge']>
+    ): ReturnType<CloudStore['resolveOverLimitCharge']>;
+  };
   readonly sales: Primitives<
     | 'pullSales'
     | 'querySales'
@@ -182,10 +211,13 @@ export type StoreBackend = {
 export class StoreCore implements CloudStore {
   readonly #b: StoreBackend;
   readonly #options: ResolvedStoreCoreOptions;
+  /** The cloud's clock for admin edits of customers (`upsertCustomers`). */
+  readonly #clock: HlcClock;
 
   constructor(backend: StoreBackend, options: ResolvedStoreCoreOptions) {
     this.#b = backend;
     this.#options = options;
+    this.#clock = new HlcClock('cloud', () => options.now().getTime());
   }
 
   #run<T>(operation: () => T | Promise<T>): Promise<T> {
@@ -333,6 +365,51 @@ export class StoreCore implements CloudStore {
         this.#b.inventory.repair(tenantId, branchId, options, actor),
       ),
     );
+
+  pullCustomers = (tenantId: string, cp: Checkpoint | null, limit: number) =>
+    this.#run(() => this.#b.customers.pull(tenantId, cp, limit));
+  pushCustomers = (scope: TerminalScope, rows: CustomerPushRow[]) =>
+    this.#run(() =>
+      pushCustomerRows(
+        this.#b.customers,
+        scope,
+        rows,
+        this.#options.now().getTime(),
+        this.#options.customerClockSkewMs,
+      ),
+    );
+  upsertCustomers = (tenantId: string, inputs: CustomerUpsert[], actor: string) =>
+    this.#run(() =>
+      andThen(this.#b.tenancy.requireTenant(tenantId), () => {
+        if (inputs.length > UPSERT_MAX) {
+          throw new PosError('POS_INPUT_INVALID', `at most ${UPSERT_MAX} customers per upsert`);
+        }
+        return upsertCustomerRows(this.#b.customers, this.#clock, tenantId, inputs, actor);
+      }),
+    );
+  getCustomers = (tenantId: string, ids: string[]) =>
+    this.#run(async () =>
+      [...(await this.#b.customers.read(tenantId, ids)).values()].map((m) => withoutDeleted(m.doc)),
+    );
+  listCustomers = (tenantId: string, page: PageArgs) =>
+    this.#run(() => this.#b.customers.list(tenantId, page));
+  customerDuplicates = (tenantId: string) =>
+    this.#run(() => this.#b.customers.duplicates(tenantId));
+  mergeCustomers = (
+    tenantId: string,
+    survivorId: string,
+    mergedId: string,
+    note: string,
+    actor: string,
+  ) =>
+    this.#run(() =>
+      mergeCustomerRows(this.#b.customers, tenantId, survivorId, mergedId, note, actor),
+    );
+
+  listOverLimitCharges = (tenantId: string, status: 'open' | 'resolved' | 'all') =>
+    this.#run(() => this.#b.customers.overLimit(tenantId, status));
+  resolveOverLimitCharge = (tenantId: string, saleId: string, note: string, actor: string) =>
+    this.#run(() => this.#b.customers.resolveOverLimit(tenantId, saleId, note, actor));
 
   listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
     this.#run(() => this.#b.deadLetters.list(tenantId, filter, page));

@@ -1,11 +1,11 @@
 import type { CloudStore } from '../cloud-store.ts';
 
 /**
- * A change of a stream, as far as a hint needs it. Products and categories are tenant-wide streams;
+ * A change of a stream, as far as a hint needs it. Products, categories and customers are tenant-wide;
  * inventory and sales are per branch, so their notices name the branch.
  */
 export type StreamNotice =
-  | { tenantId: string; stream: 'products' | 'categories' }
+  | { tenantId: string; stream: 'products' | 'categories' | 'customers' }
   | { tenantId: string; stream: 'inventory' | 'sales'; branchId: string };
 
 type NoticeRules = {
@@ -36,6 +36,9 @@ const noticeRules: NoticeRules = {
   pushInventory: ([scope]) => [
     { tenantId: scope.tenantId, stream: 'inventory', branchId: scope.branchId },
   ],
+  pushCustomers: ([scope]) => [{ tenantId: scope.tenantId, stream: 'customers' }],
+  upsertCustomers: ([tenantId]) => [{ tenantId, stream: 'customers' }],
+  mergeCustomers: ([tenantId]) => [{ tenantId, stream: 'customers' }],
   repairInventory: ([tenantId, branchId], repairs) =>
     repairs.some((r) => r.repaired) ? [{ tenantId, stream: 'inventory', branchId }] : [],
 };

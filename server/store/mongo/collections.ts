@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { WithDeleted } from 'rxdb';
-import type { InventoryItem, OfflinePolicy, Sale } from '../../../schema/index.ts';
+import type { Customer, InventoryItem, OfflinePolicy, Sale } from '../../../schema/index.ts';
 import type { IngestProblem } from '../cloud-store.ts';
 import { entityTypeOfAction } from '../core/audit-entry.ts';
 import type { ReturnCounter } from '../core/return-booking.ts';
@@ -134,6 +134,36 @@ export type InventoryCreatorDoc = {
   creator: string;
   terminalId: string;
 };
+export type CustomerDoc = {
+  tenantId: string;
+  id: string;
+  seq: number;
+  /** The customer a duplicate was merged into (balances sum the entries of merged customers too). */
+  mergedInto: string | null;
+  /** Normalised phone and email, for duplicate detection. */
+  phoneKey: string | null;
+  emailKey: string | null;
+  changedAt: string;
+  doc: WithDeleted<Customer>;
+};
+/** One booking on a customer account: never changed or deleted; `seq` is the tenant's ledger position. */
+export type LedgerEntryDoc = {
+  tenantId: string;
+  seq: number;
+  saleId: string;
+  customerId: string;
+  kind: string;
+  /** What the booking adds to the balance: a charge positive, a settlement or refund negative. */
+  amountMinor: number;
+  branchId: string;
+  terminalId: string;
+  createdAt: string;
+  /** A charge's verification ('verified', 'over_limit'); an operator resolves over-limit ones. */
+  verification: 'verified' | 'over_limit' | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+};
 export type AuditDoc = {
   /** UUIDv7: time-ordered, so listing by `_id` is oldest first. */
   _id: string;
@@ -159,6 +189,8 @@ export type Collections = {
   categories: Collection<CatalogDoc<any>>;
   inventory: Collection<InventoryDoc>;
   inventoryCreators: Collection<InventoryCreatorDoc>;
+  customers: Collection<CustomerDoc>;
+  ledgerEntries: Collection<LedgerEntryDoc>;
   sales: Collection<SaleDoc>;
   saleAcks: Collection<SaleAckDoc>;
   posProgress: Collection<PosProgressDoc>;
@@ -197,6 +229,22 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
   inventoryCreators: [
     { key: { tenantId: 1, creator: 1 }, name: 'inventory_creator', unique: true },
+  ],
+  customers: [
+    { key: { tenantId: 1, id: 1 }, name: 'customers_id', unique: true },
+    { key: { tenantId: 1, seq: 1 }, name: 'customers_seq', unique: true },
+    { key: { tenantId: 1, seqs: 1 }, name: 'customers_seq_slots', unique: true },
+    { key: { tenantId: 1, phoneKey: 1, mergedInto: 1 }, name: 'customers_phone' },
+    { key: { tenantId: 1, emailKey: 1, mergedInto: 1 }, name: 'customers_email' },
+    { key: { tenantId: 1, mergedInto: 1 }, name: 'customers_merged' },
+    // An account booking naming another tenant's customer is refused (by id across tenants).
+    { key: { id: 1 }, name: 'customers_by_id' },
+  ],
+  ledgerEntries: [
+    { key: { tenantId: 1, saleId: 1 }, name: 'ledger_sale', unique: true },
+    { key: { tenantId: 1, seq: 1 }, name: 'ledger_seq', unique: true },
+    { key: { tenantId: 1, customerId: 1, seq: 1 }, name: 'ledger_customer' },
+    { key: { tenantId: 1, verification: 1, resolvedAt: 1, seq: 1 }, name: 'ledger_over_limit' },
   ],
   sales: [
     { key: { tenantId: 1, eventKey: 1, acceptedFrom: 1 }, name: 'sale_event_key', unique: true },
@@ -272,6 +320,8 @@ const COLLECTION_NAMES: Record<keyof Collections, string> = {
   categories: 'categories',
   inventory: 'inventory',
   inventoryCreators: 'inventory_creators',
+  customers: 'customers',
+  ledgerEntries: 'ledger_entries',
   sales: 'sales',
   saleAcks: 'sale_acks',
   posProgress: 'pos_progress',
@@ -298,7 +348,13 @@ export function collectionsOf(db: Db): Collections {
 }
 
 /** The stream collections whose documents keep the seqs they held (`seqs`, see `stream-seq.ts`). */
-const SLOTTED: (keyof Collections)[] = ['products', 'categories', 'inventory', 'saleAcks'];
+const SLOTTED: (keyof Collections)[] = [
+  'products',
+  'categories',
+  'inventory',
+  'customers',
+  'saleAcks',
+];
 
 /**
  * Creates every index (idempotent: an existing index with the same definition is a no-op). Documents

@@ -13,6 +13,8 @@ import type {
   RejectedEventFilter,
   TerminalScope,
 } from '../cloud-store.ts';
+import { accountEffectOf } from '../core/account-booking.ts';
+import type { Customers } from './customers.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Collections, DeadLetterDoc } from './collections.ts';
 import { pageOf } from './paging.ts';
@@ -35,6 +37,7 @@ export type { Refusal };
 export class DeadLetters {
   readonly #c: Collections;
   readonly #ledger: SaleLedger;
+  readonly #customers: Customers;
   readonly #audit: AuditLog;
   readonly #now: () => Date;
   readonly #bounds: SaleBounds;
@@ -42,12 +45,14 @@ export class DeadLetters {
   constructor(
     collections: Collections,
     ledger: SaleLedger,
+    customers: Customers,
     audit: AuditLog,
     now: () => Date,
     bounds: SaleBounds,
   ) {
     this.#c = collections;
     this.#ledger = ledger;
+    this.#customers = customers;
     this.#audit = audit;
     this.#now = now;
     this.#bounds = bounds;
@@ -162,6 +167,22 @@ export class DeadLetters {
         if (!booked && stored.length > 0) throw keyAlreadyBooked(key, stored[0]!.invoiceNo);
         if (!booked)
           throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
+      }
+    }
+    // An accepted account booking takes its ledger entry like an ingested one (once: keyed by sale).
+    const effect = accountEffectOf(booked);
+    if (effect) {
+      const written = await this.#customers.bookEntry(tenantId, booked, effect);
+      if (
+        booked.accountVerification !== written.verification ||
+        booked.accountLedgerSeq !== written.ledgerSeq
+      ) {
+        booked = {
+          ...booked,
+          accountVerification: written.verification,
+          accountLedgerSeq: written.ledgerSeq,
+        };
+        await this.#ledger.setAccountEntry(tenantId, booked.id, written);
       }
     }
     const scope = { tenantId, branchId: entry.branchId, terminalId: entry.terminalId };

@@ -16,6 +16,7 @@ import { Catalog } from './catalog.ts';
 import type { Collections } from './collections.ts';
 import { collectionsOf, ensureIndexes } from './collections.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { Customers } from './customers.ts';
 import { Inventory } from './inventory.ts';
 import { productBatchFacts } from './product-references.ts';
 import { pruneMongo } from './retention.ts';
@@ -131,22 +132,29 @@ function mongoParts(
   const products = new Catalog(c.products, productKind, seq, audit, now);
   const categories = new Catalog(c.categories, categoryKind, seq, audit, now);
   const inventory = new Inventory(c.inventory, c.inventoryCreators, seq, audit, now);
+  const customers = new Customers(c.customers, c.ledgerEntries, seq, audit, now);
   const ledger = new SaleLedger(c, seq, options.logger, now);
-  const deadLetters = new DeadLetters(c, ledger, audit, now, options.saleBounds);
+  const deadLetters = new DeadLetters(c, ledger, customers, audit, now, options.saleBounds);
   const sales = new SalesQueries(c, seq);
   let closed = false;
   const streamHeads = async (tenantId: string, branchId: string): Promise<StreamHeads> => {
-    const [productsHead, categoriesHead, inventoryHead, salesHead] = await Promise.all([
-      products.head(tenantId),
-      categories.head(tenantId),
-      inventory.head(tenantId, branchId),
-      seq.head({ tenantId, stream: 'sales', scope: branchId }, c.saleAcks, { tenantId, branchId }),
-    ]);
+    const [productsHead, categoriesHead, inventoryHead, salesHead, customersHead] =
+      await Promise.all([
+        products.head(tenantId),
+        categories.head(tenantId),
+        inventory.head(tenantId, branchId),
+        seq.head({ tenantId, stream: 'sales', scope: branchId }, c.saleAcks, {
+          tenantId,
+          branchId,
+        }),
+        customers.head(tenantId),
+      ]);
     return {
       products: productsHead,
       categories: categoriesHead,
       inventory: inventoryHead,
       sales: salesHead,
+      customers: customersHead,
     };
   };
   const backend: StoreBackend = {
@@ -154,6 +162,7 @@ function mongoParts(
     products,
     categories,
     inventory,
+    customers,
     deadLetters,
     sales,
     offlinePolicies: new OfflinePolicies(c, audit, now),
@@ -185,6 +194,7 @@ function mongoParts(
       return ingestSales(
         ledger,
         deadLetters,
+        customers,
         audit,
         scope,
         { currency: branch.currency, now: options.now(), bounds: options.saleBounds },

@@ -19,6 +19,8 @@ import type {
   SaleEvent,
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
+import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
+import type { Customers } from './customers.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
@@ -44,6 +46,7 @@ type Plan =
 export async function ingestSales(
   ledger: SaleLedger,
   deadLetters: DeadLetters,
+  customers: Customers,
   audit: AuditLog,
   scope: TerminalScope,
   options: Omit<PushedSaleContext, 'highestArrived'>,
@@ -86,6 +89,17 @@ export async function ingestSales(
     return plan;
   });
 
+  for (const [index, p] of plans.entries()) {
+    const effect = p.kind === 'book' ? accountEffectOf(p.checked.sale) : null;
+    if (
+      p.kind === 'book' &&
+      effect &&
+      (await customers.heldElsewhere(scope.tenantId, effect.customerId))
+    ) {
+      plans[index] = { kind: 'refuse', checked: refuseForeignCustomer(p.checked) };
+    }
+  }
+
   // Returns are booked after the other sales of the batch, one at a time: the original they point
   // at may be one of those, and each return's counter update must see the ones before it.
   const isReturn = (p: Plan) => p.kind === 'book' && returnOriginalId(p.checked.sale) !== null;
@@ -118,6 +132,24 @@ export async function ingestSales(
     if ('refused' in booked) plans[index] = { kind: 'refuse', checked: booked.refused };
     else if ('booked' in booked) bookedAt.set(index, booked);
     else plans[index] = booked.plan;
+  }
+  // Ledger entries after their bookings (docs/design.md#accounts); a duplicate writes one a crash
+  // left out, and takes the verification it records.
+  for (const [index, plan] of plans.entries()) {
+    const result = bookedAt.get(index);
+    const sale =
+      result && 'booked' in result ? result.booked : plan.kind === 'duplicate' ? plan.sale : null;
+    const effect = sale ? accountEffectOf(sale) : null;
+    if (!sale || !effect) continue;
+    const entry = await customers.bookEntry(scope.tenantId, sale, effect);
+    if (
+      sale.accountVerification !== entry.verification ||
+      sale.accountLedgerSeq !== entry.ledgerSeq
+    ) {
+      sale.accountVerification = entry.verification;
+      sale.accountLedgerSeq = entry.ledgerSeq;
+      await ledger.setAccountEntry(scope.tenantId, sale.id, entry);
+    }
   }
 
   const outcomes: SaleIngestOutcome[] = [];

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../../replication/index.ts';
 import type { Sale } from '../../../schema/index.ts';
 import { PosError, saleIdempotencyKey } from '../../../schema/index.ts';
+import type { BookedEntry } from '../core/account-booking.ts';
 import type { ReturnCounter } from '../core/return-booking.ts';
 import {
   countReturn,
@@ -144,6 +145,19 @@ export class SaleLedger {
    * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
    * ingest order.
    */
+  /** Records a booking's account entry (its position, a charge's verification) on its stored copy. */
+  async setAccountEntry(tenantId: string, saleId: string, entry: BookedEntry): Promise<void> {
+    await this.#c.sales.updateOne(
+      { tenantId, id: saleId },
+      {
+        $set: {
+          'doc.accountVerification': entry.verification,
+          'doc.accountLedgerSeq': entry.ledgerSeq,
+        },
+      },
+    );
+  }
+
   async book(tenantId: string, branchId: string, bookings: Booking[]): Promise<BookingResult[]> {
     const results: BookingResult[] = new Array(bookings.length);
     let pending = bookings.map((booking, i) => ({ booking, i }));
@@ -306,8 +320,9 @@ function saleDocOf(
     ...sale,
     invoiceNo,
     ingestedAt,
-    // A cloud field: what a terminal sent in it is not the cloud's word.
+    // Cloud fields: what a terminal sent in them is not the cloud's word (set with the entry).
     accountVerification: null,
+    accountLedgerSeq: null,
     syncState: 'synced',
     lastError: null,
     syncAttempts: 0,

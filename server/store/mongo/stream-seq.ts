@@ -8,7 +8,7 @@ import type { StreamHeadDoc } from './collections.ts';
 /** The stream keys of the store: scope '' for tenant-wide streams, the branch id for branch streams. */
 export type StreamKey = {
   tenantId: string;
-  stream: 'products' | 'categories' | 'inventory' | 'sales';
+  stream: 'products' | 'categories' | 'inventory' | 'sales' | 'customers' | 'ledger';
   scope: string;
 };
 

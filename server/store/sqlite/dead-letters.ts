@@ -68,7 +68,9 @@ type DeadLetterRow = {
 
 /** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
+import { accountEffectOf } from '../core/account-booking.ts';
 import { countReturn, returnOriginalId } from '../core/return-booking.ts';
+import type { Customers } from './customers.ts';
 import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {
   checkAcceptedSale,
@@ -83,12 +85,14 @@ export type { Refusal };
 export class DeadLetters {
   readonly #ctx: StoreContext;
   readonly #ledger: SaleLedger;
+  readonly #customers: Customers;
   readonly #s: Record<keyof typeof DEAD_LETTER_SQL, Statement>;
   readonly #bounds: SaleBounds;
 
-  constructor(ctx: StoreContext, ledger: SaleLedger, bounds: SaleBounds) {
+  constructor(ctx: StoreContext, ledger: SaleLedger, customers: Customers, bounds: SaleBounds) {
     this.#ctx = ctx;
     this.#ledger = ledger;
+    this.#customers = customers;
     this.#bounds = bounds;
     this.#s = prepareStatements(ctx.db, DEAD_LETTER_SQL);
   }
@@ -177,7 +181,10 @@ export class DeadLetters {
         throw new PosError('POS_INPUT_INVALID', `a sale with id ${sale.id} is already booked`);
       } else {
         const batch = this.#ledger.begin(tenantId, row.branch_id);
-        booked = batch.book(sale, contentHash, '');
+        // An accepted account booking takes its ledger entry like an ingested one.
+        const effect = accountEffectOf(sale);
+        const entry = effect ? this.#customers.bookEntryNow(tenantId, sale, effect) : null;
+        booked = batch.book(sale, contentHash, '', entry);
         batch.finish();
         // An accepted return is an exception, but its quantities were returned: later returns count them.
         const originalId = returnOriginalId(sale);

@@ -251,6 +251,55 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, scope)
   ) STRICT;
   `,
+  /* v6: customers (a tenant-wide stream) and their accounts' ledger */ `
+  -- phone_key and email_key: the normalised phone and email (duplicate detection); merged_into: the
+  -- customer a duplicate was merged into (a balance sums the entries of its merged customers too).
+  CREATE TABLE customers (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    merged_into TEXT,
+    phone_key TEXT,
+    email_key TEXT,
+    changed_at TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE UNIQUE INDEX customers_seq ON customers (tenant_id, seq);
+  CREATE INDEX customers_phone ON customers (tenant_id, phone_key)
+    WHERE phone_key IS NOT NULL AND merged_into IS NULL;
+  CREATE INDEX customers_email ON customers (tenant_id, email_key)
+    WHERE email_key IS NOT NULL AND merged_into IS NULL;
+  CREATE INDEX customers_merged ON customers (tenant_id, merged_into)
+    WHERE merged_into IS NOT NULL;
+  -- An account booking naming another tenant's customer is refused (by id across tenants).
+  CREATE INDEX customers_id ON customers (id);
+
+  -- The accounts' ledger: one entry per account booking (charge, settlement, refund), never changed
+  -- or deleted. seq is the tenant's ledger position (its own stream head, 'ledger'); amount_minor is
+  -- what the booking adds to the balance (a charge positive, a settlement or refund negative).
+  CREATE TABLE ledger_entries (
+    tenant_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sale_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    branch_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    -- A charge's verification at ingest ('verified', 'over_limit'); an operator resolves over-limit ones.
+    verification TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT,
+    resolution_note TEXT,
+    PRIMARY KEY (tenant_id, sale_id)
+  ) STRICT;
+  CREATE INDEX ledger_over_limit ON ledger_entries (tenant_id, seq)
+    WHERE verification = 'over_limit' AND resolved_at IS NULL;
+  CREATE UNIQUE INDEX ledger_seq ON ledger_entries (tenant_id, seq);
+  CREATE INDEX ledger_customer ON ledger_entries (tenant_id, customer_id, seq);
+  `,
 ];
 
 /** The schema version this code writes. */

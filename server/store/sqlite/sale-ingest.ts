@@ -6,6 +6,8 @@ import { decideReturn, returnOriginalId } from '../core/return-booking.ts';
 import { checkIngestSize, planSale, rejectedOutcome } from '../core/ingest-plan.ts';
 import { checkPushedSale, posIdsOf, refusalAnswer } from '../pushed-sale-check.ts';
 import type { InvalidPushedSale, ValidPushedSale } from '../pushed-sale-check.ts';
+import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
+import type { Customers } from './customers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { LedgerBatch, SaleLedger, StoredSaleRow } from './sale-ledger.ts';
 import type { StoreContext } from './store-context.ts';
@@ -20,6 +22,7 @@ export function ingestSales(
   ctx: StoreContext,
   ledger: SaleLedger,
   deadLetters: DeadLetters,
+  customers: Customers,
   scope: TerminalScope,
   currency: string | undefined,
   bounds: SaleBounds,
@@ -57,7 +60,13 @@ export function ingestSales(
             }
             if (decision.counter) ledger.putReturnCounter(scope.tenantId, decision.counter);
           }
-          const booked = batch.book(sale, contentHash, '');
+          const effect = accountEffectOf(sale);
+          if (effect && customers.heldElsewhereNow(scope.tenantId, effect.customerId)) {
+            return refuse(deadLetters, batch, scope, refuseForeignCustomer(plan.checked));
+          }
+          // The ledger entry commits with the booking (docs/design.md#accounts).
+          const entry = effect ? customers.bookEntryNow(scope.tenantId, sale, effect) : null;
+          const booked = batch.book(sale, contentHash, '', entry);
           const audit = overrideAuditOf(sale);
           if (audit) ctx.audit.record(scope.tenantId, ...audit);
           return { status: 'ingested', key, sale: booked };

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Sale } from '../../../schema/index.ts';
 import { saleIdempotencyKey } from '../../../schema/index.ts';
 import type { TerminalScope } from '../cloud-store.ts';
+import type { BookedEntry } from '../core/account-booking.ts';
 import type { ReturnCounter } from '../core/return-booking.ts';
 import { emptyReturnCounter, returnOriginalId, storedSale } from '../core/return-booking.ts';
 import { prepareStatements } from './prepare-statements.ts';
@@ -124,7 +125,12 @@ export class LedgerBatch {
   }
 
   /** Books a sale: next invoice number of the branch, the ingested copy, its acknowledgement. */
-  book(sale: Sale, contentHash: string, acceptedFrom: string): Sale {
+  book(
+    sale: Sale,
+    contentHash: string,
+    acceptedFrom: string,
+    entry: BookedEntry | null = null,
+  ): Sale {
     if (this.#nextInvoiceNo === null) {
       const row = this.#s.selectNextInvoiceNo.get(this.#tenantId, this.#branchId) as
         { next_invoice_no: number } | undefined;
@@ -135,8 +141,9 @@ export class LedgerBatch {
       ...sale,
       invoiceNo: this.#nextInvoiceNo++,
       ingestedAt: this.#ingestedAt,
-      // A cloud field: what a terminal sent in it is not the cloud's word.
-      accountVerification: null,
+      // Cloud fields: what a terminal sent in them is not the cloud's word.
+      accountVerification: entry?.verification ?? null,
+      accountLedgerSeq: entry?.ledgerSeq ?? null,
       syncState: 'synced',
       lastError: null,
       syncAttempts: 0,

@@ -13,6 +13,7 @@ import { terminalStatusOf } from '../core/terminal-status.ts';
 import { checkProductBatch, productBatchReferences } from '../product-batch-check.ts';
 import { Catalog } from './catalog.ts';
 import { ContactBuffer } from './contact-buffer.ts';
+import { Customers } from './customers.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Inventory } from './inventory.ts';
@@ -94,7 +95,8 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
   const ledger = new SaleLedger(ctx);
   // Concurrent pushes share one commit (group commit): one fsync per event-loop turn, not per push.
   const ingestGroup = new GroupCommit(db);
-  const deadLetters = new DeadLetters(ctx, ledger, options.saleBounds);
+  const customers = new Customers(ctx);
+  const deadLetters = new DeadLetters(ctx, ledger, customers, options.saleBounds);
   const sales = new SalesQueries(ctx);
   const retention = new Retention(ctx);
   const contacts = new ContactBuffer(
@@ -110,6 +112,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
       categories: head('categories', ''),
       inventory: head('inventory', branchId),
       sales: head('sales', branchId),
+      customers: head('customers', ''),
     };
   };
   return {
@@ -117,6 +120,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
     products,
     categories: new Catalog(ctx, categoryKind),
     inventory: new Inventory(ctx),
+    customers,
     deadLetters,
     sales,
     productList: { listProducts: (...args) => productList.list(...args) },
@@ -151,6 +155,7 @@ function sqliteBackend(options: ResolvedSqliteCloudStoreOptions): StoreBackend {
           ctx,
           ledger,
           deadLetters,
+          customers,
           scope,
           branch.currency,
           options.saleBounds,

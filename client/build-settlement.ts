@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Sale } from '../schema/index.ts';
+import {
+  PosError,
+  SALE_V2_DEFAULTS,
+  idSchema,
+  minorAmountSchema,
+  paymentSchema,
+  validateSale,
+} from '../schema/index.ts';
+import type { SaleIdentity } from './build-sale.ts';
+
+/** What a cashier asks `settle()` for: a customer paying down their account. */
+export const settleInputSchema = z.object({
+  customerId: idSchema,
+  /** The tenders, never `account`; cash beyond `amountMinor` is handed back as change. */
+  payments: z.array(paymentSchema).min(1).max(20),
+  /** What the account is credited; the sum of the payments when omitted. */
+  amountMinor: minorAmountSchema.min(1).optional(),
+  cashierId: idSchema.nullable().optional(),
+});
+
+/** What a cashier asks `settle()` for. */
+export type SettleInput = z.input<typeof settleInputSchema>;
+
+/** Parses a settlement request; `POS_INPUT_INVALID` with the issues. */
+export function parseSettleInput(input: SettleInput): z.output<typeof settleInputSchema> {
+  const parsed = settleInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new PosError('POS_INPUT_INVALID', 'invalid settlement', { issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+/**
+ * Builds a settlement (kind `settlement`): no lines, zero totals, the customer (followed to the
+ * survivor of a merge) credited with the payments less change, checked with the cloud's
+ * `validateSale`. Throws `POS_INPUT_INVALID`.
+ */
+export function buildSettlement(options: {
+  input: z.output<typeof settleInputSchema>;
+  customerId: string;
+  identity: SaleIdentity;
+  localEventId: number;
+  id: string;
+  createdAt: string;
+  currency: string;
+  /** Where the terminal stood with the cloud (docs/design.md#offline-limits). */
+  contact?: Pick<Sale, 'offline' | 'lastContactAt'>;
+}): Sale {
+  const { input } = options;
+  const paid = input.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  const credited = input.amountMinor ?? paid;
+  if (credited > paid) {
+    throw new PosError('POS_INPUT_INVALID', `payments ${paid} are short of ${credited}`, {
+      paidMinor: paid,
+      amountMinor: credited,
+    });
+  }
+  const sale: Sale = {
+    id: options.id,
+    terminalId: options.identity.terminalId,
+    posId: options.identity.posId,
+    localEventId: options.localEventId,
+    branchId: options.identity.branchId,
+    cashierId: input.cashierId ?? null,
+    createdAt: options.createdAt,
+    currency: options.currency,
+    lines: [],
+    totals: { subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 },
+    payments: input.payments,
+    changeMinor: paid - credited,
+    ...SALE_V2_DEFAULTS,
+    ...options.contact,
+    kind: 'settlement',
+    customerId: options.customerId,
+    invoiceNo: null,
+    ingestedAt: null,
+    syncState: 'queued',
+    lastError: null,
+    syncAttempts: 0,
+  };
+  const result = validateSale(sale, {
+    expectedBranchId: options.identity.branchId,
+    expectedTerminalId: options.identity.terminalId,
+    expectedCurrency: options.currency,
+  });
+  if (!result.ok) {
+    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
+      problems: result.problems,
+    });
+  }
+  return sale;
+}
