@@ -1,3 +1,5 @@
+import type { Sale } from '../../../schema/index.ts';
+import { accountEffectOf } from '../../../schema/index.ts';
 import type { CloudStore } from '../cloud-store.ts';
 
 /**
@@ -23,12 +25,18 @@ const noticeRules: NoticeRules = {
   upsertCategories: ([tenantId]) => [{ tenantId, stream: 'categories' }],
   deleteCategories: ([tenantId], deleted) =>
     deleted.length > 0 ? [{ tenantId, stream: 'categories' }] : [],
-  ingestSales: ([scope], outcomes) =>
-    outcomes.some((o) => o.status !== 'duplicate')
-      ? [{ tenantId: scope.tenantId, stream: 'sales', branchId: scope.branchId }]
-      : [],
+  ingestSales: ([scope], outcomes) => [
+    ...(outcomes.some((o) => o.status !== 'duplicate')
+      ? [{ tenantId: scope.tenantId, stream: 'sales' as const, branchId: scope.branchId }]
+      : []),
+    // A booked account event moved its customer's balance: the customer row has a new seq.
+    ...(outcomes.some((o) => o.status === 'ingested' && accountEffectOf(o.sale) !== null)
+      ? [{ tenantId: scope.tenantId, stream: 'customers' as const }]
+      : []),
+  ],
   acceptRejectedSale: ([tenantId], event) => [
     { tenantId, stream: 'sales', branchId: event.branchId },
+    ...(movesAnAccount(event.payload) ? [{ tenantId, stream: 'customers' as const }] : []),
   ],
   discardRejectedSale: ([tenantId], event) => [
     { tenantId, stream: 'sales', branchId: event.branchId },
@@ -66,4 +74,23 @@ export function notifyOnWrite(
       };
     },
   });
+}
+
+/** Whether an accepted payload is an account event (its booking wrote a ledger entry). */
+function movesAnAccount(payload: unknown): boolean {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const sale = payload as Partial<Sale>;
+  if (!Array.isArray(sale.payments) || sale.customerId === undefined) return false;
+  try {
+    return (
+      accountEffectOf({
+        kind: sale.kind ?? 'sale',
+        customerId: sale.customerId ?? null,
+        payments: sale.payments,
+        changeMinor: sale.changeMinor ?? 0,
+      }) !== null
+    );
+  } catch {
+    return false;
+  }
 }
