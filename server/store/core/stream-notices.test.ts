@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudStore } from '../cloud-store.ts';
-import { createWorld, productInput } from '../contract/harness.ts';
+import { createWorld, productInput, saleOf } from '../contract/harness.ts';
 import type { World } from '../contract/harness.ts';
 import { openSqliteCloudStore } from '../sqlite/index.ts';
 import type { StreamNotice } from './stream-notices.ts';
@@ -59,5 +59,28 @@ describe('notifyOnWrite', () => {
   it('announces an inventory push to the pushing branch', async () => {
     await store.pushInventory(world.t1, []);
     expect(notices).toEqual([{ tenantId: world.tenantId, stream: 'inventory', branchId: 'b-1' }]);
+  });
+
+  it('announces the customers stream when a booking moves an account, and only then', async () => {
+    const { tenantId, t1 } = world;
+    await store.upsertCustomers(tenantId, [{ id: 'c-acc', name: 'Ada' }], 'root');
+    notices.length = 0;
+    const cash = saleOf(t1, 1, { posId: 'pos-1' });
+    await store.ingestSales(t1, [cash]);
+    expect(notices).toEqual([{ tenantId, stream: 'sales', branchId: 'b-1' }]);
+    notices.length = 0;
+    const onAccount = saleOf(t1, 2, { posId: 'pos-1' });
+    await store.ingestSales(t1, [
+      {
+        ...onAccount,
+        customerId: 'c-acc',
+        payments: [{ method: 'account', amountMinor: onAccount.totals.totalMinor }],
+        changeMinor: 0,
+      },
+    ]);
+    expect(notices).toEqual([
+      { tenantId, stream: 'sales', branchId: 'b-1' },
+      { tenantId, stream: 'customers' },
+    ]);
   });
 });
