@@ -15,6 +15,7 @@ import {
   saleOverrideSchema,
   uuidV7Schema,
   validateSale,
+  parseInput,
 } from '../schema/index.ts';
 import type { SaleIdentity } from './build-sale.ts';
 
@@ -70,11 +71,7 @@ export type RefundInput = z.input<typeof refundInputSchema>;
 
 /** Parses a refund request; `POS_INPUT_INVALID` with the issues. */
 export function parseRefundInput(input: RefundInput): z.output<typeof refundInputSchema> {
-  const parsed = refundInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', 'invalid refund', { issues: parsed.error.issues });
-  }
-  return parsed.data;
+  return parseInput(refundInputSchema, input, 'refund');
 }
 
 /** The original a return is priced from, however the terminal knew it. */

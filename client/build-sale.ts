@@ -10,6 +10,7 @@ import {
   saleLineInputSchema,
   saleOverrideSchema,
   validateSale,
+  parseInput,
 } from '../schema/index.ts';
 
 /** What a cashier asks `sell()` for. */
@@ -25,11 +26,7 @@ export const sellInputSchema = z.object({
 
 /** Parses what a cashier asks `sell()` for; `POS_INPUT_INVALID` with the issues. */
 export function parseSellInput(input: SellInput): z.output<typeof sellInputSchema> {
-  const parsed = sellInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', 'invalid sale', { issues: parsed.error.issues });
-  }
-  return parsed.data;
+  return parseInput(sellInputSchema, input, 'sale');
 }
 
 /** What the till decided about the account of a sale: recorded on it as built. */

@@ -7,6 +7,7 @@ import {
   minorAmountSchema,
   paymentSchema,
   validateSale,
+  parseInput,
 } from '../schema/index.ts';
 import type { SaleIdentity } from './build-sale.ts';
 
@@ -25,11 +26,7 @@ export type SettleInput = z.input<typeof settleInputSchema>;
 
 /** Parses a settlement request; `POS_INPUT_INVALID` with the issues. */
 export function parseSettleInput(input: SettleInput): z.output<typeof settleInputSchema> {
-  const parsed = settleInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', 'invalid settlement', { issues: parsed.error.issues });
-  }
-  return parsed.data;
+  return parseInput(settleInputSchema, input, 'settlement');
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   idSchema,
   newCustomerDocument,
   patchCustomerDocument,
+  parseInput,
 } from '../schema/index.ts';
 import type { InventoryRowRefusal } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
@@ -54,7 +55,7 @@ export class TerminalCustomers {
 
   /** See `Terminal.createCustomer`. */
   async create(input: CustomerCreate): Promise<Customer> {
-    const fields = parseArgument(customerCreateSchema, input, 'customer');
+    const fields = parseInput(customerCreateSchema, input, 'customer');
     const tenantId = this.#identity.tenantId;
     if (tenantId === undefined) {
       throw new PosError('POS_SYNC_OFFLINE', 'the tenant is not known until the cloud was reached');
@@ -66,7 +67,7 @@ export class TerminalCustomers {
 
   /** See `Terminal.updateCustomer`. */
   async update(id: string, patch: CustomerPatch): Promise<Customer> {
-    const fields = parseArgument(customerPatchSchema, patch, 'patch');
+    const fields = parseInput(customerPatchSchema, patch, 'patch');
     const target = await this.resolve(id);
     const doc = await this.#db.customers.findOne(target.id).exec(true);
     const updated = await doc.incrementalModify((current) => {
@@ -82,7 +83,7 @@ export class TerminalCustomers {
    * (followed through every merge). `POS_NOT_FOUND` when this terminal does not hold it.
    */
   async resolve(id: string): Promise<Customer> {
-    parseArgument(idSchema, id, 'customerId');
+    parseInput(idSchema, id, 'customerId');
     let current = id;
     for (let hop = 0; hop <= MERGE_HOPS_MAX; hop++) {
       const doc = await this.#db.customers.findOne(current).exec();
@@ -101,22 +102,4 @@ export class TerminalCustomers {
     if (refused.length > 0) this.#logger().warn({ refused }, 'customer rows refused by the cloud');
     this.#onChange();
   }
-}
-
-function parseArgument<T>(
-  schema: {
-    safeParse(
-      value: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: unknown[] } };
-  },
-  value: unknown,
-  name: string,
-): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${JSON.stringify(value)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-  return parsed.data;
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { InventoryReason } from '../schema/index.ts';
 import {
   PosError,
@@ -9,6 +8,7 @@ import {
   idSchema,
   inventoryItemId,
   inventoryReasonSchema,
+  parseInput,
 } from '../schema/index.ts';
 import type { InventoryRowRefusal } from './sync-streams.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
@@ -47,8 +47,8 @@ export class TerminalInventory {
 
   /** See `Terminal.adjustInventory`. */
   async adjust(productId: string, delta: number, reason: InventoryReason): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
-    checkInventoryArgument(inventoryReasonSchema, reason, 'reason');
+    parseInput(idSchema, productId, 'productId');
+    parseInput(inventoryReasonSchema, reason, 'reason');
     checkStock(delta, 'delta', delta);
     const doc = await this.#item(productId);
     checkStock(doc.onHand + delta, 'delta', delta);
@@ -58,7 +58,7 @@ export class TerminalInventory {
 
   /** See `Terminal.countInventory`. */
   async count(productId: string, counted: number): Promise<number> {
-    checkInventoryArgument(idSchema, productId, 'productId');
+    parseInput(idSchema, productId, 'productId');
     checkStock(counted, 'counted', counted);
     const doc = await this.#item(productId);
     const updated = await doc.updateCRDT(
@@ -87,15 +87,6 @@ export class TerminalInventory {
       // Created meanwhile (by a pull): use that one.
       return this.#db.inventory.findOne(id).exec(true);
     }
-  }
-}
-
-function checkInventoryArgument(schema: z.ZodType, value: unknown, name: string): void {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new PosError('POS_INPUT_INVALID', `invalid ${name}: ${JSON.stringify(value)}`, {
-      issues: parsed.error.issues,
-    });
   }
 }
 

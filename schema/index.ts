@@ -82,6 +82,7 @@ export {
 } from './offline-policy.ts';
 export type { PosErrorOptions } from './pos-error.ts';
 export { PosError, isPosError } from './pos-error.ts';
+export { parseInput } from './parse-input.ts';
 export { priceSaleLine } from './price-sale-line.ts';
 export {
   ID_MAX_LENGTH,

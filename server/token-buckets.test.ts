@@ -64,14 +64,6 @@ describe('TokenBuckets', () => {
       ],
       [true, true, false, true],
     ],
-    [
-      'an idle bucket is forgotten and starts full',
-      [
-        [0, 3],
-        [60_001, 3],
-      ],
-      [true, true],
-    ],
   ] as [string, [number, number][], boolean[]][])('%s', (_name, takes, expected) => {
     const { b, at } = buckets();
     const answers = takes.map(([ms, weight]) => {
@@ -96,5 +88,17 @@ describe('TokenBuckets', () => {
     at(61_000);
     b.take('t-new', 1);
     expect(b.size).toBe(2);
+  });
+
+  it('forgets a bucket idle for idleMs', () => {
+    const { b, at } = buckets();
+    b.take('t-1', 1);
+    at(30_000);
+    b.take('t-2', 1);
+    expect(b.size).toBe(2);
+    at(60_001);
+    b.take('t-2', 1);
+    // t-1 was idle longer than idleMs and is gone; t-2 was used 30 s ago and stays.
+    expect(b.size).toBe(1);
   });
 });

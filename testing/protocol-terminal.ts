@@ -303,7 +303,6 @@ export class ProtocolTerminal {
       syncState: 'queued',
       lastError: null,
       syncAttempts: 0,
-      ...SALE_V2_DEFAULTS,
     };
     this.#queue.push(sale);
     this.#wakePush?.();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SimulationResult } from './simulation.ts';
+import { TERMINALS_PER_HOST } from './terminal-host-handle.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -150,7 +151,7 @@ table { border-collapse: collapse; margin: 8px 0 24px; } td, th { border: 1px so
 <p>Replay: <code>pos simulate --terminals ${o.terminals} --real ${o.realTerminals} --branches ${o.branches} --duration ${Math.round(o.durationMs / 1000)}s --faults ${o.faults.join(',')} --seed ${o.seed}</code></p>
 <table>
 ${row(['started', escapeHtml(result.startedAt)])}
-${row(['fleet', `${o.terminals} terminals (${o.realTerminals} real in ${Math.ceil(o.realTerminals / 3)} processes, ${o.terminals - o.realTerminals} protocol-level), ${o.branches} branches, ${o.products} products`])}
+${row(['fleet', `${o.terminals} terminals (${o.realTerminals} real in ${Math.ceil(o.realTerminals / TERMINALS_PER_HOST)} processes, ${o.terminals - o.realTerminals} protocol-level), ${o.branches} branches, ${o.products} products`])}
 ${row(['workload', `${(result.workloadMs / 1000).toFixed(1)} s; ${result.totals.sold} sales sold, ${result.totals.changes} admin price changes, ${result.faults.length} faults`])}
 ${row(['delta latency', `${series.latency.n} arrivals; p50 ${series.latency.p50.toFixed(0)} ms, p95 ${series.latency.p95.toFixed(0)} ms, max ${series.latency.max.toFixed(0)} ms`])}
 ${row(['convergence', `${escapeHtml(result.convergence.message)}; after the last fault healed: ${seconds(result.convergence.afterLastHealMs)}; final wait after the workload: ${seconds(result.convergence.waitedMs)}`])}

@@ -82,7 +82,7 @@ export const SALES_SCHEMA_V1 = {
       items: {
         type: 'object',
         properties: {
-          method: { type: 'string', enum: [...'cash', 'card', 'voucher', 'other'] },
+          method: { type: 'string', enum: ['cash', 'card', 'voucher', 'other'] },
           amountMinor: money,
         },
         required: ['method', 'amountMinor'],
