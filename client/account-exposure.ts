@@ -25,8 +25,8 @@ export function accountEventOf(sale: Sale): AccountEvent | null {
     customerId: effect.customerId,
     amountMinor: effect.amountMinor,
     syncState: sale.syncState,
-    accountLedgerSeq: sale.accountLedgerSeq ?? null,
-    accountVerification: sale.accountVerification ?? null,
+    accountLedgerSeq: sale.accountLedgerSeq,
+    accountVerification: sale.accountVerification,
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReturnOf, ReturnedLine, Sale, SaleLine, SaleOverride } from '../schema/index.ts';
+import type { ReturnOf, ReturnedLine, Sale, SaleLine } from '../schema/index.ts';
 import {
   NOTHING_RETURNED,
   PosError,
@@ -97,7 +97,6 @@ export function buildReturn(options: {
   createdAt: string;
   offline: boolean;
   lastContactAt: string | null;
-  override: SaleOverride | null;
 }): Sale {
   const { input, original } = options;
   const lines: SaleLine[] = input.lines.map(({ line, quantity, restock }) => {
@@ -127,14 +126,6 @@ export function buildReturn(options: {
     totals.taxMinor += line.taxMinor;
     totals.totalMinor += line.lineTotalMinor;
   }
-  const paid = input.payments.reduce((sum, p) => sum + p.amountMinor, 0);
-  if (paid !== totals.totalMinor) {
-    throw new PosError(
-      'POS_INPUT_INVALID',
-      `refund tenders pay out ${paid}; the return is ${totals.totalMinor}`,
-      { paidMinor: paid, totalMinor: totals.totalMinor },
-    );
-  }
   const sale: Sale = {
     id: options.id,
     terminalId: options.identity.terminalId,
@@ -161,7 +152,8 @@ export function buildReturn(options: {
     reason: input.reason ?? null,
     offline: options.offline,
     lastContactAt: options.lastContactAt,
-    override: options.override,
+    // The caller records a manager's override once it is known to have passed a refusal.
+    override: null,
     invoiceNo: null,
     ingestedAt: null,
     syncState: 'queued',

@@ -35,6 +35,9 @@ export type SaleAccountFields = Pick<Sale, 'customerId' | 'accountCheck' | 'over
 /** What a cashier asks `sell()` for. */
 export type SellInput = z.input<typeof sellInputSchema>;
 
+/** A `sell()` request as parsed: defaults filled, every field checked. */
+export type ParsedSellInput = z.output<typeof sellInputSchema>;
+
 /** Who sells: fixed per terminal installation. */
 export type SaleIdentity = { terminalId: string; posId: string; branchId: string };
 
@@ -45,7 +48,8 @@ export type SaleIdentity = { terminalId: string; posId: string; branchId: string
  * Throws `POS_PRODUCT_UNAVAILABLE` (unknown, deleted or inactive product) or `POS_INPUT_INVALID`.
  */
 export function buildSale(options: {
-  input: SellInput;
+  /** What the cashier asked for, parsed (`parseSellInput`). */
+  input: ParsedSellInput;
   products: ReadonlyMap<string, BranchProduct>;
   identity: SaleIdentity;
   localEventId: number;
@@ -57,7 +61,7 @@ export function buildSale(options: {
   /** The customer (followed to the survivor of a merge), the credit check and the override. */
   account?: SaleAccountFields;
 }): Sale {
-  const input = parseSellInput(options.input);
+  const { input } = options;
   const firstProduct = options.products.get(input.lines[0]!.productId);
   const currency = options.currency ?? firstProduct?.currency ?? 'XXX';
   const lines: SaleLine[] = input.lines.map((line) =>
@@ -75,16 +79,9 @@ export function buildSale(options: {
       },
     );
   }
+  // Change comes only out of cash (validateSale's change_without_cash), never out of an account
+  // payment.
   const change = paid - totals.totalMinor;
-  const notOnAccount = input.payments
-    .filter((p) => p.method !== 'account')
-    .reduce((sum, p) => sum + p.amountMinor, 0);
-  if (change > notOnAccount) {
-    // Change handed out of an account payment would charge the customer for cash.
-    throw new PosError('POS_INPUT_INVALID', 'an account payment gives no change', {
-      changeMinor: change,
-    });
-  }
   const sale: Sale = {
     id: options.id,
     terminalId: options.identity.terminalId,

@@ -32,8 +32,8 @@ export class OfflineLimits {
   #policy: OfflinePolicy;
   #lastContactMs: number | null;
   #writtenContactMs: number | null;
-  /** Totals of the events made offline since the last contact. */
-  #offlineEvents: { atMs: number; totalMinor: number }[];
+  /** The sum of the totals of the events made offline since the last contact. */
+  #offlineTotalMinor = 0;
 
   private constructor(
     db: TerminalDatabase,
@@ -47,7 +47,6 @@ export class OfflineLimits {
     this.#policy = policy;
     this.#lastContactMs = lastContactMs;
     this.#writtenContactMs = lastContactMs;
-    this.#offlineEvents = [];
     for (const sale of sales) this.record(sale);
   }
 
@@ -76,13 +75,13 @@ export class OfflineLimits {
 
   /** The sum of the totals of the events made offline since the last contact. */
   get offlineTotalMinor(): number {
-    return this.#offlineEvents.reduce((sum, e) => sum + e.totalMinor, 0);
+    return this.#offlineTotalMinor;
   }
 
   /** The cloud answered: contact now. The stored time follows at most every 10 s. */
   contacted(now = Date.now()): void {
     this.#lastContactMs = now;
-    this.#offlineEvents = [];
+    this.#offlineTotalMinor = 0;
     if (this.#writtenContactMs !== null && now - this.#writtenContactMs < CONTACT_WRITE_MS) return;
     this.#writtenContactMs = now;
     this.#db
@@ -118,7 +117,7 @@ export class OfflineLimits {
   record(sale: Pick<Sale, 'offline' | 'createdAt' | 'totals'>): void {
     const atMs = Date.parse(sale.createdAt);
     if (!sale.offline || (this.#lastContactMs !== null && atMs <= this.#lastContactMs)) return;
-    this.#offlineEvents.push({ atMs, totalMinor: sale.totals.totalMinor });
+    this.#offlineTotalMinor += sale.totals.totalMinor;
   }
 
   /** Pulls the branch's policy; kept in the file when it changed. Failures wait for the next try. */

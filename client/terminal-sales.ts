@@ -3,11 +3,11 @@ import type { Subscription } from 'rxjs';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { SALE_FOR_RETURN_DOCUMENT, isRetryable } from '../replication/index.ts';
-import type { BranchProduct, ReturnedLine, Sale, SaleOverride } from '../schema/index.ts';
+import type { BranchProduct, ReturnedLine, Sale } from '../schema/index.ts';
 import { PosError, createUuidV7, requireOverride, withSaleV2Defaults } from '../schema/index.ts';
 import type { RefundInput, ReturnOriginal } from './build-return.ts';
 import { buildReturn, parseRefundInput } from './build-return.ts';
-import type { SaleAccountFields, SellInput } from './build-sale.ts';
+import type { ParsedSellInput, SaleAccountFields, SellInput } from './build-sale.ts';
 import { buildSale, parseSellInput } from './build-sale.ts';
 import type { SettleInput } from './build-settlement.ts';
 import { buildSettlement, parseSettleInput } from './build-settlement.ts';
@@ -118,15 +118,16 @@ export class TerminalSales {
   sell(input: SellInput): Promise<Sale> {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
-      const account = await this.#checkAccount(input);
+      const parsed = parseSellInput(input);
+      const account = await this.#checkAccount(parsed);
       const contact = this.#contact();
-      const ids = [...new Set((input.lines ?? []).map((line) => line.productId))];
+      const ids = [...new Set(parsed.lines.map((line) => line.productId))];
       const found = await this.#db.products.findByIds(ids).exec();
       const products = new Map<string, BranchProduct>();
       for (const [id, doc] of found) products.set(id, doc.toJSON() as BranchProduct);
       const now = Date.now();
       const built = buildSale({
-        input,
+        input: parsed,
         products,
         identity: this.#identity,
         localEventId: this.#nextLocalEventId,
@@ -144,7 +145,7 @@ export class TerminalSales {
             }
           : {}),
       });
-      const given = input.override ?? null;
+      const given = parsed.override ?? null;
       const offlineOverridden =
         contact.offline &&
         this.#limits.check(
@@ -164,9 +165,8 @@ export class TerminalSales {
    * available, a manager's override of `POS_CREDIT_LIMIT_EXCEEDED`.
    */
   async #checkAccount(
-    input: SellInput,
+    parsed: ParsedSellInput,
   ): Promise<(SaleAccountFields & { overridden: boolean }) | undefined> {
-    const parsed = parseSellInput(input);
     if (!parsed.customerId) return undefined;
     const customer = await this.#customers.resolve(parsed.customerId);
     const charged = parsed.payments
@@ -228,7 +228,8 @@ export class TerminalSales {
     await this.#db.sales.insert(sale);
     this.#limits.record(sale);
     this.#nextLocalEventId += 1;
-    // Before the next sale is checked, whatever the collection's change stream delivers when.
+    // Before the next event is checked, whatever the collection's change stream delivers when.
+    this.#returns.note(sale);
     this.#accounts.observeSale(sale);
     this.#onSold();
     this.#push.wake();
@@ -240,35 +241,26 @@ export class TerminalSales {
     return this.#queue.run(async () => {
       if (this.#closed()) throw new PosError('POS_INPUT_INVALID', 'the terminal is closed');
       const input = parseRefundInput(request);
-      const original = await this.#originalOf(input, this.#contact().online);
       const contact = this.#contact();
+      const original = await this.#originalOf(input, contact.online);
       const now = Date.now();
-      const build = (override: SaleOverride | null) =>
-        buildReturn({
-          input,
-          original,
-          identity: this.#identity,
-          localEventId: this.#nextLocalEventId,
-          id: createUuidV7(now),
-          createdAt: new Date(now).toISOString(),
-          offline: contact.offline,
-          lastContactAt: contact.lastContactAt,
-          override,
-        });
-      let ret = build(null);
+      const built = buildReturn({
+        input,
+        original,
+        identity: this.#identity,
+        localEventId: this.#nextLocalEventId,
+        id: createUuidV7(now),
+        createdAt: new Date(now).toISOString(),
+        offline: contact.offline,
+        lastContactAt: contact.lastContactAt,
+      });
       // Another terminal's sale returned without the cloud is within the offline limits only,
-      // whatever the threshold says.
+      // whatever the threshold says. The override is recorded when it passed a refusal, as in sell().
       const limited = contact.offline || original.source === 'unverified';
       const override = input.override ?? null;
-      const event = { totalMinor: ret.totals.totalMinor, payments: ret.payments };
-      if (limited && this.#limits.check(event, override)) ret = build(override);
-      await this.#db.sales.insert(ret);
-      this.#limits.record(ret);
-      this.#nextLocalEventId += 1;
-      this.#returns.note(ret);
-      this.#accounts.observeSale(ret);
-      this.#onSold();
-      this.#push.wake();
+      const event = { totalMinor: built.totals.totalMinor, payments: built.payments };
+      const overridden = limited && this.#limits.check(event, override);
+      const ret = await this.#queueEvent({ ...built, override: overridden ? override : null });
       // After the return is stored: a crash in between loses the restock, never the refund; the
       // next count corrects the stock (docs/design.md#returns).
       // A restock the inventory refuses (a counter at its bound) is logged: the refund stands.

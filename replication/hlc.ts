@@ -36,11 +36,6 @@ export function compareHlc(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The later of two clocks. */
-export function maxHlc(a: string, b: string): string {
-  return compareHlc(a, b) >= 0 ? a : b;
-}
-
 function normalised(wallMs: number, counter: number, node: string): HlcState {
   return counter > HLC_COUNTER_MAX
     ? { wallMs: wallMs + 1, counter: 0, node }

@@ -16,7 +16,6 @@ export {
   compareHlc,
   formatHlc,
   hlcAheadMs,
-  maxHlc,
   parseHlc,
   receiveHlc,
   tickHlc,

@@ -21,7 +21,6 @@ export type SaleRule =
   | 'local_event_id_jump'
   | 'account_without_customer'
   | 'kind_fields'
-  | 'kind_unsupported'
   | 'return_line_repeated'
   | 'refund_payments_mismatch';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { BranchProduct } from '../../schema/index.ts';
-import { buildSale } from '../build-sale.ts';
+import { buildSale, parseSellInput } from '../build-sale.ts';
 import {
   EMPTY_CART,
   addPayment,
@@ -211,7 +211,7 @@ describe('agreement with buildSale', () => {
           const priced = priceCart(cart, catalog, 'EUR');
           expect(priced.canComplete).toBe(true);
           const sale = buildSale({
-            input: toSellInput(cart),
+            input: parseSellInput(toSellInput(cart)),
             products: catalog,
             identity,
             localEventId: 1,

@@ -52,6 +52,3 @@ export function entityTypeOfAction(action: string): string {
   const noun = /^[a-z]+([A-Z].*)$/.exec(action)?.[1];
   return noun === undefined ? action : noun[0]!.toLowerCase() + noun.slice(1);
 }
-
-/** The actions already written before entries carried their entity type, for backfilling old data. */
-export const KNOWN_AUDIT_ACTIONS: readonly string[] = Object.keys(ENTITY_TYPE_OF_ACTION);
