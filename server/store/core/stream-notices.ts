@@ -30,7 +30,7 @@ const noticeRules: NoticeRules = {
       ? [{ tenantId: scope.tenantId, stream: 'sales' as const, branchId: scope.branchId }]
       : []),
     // A booked account event moved its customer's balance: the customer row has a new seq.
-    ...(outcomes.some((o) => o.status === 'ingested' && accountEffectOf(o.sale) !== null)
+    ...(outcomes.some((o) => o.status === 'ingested' && o.sale.accountLedgerSeq !== null)
       ? [{ tenantId: scope.tenantId, stream: 'customers' as const }]
       : []),
   ],

@@ -245,7 +245,12 @@ export class Customers {
       createdAt: sale.createdAt,
       verification,
     });
-    if (root) this.writeNow(tenantId, [{ ...root.doc, ...this.balanceNow(tenantId, members) }]);
+    // The entry just written is the ledger's head: the balance moves by its amount, no second sum.
+    if (root) {
+      this.writeNow(tenantId, [
+        { ...root.doc, balanceMinor: before + effect.amountMinor, ledgerSeq: seq },
+      ]);
+    }
     return { verification, ledgerSeq: seq };
   }
 
