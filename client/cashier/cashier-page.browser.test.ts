@@ -415,6 +415,29 @@ describe.skipIf(browserSkipReason)('the cashier page against a real cloud and te
     await shot('cashier-split-payment');
   }, 90_000);
 
+  test('two scans while the till is slow to answer: each code stays until its line shows', async () => {
+    await page.getByTestId('nav-sell').click();
+    await newSale();
+    const field = page.getByTestId('barcode');
+    // The daemon stopped by a real signal: both lookups wait in its socket, as on a busy till.
+    process.kill(daemon.child.pid!, 'SIGSTOP');
+    try {
+      await scan(page, barcodeOf(8));
+      await scan(page, barcodeOf(9));
+      // The second code was typed after the first, not into it, and neither line is there yet.
+      expect(await field.inputValue()).toBe(barcodeOf(8) + barcodeOf(9));
+      expect(await page.getByTestId('cart-line').count()).toBe(0);
+    } finally {
+      process.kill(daemon.child.pid!, 'SIGCONT');
+    }
+    await page.locator('[data-testid="cart-line"][data-product-id="p-8"]').waitFor();
+    await page.locator('[data-testid="cart-line"][data-product-id="p-9"]').waitFor();
+    await expect.poll(() => field.inputValue(), { timeout: WAIT_MS }).toBe('');
+    expect(await page.getByTestId('cart-line').count()).toBe(2);
+    await page.getByRole('button', { name: 'Clear sale' }).click();
+    await page.getByText('The sale is empty').or(page.locator('.cart-empty')).first().waitFor();
+  }, 60_000);
+
   test('counts and adjusts branch stock with the documented reasons; the cloud gets it', async () => {
     await page.getByTestId('nav-inventory').click();
     await page.getByTestId('inventory-search').fill('espresso');

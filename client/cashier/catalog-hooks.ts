@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { MangoQuery } from 'rxdb';
+import type { MangoQuery, RxDocument } from 'rxdb';
 import { useLiveRxQuery, useRxDatabase } from 'rxdb/plugins/react';
-import { animationFrameScheduler, combineLatest } from 'rxjs';
-import { auditTime, startWith } from 'rxjs/operators';
+import { flushSync } from 'react-dom';
+import { combineLatest } from 'rxjs';
+import { startWith } from 'rxjs/operators';
 import type {
   BranchProduct,
   Category,
@@ -108,24 +109,47 @@ export function useProductSearch(
     }
     // Each query shows its results as soon as it answers (an SKU hit does not wait for the name
     // range); `null` marks one still running.
+    const show = (lists: (readonly RxDocument<StoredProduct>[] | null)[]) => {
+      const seen = new Set<string>();
+      const merged: BranchProduct[] = [];
+      for (const doc of lists.flatMap((list) => list ?? [])) {
+        if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
+        seen.add(doc.id);
+        merged.push(doc.toJSON() as BranchProduct);
+      }
+      const done = lists.every((list) => list !== null);
+      // Until the first answer, the previous results stay: no flicker between keystrokes. An answer
+      // is rendered in the task that brought it, so the next frame shows it; one already cached
+      // arrives while this effect subscribes, where React renders it after the effect.
+      if (merged.length === 0 && !done) return;
+      if (subscribing) setState({ key, products: merged, done });
+      else flushSync(() => setState({ key, products: merged, done }));
+    };
+    // Once every query has answered, the results show at once; a partial answer waits for the next
+    // animation frame, so answers arriving within one frame make one render, not one each.
+    let latest: (readonly RxDocument<StoredProduct>[] | null)[] = [];
+    let frame = 0;
+    let subscribing = true;
+    const showLatest = () => {
+      frame = 0;
+      show(latest);
+    };
     const subscription = combineLatest(
       queries.map((query) => database.products.find(query).$.pipe(startWith(null))),
-    )
-      // Answers arriving in the same frame (one per query) make one render, not one each.
-      .pipe(auditTime(0, animationFrameScheduler))
-      .subscribe((lists) => {
-        const seen = new Set<string>();
-        const merged: BranchProduct[] = [];
-        for (const doc of lists.flatMap((list) => list ?? [])) {
-          if (seen.has(doc.id) || merged.length >= SEARCH_LIMIT) continue;
-          seen.add(doc.id);
-          merged.push(doc.toJSON() as BranchProduct);
-        }
-        const done = lists.every((list) => list !== null);
-        // Until the first answer, the previous results stay: no flicker between keystrokes.
-        if (merged.length > 0 || done) setState({ key, products: merged, done });
-      });
-    return () => subscription.unsubscribe();
+    ).subscribe((lists) => {
+      latest = lists;
+      if (lists.every((list) => list !== null)) {
+        cancelAnimationFrame(frame);
+        showLatest();
+      } else if (frame === 0) {
+        frame = requestAnimationFrame(showLatest);
+      }
+    });
+    subscribing = false;
+    return () => {
+      subscription.unsubscribe();
+      cancelAnimationFrame(frame);
+    };
   }, [database, key]);
   return { products: state.products, loading: state.key !== key || !state.done };
 }

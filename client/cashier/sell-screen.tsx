@@ -1,6 +1,8 @@
 import type { RefObject } from 'react';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BranchProduct, Category, Sale } from '../../schema/index.ts';
+import { flushSync } from 'react-dom';
+import type { RxDocument } from 'rxdb';
+import type { BranchProduct, Category, Sale, StoredProduct } from '../../schema/index.ts';
 import type { Cart } from './cart.ts';
 import { EMPTY_CART, addProduct, priceCart, saleCurrency, toSellInput } from './cart.ts';
 import { CartLines, Totals } from './cart-panel.tsx';
@@ -73,14 +75,25 @@ export const SellScreen = memo(function SellScreen({
     [announce, t],
   );
 
-  /** Adds the product of a scanned barcode (or typed SKU); false when there is none. */
+  /**
+   * Adds the product of a scanned barcode (or typed SKU); false when there is none. `settled` runs
+   * in the same render as the new line (the barcode field clears as the line shows).
+   */
   const scan = useCallback(
-    async (code: string, quietMiss = false): Promise<boolean> => {
-      const found =
-        (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
-        (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
-      if (found) add(found.toJSON() as BranchProduct);
-      else if (!quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
+    async (code: string, quietMiss = false, settled?: () => void): Promise<boolean> => {
+      let found: RxDocument<StoredProduct> | null = null;
+      try {
+        found =
+          (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
+          (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
+      } finally {
+        // Rendered in the task that brought the answer: the next frame shows the line.
+        flushSync(() => {
+          settled?.();
+          if (found) add(found.toJSON() as BranchProduct);
+        });
+      }
+      if (!found && !quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
       return found !== null;
     },
     [terminal, add, announce, t],
@@ -109,15 +122,22 @@ export const SellScreen = memo(function SellScreen({
   };
 
   /** Enter in the barcode field: a code adds its product; on an empty field, pay or next sale. */
-  const submitBarcode = (code: string) => {
-    if (code) void scan(code);
-    else if (step.kind === 'receipt') newSale();
+  const submitBarcode = (code: string, settled: () => void) => {
+    if (code) {
+      void scan(code, false, settled);
+      return;
+    }
+    settled();
+    if (step.kind === 'receipt') newSale();
     // Paying may start before the cart's products have loaded: the panel opens with them.
     else if (cart.lines.length > 0) setStep({ kind: 'pay' });
   };
   const onBarcode = useRef(submitBarcode);
   onBarcode.current = submitBarcode;
-  const stableSubmitBarcode = useCallback((code: string) => onBarcode.current(code), []);
+  const stableSubmitBarcode = useCallback(
+    (code: string, settled: () => void) => onBarcode.current(code, settled),
+    [],
+  );
 
   return (
     <div className="sell">
@@ -149,7 +169,7 @@ export const SellScreen = memo(function SellScreen({
               ) : null}
             </header>
             <div className="cart-scroll">
-              <CartLines cart={cart} priced={priced} currency={currency} onChange={setCart} />
+              <CartLines priced={priced} currency={currency} onChange={setCart} />
             </div>
             <Totals priced={priced} currency={currency} />
             {step.kind === 'pay' ? (
@@ -208,12 +228,22 @@ const CatalogPanel = memo(function CatalogPanel({
 }: {
   barcodeRef: RefObject<HTMLInputElement | null>;
   catalogSize: number | null;
-  /** Enter in the barcode field, with the trimmed code (empty when nothing was typed). */
-  onBarcode: (code: string) => void;
+  /**
+   * Enter in the barcode field, with the trimmed code (empty when nothing was typed); `settled`
+   * takes the code out of the field, in the render that shows its outcome.
+   */
+  onBarcode: (code: string, settled: () => void) => void;
   onPick: (product: BranchProduct) => void;
 }) {
   const { t } = useI18n();
   const [barcode, setBarcode] = useState('');
+  /**
+   * Codes entered and still being looked up, in the order they stand in the field. A code stays in
+   * the field until its line shows (no frame spent clearing the field while the answer is on its
+   * way); a scanner that starts the next code before then types after it, and Enter sends only
+   * what was typed since.
+   */
+  const pending = useRef<string[]>([]);
   const [search, setSearch] = useState('');
   /** `undefined` until the cashier picks one: the first category's tiles show, a search spans all. */
   const [chosenCategory, setCategoryId] = useState<string | null | undefined>(undefined);
@@ -232,9 +262,23 @@ const CatalogPanel = memo(function CatalogPanel({
         className="scan-row"
         onSubmit={(event) => {
           event.preventDefault();
-          const code = barcode.trim();
-          setBarcode('');
-          onBarcode(code);
+          const before = pending.current.join('');
+          const typed = barcode.startsWith(before) ? barcode.slice(before.length) : barcode;
+          const code = typed.trim();
+          // Enter while only earlier codes are still being looked up: nothing new to send.
+          if (!code && pending.current.length > 0) return;
+          pending.current.push(typed);
+          onBarcode(code, () => {
+            // Takes this code out of the field, wherever earlier ones left it.
+            const index = pending.current.indexOf(typed);
+            const offset = pending.current.slice(0, index).join('').length;
+            pending.current.splice(index, 1);
+            setBarcode((field) =>
+              field.slice(offset, offset + typed.length) === typed
+                ? field.slice(0, offset) + field.slice(offset + typed.length)
+                : field,
+            );
+          });
         }}
       >
         <label htmlFor="barcode" className="field-label">

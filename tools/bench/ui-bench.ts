@@ -4,7 +4,8 @@
  * rendered search results, barcode Enter to the line in the cart, the page's `sell()` round trip,
  * raw page queries over RxDB's remote storage, and the bundle size.
  *
- * Flags: --products N (default 100000), --samples N (default 30).
+ * Flags: --products N (default 100000), --samples N (default 30; raw queries), --ui-samples N
+ * (keystroke and barcode samples; default the samples, at most 10 above 10,000 products).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
     options: {
       products: { type: 'string', default: '100000' },
       samples: { type: 'string', default: '30' },
+      'ui-samples': { type: 'string' },
     },
   });
   if (browserSkipReason) throw new Error(browserSkipReason);
@@ -297,13 +299,18 @@ async function main(): Promise<void> {
     const searchName: number[] = [];
     const barcode: number[] = [];
     // Each UI sample first waits for an empty result: fewer of them keep a large run short.
-    const uiSamples = productCount > 10_000 ? Math.min(samples, 10) : samples;
+    const uiSamples =
+      values['ui-samples'] !== undefined
+        ? Number(values['ui-samples'])
+        : productCount > 10_000
+          ? Math.min(samples, 10)
+          : samples;
     for (let k = 0; k < uiSamples; k++) {
       const i = pick(k);
       searchSku.push(await inputToRender(cashier, 'search', `SKU-${i}`, false, onlyTile(i)));
-      const name = productAt(pick(k + samples)).name;
+      const name = productAt(pick(k + uiSamples)).name;
       searchName.push(
-        await inputToRender(cashier, 'search', name, false, onlyTile(pick(k + samples))),
+        await inputToRender(cashier, 'search', name, false, onlyTile(pick(k + uiSamples))),
       );
       barcode.push(
         await inputToRender(
