@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { AccountCheck, Customer, Sale } from '../schema/index.ts';
 import type { AccountEvent } from './account-exposure.ts';
 import { accountEventOf, computeAccountCheck } from './account-exposure.ts';
+import { MERGE_HOPS_MAX } from './terminal-customers.ts';
 import type { TerminalDatabase } from './terminal-database.ts';
 
 /**
@@ -69,7 +70,7 @@ export class TerminalAccounts {
     const members: string[] = [];
     for (const id of this.#mergedInto.keys()) {
       let current = id;
-      for (let hop = 0; hop < 8 && current !== rootId; hop++) {
+      for (let hop = 0; hop < MERGE_HOPS_MAX && current !== rootId; hop++) {
         const next = this.#mergedInto.get(current);
         if (next === undefined) break;
         current = next;

@@ -16,7 +16,7 @@ import type { TerminalDatabase } from './terminal-database.ts';
 import type { TerminalIdentity } from './terminal-identity.ts';
 
 /** Hops `resolveCustomer` follows through `mergedInto` before it calls the chain broken. */
-const MERGE_HOPS_MAX = 8;
+export const MERGE_HOPS_MAX = 8;
 
 /**
  * The tenant's customers as this terminal edits them: created offline with a UUIDv7, each edited
