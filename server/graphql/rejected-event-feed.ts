@@ -22,14 +22,14 @@ export function rejectedEventFeed(
 ): AsyncIterable<DeadLetter> {
   const { hub, store } = context;
   const listFilter: RejectedEventFilter = { ...filter, status: 'all' };
-  /** Entries past `after`, and the cursor after the last of them. */
+  /** Entries past `after`, and the cursor after the last of them (no count, no walk from the start). */
   const readPast = async (after: string | null) => {
     const found: DeadLetter[] = [];
     for (;;) {
-      const page = await store.listRejectedEvents(tenantId, listFilter, { first: PAGE, after });
-      found.push(...page.edges.map((e) => e.node));
-      after = page.pageInfo.endCursor ?? after;
-      if (!page.pageInfo.hasNextPage) return { found, after };
+      const page = await store.rejectedEventsAfter(tenantId, listFilter, after, PAGE);
+      found.push(...page.entries);
+      after = page.cursor;
+      if (!page.more) return { found, after };
     }
   };
   return {
@@ -92,8 +92,8 @@ export function rejectedEventFeed(
             }),
           );
         }
-        // Start at the end: only refusals filed from now on are delivered.
-        cursor = (await readPast(null)).after;
+        // Start at the newest entry: only refusals filed from now on are delivered.
+        cursor = await store.rejectedEventsHead(tenantId);
         if (closed) for (const stop of stops.splice(0)) stop();
         started = true;
         dirty = true;

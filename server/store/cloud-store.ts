@@ -191,6 +191,22 @@ export interface SalesLedgerStore {
     filter: RejectedEventFilter,
     page: PageArgs,
   ): Promise<Connection<DeadLetter>>;
+  /**
+   * The cursor of the tenant's newest dead letter (null when there is none): where a feed of what is
+   * filed from now on starts, read without walking the list.
+   */
+  rejectedEventsHead(tenantId: string): Promise<string | null>;
+  /**
+   * Dead letters filed after `after` (a cursor of this method, of `rejectedEventsHead` or of
+   * `listRejectedEvents`), oldest first, at most `limit`, without counting the rest: what a feed
+   * reads at each notice. `cursor` is the last entry's, or `after` when there is none.
+   */
+  rejectedEventsAfter(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    after: string | null,
+    limit: number,
+  ): Promise<{ entries: DeadLetter[]; cursor: string | null; more: boolean }>;
   /** Ingests a rejected sale as received (flagged `acceptedFrom`), audited; the terminal sees it by pull. */
   acceptRejectedSale(
     tenantId: string,

@@ -39,6 +39,53 @@ export function describeConsoleQueriesContract(ctx: ContractContext): void {
       expect(booked.edges.map((e) => e.node.id)).toEqual([sale.id]);
     });
 
+    it('reads refused sales past a cursor, from the newest on, without counting', async () => {
+      const { store, world } = ctx;
+      /** A sale, then other content under its key: the second is refused and filed. */
+      const refuse = async (localEventId: number) => {
+        await store.ingestSales(world.t1, [saleOf(world.t1, localEventId)]);
+        await store.ingestSales(world.t1, [
+          saleOf(world.t1, localEventId, { lines: [makeSaleLine({ quantity: 5 })] }),
+        ]);
+      };
+      expect(await store.rejectedEventsHead(world.tenantId)).toBeNull();
+      await refuse(1);
+      const head = await store.rejectedEventsHead(world.tenantId);
+      expect(head).not.toBeNull();
+      expect(await store.rejectedEventsAfter(world.tenantId, { status: 'all' }, head, 10)).toEqual({
+        entries: [],
+        cursor: head,
+        more: false,
+      });
+      await refuse(2);
+      await refuse(3);
+      await refuse(4);
+      const listed = await store.listRejectedEvents(world.tenantId, {}, { first: 10 });
+      const ids = listed.edges.map((e) => e.node.id);
+      expect(ids).toHaveLength(4);
+      const page = await store.rejectedEventsAfter(world.tenantId, { status: 'all' }, head, 2);
+      expect(page.entries.map((e) => e.id)).toEqual(ids.slice(1, 3));
+      expect(page.more).toBe(true);
+      const rest = await store.rejectedEventsAfter(
+        world.tenantId,
+        { status: 'all' },
+        page.cursor,
+        2,
+      );
+      expect(rest.entries.map((e) => e.id)).toEqual(ids.slice(3));
+      expect(rest.more).toBe(false);
+      // One cursor space: the head is the last entry's cursor in the listing too.
+      expect(rest.cursor).toBe(listed.pageInfo.endCursor);
+      expect(await store.rejectedEventsHead(world.tenantId)).toBe(listed.pageInfo.endCursor);
+      const otherTerminal = await store.rejectedEventsAfter(
+        world.tenantId,
+        { status: 'all', terminalId: world.t3.terminalId },
+        head,
+        10,
+      );
+      expect(otherTerminal.entries).toEqual([]);
+    });
+
     it('finds sales by invoice number and sums a filter per currency', async () => {
       const { store, world } = ctx;
       const sales = [saleOf(world.t1, 1), saleOf(world.t1, 2), saleOf(world.t3, 1)];

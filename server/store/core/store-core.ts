@@ -128,6 +128,12 @@ export type StoreBackend = {
     list(
       ...args: Parameters<CloudStore['listRejectedEvents']>
     ): Awaitable<Awaited<ReturnType<CloudStore['listRejectedEvents']>>>;
+    head(
+      ...args: Parameters<CloudStore['rejectedEventsHead']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['rejectedEventsHead']>>>;
+    after(
+      ...args: Parameters<CloudStore['rejectedEventsAfter']>
+    ): Awaitable<Awaited<ReturnType<CloudStore['rejectedEventsAfter']>>>;
     accept(
       ...args: Parameters<CloudStore['acceptRejectedSale']>
     ): Awaitable<Awaited<ReturnType<CloudStore['acceptRejectedSale']>>>;
@@ -413,6 +419,13 @@ export class StoreCore implements CloudStore {
 
   listRejectedEvents = (tenantId: string, filter: RejectedEventFilter, page: PageArgs) =>
     this.#run(() => this.#b.deadLetters.list(tenantId, filter, page));
+  rejectedEventsHead = (tenantId: string) => this.#run(() => this.#b.deadLetters.head(tenantId));
+  rejectedEventsAfter = (
+    tenantId: string,
+    filter: RejectedEventFilter,
+    after: string | null,
+    limit: number,
+  ) => this.#run(() => this.#b.deadLetters.after(tenantId, filter, after, limit));
   acceptRejectedSale = (tenantId: string, id: string, note: string, actor: string) =>
     this.#run(() => this.#b.deadLetters.accept(tenantId, id, note, actor));
   discardRejectedSale = (tenantId: string, id: string, note: string, actor: string) =>

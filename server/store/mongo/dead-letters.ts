@@ -17,7 +17,9 @@ import { accountEffectOf } from '../core/account-booking.ts';
 import type { Customers } from './customers.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Collections, DeadLetterDoc } from './collections.ts';
-import { pageOf } from './paging.ts';
+import type { Filter } from 'mongodb';
+import { checkPageSize } from '../cursor.ts';
+import { decodeIdCursor, encodeIdCursor, pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 
 /** What is known about a refused payload. */
@@ -105,22 +107,52 @@ export class DeadLetters {
     filter: RejectedEventFilter,
     page: PageArgs,
   ): Promise<Connection<DeadLetter>> {
-    const status = filter.status ?? 'open';
-    return pageOf(
-      this.#c.deadLetters,
-      {
-        tenantId,
-        ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-        ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-        ...(filter.code === undefined ? {} : { code: filter.code }),
-        ...(filter.id === undefined ? {} : { _id: filter.id }),
-        ...(status === 'all'
-          ? {}
-          : { resolvedAt: status === 'open' ? null : { $type: 'string' as const } }),
-      },
-      page,
-      deadLetterOfDoc,
+    return pageOf(this.#c.deadLetters, this.#filter(tenantId, filter), page, deadLetterOfDoc);
+  }
+
+  async head(tenantId: string): Promise<string | null> {
+    const newest = await this.#c.deadLetters.findOne(
+      { tenantId },
+      { sort: { _id: -1 }, projection: { _id: 1 } },
     );
+    return newest ? encodeIdCursor(newest._id) : null;
+  }
+
+  async after(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    after: string | null,
+    limit: number,
+  ): Promise<{ entries: DeadLetter[]; cursor: string | null; more: boolean }> {
+    const first = checkPageSize(limit);
+    const from = decodeIdCursor(after);
+    const query = this.#filter(tenantId, filter);
+    const docs = await this.#c.deadLetters
+      .find(from === null ? query : { ...query, _id: { $gt: from } }, {
+        sort: { _id: 1 },
+        limit: first + 1,
+      })
+      .toArray();
+    const kept = docs.slice(0, first);
+    return {
+      entries: kept.map(deadLetterOfDoc),
+      cursor: kept.length > 0 ? encodeIdCursor(kept.at(-1)!._id) : after,
+      more: docs.length > first,
+    };
+  }
+
+  #filter(tenantId: string, filter: RejectedEventFilter): Filter<DeadLetterDoc> {
+    const status = filter.status ?? 'open';
+    return {
+      tenantId,
+      ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
+      ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
+      ...(filter.code === undefined ? {} : { code: filter.code }),
+      ...(filter.id === undefined ? {} : { _id: filter.id }),
+      ...(status === 'all'
+        ? {}
+        : { resolvedAt: status === 'open' ? null : { $type: 'string' as const } }),
+    };
   }
 
   /**

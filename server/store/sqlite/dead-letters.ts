@@ -43,9 +43,20 @@ const DEAD_LETTER_SQL = {
       AND (@terminalId IS NULL OR terminal_id = @terminalId)
       AND (@code IS NULL OR code = @code) AND (@id IS NULL OR id = @id)
       AND (@status = 'all' OR (@status = 'open') = (resolved_at IS NULL))`,
+  head: `SELECT max(n) AS n FROM dead_letters WHERE tenant_id = ?`,
   resolve: `UPDATE dead_letters SET resolved_at = ?, resolution = ?, resolution_note = ?,
       resolved_by = ? WHERE tenant_id = ? AND id = ? AND resolved_at IS NULL`,
 } as const;
+
+/** The named parameters of the list statements. */
+type DeadLetterParams = {
+  tenantId: string;
+  branchId: string | null;
+  terminalId: string | null;
+  code: string | null;
+  id: string | null;
+  status: NonNullable<RejectedEventFilter['status']>;
+};
 
 type DeadLetterRow = {
   n: number;
@@ -126,19 +137,8 @@ export class DeadLetters {
 
   list(tenantId: string, filter: RejectedEventFilter, page: PageArgs): Connection<DeadLetter> {
     const first = checkPageSize(page.first);
-    const params = {
-      tenantId,
-      branchId: filter.branchId ?? null,
-      terminalId: filter.terminalId ?? null,
-      code: filter.code ?? null,
-      id: filter.id ?? null,
-      status: filter.status ?? 'open',
-    };
-    const rows = this.#s.selectPage.all({
-      ...params,
-      after: decodeCursor(page.after),
-      limit: first + 1,
-    }) as DeadLetterRow[];
+    const params = this.#filterParams(tenantId, filter);
+    const rows = this.#page(params, decodeCursor(page.after), first + 1);
     const { c } = this.#s.countPage.get(params) as { c: number };
     const edges = rows
       .slice(0, first)
@@ -148,6 +148,42 @@ export class DeadLetters {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
     };
+  }
+
+  head(tenantId: string): string | null {
+    const { n } = this.#s.head.get(tenantId) as { n: number | null };
+    return n === null ? null : encodeCursor(n);
+  }
+
+  after(
+    tenantId: string,
+    filter: RejectedEventFilter,
+    after: string | null,
+    limit: number,
+  ): { entries: DeadLetter[]; cursor: string | null; more: boolean } {
+    const first = checkPageSize(limit);
+    const rows = this.#page(this.#filterParams(tenantId, filter), decodeCursor(after), first + 1);
+    const kept = rows.slice(0, first);
+    return {
+      entries: kept.map(deadLetterOfRow),
+      cursor: kept.length > 0 ? encodeCursor(kept.at(-1)!.n) : after,
+      more: rows.length > first,
+    };
+  }
+
+  #filterParams(tenantId: string, filter: RejectedEventFilter): DeadLetterParams {
+    return {
+      tenantId,
+      branchId: filter.branchId ?? null,
+      terminalId: filter.terminalId ?? null,
+      code: filter.code ?? null,
+      id: filter.id ?? null,
+      status: filter.status ?? 'open',
+    };
+  }
+
+  #page(params: DeadLetterParams, after: number, limit: number): DeadLetterRow[] {
+    return this.#s.selectPage.all({ ...params, after, limit }) as DeadLetterRow[];
   }
 
   /**
