@@ -27,21 +27,7 @@ const forbid = (names, message) => [
 const layerRules = Object.entries(forbiddenImports).map(([folder, forbidden]) => ({
   files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
   rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: forbidden.flatMap((name) => [
-          {
-            group: [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`],
-            message: `${folder}/ must not import ${name}/`,
-          },
-          {
-            group: [`../${name}`, `../../${name}`, `../../../${name}`],
-            message: `${folder}/ must not import ${name}/`,
-          },
-        ]),
-      },
-    ],
+    'no-restricted-imports': forbid(forbidden, (name) => `${folder}/ must not import ${name}/`),
   },
 }));
 

@@ -14,10 +14,10 @@ import {
   saleLineSchema,
   saleOverrideSchema,
   uuidV7Schema,
-  validateSale,
   parseInput,
 } from '../schema/index.ts';
-import type { SaleIdentity } from './build-sale.ts';
+import type { QueuedSaleDraft, SaleIdentity } from './build-sale.ts';
+import { finishSaleDocument } from './build-sale.ts';
 
 /**
  * The original as its printed receipt shows it: what a terminal returns another terminal's sale from
@@ -126,7 +126,7 @@ export function buildReturn(options: {
     totals.taxMinor += line.taxMinor;
     totals.totalMinor += line.lineTotalMinor;
   }
-  const sale: Sale = {
+  const sale: QueuedSaleDraft = {
     id: options.id,
     terminalId: options.identity.terminalId,
     posId: options.identity.posId,
@@ -154,20 +154,6 @@ export function buildReturn(options: {
     lastContactAt: options.lastContactAt,
     // The caller records a manager's override once it is known to have passed a refusal.
     override: null,
-    invoiceNo: null,
-    ingestedAt: null,
-    syncState: 'queued',
-    lastError: null,
-    syncAttempts: 0,
   };
-  const result = validateSale(sale, {
-    expectedBranchId: options.identity.branchId,
-    expectedTerminalId: options.identity.terminalId,
-  });
-  if (!result.ok) {
-    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
-      problems: result.problems,
-    });
-  }
-  return sale;
+  return finishSaleDocument(sale, options.identity);
 }

@@ -32,6 +32,42 @@ export function parseSellInput(input: SellInput): z.output<typeof sellInputSchem
 /** What the till decided about the account of a sale: recorded on it as built. */
 export type SaleAccountFields = Pick<Sale, 'customerId' | 'accountCheck' | 'override'>;
 
+/** The fields every document this terminal writes starts with: queued for its first push. */
+const QUEUED = {
+  invoiceNo: null,
+  ingestedAt: null,
+  syncState: 'queued',
+  lastError: null,
+  syncAttempts: 0,
+} as const satisfies Partial<Sale>;
+
+/** A sale, return or settlement as a builder assembles it, before it is queued. */
+export type QueuedSaleDraft = Omit<Sale, keyof typeof QUEUED>;
+
+/**
+ * Completes a document this terminal writes (a sale, a return, a settlement): queued for its first
+ * push, and checked by `validateSale` in the terminal's scope (and currency, when given), so what is
+ * stored is what the cloud will accept; `POS_INPUT_INVALID` with the problems otherwise.
+ */
+export function finishSaleDocument(
+  draft: QueuedSaleDraft,
+  identity: SaleIdentity,
+  expectedCurrency?: string,
+): Sale {
+  const sale: Sale = { ...draft, ...QUEUED };
+  const result = validateSale(sale, {
+    expectedBranchId: identity.branchId,
+    expectedTerminalId: identity.terminalId,
+    ...(expectedCurrency === undefined ? {} : { expectedCurrency }),
+  });
+  if (!result.ok) {
+    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
+      problems: result.problems,
+    });
+  }
+  return sale;
+}
+
 /** What a cashier asks `sell()` for. */
 export type SellInput = z.input<typeof sellInputSchema>;
 
@@ -82,7 +118,7 @@ export function buildSale(options: {
   // Change comes only out of cash (validateSale's change_without_cash), never out of an account
   // payment.
   const change = paid - totals.totalMinor;
-  const sale: Sale = {
+  const sale: QueuedSaleDraft = {
     id: options.id,
     terminalId: options.identity.terminalId,
     posId: options.identity.posId,
@@ -99,21 +135,6 @@ export function buildSale(options: {
     customerId: input.customerId ?? null,
     ...options.contact,
     ...options.account,
-    invoiceNo: null,
-    ingestedAt: null,
-    syncState: 'queued',
-    lastError: null,
-    syncAttempts: 0,
   };
-  const result = validateSale(sale, {
-    expectedBranchId: options.identity.branchId,
-    expectedTerminalId: options.identity.terminalId,
-    expectedCurrency: currency,
-  });
-  if (!result.ok) {
-    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
-      problems: result.problems,
-    });
-  }
-  return sale;
+  return finishSaleDocument(sale, options.identity, currency);
 }

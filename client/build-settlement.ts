@@ -6,10 +6,10 @@ import {
   idSchema,
   minorAmountSchema,
   paymentSchema,
-  validateSale,
   parseInput,
 } from '../schema/index.ts';
-import type { SaleIdentity } from './build-sale.ts';
+import type { QueuedSaleDraft, SaleIdentity } from './build-sale.ts';
+import { finishSaleDocument } from './build-sale.ts';
 
 /** What a cashier asks `settle()` for: a customer paying down their account. */
 export const settleInputSchema = z.object({
@@ -54,7 +54,7 @@ export function buildSettlement(options: {
       amountMinor: credited,
     });
   }
-  const sale: Sale = {
+  const sale: QueuedSaleDraft = {
     id: options.id,
     terminalId: options.identity.terminalId,
     posId: options.identity.posId,
@@ -71,21 +71,6 @@ export function buildSettlement(options: {
     ...options.contact,
     kind: 'settlement',
     customerId: options.customerId,
-    invoiceNo: null,
-    ingestedAt: null,
-    syncState: 'queued',
-    lastError: null,
-    syncAttempts: 0,
   };
-  const result = validateSale(sale, {
-    expectedBranchId: options.identity.branchId,
-    expectedTerminalId: options.identity.terminalId,
-    expectedCurrency: options.currency,
-  });
-  if (!result.ok) {
-    throw new PosError('POS_INPUT_INVALID', result.problems.map((p) => p.message).join('; '), {
-      problems: result.problems,
-    });
-  }
-  return sale;
+  return finishSaleDocument(sale, options.identity, options.currency);
 }
