@@ -64,14 +64,15 @@ export default tseslint.config(
   ...layerRules,
   // End-to-end tests replicate a real terminal database against the real server, and the console's
   // browser tests drive real terminals, so both may use the terminal's storage and the testing
-  // library (clouds, fleets, faults); server code itself never imports client/, and client code never
-  // imports testing/.
+  // library (clouds, fleets, faults); server code itself never imports client/, and the terminal's own
+  // code never imports testing/ (its tests may, below).
   {
     files: ['server/**/*.e2e.test.ts', 'server/**/*.browser.test.ts'],
     rules: { 'no-restricted-imports': forbid(['tools'], () => 'no tools/') },
   },
+  // The terminal's tests and their support run the cloud through the testing library's `Cloud`.
   {
-    files: ['client/**/*.e2e.test.ts'],
+    files: ['client/**/*.test.ts', 'client/test-support/**/*.ts'],
     rules: {
       'no-restricted-imports': forbid(
         ['server', 'tools'],

@@ -63,7 +63,7 @@ describe('catalog lifecycle: branch change and re-snapshot', () => {
   });
 
   it('re-snapshots when the checkpoint is older than the retained changes, keeping the queued sales', async () => {
-    const cloud = await Cloud.start({ POS_RETENTION: '1s' });
+    const cloud = await Cloud.start({ env: { POS_RETENTION: '1s' } });
     clouds.push(cloud);
     await cloud.createBranch('b-1');
     await cloud.upsertProducts(Array.from({ length: 30 }, (_, i) => productInput(i)));

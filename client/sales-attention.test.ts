@@ -153,8 +153,7 @@ describe('sales that need attention, and push failures that are not the sale', (
     // Admin calls are not limited; the terminal gets 30 operations a second. One sale per push and
     // more sales than that budget: the flush cannot fit into one second whatever else the terminal does.
     const limited = await Cloud.start({
-      POS_RATE_LIMIT_PER_SECOND: '30',
-      POS_RATE_LIMIT_BURST: '30',
+      env: { POS_RATE_LIMIT_PER_SECOND: '30', POS_RATE_LIMIT_BURST: '30' },
     });
     let terminal: Terminal | undefined;
     const pushes = watchPushes();

@@ -7,6 +7,8 @@ import type { TerminalStatus } from '../terminal-status.ts';
 import type { CloudProcess } from './cloud-process.ts';
 import { tempDir } from './cloud-process.ts';
 
+export { eventually } from '../../testing/eventually.ts';
+
 /** Options that keep tests quick: short backoffs, quiet logs. */
 export const FAST_SYNC = {
   backoffBaseMs: 50,
@@ -47,17 +49,4 @@ export async function syncWithin(terminal: Terminal, ms = 15_000): Promise<void>
       timer = setTimeout(() => reject(new Error(`not in sync after ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** Polls until `check` returns true. */
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  ms = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
