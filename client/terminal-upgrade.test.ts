@@ -4,11 +4,10 @@ import type { RxCollection } from 'rxdb';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sale } from '../schema/index.ts';
-import { makeSale, saleRxSchema } from '../schema/index.ts';
+import { asVersion1Sale, makeSale, saleRxSchema } from '../schema/index.ts';
 import { TERMINAL_DATABASE_NAME, openTerminalDatabase } from './terminal-database.ts';
 import {
   SALES_SCHEMA_V0,
-  asVersion1Sale,
   openTerminalFileAsRxDatabase,
   storeAsReleaseBeforeCustomers,
   storeProductsAsVersion0,

@@ -3,7 +3,7 @@ import type { BranchProduct, Product } from './product.ts';
 import type { Payment, Sale, SaleLine } from './sale.ts';
 import type { ReturnedLine } from './return-pricing.ts';
 import { NOTHING_RETURNED, buildReturnLine, priceReturnQuantity } from './return-pricing.ts';
-import { SALE_V2_DEFAULTS } from './sale-defaults.ts';
+import { SALE_LINE_V2_DEFAULTS, SALE_V2_DEFAULTS } from './sale-defaults.ts';
 import { computeSaleLine, computeSaleTotals } from './sale-totals.ts';
 import { createUuidV7 } from './uuid-v7.ts';
 
@@ -150,4 +150,19 @@ export function makeReturn(
     changeMinor: 0,
     ...rest,
   });
+}
+
+/**
+ * A sale as releases before sale schema version 2 wrote it: without the fields version 2 added (kind,
+ * customer, return and offline fields, and the lines' `originalLine` and `restock`).
+ */
+export function asVersion1Sale<T extends Sale>(sale: T): T {
+  const old: Record<string, unknown> = { ...sale };
+  for (const key of Object.keys(SALE_V2_DEFAULTS)) delete old[key];
+  old['lines'] = sale.lines.map((line) => {
+    const oldLine: Record<string, unknown> = { ...line };
+    for (const key of Object.keys(SALE_LINE_V2_DEFAULTS)) delete oldLine[key];
+    return oldLine;
+  });
+  return old as T;
 }

@@ -38,6 +38,7 @@ export { customerRxSchema } from './customer-rx-schema.ts';
 export type { ErrorCodeInfo } from './error-codes.ts';
 export { ERROR_CODES, ErrorCode, isErrorCode } from './error-codes.ts';
 export {
+  asVersion1Sale,
   makeBranchProduct,
   makeCategory,
   makeProduct,

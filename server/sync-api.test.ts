@@ -10,7 +10,7 @@ import { hashCRDTOperations, rebuildFromCRDT } from 'rxdb/plugins/crdt';
 import { sha256HashFunction } from '../replication/index.ts';
 import type { InventoryItem, Sale } from '../schema/index.ts';
 import {
-  SALE_V2_DEFAULTS,
+  asVersion1Sale,
   createInventoryItem,
   inventoryRxSchema,
   makeSale,
@@ -43,13 +43,6 @@ const PROTOCOL_5_PULL_SALES =
   'checkpoint { seq snapshotFloor } } }';
 
 /** A sale as a protocol-5 terminal sends it: without the fields of sales schema version 2. */
-function asVersion1Sale(sale: Sale & { _deleted: boolean }): Record<string, unknown> {
-  const old: Record<string, unknown> = { ...sale };
-  for (const key of Object.keys(SALE_V2_DEFAULTS)) delete old[key];
-  old['lines'] = sale.lines.map(({ originalLine: _o, restock: _r, ...line }) => line);
-  return old;
-}
-
 const UPSERT = 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { id } }';
 
 describe('sync API over HTTP', () => {

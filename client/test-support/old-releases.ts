@@ -4,12 +4,7 @@ import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
 import type { Checkpoint } from '../../replication/index.ts';
 import { createPullQueryBuilder, createPullResponseModifier } from '../../replication/index.ts';
 import type { BranchProduct, Sale } from '../../schema/index.ts';
-import {
-  SALE_LINE_V2_DEFAULTS,
-  SALE_V2_DEFAULTS,
-  customerRxSchema,
-  productRxSchema,
-} from '../../schema/index.ts';
+import { asVersion1Sale, customerRxSchema, productRxSchema } from '../../schema/index.ts';
 import { getRxStorageSqlite } from '../storage/index.ts';
 import { TERMINAL_DATABASE_NAME } from '../terminal-database.ts';
 
@@ -140,18 +135,6 @@ export const SALES_SCHEMA_V0 = {
     syncState: { type: 'string', enum: ['queued', 'synced', 'needs_attention'], maxLength: 16 },
   },
 } as unknown as RxJsonSchema<Sale>;
-
-/** A sale as a release before sales schema version 2 stored it: without the version-2 fields. */
-export function asVersion1Sale<T extends Sale>(sale: T): T {
-  const old: Record<string, unknown> = { ...sale };
-  for (const key of Object.keys(SALE_V2_DEFAULTS)) delete old[key];
-  old['lines'] = sale.lines.map((line) => {
-    const oldLine: Record<string, unknown> = { ...line };
-    for (const key of Object.keys(SALE_LINE_V2_DEFAULTS)) delete oldLine[key];
-    return oldLine;
-  });
-  return old as T;
-}
 
 /**
  * The `products` schema as releases before the name key declared it (version 0: no `nameKey`, names
