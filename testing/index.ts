@@ -40,7 +40,7 @@ export type {
   SimulationOptions,
   SimulationResult,
 } from './simulation.ts';
-export { runSimulation } from './simulation.ts';
+export { replayCommand, runSimulation } from './simulation.ts';
 export type { TerminalHostOptions } from './terminal-host-handle.ts';
 export { TERMINALS_PER_HOST, TerminalHost } from './terminal-host-handle.ts';
 export type {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SimulationResult } from './simulation.ts';
+import { replayCommand } from './simulation.ts';
 import { TERMINALS_PER_HOST } from './terminal-host-handle.ts';
 
 const require = createRequire(import.meta.url);
@@ -148,7 +149,7 @@ table { border-collapse: collapse; margin: 8px 0 24px; } td, th { border: 1px so
 .pass { color: #2b7a0b; } .fail { color: #c00; } .chart { margin: 12px 0 28px; } code { background: #f3f3f3; padding: 1px 4px; }
 </style></head><body>
 <h1>pos simulate: ${result.passed ? '<span class="pass">every invariant holds</span>' : '<span class="fail">invariants FAILED</span>'}</h1>
-<p>Replay: <code>pos simulate --terminals ${o.terminals} --real ${o.realTerminals} --branches ${o.branches} --duration ${Math.round(o.durationMs / 1000)}s --faults ${o.faults.join(',')} --seed ${o.seed}</code></p>
+<p>Replay: <code>${escapeHtml(replayCommand(o))}</code></p>
 <table>
 ${row(['started', escapeHtml(result.startedAt)])}
 ${row(['fleet', `${o.terminals} terminals (${o.realTerminals} real in ${Math.ceil(o.realTerminals / TERMINALS_PER_HOST)} processes, ${o.terminals - o.realTerminals} protocol-level), ${o.branches} branches, ${o.products} products`])}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS } from './fault-schedule.ts';
 import { renderReport } from './report.ts';
-import { runSimulation } from './simulation.ts';
+import { replayCommand, runSimulation } from './simulation.ts';
 
 /** Replay a failure with `POS_SIM_SEED=<seed>` (or `pos simulate --seed <seed>`). */
 const SEED = Number(process.env['POS_SIM_SEED'] ?? 20_251_202);
@@ -20,7 +20,7 @@ describe('pos simulate, short seeded run', () => {
     const failed = result.invariants.filter((i) => !i.pass);
     expect(
       failed,
-      `seed ${SEED} failed (replay: POS_SIM_SEED=${SEED} or pos simulate --terminals 20 --real 3 --branches 4 --duration 30s --faults all --seed ${SEED}):\n` +
+      `seed ${SEED} failed (replay: POS_SIM_SEED=${SEED} or ${replayCommand(result.options)}):\n` +
         failed.map((i) => `${i.name}: ${i.evidence}`).join('\n'),
     ).toEqual([]);
     // Every kind of fault was injected and healed, and the run did real work.
@@ -30,5 +30,6 @@ describe('pos simulate, short seeded run', () => {
     expect(result.deltas.length).toBeGreaterThan(0);
     const html = renderReport(result);
     expect(html).toContain('every invariant holds');
+    expect(html).toContain(`<code>${replayCommand(result.options)}</code>`);
   }, 300_000);
 });

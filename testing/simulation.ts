@@ -78,6 +78,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Runs a fleet against a cloud under a seeded fault schedule and checks the invariants at the end.
  * Starts its own cloud on the embedded store (in a temp dir, removed afterwards).
  */
+/**
+ * The `pos simulate` command that runs the same fleet, workload and fault schedule again: every
+ * option the seeded schedule and the workload depend on.
+ */
+export function replayCommand(options: SimulationResult['options']): string {
+  return [
+    'pos simulate',
+    `--terminals ${options.terminals}`,
+    `--real ${options.realTerminals}`,
+    `--branches ${options.branches}`,
+    `--duration ${Math.round(options.durationMs / 1000)}s`,
+    `--faults ${options.faults.length > 0 ? options.faults.join(',') : 'none'}`,
+    ...(options.products === undefined ? [] : [`--products ${options.products}`]),
+    ...(options.sellEveryMs === undefined ? [] : [`--sell-every-ms ${options.sellEveryMs}`]),
+    ...(options.changeEveryMs === undefined ? [] : [`--change-every-ms ${options.changeEveryMs}`]),
+    `--seed ${options.seed}`,
+  ].join(' ');
+}
+
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const random = createRandom(options.seed);
   const branches = Array.from({ length: options.branches }, (_, i) => `b-${i + 1}`);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FaultKind, Sample, SimulationResult } from '../../testing/index.ts';
-import { FAULT_KINDS, renderReport, runSimulation } from '../../testing/index.ts';
+import { FAULT_KINDS, renderReport, replayCommand, runSimulation } from '../../testing/index.ts';
 
 export const SIMULATE_USAGE = `pos simulate [--terminals N] [--real N] [--branches N] [--duration 120s]
              [--faults cloud-kill,partition,terminal-kill,duplicate,clock-skew | all | none]
@@ -68,7 +68,7 @@ export function formatSummary(result: SimulationResult): string {
       `delta p50 ${p(0.5).toFixed(0)} ms, p95 ${p(0.95).toFixed(0)} ms; converged ${conv === null ? '–' : `${(conv / 1000).toFixed(2)} s`} after the last fault healed`,
     result.passed
       ? `every invariant holds (seed ${result.options.seed})`
-      : `FAILED: replay with --seed ${result.options.seed}`,
+      : `FAILED: replay with ${replayCommand(result.options)}`,
   ].join('\n');
 }
 
