@@ -133,8 +133,9 @@ function readCachedBundle(cacheDir: string, key: string): Bundle | null {
 /**
  * Writes the bundle's files under their content hashes, then the manifest, each to a temporary name
  * renamed into place: daemons starting together never read half a file, and a manifest only names
- * files already written. Superseded files stay until the folder is removed (a few hundred kB each). A cache
- * that cannot be written (a read-only install) only costs the next start a build.
+ * files already written. Once the manifest is in place, the files it no longer names are removed; a
+ * daemon that read the old manifest and then misses its file builds the page itself. A cache that
+ * cannot be written (a read-only install) only costs the next start a build.
  */
 function writeCachedBundle(cacheDir: string, key: string, bundle: Bundle): void {
   try {
