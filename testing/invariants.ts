@@ -125,10 +125,14 @@ export async function checkCatalogDigests(
   };
 }
 
-/** Which sums of the in-doubt deltas (each committed or not) are possible. */
+/**
+ * Which sums of the in-doubt deltas (each committed or not) are possible: every delta counts, and the
+ * set holds distinct sums only, so it stays within the range the deltas span (at most the sum of
+ * their sizes, plus one), however many are in doubt.
+ */
 function possibleSums(deltas: readonly number[]): Set<number> {
   let sums = new Set([0]);
-  for (const d of deltas.slice(0, 16)) sums = new Set([...sums, ...[...sums].map((s) => s + d)]);
+  for (const d of deltas) sums = new Set([...sums, ...[...sums].map((s) => s + d)]);
   return sums;
 }
 
