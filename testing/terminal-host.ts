@@ -84,7 +84,9 @@ async function open(specs: HostedTerminalSpec[]): Promise<void> {
 }
 
 async function runWorkload(h: Hosted, index: number): Promise<void> {
-  const random = createRandom(workload.seed * 7919 + index + realNow());
+  // Seeded per terminal; after a restart the sales already made move the sequence on, so a killed
+  // terminal does not replay the choices it made before the kill.
+  const random = createRandom(workload.seed * 7919 + index * 104_729 + h.sold);
   for (let step = 1; ; step++) {
     await new Promise((r) => setTimeout(r, workload.sellEveryMs * (0.5 + random.next())));
     if (!selling) {
