@@ -149,6 +149,7 @@ describe('sales that need attention, and push failures that are not the sale', (
     }
   });
 
+  // Its own cloud process and 40 pushes through a 30-a-second limit: a budget for a loaded machine.
   it('waits at least retryAfterMs after POS_SYNC_RATE_LIMITED and books every sale once, none needing attention', async () => {
     // Admin calls are not limited; the terminal gets 30 operations a second. One sale per push and
     // more sales than that budget: the flush cannot fit into one second whatever else the terminal does.
@@ -197,7 +198,7 @@ describe('sales that need attention, and push failures that are not the sale', (
       await terminal?.close();
       await limited.destroy();
     }
-  });
+  }, 90_000);
 
   it('moves a sale the cloud keeps failing to store to needs_attention after maxServerAttempts failures beside sales that go through', async () => {
     const maxServerAttempts = 3;
