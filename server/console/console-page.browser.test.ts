@@ -18,6 +18,7 @@ import {
   waitForStatus,
 } from '../../client/test-support/terminal-fixtures.ts';
 import type { Terminal } from '../../client/terminal.ts';
+import { AUDIT_ENTITY_TYPES } from '../../schema/index.ts';
 
 /** Screenshots of the console, kept after the run (`SCREENSHOT_DIR=docs/screens` refreshes the docs). */
 const ARTIFACTS =
@@ -212,6 +213,12 @@ describe.skipIf(browserSkipReason)(
       expect(expected.length).toBeGreaterThan(0);
       await open('audit');
       const form = page.getByRole('form', { name: 'Audit log' });
+      // The entity types offered are the stores' one list, customers, policies and sales included.
+      const types = await form
+        .getByLabel('Entity type')
+        .locator('option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+      expect(types).toEqual(['', ...AUDIT_ENTITY_TYPES]);
       await form.getByLabel('Actor').fill(actor);
       await form.getByRole('button', { name: 'Apply' }).click();
       const list = page.getByTestId('audit-list');
