@@ -1,3 +1,5 @@
+export type { AuditEntityType } from './audit-entity.ts';
+export { AUDIT_ENTITY_TYPES, AUDIT_ENTITY_TYPE_OF_ACTION } from './audit-entity.ts';
 export type { Branch } from './branch.ts';
 export { branchSchema } from './branch.ts';
 export type { Category, CategoryInput } from './category.ts';

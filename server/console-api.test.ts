@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { makeSaleLine } from '../schema/index.ts';
+import { makeReturn, makeSaleLine } from '../schema/index.ts';
 import type { TestTerminal } from './test-api.ts';
 import {
   UPSERT_PRODUCTS,
@@ -144,27 +144,91 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
     );
   });
 
-  it('finds a sale by invoice number and sums a filter', async () => {
+  it('finds a sale by invoice number and sums sales, returns and settlements apart, net of returns', async () => {
     const byInvoice = dataOf(
       await t.gql(
         '{ sales(branchId: "b-1", invoiceNo: 1) { totalCount edges { node { invoiceNo } } } }',
       ),
     ).sales;
     expect(byInvoice.edges.map((e: any) => e.node.invoiceNo)).toEqual([1]);
-    const all = dataOf(
-      await t.gql('{ sales(first: 500) { edges { node { currency totals { totalMinor } } } } }'),
-    ).sales.edges.map((e: any) => e.node);
-    const summary = dataOf(
-      await t.gql('{ salesTotals { count currencies { currency count totalMinor } } }'),
-    ).salesTotals;
-    expect(summary.count).toBe(all.length);
-    expect(summary.currencies).toEqual([
-      {
-        currency: all[0].currency,
-        count: all.length,
-        totalMinor: all.reduce((n: number, s: any) => n + s.totals.totalMinor, 0),
-      },
-    ]);
+    // The one booked sale (invoice 1, the first test's), a return of one of its units, a settlement.
+    const sold = saleOf(till, 'pos-1', 1);
+    const booked = dataOf(
+      await t.gql(
+        '{ sales(invoiceNo: 1) { edges { node { id createdAt lines { quantity } totals { subtotalMinor discountMinor taxMinor totalMinor } } } } }',
+      ),
+    ).sales.edges[0].node;
+    const original = { ...sold, id: booked.id, createdAt: booked.createdAt, invoiceNo: 1 };
+    const returned = makeReturn(original, [{ line: 0, quantity: 1 }], {
+      posId: 'pos-1',
+      localEventId: 3,
+    });
+    dataOf(await t.gql('mutation { upsertCustomers(input: [{ id: "c-1", name: "Ada" }]) { id } }'));
+    const settled = {
+      ...saleOf(till, 'pos-1', 4),
+      kind: 'settlement',
+      customerId: 'c-1',
+      lines: [],
+      totals: { subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 },
+      payments: [{ method: 'cash', amountMinor: 2_000 }],
+      changeMinor: 500,
+    };
+    expect(await pushSales(t.gql, till, [{ ...returned, _deleted: false }, settled])).toEqual([]);
+
+    const TOTALS = `query ($invoiceNo: Int, $kind: String) {
+      salesTotals(branchId: "b-1", invoiceNo: $invoiceNo, kind: $kind) {
+        count
+        currencies {
+          currency
+          sales { count subtotalMinor discountMinor taxMinor totalMinor }
+          returns { count subtotalMinor discountMinor taxMinor totalMinor }
+          settlements { count settledMinor }
+          net { subtotalMinor discountMinor taxMinor totalMinor }
+        }
+      }
+    }`;
+    const totals = async (variables: { invoiceNo?: number; kind?: string } = {}) =>
+      dataOf(await t.gql(TOTALS, variables)).salesTotals;
+    const none = { count: 0, subtotalMinor: 0, discountMinor: 0, taxMinor: 0, totalMinor: 0 };
+    const less = (a: typeof returned.totals, b: typeof returned.totals) => ({
+      subtotalMinor: a.subtotalMinor - b.subtotalMinor,
+      discountMinor: a.discountMinor - b.discountMinor,
+      taxMinor: a.taxMinor - b.taxMinor,
+      totalMinor: a.totalMinor - b.totalMinor,
+    });
+    expect(booked.totals).toEqual(sold.totals);
+    expect(await totals()).toEqual({
+      count: 3,
+      currencies: [
+        {
+          currency: 'EUR',
+          sales: { count: 1, ...sold.totals },
+          returns: { count: 1, ...returned.totals },
+          settlements: { count: 1, settledMinor: 1_500 },
+          net: less(sold.totals, returned.totals),
+        },
+      ],
+    });
+    // The filter of `sales` narrows the sums alike: the return's invoice number, one kind.
+    expect(await totals({ invoiceNo: 2 })).toEqual({
+      count: 1,
+      currencies: [
+        {
+          currency: 'EUR',
+          sales: none,
+          returns: { count: 1, ...returned.totals },
+          settlements: { count: 0, settledMinor: 0 },
+          net: less(none, returned.totals),
+        },
+      ],
+    });
+    expect(await totals({ kind: 'settlement' })).toMatchObject({
+      count: 1,
+      currencies: [{ sales: none, returns: none, settlements: { count: 1, settledMinor: 1_500 } }],
+    });
+    expect(codeOf(await t.gql('{ salesTotals(kind: "refund") { count } }'))).toBe(
+      'POS_INPUT_INVALID',
+    );
   });
 
   it('lists products with a search and dry-runs an import without storing it', async () => {

@@ -18,6 +18,7 @@ import {
   waitForStatus,
 } from '../../client/test-support/terminal-fixtures.ts';
 import type { Terminal } from '../../client/terminal.ts';
+import { AUDIT_ENTITY_TYPES } from '../../schema/index.ts';
 
 /** Screenshots of the console, kept after the run (`SCREENSHOT_DIR=docs/screens` refreshes the docs). */
 const ARTIFACTS =
@@ -212,6 +213,12 @@ describe.skipIf(browserSkipReason)(
       expect(expected.length).toBeGreaterThan(0);
       await open('audit');
       const form = page.getByRole('form', { name: 'Audit log' });
+      // The entity types offered are the stores' one list, customers, policies and sales included.
+      const types = await form
+        .getByLabel('Entity type')
+        .locator('option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+      expect(types).toEqual(['', ...AUDIT_ENTITY_TYPES]);
       await form.getByLabel('Actor').fill(actor);
       await form.getByRole('button', { name: 'Apply' }).click();
       const list = page.getByTestId('audit-list');
@@ -241,7 +248,7 @@ describe.skipIf(browserSkipReason)(
       const form = page.getByRole('form', { name: 'Search' });
       await form.getByLabel('Branch').selectOption('b-1');
       await form.getByRole('button', { name: 'Search' }).click();
-      await waitForText(page.getByTestId('sales-summary'), /4 sales/);
+      await waitForText(page.getByTestId('sales-summary'), /Sales: 4 ·/);
       const [download] = await Promise.all([
         page.waitForEvent('download', { timeout: WAIT_MS }),
         page.getByRole('button', { name: 'Export CSV' }).click(),
@@ -274,6 +281,67 @@ describe.skipIf(browserSkipReason)(
           (s.totals.totalMinor / 100).toFixed(2),
         ]),
       );
+    });
+
+    test('shows sales, returns and net per currency, settlements apart, never one sum of every kind', async () => {
+      // The branch's four sales, then a return of one of them and a settlement of an account.
+      const kept = (
+        await cloud.gql(
+          '{ sales(branchId: "b-1", kind: "sale", first: 500) { edges { node { id lines { quantity } totals { totalMinor } } } } }',
+        )
+      ).sales.edges
+        .map((e: any) => e.node)
+        .find((s: any) => s.lines.length === 1 && s.lines[0].quantity === 1);
+      await cloud.gql('mutation { upsertCustomers(input: [{ id: "c-1", name: "Ada" }]) { id } }');
+      await eventually(
+        () =>
+          t1.customer('c-1').then(
+            () => true,
+            () => false,
+          ),
+        WAIT_MS,
+      );
+      const refund = await t1.refund({
+        saleId: kept.id,
+        lines: [{ line: 0, quantity: 1, restock: true }],
+        payments: [{ method: 'cash', amountMinor: kept.totals.totalMinor }],
+      });
+      const settlement = await t1.settle({
+        customerId: 'c-1',
+        payments: [{ method: 'cash', amountMinor: 2_500 }],
+        amountMinor: 2_000,
+      });
+      await syncWithin(t1);
+      expect((await localSale(t1, refund.id)).syncState).toBe('synced');
+      expect((await localSale(t1, settlement.id)).syncState).toBe('synced');
+      const booked = (
+        await cloud.gql(
+          '{ sales(branchId: "b-1", first: 500) { edges { node { kind totals { taxMinor totalMinor } } } } }',
+        )
+      ).sales.edges.map((e: any) => e.node);
+      const sum = (kind: string, pick: (s: any) => number) =>
+        booked.filter((s: any) => s.kind === kind).reduce((n: number, s: any) => n + pick(s), 0);
+      const eur = (minor: number) => `${(minor / 100).toFixed(2)} EUR`;
+      const sold = sum('sale', (s) => s.totals.totalMinor);
+      const returned = sum('return', (s) => s.totals.totalMinor);
+      expect(returned).toBe(kept.totals.totalMinor);
+
+      await open('sales');
+      const form = page.getByRole('form', { name: 'Search' });
+      await form.getByLabel('Branch').selectOption('b-1');
+      await form.getByRole('button', { name: 'Search' }).click();
+      const summary = page.getByTestId('sales-summary');
+      await waitForText(summary, 'Sales: 4 · Returns: 1 · Settlements: 1');
+      const row = page.getByTestId('sales-totals').locator('tr[data-currency="EUR"]');
+      const figure = (name: string) => row.locator(`[data-figure="${name}"]`).textContent();
+      expect(await figure('sales')).toBe(`4 · ${eur(sold)}`);
+      expect(await figure('returns')).toBe(`1 · ${eur(returned)}`);
+      expect(await figure('net')).toBe(eur(sold - returned));
+      expect(await figure('net-tax')).toBe(
+        eur(sum('sale', (s) => s.totals.taxMinor) - sum('return', (s) => s.totals.taxMinor)),
+      );
+      expect(await figure('settlements')).toBe(`1 · ${eur(2_000)}`);
+      expect(await page.getByTestId('sales-totals').locator('tbody tr').count()).toBe(1);
       await shot('sales');
     });
 

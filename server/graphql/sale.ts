@@ -20,12 +20,14 @@ import {
   withSaleV2Defaults,
 } from '../../schema/index.ts';
 import type {
+  CurrencyTotals,
+  KindTotals,
   PosGaps,
   SaleIngestOutcome,
   SalesFilter,
-  SalesSummary,
   SalesTotals,
 } from '../store/index.ts';
+import { totalsByCurrency } from '../store/index.ts';
 import { builder } from './builder.ts';
 import { CheckpointInput, pullResultType } from './checkpoint.ts';
 import { connectionType, pageArgsSchema } from './connection.ts';
@@ -209,20 +211,6 @@ const SaleForReturnRef = builder
     }),
   });
 
-const SalesSummaryRef = builder.objectRef<SalesSummary>('SalesSummary').implement({
-  description: 'Booked totals of one currency: sales, returns, settlements, sales net of returns.',
-  fields: (t) => ({
-    currency: t.exposeString('currency'),
-    salesCount: t.exposeInt('salesCount'),
-    salesMinor: t.expose('salesMinor', { type: 'SafeInt' }),
-    returnsCount: t.exposeInt('returnsCount'),
-    returnsMinor: t.expose('returnsMinor', { type: 'SafeInt' }),
-    settlementsCount: t.exposeInt('settlementsCount'),
-    settlementsMinor: t.expose('settlementsMinor', { type: 'SafeInt' }),
-    netMinor: t.expose('netMinor', { type: 'SafeInt' }),
-  }),
-});
-
 // Input types mirror the document, but enums are plain strings and numbers are SafeInt: a sale with an
 // unknown payment method or a negative amount must reach `ingestSales` and be refused alone (dead
 // letter, `needs_attention`), not fail the coercion of the whole batch and block the terminal's queue.
@@ -369,45 +357,45 @@ const pushSalesArgsSchema = pushArgsSchema(
   }),
 );
 
-/** The time-and-place filter every sales listing takes. */
-const summaryFilterSchema = z.object({
+/** The filter of `sales` and `salesTotals`: the place and time, an invoice number, a kind. */
+const salesFilterFields = {
   branchId: idSchema.nullish(),
   terminalId: idSchema.nullish(),
   from: isoDateTimeSchema.nullish(),
   to: isoDateTimeSchema.nullish(),
-});
-/** `sales` and `salesTotals`: the place and time, an invoice number, a kind. */
-const salesFilterFields = {
-  ...summaryFilterSchema.shape,
   invoiceNo: z.int().min(1).nullish(),
   kind: saleKindSchema.nullish(),
 };
-const salesFilterSchema = pageArgsSchema.extend(salesFilterFields);
+const salesFilterSchema = z.object(salesFilterFields);
+
+/** The arguments of that filter, the same on both queries. */
+const salesFilterArgs = builder.args((t) => ({
+  branchId: t.string(),
+  terminalId: t.string(),
+  from: t.string(),
+  to: t.string(),
+  invoiceNo: t.int({ description: "The branch's invoice number (one per branch)." }),
+  kind: t.string({
+    description:
+      'sale, return or settlement; all kinds when omitted (bookings before protocol 6 are sales).',
+  }),
+}));
 
 /** The store's filter from validated arguments. */
-function salesFilterOf(a: z.output<z.ZodObject<typeof salesFilterFields>>): SalesFilter {
-  return {
-    ...filterOf(a),
-    invoiceNo: a.invoiceNo ?? undefined,
-    kind: a.kind ?? undefined,
-  };
-}
-
-function filterOf(a: z.infer<typeof summaryFilterSchema>): SalesFilter {
+function salesFilterOf(a: z.output<typeof salesFilterSchema>): SalesFilter {
   return {
     branchId: a.branchId ?? undefined,
     terminalId: a.terminalId ?? undefined,
     from: a.from ?? undefined,
     to: a.to ?? undefined,
+    invoiceNo: a.invoiceNo ?? undefined,
+    kind: a.kind ?? undefined,
   };
 }
 
-type CurrencyTotals = SalesTotals['currencies'][number];
-
-const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').implement({
-  description: 'Count and sums of the documents in one currency.',
+const KindTotalsRef = builder.objectRef<KindTotals>('KindTotals').implement({
+  description: 'Count and sums of `totals` of the documents of one kind in one currency.',
   fields: (t) => ({
-    currency: t.exposeString('currency'),
     count: t.exposeInt('count'),
     subtotalMinor: t.expose('subtotalMinor', { type: 'SafeInt' }),
     discountMinor: t.expose('discountMinor', { type: 'SafeInt' }),
@@ -416,10 +404,51 @@ const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').im
   }),
 });
 
-const SalesTotalsRef = builder.objectRef<SalesTotals>('SalesTotals').implement({
-  description: 'Count and sums of the booked documents matching a filter, per currency.',
+const SettlementTotalsRef = builder
+  .objectRef<CurrencyTotals['settlements']>('SettlementTotals')
+  .implement({
+    description:
+      'Settlements in one currency: customers paying down their accounts. Payments on account, not ' +
+      'revenue: the charges they settle were counted as sales, so they are never part of `net`.',
+    fields: (t) => ({
+      count: t.exposeInt('count'),
+      settledMinor: t.expose('settledMinor', {
+        type: 'SafeInt',
+        description:
+          'Payments less change: what was paid onto the accounts (a settlement totals 0).',
+      }),
+    }),
+  });
+
+const CurrencyTotalsRef = builder.objectRef<CurrencyTotals>('CurrencyTotals').implement({
+  description: 'The booked documents of one currency: each kind apart, and sales net of returns.',
   fields: (t) => ({
-    count: t.exposeInt('count'),
+    currency: t.exposeString('currency'),
+    sales: t.field({
+      type: KindTotalsRef,
+      description: 'Sales, before their returns (bookings before protocol 6 are sales).',
+      resolve: (c) => c.sales,
+    }),
+    returns: t.field({
+      type: KindTotalsRef,
+      description: 'Returns: their totals are what was refunded, as positive amounts.',
+      resolve: (c) => c.returns,
+    }),
+    settlements: t.field({ type: SettlementTotalsRef, resolve: (c) => c.settlements }),
+    net: t.field({
+      type: SaleTotalsRef,
+      description:
+        'Sales − returns, field by field: the revenue. Settlements are payments on account, not ' +
+        'revenue, and are left out.',
+      resolve: (c) => c.net,
+    }),
+  }),
+});
+
+const SalesTotalsRef = builder.objectRef<SalesTotals>('SalesTotals').implement({
+  description: 'The booked documents matching a filter, per currency.',
+  fields: (t) => ({
+    count: t.exposeInt('count', { description: 'Documents matching the filter, of every kind.' }),
     currencies: t.field({ type: [CurrencyTotalsRef], resolve: (s) => s.currencies }),
   }),
 });
@@ -457,19 +486,14 @@ builder.queryFields((t) => ({
     type: SaleConnectionRef,
     description: 'Booked sales in ingest order, filtered; `from` ≤ createdAt < `to` (admin).',
     args: {
-      branchId: t.arg.string(),
-      terminalId: t.arg.string(),
-      from: t.arg.string(),
-      to: t.arg.string(),
-      invoiceNo: t.arg.int({ description: "The branch's invoice number (one per branch)." }),
-      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
+      ...salesFilterArgs,
       first: t.arg.int(),
       after: t.arg.string(),
       tenantId: t.arg.string(),
     },
     resolve: async (_root, args, context) => {
       const { tenantId } = requireAdmin(context, args.tenantId);
-      const a = parseInput(salesFilterSchema, args);
+      const a = parseInput(pageArgsSchema.extend(salesFilterFields), args);
       const connection = await context.store.querySales(tenantId, salesFilterOf(a), {
         first: a.first,
         after: a.after ?? null,
@@ -485,36 +509,15 @@ builder.queryFields((t) => ({
   }),
   salesTotals: t.field({
     type: SalesTotalsRef,
-    description: 'Count and sums of the documents `sales` answers for the same filter (admin).',
-    args: {
-      branchId: t.arg.string(),
-      terminalId: t.arg.string(),
-      from: t.arg.string(),
-      to: t.arg.string(),
-      invoiceNo: t.arg.int(),
-      kind: t.arg.string({ description: 'sale, return or settlement; all kinds when omitted.' }),
-      tenantId: t.arg.string(),
-    },
-    resolve: (_root, args, context) => {
-      const { tenantId } = requireAdmin(context, args.tenantId);
-      const a = parseInput(z.object(salesFilterFields), args);
-      return context.store.summarizeSales(tenantId, salesFilterOf(a));
-    },
-  }),
-  salesSummary: t.field({
-    type: [SalesSummaryRef],
     description:
-      'Booked totals per currency, sales net of returns; `from` ≤ createdAt < `to` (admin).',
-    args: {
-      branchId: t.arg.string(),
-      terminalId: t.arg.string(),
-      from: t.arg.string(),
-      to: t.arg.string(),
-      tenantId: t.arg.string(),
-    },
-    resolve: (_root, args, context) => {
+      'Totals of the documents `sales` lists for the same filter, per currency: sales, returns and ' +
+      'settlements apart, and net = sales − returns. Settlements are payments on account, not ' +
+      'revenue (admin).',
+    args: { ...salesFilterArgs, tenantId: t.arg.string() },
+    resolve: async (_root, args, context) => {
       const { tenantId } = requireAdmin(context, args.tenantId);
-      return context.store.salesSummary(tenantId, filterOf(parseInput(summaryFilterSchema, args)));
+      const filter = salesFilterOf(parseInput(salesFilterSchema, args));
+      return totalsByCurrency(await context.store.summarizeSales(tenantId, filter));
     },
   }),
   saleForReturn: t.field({

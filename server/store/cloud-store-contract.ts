@@ -12,6 +12,7 @@ import { describeLifecycleContract } from './contract/lifecycle-contract.ts';
 import { describeOfflinePolicyContract } from './contract/offline-policy-contract.ts';
 import { describeReturnsContract } from './contract/returns-contract.ts';
 import { describeSalesContract } from './contract/sales-contract.ts';
+import { describeSalesSummaryContract } from './contract/sales-summary-contract.ts';
 import { describeTenancyContract } from './contract/tenancy-contract.ts';
 
 export type { CloudStoreFactory, ContractStore } from './contract/harness.ts';
@@ -36,5 +37,6 @@ export function runCloudStoreContract(name: string, factory: CloudStoreFactory):
     describeCheckpointInvariantContract(ctx);
     describeAuditContract(ctx);
     describeConsoleQueriesContract(ctx);
+    describeSalesSummaryContract(ctx);
   });
 }

@@ -16,6 +16,7 @@ import type {
   ReturnedLine,
   Sale,
   SaleProblem,
+  SaleTotals,
   Tenant,
   Terminal,
 } from '../../schema/index.ts';
@@ -342,17 +343,13 @@ export interface AdminQueries {
   /** Booked sales, newest last (ingest order), filtered; `from`/`to` bound `createdAt` (from ≤ t < to). */
   querySales(tenantId: string, filter: SalesFilter, page: PageArgs): Promise<Connection<Sale>>;
   /**
-   * Count and sums of `totals` of the documents matching the filter (`kind` included), per
-   * currency: what the console shows beside a filtered list.
+   * Count and sums of the documents `querySales` lists for the same filter (every field of it), one
+   * group per currency and kind present, ordered by currency then kind (`SALE_KINDS` order). Every
+   * sales summary is made of these groups (`totalsByCurrency`); kinds are never summed together here.
    */
-  summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals>;
+  summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesGroup[]>;
   /** The booked returns of each of these sales, in ingest order (every id present in the map). */
   returnsOf(tenantId: string, saleIds: string[]): Promise<Map<string, Sale[]>>;
-  /**
-   * Booked totals per currency over the filter (`kind` ignored): sales, returns, settlements, and
-   * sales net of returns.
-   */
-  salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]>;
   /** Lost-sale detection: per posId, the highest contiguous localEventId and the missing ranges. */
   saleGaps(
     tenantId: string,
@@ -648,17 +645,21 @@ export type SalesFilter = {
   kind?: Sale['kind'];
 };
 
-/** Count and sums of the documents matching a filter, per currency. */
-export type SalesTotals = {
+/** Count and sums of the booked documents of one currency and kind (`summarizeSales`). */
+export type SalesGroup = {
+  currency: string;
+  /** Bookings made before sales schema version 2 carry no kind: they are sales. */
+  kind: Sale['kind'];
   count: number;
-  currencies: {
-    currency: string;
-    count: number;
-    subtotalMinor: number;
-    discountMinor: number;
-    taxMinor: number;
-    totalMinor: number;
-  }[];
+  subtotalMinor: number;
+  discountMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  /**
+   * Payments less change of settlements: what they paid onto customer accounts (their totals are
+   * zero). 0 in the groups of the other kinds, whose payments less change are their totals.
+   */
+  settledMinor: number;
 };
 
 /** The admin product list: `search` matches id, SKU or barcode exactly or a name substring. */
@@ -670,18 +671,26 @@ export type SaleLookup = { saleId: string } | { invoiceNo: number };
 /** A sale and what the cloud booked as returned of each of its lines (`ReturnCounter.returned`). */
 export type SaleForReturn = { sale: Sale; returned: ReturnedLine[] };
 
-/** Booked totals of one currency. */
-export type SalesSummary = {
+/** Count and sums of one kind of document in one currency. */
+export type KindTotals = Pick<
+  SalesGroup,
+  'count' | 'subtotalMinor' | 'discountMinor' | 'taxMinor' | 'totalMinor'
+>;
+
+/**
+ * The summary of one currency: sales, returns and settlements apart, and `net` = sales − returns.
+ * Settlements are payments onto customer accounts, not revenue: never part of `net`.
+ */
+export type CurrencyTotals = {
   currency: string;
-  salesCount: number;
-  salesMinor: number;
-  returnsCount: number;
-  returnsMinor: number;
-  settlementsCount: number;
-  settlementsMinor: number;
-  /** `salesMinor - returnsMinor`. */
-  netMinor: number;
+  sales: KindTotals;
+  returns: KindTotals;
+  settlements: { count: number; settledMinor: number };
+  net: SaleTotals;
 };
+
+/** The summary of the documents matching a filter: their number and each currency's totals. */
+export type SalesTotals = { count: number; currencies: CurrencyTotals[] };
 
 /** Cursor pagination: `first` items after the opaque `after` cursor. */
 export type PageArgs = { first: number; after?: string | null };

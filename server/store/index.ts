@@ -10,6 +10,7 @@ export type {
   EffectiveOfflinePolicy,
   CloudStore,
   Connection,
+  CurrencyTotals,
   CustomerDuplicateGroup,
   CustomerPushResult,
   CustomerPushRow,
@@ -22,6 +23,7 @@ export type {
   InventoryPushResult,
   InventoryPushRow,
   InventoryRefusal,
+  KindTotals,
   InventoryRepair,
   InventoryStore,
   IssuedAdminToken,
@@ -34,7 +36,7 @@ export type {
   SaleIngestOutcome,
   SaleForReturn,
   SaleLookup,
-  SalesSummary,
+  SalesGroup,
   SalesLedgerStore,
   SalesFilter,
   SalesTotals,
@@ -59,3 +61,4 @@ export { SqliteCloudStore, openSqliteCloudStore } from './sqlite/index.ts';
 export type { MongoCloudStoreOptions, ResolvedMongoCloudStoreOptions } from './mongo/index.ts';
 export { MongoCloudStore, openMongoCloudStore } from './mongo/index.ts';
 export { SEARCH_MAX } from './core/product-search.ts';
+export { totalsByCurrency } from './core/sales-summary.ts';

@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { AUDIT_ENTITY_TYPES } from '../../../schema/audit-entity.ts';
 import { useConsole } from './console-context.tsx';
 import { t } from './messages.ts';
 import type { Column } from './ui.tsx';
@@ -23,17 +24,6 @@ type Draft = {
   to: string;
   offline: '' | 'true' | 'false';
 };
-
-const ENTITY_TYPES = [
-  'tenant',
-  'adminToken',
-  'branch',
-  'terminal',
-  'product',
-  'category',
-  'inventory',
-  'rejectedEvent',
-];
 
 const AUDIT_QUERY = `query ($entityType: String, $entityId: String, $actor: String, $from: String, $to: String, $offline: Boolean, $after: String) {
   auditLog(entityType: $entityType, entityId: $entityId, actor: $actor, from: $from, to: $to, offline: $offline, first: 200, after: $after) {
@@ -129,7 +119,7 @@ export function AuditScreen() {
             onChange={(e) => setDraft({ ...draft, entityType: e.target.value })}
           >
             <option value="">{t('common.any')}</option>
-            {ENTITY_TYPES.map((type) => (
+            {AUDIT_ENTITY_TYPES.map((type) => (
               <option key={type} value={type}>
                 {type}
               </option>

@@ -17,23 +17,76 @@ import {
 
 type Draft = { branchId: string; terminalId: string; from: string; to: string; invoiceNo: string };
 
+type KindSums = { count: number; totalMinor: number };
+
+/** `salesTotals` as the summary shows it: each kind apart per currency, never summed together. */
 type Summary = {
   count: number;
   currencies: {
     currency: string;
-    count: number;
-    subtotalMinor: number;
-    discountMinor: number;
-    taxMinor: number;
-    totalMinor: number;
+    sales: KindSums;
+    returns: KindSums;
+    settlements: { count: number; settledMinor: number };
+    net: { taxMinor: number; totalMinor: number };
   }[];
 };
 
 const SUMMARY_QUERY = `query ($branchId: String, $terminalId: String, $from: String, $to: String, $invoiceNo: Int) {
   salesTotals(branchId: $branchId, terminalId: $terminalId, from: $from, to: $to, invoiceNo: $invoiceNo) {
-    count currencies { currency count subtotalMinor discountMinor taxMinor totalMinor }
+    count currencies {
+      currency sales { count totalMinor } returns { count totalMinor }
+      settlements { count settledMinor } net { taxMinor totalMinor }
+    }
   }
 }`;
+
+/** The number of documents of one kind over every currency (counts add up; amounts do not). */
+function countOf(summary: Summary, kind: 'sales' | 'returns' | 'settlements'): number {
+  return summary.currencies.reduce((n, c) => n + c[kind].count, 0);
+}
+
+/** Sales, returns and net per currency; settlements apart, as payments on account. */
+function SummaryTable({ summary }: { summary: Summary }) {
+  if (summary.currencies.length === 0) return null;
+  const counted = (sums: KindSums, currency: string) =>
+    t('sales.counted', { count: sums.count, amount: formatMoney(sums.totalMinor, currency) });
+  return (
+    <>
+      <table className="grid totals" data-testid="sales-totals">
+        <thead>
+          <tr>
+            <th scope="col">{t('sales.currency')}</th>
+            <th scope="col">{t('sales.sales')}</th>
+            <th scope="col">{t('sales.returns')}</th>
+            <th scope="col">{t('sales.net')}</th>
+            <th scope="col">{t('sales.netTax')}</th>
+            <th scope="col">{t('sales.settlements')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.currencies.map((c) => (
+            <tr key={c.currency} data-currency={c.currency}>
+              <th scope="row">{c.currency}</th>
+              <td data-figure="sales">{counted(c.sales, c.currency)}</td>
+              <td data-figure="returns">{counted(c.returns, c.currency)}</td>
+              <td data-figure="net">
+                <strong>{formatMoney(c.net.totalMinor, c.currency)}</strong>
+              </td>
+              <td data-figure="net-tax">{formatMoney(c.net.taxMinor, c.currency)}</td>
+              <td data-figure="settlements">
+                {t('sales.counted', {
+                  count: c.settlements.count,
+                  amount: formatMoney(c.settlements.settledMinor, c.currency),
+                })}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">{t('sales.netNote')}</p>
+    </>
+  );
+}
 
 /** The API filter of the form's values (times in the operator's zone, sent as UTC). */
 function filterOf(draft: Draft): SalesExportFilter {
@@ -188,21 +241,14 @@ export function SalesScreen() {
       <div className="summary" aria-live="polite" data-testid="sales-summary">
         {summary ? (
           <>
-            <strong>{t('sales.summary', { count: summary.count })}</strong>
-            <ul>
-              {summary.currencies.map((c) => (
-                <li key={c.currency}>
-                  {t('sales.sum', {
-                    currency: c.currency,
-                    count: c.count,
-                    subtotal: formatMoney(c.subtotalMinor, c.currency),
-                    discount: formatMoney(c.discountMinor, c.currency),
-                    tax: formatMoney(c.taxMinor, c.currency),
-                    total: formatMoney(c.totalMinor, c.currency),
-                  })}
-                </li>
-              ))}
-            </ul>
+            <strong>
+              {t('sales.summary', {
+                sales: countOf(summary, 'sales'),
+                returns: countOf(summary, 'returns'),
+                settlements: countOf(summary, 'settlements'),
+              })}
+            </strong>
+            <SummaryTable summary={summary} />
           </>
         ) : null}
       </div>

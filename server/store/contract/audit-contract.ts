@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AUDIT_ENTITY_TYPES, AUDIT_ENTITY_TYPE_OF_ACTION } from '../../../schema/index.ts';
 import type { AuditEntry, AuditFilter, CloudStore } from '../cloud-store.ts';
 import type { ContractContext } from './contract-context.ts';
 import { expectCode, productInput } from './harness.ts';
@@ -97,6 +98,27 @@ export function describeAuditContract(ctx: ContractContext): void {
         ['terminal:t', 'inventory'],
       ]);
       expect(all.filter((e) => e.actor === 'admin:even').length).toBeGreaterThan(2);
+    });
+
+    it('types every audited action by the one table, and every listed type has an action', async () => {
+      const { store, world } = ctx;
+      const actions = Object.keys(AUDIT_ENTITY_TYPE_OF_ACTION);
+      for (const action of actions) {
+        await ctx.recordAuditEntry(world.tenantId, 'admin:typed', action, `t-${action}`, {});
+      }
+      for (const type of AUDIT_ENTITY_TYPES) {
+        const page = await store.listAuditLog(
+          world.tenantId,
+          { first: 100 },
+          { entityType: type, actor: 'admin:typed' },
+        );
+        const expected = actions.filter((a) => AUDIT_ENTITY_TYPE_OF_ACTION[a] === type);
+        expect({ type, actions: page.edges.map((e) => e.node.action) }).toEqual({
+          type,
+          actions: expected,
+        });
+        expect(expected.length).toBeGreaterThan(0);
+      }
     });
 
     it('keeps filters and offline flags across a reopen', async () => {

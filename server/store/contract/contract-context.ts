@@ -12,6 +12,8 @@ export type ContractContext = {
   reopen(): Promise<CloudStore>;
   /** See `ContractStore.overwriteInventoryDocument`. */
   overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
+  /** See `ContractStore.storeSaleAsLegacy`. */
+  storeSaleAsLegacy: ContractStore['storeSaleAsLegacy'];
   /** See `ContractStore.recordAuditEntry`. */
   recordAuditEntry: ContractStore['recordAuditEntry'];
   /** A second fresh store (for property runs that need an empty one per run). */
@@ -50,6 +52,9 @@ export function useContractContext(factory: CloudStoreFactory): ContractContext 
     },
     overwriteInventoryDocument(tenantId, id, doc) {
       return opened.overwriteInventoryDocument(tenantId, id, doc);
+    },
+    storeSaleAsLegacy(tenantId, id) {
+      return opened.storeSaleAsLegacy(tenantId, id);
     },
     recordAuditEntry(...args) {
       return opened.recordAuditEntry(...args);

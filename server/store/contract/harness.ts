@@ -18,6 +18,12 @@ export type ContractStore = {
    */
   overwriteInventoryDocument(tenantId: string, id: string, doc: unknown): Promise<void>;
   /**
+   * Rewrites a booked sale as releases before sales schema version 2 stored it: without `kind`, on
+   * the stored document and wherever the adapter keeps it beside (SQLite's column keeps the default
+   * its migration gave such rows).
+   */
+  storeSaleAsLegacy(tenantId: string, id: string): Promise<void>;
+  /**
    * Records an audit entry through the adapter's own audit log, as code other than the admin writes
    * does (an offline flag, an action the entity table does not know).
    */

@@ -87,6 +87,7 @@ export function describeOfflinePolicyContract(ctx: ContractContext): void {
       expect(entries.edges.map((e) => e.node)).toEqual([
         expect.objectContaining({
           action: 'overrideAtTill',
+          entityType: 'sale',
           target: sale.id,
           offline: true,
           details: expect.objectContaining({

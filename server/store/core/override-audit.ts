@@ -31,6 +31,6 @@ export function overrideAuditOf(sale: Sale): AuditRecordArgs | null {
       createdAt: sale.createdAt,
       lastContactAt: sale.lastContactAt,
     },
-    { offline: sale.offline, entityType: 'sale' },
+    { offline: sale.offline },
   ];
 }

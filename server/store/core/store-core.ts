@@ -47,6 +47,7 @@ import {
 } from '../customer-rules.ts';
 import type { ResolvedStoreCoreOptions } from './options.ts';
 import { runStoreOperation } from './run-operation.ts';
+import { sortSalesGroups } from './sales-summary.ts';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -157,13 +158,7 @@ export type StoreBackend = {
     ): ReturnType<CloudStore['resolveOverLimitCharge']>;
   };
   readonly sales: Primitives<
-    | 'pullSales'
-    | 'querySales'
-    | 'saleGaps'
-    | 'summarizeSales'
-    | 'saleForReturn'
-    | 'returnsOf'
-    | 'salesSummary'
+    'pullSales' | 'querySales' | 'saleGaps' | 'summarizeSales' | 'saleForReturn' | 'returnsOf'
   >;
   readonly productList: Primitives<'listProducts'>;
   /** Stored offline policies by scope: '' for the tenant's, a branch id for a branch's override. */
@@ -434,15 +429,13 @@ export class StoreCore implements CloudStore {
   querySales = (tenantId: string, filter: SalesFilter, page: PageArgs) =>
     this.#run(() => this.#b.sales.querySales(tenantId, filter, page));
   summarizeSales = (tenantId: string, filter: SalesFilter) =>
-    this.#run(() => this.#b.sales.summarizeSales(tenantId, filter));
+    this.#run(() => andThen(this.#b.sales.summarizeSales(tenantId, filter), sortSalesGroups));
   saleGaps = (tenantId: string, filter: { branchId?: string; terminalId?: string }) =>
     this.#run(() => this.#b.sales.saleGaps(tenantId, filter));
   saleForReturn = (scope: TerminalScope, by: SaleLookup) =>
     this.#run(() => this.#b.sales.saleForReturn(scope, by));
   returnsOf = (tenantId: string, saleIds: string[]) =>
     this.#run(() => this.#b.sales.returnsOf(tenantId, saleIds));
-  salesSummary = (tenantId: string, filter: SalesFilter) =>
-    this.#run(() => this.#b.sales.salesSummary(tenantId, filter));
   listTerminalStatus = (
     tenantId: string,
     filter: { branchId?: string; staleAfterMs?: number; now?: Date },

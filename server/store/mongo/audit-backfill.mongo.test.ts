@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createUuidV7 } from '../../../schema/index.ts';
+import {
+  AUDIT_ENTITY_TYPES,
+  AUDIT_ENTITY_TYPE_OF_ACTION,
+  createUuidV7,
+} from '../../../schema/index.ts';
 import type { AuditDoc } from './collections.ts';
 import { openMongoCloudStore } from './mongo-cloud-store.ts';
 import { startTestMongo } from './test-mongo.ts';
@@ -34,13 +38,17 @@ if ('skip' in mongo) {
         await client
           .db(dbName)
           .collection<AuditDoc>('audit_log')
-          .insertMany([old('registerTerminal', 't-1'), old('upsert:products', null)]);
+          .insertMany([
+            old('registerTerminal', 't-1'),
+            old('upsert:products', null),
+            ...Object.keys(AUDIT_ENTITY_TYPE_OF_ACTION).map((action) => old(action, 'every')),
+          ]);
         const store = await openMongoCloudStore({ url: mongo.url, dbName });
         try {
           const page = await store.listAuditLog(
             'default',
             { first: 10 },
-            { entityType: 'terminal', offline: false },
+            { entityType: 'terminal', entityId: 't-1', offline: false },
           );
           expect(page.edges.map((e) => [e.node.action, e.node.target])).toEqual([
             ['registerTerminal', 't-1'],
@@ -50,7 +58,21 @@ if ('skip' in mongo) {
             { first: 10 },
             { entityType: 'product' },
           );
-          expect(products.totalCount).toBe(1);
+          expect(products.totalCount).toBe(3);
+          // Every action gets the one table's type, as SQLite's migration gives its actions.
+          for (const type of AUDIT_ENTITY_TYPES) {
+            const typed = await store.listAuditLog(
+              'default',
+              { first: 100 },
+              { entityType: type, entityId: 'every' },
+            );
+            expect({ type, actions: typed.edges.map((e) => e.node.action) }).toEqual({
+              type,
+              actions: Object.keys(AUDIT_ENTITY_TYPE_OF_ACTION).filter(
+                (action) => AUDIT_ENTITY_TYPE_OF_ACTION[action] === type,
+              ),
+            });
+          }
         } finally {
           await store.close();
         }

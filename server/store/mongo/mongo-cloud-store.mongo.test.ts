@@ -51,6 +51,17 @@ if ('skip' in mongo) {
           await client.close();
         }
       },
+      async storeSaleAsLegacy(tenantId, id) {
+        const client = new MongoClient(mongo.url);
+        try {
+          await client
+            .db(dbName)
+            .collection('sales')
+            .updateOne({ tenantId, id }, { $unset: { kind: '', 'doc.kind': '' } });
+        } finally {
+          await client.close();
+        }
+      },
       async recordAuditEntry(tenantId, actor, action, target, options) {
         const client = new MongoClient(mongo.url);
         try {

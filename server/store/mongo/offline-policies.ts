@@ -37,13 +37,8 @@ export class OfflinePolicies {
         { upsert: true },
       );
     }
-    await this.#audit.record(
-      tenantId,
-      actor,
-      'setOfflinePolicy',
-      scope === '' ? '*' : scope,
-      { policy },
-      { entityType: 'offlinePolicy' },
-    );
+    await this.#audit.record(tenantId, actor, 'setOfflinePolicy', scope === '' ? '*' : scope, {
+      policy,
+    });
   }
 }

@@ -10,38 +10,34 @@ import type {
   SaleForReturn,
   SaleLookup,
   SalesFilter,
-  SalesSummary,
-  SalesTotals,
+  SalesGroup,
   TerminalScope,
 } from '../cloud-store.ts';
 import { storedSale } from '../core/return-booking.ts';
-import type { SummaryRow } from '../core/sales-summary.ts';
-import { summarize } from '../core/sales-summary.ts';
+import type { ResolvedSalesFilter } from '../core/sales-filter.ts';
+import { resolveSalesFilter } from '../core/sales-filter.ts';
 import { checkPageSize } from '../cursor.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import type { Collections, PosProgressDoc, SaleDoc } from './collections.ts';
 import type { StreamSeq } from './stream-seq.ts';
 
-/** The stored sales a filter selects (the same fields SQLite filters on). */
+/**
+ * The stored sales a filter selects, one condition per field of `ResolvedSalesFilter` (the fields
+ * SQLite's `SALES_FILTER` tests), so the list, its count and its sums narrow alike.
+ */
 function salesFilterOf(tenantId: string, filter: SalesFilter): Filter<SaleDoc> {
-  const created =
-    filter.from === undefined && filter.to === undefined
-      ? {}
-      : {
-          createdAt: {
-            ...(filter.from === undefined ? {} : { $gte: filter.from }),
-            ...(filter.to === undefined ? {} : { $lt: filter.to }),
-          },
-        };
-  return {
-    tenantId,
-    ...(filter.branchId === undefined ? {} : { branchId: filter.branchId }),
-    ...(filter.terminalId === undefined ? {} : { terminalId: filter.terminalId }),
-    ...(filter.invoiceNo === undefined ? {} : { invoiceNo: filter.invoiceNo }),
-    ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
-    ...created,
-    ...kindFilter(filter.kind),
+  const f = resolveSalesFilter(filter);
+  const conditions: Record<keyof ResolvedSalesFilter, Filter<SaleDoc> | null> = {
+    branchId: f.branchId === null ? null : { branchId: f.branchId },
+    terminalId: f.terminalId === null ? null : { terminalId: f.terminalId },
+    from: f.from === null ? null : { createdAt: { $gte: f.from } },
+    to: f.to === null ? null : { createdAt: { $lt: f.to } },
+    invoiceNo: f.invoiceNo === null ? null : { invoiceNo: f.invoiceNo },
+    eventKey: f.eventKey === null ? null : { eventKey: f.eventKey },
+    kind: f.kind === null ? null : kindFilter(f.kind),
   };
+  const all = Object.values(conditions).filter((c) => c !== null);
+  return all.length === 0 ? { tenantId } : { tenantId, $and: all };
 }
 
 type SalePosition = { ingestedAt: string; branchId: string; invoiceNo: number };
@@ -73,10 +69,12 @@ function decodeSaleCursor(cursor: string | null | undefined): SalePosition | nul
 }
 
 /** Bookings made before sales schema version 2 carry no `kind`: they are sales. */
-function kindFilter(kind: Sale['kind'] | undefined): Filter<SaleDoc> {
-  if (kind === undefined) return {};
+function kindFilter(kind: Sale['kind']): Filter<SaleDoc> {
   return kind === 'sale' ? { kind: { $nin: ['return', 'settlement'] } } : { kind };
 }
+
+/** The kind of a stored booking in an aggregation: absent (before sales schema version 2) is a sale. */
+const KIND_OF_BOOKING = { $ifNull: ['$kind', 'sale'] };
 
 /** Reads of sales: the terminal's acknowledgements stream, the admin sales list, lost-sale gaps. */
 export class SalesQueries {
@@ -173,33 +171,35 @@ export class SalesQueries {
     };
   }
 
-  async summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesTotals> {
+  async summarizeSales(tenantId: string, filter: SalesFilter): Promise<SalesGroup[]> {
     const groups = await this.#c.sales
-      .aggregate<{ _id: unknown } & Omit<SalesTotals['currencies'][number], 'currency'>>([
+      .aggregate<
+        { _id: { currency: string; kind: Sale['kind'] } } & Omit<SalesGroup, 'currency' | 'kind'>
+      >([
         { $match: salesFilterOf(tenantId, filter) },
         {
           $group: {
-            _id: '$doc.currency',
+            _id: { currency: '$doc.currency', kind: KIND_OF_BOOKING },
             count: { $sum: 1 },
             subtotalMinor: { $sum: '$doc.totals.subtotalMinor' },
             discountMinor: { $sum: '$doc.totals.discountMinor' },
             taxMinor: { $sum: '$doc.totals.taxMinor' },
             totalMinor: { $sum: '$doc.totals.totalMinor' },
+            // Only settlements read their payments, as on SQLite (see `SalesGroup.settledMinor`).
+            settledMinor: {
+              $sum: {
+                $cond: [
+                  { $eq: ['$kind', 'settlement'] },
+                  { $subtract: [{ $sum: '$doc.payments.amountMinor' }, '$doc.changeMinor'] },
+                  0,
+                ],
+              },
+            },
           },
         },
       ])
       .toArray();
-    const currencies = groups
-      .map((c) => ({
-        currency: String(c._id),
-        count: c.count,
-        subtotalMinor: c.subtotalMinor,
-        discountMinor: c.discountMinor,
-        taxMinor: c.taxMinor,
-        totalMinor: c.totalMinor,
-      }))
-      .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
-    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
+    return groups.map(({ _id, ...sums }) => ({ currency: _id.currency, kind: _id.kind, ...sums }));
   }
 
   async saleForReturn(scope: TerminalScope, by: SaleLookup): Promise<SaleForReturn | null> {
@@ -231,34 +231,6 @@ export class SalesQueries {
       .toArray();
     for (const d of docs) byOriginal.get(d.returnOf!)?.push(d.doc);
     return byOriginal;
-  }
-
-  async salesSummary(tenantId: string, filter: SalesFilter): Promise<SalesSummary[]> {
-    const groups = await this.#c.sales
-      .aggregate<{
-        _id: { currency: string; kind: Sale['kind'] | null };
-        c: number;
-        total: number;
-      }>([
-        // `kind` is what the summary breaks down by, not a filter of it.
-        { $match: salesFilterOf(tenantId, { ...filter, kind: undefined }) },
-        {
-          $group: {
-            _id: { currency: '$doc.currency', kind: '$kind' },
-            c: { $sum: 1 },
-            total: { $sum: '$doc.totals.totalMinor' },
-          },
-        },
-      ])
-      .toArray();
-    // Bookings made before sales schema version 2 carry no kind: they are sales.
-    const rows: SummaryRow[] = groups.map((g) => ({
-      currency: g._id.currency,
-      kind: g._id.kind ?? 'sale',
-      c: g.c,
-      total: g.total,
-    }));
-    return summarize(rows);
   }
 
   async saleGaps(

@@ -32,14 +32,9 @@ export class OfflinePolicies {
         const at = this.#ctx.now().toISOString();
         this.#s.upsertPolicy.run(tenantId, scope, JSON.stringify(policy), at);
       }
-      this.#ctx.audit.record(
-        tenantId,
-        actor,
-        'setOfflinePolicy',
-        scope === '' ? '*' : scope,
-        { policy },
-        { entityType: 'offlinePolicy' },
-      );
+      this.#ctx.audit.record(tenantId, actor, 'setOfflinePolicy', scope === '' ? '*' : scope, {
+        policy,
+      });
     })();
   }
 }

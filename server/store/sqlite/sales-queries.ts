@@ -9,18 +9,28 @@ import type {
   SaleForReturn,
   SaleLookup,
   SalesFilter,
-  SalesSummary,
-  SalesTotals,
+  SalesGroup,
   TerminalScope,
 } from '../cloud-store.ts';
 import type { ReturnCounter } from '../core/return-booking.ts';
 import { storedSale } from '../core/return-booking.ts';
-import type { SummaryRow } from '../core/sales-summary.ts';
-import { summarize } from '../core/sales-summary.ts';
+import { resolveSalesFilter } from '../core/sales-filter.ts';
 import { checkLimit } from '../store-input-checks.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../cursor.ts';
 import { prepareStatements } from './prepare-statements.ts';
 import type { StoreContext } from './store-context.ts';
+
+/**
+ * The admin filter of every sales read (`ResolvedSalesFilter` as named parameters): one text, so the
+ * list, its count and its sums cannot narrow differently. `kind` is a column, 'sale' on bookings made
+ * before sales schema version 2.
+ */
+const SALES_FILTER = `(@branchId IS NULL OR branch_id = @branchId)
+      AND (@terminalId IS NULL OR terminal_id = @terminalId)
+      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
+      AND (@eventKey IS NULL OR event_key = @eventKey)
+      AND (@kind IS NULL OR kind = @kind)`;
 
 const SALES_QUERY_SQL = {
   // The per-terminal pull: a range scan of (tenant_id, branch_id, terminal_id, seq).
@@ -31,42 +41,24 @@ const SALES_QUERY_SQL = {
   // Walks the primary key (n) from the cursor and stops at the page's end. `+tenant_id` keeps the
   // planner off the (tenant_id, id) index, whose use meant sorting every sale of the tenant for
   // each page: an export of 100,000 sales sorted them 200 times.
-  selectSalesPage: `SELECT n, doc FROM sales WHERE +tenant_id = @tenantId
-      AND (@branchId IS NULL OR branch_id = @branchId)
-      AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
-      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
-      AND (@eventKey IS NULL OR event_key = @eventKey)
-      AND (@kind IS NULL OR kind = @kind)
+  selectSalesPage: `SELECT n, doc FROM sales WHERE +tenant_id = @tenantId AND ${SALES_FILTER}
       AND n > @after ORDER BY n LIMIT @limit`,
   // Without a filter the count is a scan of the (tenant_id, id) index alone, not of the rows.
   countTenantSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId`,
-  countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId
-      AND (@branchId IS NULL OR branch_id = @branchId)
-      AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
-      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
-      AND (@eventKey IS NULL OR event_key = @eventKey)
-      AND (@kind IS NULL OR kind = @kind)`,
-  summarizeSales: `SELECT json_extract(doc, '$.currency') AS currency, count(*) AS count,
+  countSales: `SELECT count(*) AS c FROM sales WHERE tenant_id = @tenantId AND ${SALES_FILTER}`,
+  // Only settlements read their payments: the other kinds' payments less change are their totals,
+  // and reading every sale's payments costs the sums half again.
+  summarizeSales: `SELECT json_extract(doc, '$.currency') AS currency, kind, count(*) AS count,
         sum(json_extract(doc, '$.totals.subtotalMinor')) AS subtotalMinor,
         sum(json_extract(doc, '$.totals.discountMinor')) AS discountMinor,
         sum(json_extract(doc, '$.totals.taxMinor')) AS taxMinor,
-        sum(json_extract(doc, '$.totals.totalMinor')) AS totalMinor
-      FROM sales WHERE tenant_id = @tenantId
-      AND (@branchId IS NULL OR branch_id = @branchId)
-      AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
-      AND (@invoiceNo IS NULL OR invoice_no = @invoiceNo)
-      AND (@eventKey IS NULL OR event_key = @eventKey)
-      AND (@kind IS NULL OR kind = @kind)
-    GROUP BY 1 ORDER BY 1`,
-  summarizeByKind: `SELECT json_extract(doc, '$.currency') AS currency, kind, count(*) AS c,
-      sum(json_extract(doc, '$.totals.totalMinor')) AS total FROM sales WHERE tenant_id = @tenantId
-      AND (@branchId IS NULL OR branch_id = @branchId)
-      AND (@terminalId IS NULL OR terminal_id = @terminalId)
-      AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
-    GROUP BY 1, 2 ORDER BY 1`,
+        sum(json_extract(doc, '$.totals.totalMinor')) AS totalMinor,
+        sum(CASE kind WHEN 'settlement' THEN
+          (SELECT coalesce(sum(json_extract(p.value, '$.amountMinor')), 0)
+            FROM json_each(doc, '$.payments') AS p) - json_extract(doc, '$.changeMinor')
+          ELSE 0 END) AS settledMinor
+      FROM sales WHERE tenant_id = @tenantId AND ${SALES_FILTER}
+    GROUP BY 1, 2`,
   selectSaleDocById: `SELECT doc FROM sales WHERE tenant_id = ? AND id = ?`,
   selectSaleDocByInvoice: `SELECT doc FROM sales WHERE tenant_id = ? AND branch_id = ? AND invoice_no = ?`,
   selectReturnCounterDoc: `SELECT doc FROM return_counters WHERE tenant_id = ? AND sale_id = ?`,
@@ -86,25 +78,9 @@ const SALES_QUERY_SQL = {
     ORDER BY 1`,
 } as const;
 
-/** The parameters of a time-and-place filter (`summarizeByKind`). */
-function rangeParams(tenantId: string, filter: SalesFilter) {
-  return {
-    tenantId,
-    branchId: filter.branchId ?? null,
-    terminalId: filter.terminalId ?? null,
-    from: filter.from ?? null,
-    to: filter.to ?? null,
-  };
-}
-
-/** The parameters of the whole admin filter (`selectSalesPage`, `countSales`, `summarizeSales`). */
+/** The named parameters of `SALES_FILTER`. */
 function salesFilterParams(tenantId: string, filter: SalesFilter) {
-  return {
-    ...rangeParams(tenantId, filter),
-    invoiceNo: filter.invoiceNo ?? null,
-    eventKey: filter.eventKey ?? null,
-    kind: filter.kind ?? null,
-  };
+  return { tenantId, ...resolveSalesFilter(filter) };
 }
 
 type ProgressRow = {
@@ -180,11 +156,8 @@ export class SalesQueries {
     })();
   }
 
-  summarizeSales(tenantId: string, filter: SalesFilter): SalesTotals {
-    const currencies = this.#s.summarizeSales.all(
-      salesFilterParams(tenantId, filter),
-    ) as SalesTotals['currencies'];
-    return { count: currencies.reduce((n, c) => n + c.count, 0), currencies };
+  summarizeSales(tenantId: string, filter: SalesFilter): SalesGroup[] {
+    return this.#s.summarizeSales.all(salesFilterParams(tenantId, filter)) as SalesGroup[];
   }
 
   saleForReturn(scope: TerminalScope, by: SaleLookup): SaleForReturn | null {
@@ -211,11 +184,6 @@ export class SalesQueries {
     }[];
     for (const row of rows) byOriginal.get(row.return_of)?.push(JSON.parse(row.doc) as Sale);
     return byOriginal;
-  }
-
-  salesSummary(tenantId: string, filter: SalesFilter): SalesSummary[] {
-    const rows = this.#s.summarizeByKind.all(rangeParams(tenantId, filter)) as SummaryRow[];
-    return summarize(rows);
   }
 
   saleGaps(tenantId: string, filter: { branchId?: string; terminalId?: string }): PosGaps[] {

@@ -33,6 +33,17 @@ runCloudStoreContract('sqlite', async ({ now }) => {
         db.close();
       }
     },
+    async storeSaleAsLegacy(tenantId, id) {
+      const db = new Database(join(dataDir, 'cloud.sqlite'));
+      try {
+        db.prepare(
+          `UPDATE sales SET kind = 'sale', doc = json_remove(doc, '$.kind')
+            WHERE tenant_id = ? AND id = ?`,
+        ).run(tenantId, id);
+      } finally {
+        db.close();
+      }
+    },
     async recordAuditEntry(tenantId, actor, action, target, options) {
       const db = new Database(join(dataDir, 'cloud.sqlite'));
       try {
