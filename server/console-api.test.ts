@@ -83,18 +83,35 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
   it('delivers a newly refused sale to an admin subscription, and only new ones', async () => {
     const good = saleOf(till, 'pos-1', 1);
     await pushSales(t.gql, till, [good]);
+    // Refused (same key, other content) before the subscription is sent: never delivered.
+    const early = saleOf(till, 'pos-1', 1, { lines: [makeSaleLine({ quantity: 9 })] });
+    await pushSales(t.gql, till, [early]);
     const feed = subscribe(t.server.wsUrl, ROOT_TOKEN, ADDED, { branchId: 'b-1' });
     try {
-      // Refused before the subscription: not delivered.
-      const early = saleOf(till, 'pos-1', 1, { lines: [makeSaleLine({ quantity: 9 })] });
-      await pushSales(t.gql, till, [early]);
-      await new Promise((r) => setTimeout(r, 300));
-      const before = feed.events.length;
-      const bad = saleOf(till, 'pos-1', 2);
-      bad.totals = { ...bad.totals, totalMinor: bad.totals.totalMinor + 1 };
+      // The feed starts at the end of the list at some moment after the subscribe: refused
+      // markers are pushed until one is delivered, and from then on every refusal is new to it.
+      const wrongTotals = (localEventId: number) => {
+        const sale = saleOf(till, 'pos-1', localEventId);
+        return { ...sale, totals: { ...sale.totals, totalMinor: sale.totals.totalMinor + 1 } };
+      };
+      const markers: string[] = [];
+      const deadline = Date.now() + 10_000;
+      while (feed.events.length === 0) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for a marker');
+        const marker = wrongTotals(2 + markers.length);
+        markers.push(marker.id);
+        await pushSales(t.gql, till, [marker]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const bad = wrongTotals(2 + markers.length);
       await pushSales(t.gql, till, [bad]);
       await until(() => feed.events.some((e) => e.rejectedEventAdded.eventId === bad.id), 'event');
-      expect(feed.events.slice(before).map((e) => e.rejectedEventAdded.eventId)).toEqual([bad.id]);
+      const delivered = feed.events.map((e) => e.rejectedEventAdded.eventId);
+      // Exactly the markers filed after the start, in filing order, then the new refusal.
+      const from = markers.indexOf(delivered[0]);
+      expect(from).toBeGreaterThanOrEqual(0);
+      expect(delivered).toEqual([...markers.slice(from), bad.id]);
+      expect(delivered).not.toContain(early.id);
       expect(feed.errors).toEqual([]);
     } finally {
       await feed.close();
