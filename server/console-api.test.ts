@@ -17,18 +17,55 @@ import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
 const codeOf = (answer: { errors?: { extensions?: Record<string, any> }[] }) =>
   answer.errors?.[0]?.extensions?.['code'];
 
-/** A graphql-ws subscription with its events collected. */
-function subscribe(url: string, token: string, query: string, variables = {}) {
+/**
+ * A graphql-ws client of `token`, connecting at once: `connected` resolves when the server acknowledged
+ * it (its socket is registered then), `closed` with the code the socket closed with.
+ */
+function connect(url: string, token: string) {
+  let closeCode: number | null = null;
+  let onConnected!: () => void;
+  let onClosed!: (code: number) => void;
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const closed = new Promise<number>((resolve) => (onClosed = resolve));
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
     connectionParams: { headers: { Authorization: `Bearer ${token}` } },
     retryAttempts: 0,
+    lazy: false,
+    // A refused or closed socket is what some tests wait for: `closed` reports it.
+    onNonLazyError: () => {},
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => {
+        closeCode = (event as { code: number }).code;
+        onClosed(closeCode);
+      },
+    },
   });
+  return {
+    client,
+    connected,
+    closed,
+    get closeCode() {
+      return closeCode;
+    },
+    /** Answers a query over this socket: it is open and served. */
+    async typename(): Promise<unknown> {
+      for await (const result of client.iterate({ query: '{ __typename }' })) return result.data;
+      return undefined;
+    },
+    dispose: () => client.dispose(),
+  };
+}
+
+/** A graphql-ws subscription with its events collected. */
+function subscribe(url: string, token: string, query: string, variables = {}) {
+  const connection = connect(url, token);
   const events: any[] = [];
   const errors: unknown[] = [];
   let completed = false;
-  const stop = client.subscribe(
+  const stop = connection.client.subscribe(
     { query, variables },
     {
       next: (value) => {
@@ -42,10 +79,11 @@ function subscribe(url: string, token: string, query: string, variables = {}) {
   return {
     events,
     errors,
+    connection,
     get completed() {
       return completed;
     },
-    close: async () => (stop(), await client.dispose()),
+    close: async () => (stop(), await connection.dispose()),
   };
 }
 
@@ -204,45 +242,55 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
     expect(total).toBe(2);
   });
 
-  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013', async () => {
-    const sockets = Array.from({ length: 5 }, () => {
-      const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
-      const closed = new Promise<number>((resolve) =>
-        socket.once('close', (code) => resolve(code)),
-      );
-      socket.once('open', () =>
-        socket.send(
-          JSON.stringify({
-            type: 'connection_init',
-            payload: { headers: { Authorization: `Bearer ${ROOT_TOKEN}` } },
-          }),
-        ),
-      );
-      return { socket, closed };
-    });
-    const first = await Promise.race(sockets.map((s, i) => s.closed.then((code) => ({ i, code }))));
-    expect(first.code).toBe(1013);
-    await Promise.all(
-      sockets.map(async (s, i) => {
-        if (i === first.i) return;
-        s.socket.close();
-        await s.closed;
-      }),
-    );
+  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013, the others stay open', async () => {
+    const cap = t.server.services.config.wsMaxPerTerminal;
+    const allowed = Array.from({ length: cap }, () => connect(t.server.wsUrl, ROOT_TOKEN));
+    try {
+      await Promise.all(allowed.map((a) => a.connected));
+      const refused = connect(t.server.wsUrl, ROOT_TOKEN);
+      try {
+        const answer = await Promise.race([refused.closed, refused.connected.then(() => 'acked')]);
+        expect(answer).toBe(1013);
+      } finally {
+        await refused.dispose();
+      }
+      for (const a of allowed) {
+        expect(await a.typename()).toEqual({ __typename: 'Query' });
+        expect(a.closeCode).toBeNull();
+      }
+    } finally {
+      await Promise.all(allowed.map((a) => a.dispose()));
+    }
   });
 
-  it('caps admin sockets per token and closes a tenant token’s sockets when it is revoked', async () => {
-    const issued = dataOf(
-      await t.gql('mutation { createAdminToken(name: "console") { tokenId token } }'),
-    ).createAdminToken;
-    const feed = subscribe(t.server.wsUrl, issued.token, ADDED);
-    await new Promise((r) => setTimeout(r, 200));
-    dataOf(
-      await t.gql('mutation ($id: String!) { revokeAdminToken(tokenId: $id) { revokedAt } }', {
-        id: issued.tokenId,
-      }),
-    );
-    await until(() => feed.errors.length > 0 || feed.completed, 'the feed to end');
-    await feed.close();
+  it('closes the sockets of a revoked tenant token with 4401, and not those of another token', async () => {
+    const issue = async (name: string) =>
+      dataOf(
+        await t.gql(
+          'mutation ($name: String!) { createAdminToken(name: $name) { tokenId token } }',
+          {
+            name,
+          },
+        ),
+      ).createAdminToken;
+    const revoked = await issue('console');
+    const kept = await issue('other console');
+    const feed = subscribe(t.server.wsUrl, revoked.token, ADDED);
+    const other = subscribe(t.server.wsUrl, kept.token, ADDED);
+    try {
+      await Promise.all([feed.connection.connected, other.connection.connected]);
+      dataOf(
+        await t.gql('mutation ($id: String!) { revokeAdminToken(tokenId: $id) { revokedAt } }', {
+          id: revoked.tokenId,
+        }),
+      );
+      expect(await feed.connection.closed).toBe(4401);
+      expect(await other.connection.typename()).toEqual({ __typename: 'Query' });
+      expect(other.connection.closeCode).toBeNull();
+      expect(other.errors).toEqual([]);
+    } finally {
+      await feed.close();
+      await other.close();
+    }
   });
 });
