@@ -137,14 +137,6 @@ export class SaleLedger {
     return new Map(docs.map((d) => [d.posId, d.highestSeen]));
   }
 
-  /**
-   * Books sales with the branch's next invoice numbers: read the highest, insert in one ordered
-   * `insertMany` with highest+1, +2, …; a duplicate on the invoice index means a concurrent ingest (maybe
-   * on another server instance) took the number, so the rest goes again with a fresh highest. Numbers
-   * stay unique, increasing and gap-free per branch in ingest order. `ingestedAt` never goes backwards
-   * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
-   * ingest order.
-   */
   /** Records a booking's account entry (its position, a charge's verification) on its stored copy. */
   async setAccountEntry(tenantId: string, saleId: string, entry: BookedEntry): Promise<void> {
     await this.#c.sales.updateOne(
@@ -158,6 +150,14 @@ export class SaleLedger {
     );
   }
 
+  /**
+   * Books sales with the branch's next invoice numbers: read the highest, insert in one ordered
+   * `insertMany` with highest+1, +2, …; a duplicate on the invoice index means a concurrent ingest (maybe
+   * on another server instance) took the number, so the rest goes again with a fresh highest. Numbers
+   * stay unique, increasing and gap-free per branch in ingest order. `ingestedAt` never goes backwards
+   * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
+   * ingest order.
+   */
   async book(tenantId: string, branchId: string, bookings: Booking[]): Promise<BookingResult[]> {
     const results: BookingResult[] = new Array(bookings.length);
     let pending = bookings.map((booking, i) => ({ booking, i }));
