@@ -134,13 +134,14 @@ export async function ingestSales(
     else plans[index] = booked.plan;
   }
   // Ledger entries after their bookings (docs/design.md#accounts); a duplicate writes one a crash
-  // left out, and takes the verification it records.
+  // left out, and takes the verification it records. A copy that carries its entry's position was
+  // booked to the end (the position is written last), so its duplicate has nothing to repair.
   for (const [index, plan] of plans.entries()) {
     const result = bookedAt.get(index);
     const sale =
       result && 'booked' in result ? result.booked : plan.kind === 'duplicate' ? plan.sale : null;
     const effect = sale ? accountEffectOf(sale) : null;
-    if (!sale || !effect) continue;
+    if (!sale || !effect || sale.accountLedgerSeq !== null) continue;
     const entry = await customers.bookEntry(scope.tenantId, sale, effect);
     if (
       sale.accountVerification !== entry.verification ||
