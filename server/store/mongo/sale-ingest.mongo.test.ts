@@ -82,5 +82,29 @@ if ('skip' in mongo) {
       expect(touched.filter((c) => / (ledger_entries|customers)$/.test(c))).toEqual([]);
       expect(touched).not.toContain('update sales');
     });
+
+    it("looks up the customers of a push's account bookings in other tenants with one query", async () => {
+      const ids = ['c-2', 'c-3', 'c-4'];
+      await store.upsertCustomers(
+        world.tenantId,
+        ids.map((id) => ({ id, name: id })),
+        'root',
+      );
+      const sales = ids.map((id, i) => charge(world.t1, 10 + i, id));
+      let outcomes;
+      const sent = await commandsOf(async () => {
+        outcomes = await store.ingestSales(world.t1, sales);
+      });
+      expect(outcomes!.map((o: { status: string }) => o.status)).toEqual(ids.map(() => 'ingested'));
+      const elsewhere = sent.filter(
+        (c) =>
+          c.name === 'find' &&
+          c.collection === 'customers' &&
+          (c.command['filter'] as Document)['tenantId']?.$ne === world.tenantId,
+      );
+      expect(elsewhere.map((c) => c.command['filter'])).toEqual([
+        { id: { $in: ids }, tenantId: { $ne: world.tenantId } },
+      ]);
+    });
   });
 }

@@ -89,13 +89,14 @@ export async function ingestSales(
     return plan;
   });
 
+  // An account booking naming another tenant's customer is refused: one lookup for the push.
+  const customerOf = (p: Plan) =>
+    p.kind === 'book' ? (accountEffectOf(p.checked.sale)?.customerId ?? null) : null;
+  const named = [...new Set(plans.map(customerOf).filter((id) => id !== null))];
+  const foreign = await customers.heldElsewhere(scope.tenantId, named);
   for (const [index, p] of plans.entries()) {
-    const effect = p.kind === 'book' ? accountEffectOf(p.checked.sale) : null;
-    if (
-      p.kind === 'book' &&
-      effect &&
-      (await customers.heldElsewhere(scope.tenantId, effect.customerId))
-    ) {
+    const customerId = customerOf(p);
+    if (p.kind === 'book' && customerId !== null && foreign.has(customerId)) {
       plans[index] = { kind: 'refuse', checked: refuseForeignCustomer(p.checked) };
     }
   }
