@@ -61,8 +61,39 @@ export class SaleLedger {
     return doc ? storedSale(doc.doc) : null;
   }
 
+  /**
+   * Changes the return counter of `saleId` without a transaction: reads it, and `alongside` at the same
+   * time (what `decide` needs besides); `decide` answers the counter to write (null: nothing to write),
+   * written only if the stored one is still the one read. When another ingest, maybe on another
+   * instance, changed it first, reads and decides again.
+   */
+  async updateReturnCounter<A, T>(
+    tenantId: string,
+    saleId: string,
+    alongside: () => Promise<A>,
+    decide: (counter: ReturnCounter, read: A) => { write: ReturnCounter | null; answer: T },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const [counter, read] = await Promise.all([
+        this.#returnCounter(tenantId, saleId),
+        alongside(),
+      ]);
+      const { write, answer } = decide(counter, read);
+      if (write === null || (await this.#replaceReturnCounter(tenantId, write, counter.version))) {
+        return answer;
+      }
+      if (attempt >= ALLOCATION_ATTEMPTS) {
+        throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry', {
+          saleId,
+          attempts: attempt,
+        });
+      }
+      await collisionPause(attempt);
+    }
+  }
+
   /** What was returned of `saleId` so far (read on the primary: the conditional update's base). */
-  async returnCounter(tenantId: string, saleId: string): Promise<ReturnCounter> {
+  async #returnCounter(tenantId: string, saleId: string): Promise<ReturnCounter> {
     const doc = await this.#c.returnCounters.findOne(
       { tenantId, saleId },
       { projection: { _id: 0, tenantId: 0 }, readConcern: { level: 'local' } },
@@ -72,9 +103,9 @@ export class SaleLedger {
 
   /**
    * Writes `counter` if the stored one is still at `baseVersion` (0: none stored yet): false when
-   * another ingest, maybe on another instance, changed it first; the caller reads and decides again.
+   * another ingest changed it first.
    */
-  async replaceReturnCounter(
+  async #replaceReturnCounter(
     tenantId: string,
     counter: ReturnCounter,
     baseVersion: number,
@@ -102,16 +133,15 @@ export class SaleLedger {
   async countAcceptedReturn(tenantId: string, ret: Sale): Promise<void> {
     const originalId = returnOriginalId(ret);
     if (originalId === null) return;
-    for (let attempt = 1; ; attempt++) {
-      const counter = await this.returnCounter(tenantId, originalId);
-      const next = countReturn(counter, ret);
-      if (next === counter) return;
-      if (await this.replaceReturnCounter(tenantId, next, counter.version)) return;
-      if (attempt >= ALLOCATION_ATTEMPTS) {
-        throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry');
-      }
-      await collisionPause(attempt);
-    }
+    await this.updateReturnCounter(
+      tenantId,
+      originalId,
+      async () => null,
+      (counter) => {
+        const next = countReturn(counter, ret);
+        return { write: next === counter ? null : next, answer: undefined };
+      },
+    );
   }
 
   async saleIdsBooked(tenantId: string, ids: string[]): Promise<Set<string>> {
