@@ -72,7 +72,7 @@ describe('faults with real processes', () => {
       Array.from({ length: 150 }, (_, i) => i + 1),
     );
     expect(second.output()).toMatch(/queued=0 synced=150 attention=0/);
-  }, 60_000);
+  }, 90_000);
 
   it('five terminal processes in two branches sell while the cloud restarts twice: no loss, no duplicate, branch data stays apart', async () => {
     // One process per terminal, as in a shop (RxDB's open-source build also caps a process at 13
