@@ -285,6 +285,7 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
         }),
       );
       expect(await feed.connection.closed).toBe(4401);
+      await until(() => feed.errors.length > 0 || feed.completed, 'the revoked feed to end');
       expect(await other.connection.typename()).toEqual({ __typename: 'Query' });
       expect(other.connection.closeCode).toBeNull();
       expect(other.errors).toEqual([]);
