@@ -17,7 +17,8 @@ export async function bookAccountEntry(
   sale: Sale,
 ): Promise<Sale> {
   const effect = accountEffectOf(sale);
-  if (!effect || sale.accountLedgerSeq !== null) return sale;
+  // A copy booked before sales carried the position lacks the field: the step runs and records it.
+  if (!effect || (sale.accountLedgerSeq ?? null) !== null) return sale;
   const entry = await customers.bookEntry(tenantId, sale, effect);
   await ledger.setAccountEntry(tenantId, sale.id, entry);
   return { ...sale, accountVerification: entry.verification, accountLedgerSeq: entry.ledgerSeq };

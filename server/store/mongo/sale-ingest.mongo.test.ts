@@ -83,6 +83,24 @@ if ('skip' in mongo) {
       expect(touched).not.toContain('update sales');
     });
 
+    it('records the ledger position on a copy booked before sales carried it, when redelivered', async () => {
+      const sale = charge(world.t1, 5, 'c-1');
+      const [booked] = await store.ingestSales(world.t1, [sale]);
+      const position = booked!.sale!.accountLedgerSeq;
+      expect(position).not.toBeNull();
+      await store.collections.sales.updateOne(
+        { tenantId: world.tenantId, id: sale.id },
+        { $unset: { 'doc.accountLedgerSeq': '' } },
+      );
+      const [again] = await store.ingestSales(world.t1, [sale]);
+      expect(again).toMatchObject({ status: 'duplicate', sale: { accountLedgerSeq: position } });
+      const stored = await store.collections.sales.findOne({
+        tenantId: world.tenantId,
+        id: sale.id,
+      });
+      expect(stored!.doc.accountLedgerSeq).toBe(position);
+    });
+
     it("looks up the customers of a push's account bookings in other tenants with one query", async () => {
       const ids = ['c-2', 'c-3', 'c-4'];
       await store.upsertCustomers(
