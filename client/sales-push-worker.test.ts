@@ -149,10 +149,25 @@ describe('the push worker against a cloud that fails some sales or all of them',
 
   it('goes on after a probe that went through even when the other batch of the round has a lone failure meanwhile', async () => {
     const { terminal, token } = await openOfflineTerminal(cloud, 'b-north', dirs);
-    const logs: { msg: string }[] = [];
+    // B's lone push of its bad sale leaves once A's probe is answered, and A's charges wait until
+    // that failure has been handled: the order two parallel batches can take on a real network.
+    let probeAnswered!: () => void;
+    const probeDone = new Promise<void>((resolve) => (probeAnswered = resolve));
+    let b1Answered = false;
+    let b1Handled!: () => void;
+    const b1Done = new Promise<void>((resolve) => (b1Handled = resolve));
+    const logs: { msg: string; sales?: number }[] = [];
     const logger = pino(
       { level: 'warn' },
-      { write: (line: string) => logs.push(JSON.parse(line)) },
+      {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg: string; sales?: number };
+          logs.push(entry);
+          // The worker logs a push's failure, then hands it to the policy in the same tick: what
+          // waits for this goes on after the failure was handled.
+          if (b1Answered && entry.sales === 1) b1Handled();
+        },
+      },
     );
     // Batch A: three bad sales, then a good one (the probe). Batch B: a bad sale, then good ones.
     const a: Sale[] = [];
@@ -162,12 +177,6 @@ describe('the push worker against a cloud that fails some sales or all of them',
     for (const s of [a[0]!, a[1]!, a[2]!, b[0]!]) failBookingOf(cloud, s.id);
     const sent: string[][] = [];
     let warnedBeforeLastGood: string[] | undefined;
-    // B's lone push of its bad sale leaves once A's probe is answered, and A's charges wait until
-    // that failure has been handled: the order two parallel batches can take on a real network.
-    let probeAnswered!: () => void;
-    const probeDone = new Promise<void>((resolve) => (probeAnswered = resolve));
-    let b1Answered!: () => void;
-    const b1Done = new Promise<void>((resolve) => (b1Answered = resolve));
     const fetchImpl: typeof fetch = async (input, init) => {
       const body = JSON.parse(String(init?.body)) as { variables: { rows: any[] } };
       const ids = body.variables.rows.map((r) => r.newDocumentState.id as string);
@@ -176,7 +185,7 @@ describe('the push worker against a cloud that fails some sales or all of them',
       if (ids.length === 1 && ids[0] === b[3]!.id) warnedBeforeLastGood = logs.map((l) => l.msg);
       const response = await globalThis.fetch(input, init);
       if (ids.length === 1 && ids[0] === a[3]!.id) probeAnswered();
-      if (ids.length === 1 && ids[0] === b[0]!.id) setTimeout(b1Answered, 50);
+      if (ids.length === 1 && ids[0] === b[0]!.id) b1Answered = true;
       return response;
     };
     terminal.db.sales.preSave(async (data) => {

@@ -63,10 +63,16 @@ describe('the credit check while the sale copy and the customer row arrive in ei
 
   it('sale copy first: counted by its entry above the row, then by the balance, never twice', async () => {
     const amount = charge.totals.totalMinor;
+    // The row the customers pull brings next: its balance includes the charge, at the charge's entry.
+    const nextRow = { ...customer, balanceMinor: amount, ledgerSeq: 5 };
     expect(await available()).toBe(LIMIT - amount);
+    // Queued, the charge would count on top of that balance too.
+    expect(accounts.check(nextRow).availableMinor).toBe(LIMIT - 2 * amount);
     await pullSaleCopy(5);
-    await eventually(async () => (await available()) === LIMIT - amount);
-    await pullCustomer(amount, 5);
+    // The copy's entry position is taken in: above the stored row, at the next one.
+    await eventually(() => accounts.check(nextRow).availableMinor === LIMIT - amount);
+    expect(await available()).toBe(LIMIT - amount);
+    await pullCustomer(nextRow.balanceMinor, nextRow.ledgerSeq);
     // Any moment in between and after: exactly one count of the charge.
     for (let i = 0; i < 3; i++) expect(await available()).toBe(LIMIT - amount);
   });

@@ -17,18 +17,55 @@ import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
 const codeOf = (answer: { errors?: { extensions?: Record<string, any> }[] }) =>
   answer.errors?.[0]?.extensions?.['code'];
 
-/** A graphql-ws subscription with its events collected. */
-function subscribe(url: string, token: string, query: string, variables = {}) {
+/**
+ * A graphql-ws client of `token`, connecting at once: `connected` resolves when the server acknowledged
+ * it (its socket is registered then), `closed` with the code the socket closed with.
+ */
+function connect(url: string, token: string) {
+  let closeCode: number | null = null;
+  let onConnected!: () => void;
+  let onClosed!: (code: number) => void;
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const closed = new Promise<number>((resolve) => (onClosed = resolve));
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
     connectionParams: { headers: { Authorization: `Bearer ${token}` } },
     retryAttempts: 0,
+    lazy: false,
+    // A refused or closed socket is what some tests wait for: `closed` reports it.
+    onNonLazyError: () => {},
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => {
+        closeCode = (event as { code: number }).code;
+        onClosed(closeCode);
+      },
+    },
   });
+  return {
+    client,
+    connected,
+    closed,
+    get closeCode() {
+      return closeCode;
+    },
+    /** Answers a query over this socket: it is open and served. */
+    async typename(): Promise<unknown> {
+      for await (const result of client.iterate({ query: '{ __typename }' })) return result.data;
+      return undefined;
+    },
+    dispose: () => client.dispose(),
+  };
+}
+
+/** A graphql-ws subscription with its events collected. */
+function subscribe(url: string, token: string, query: string, variables = {}) {
+  const connection = connect(url, token);
   const events: any[] = [];
   const errors: unknown[] = [];
   let completed = false;
-  const stop = client.subscribe(
+  const stop = connection.client.subscribe(
     { query, variables },
     {
       next: (value) => {
@@ -42,10 +79,11 @@ function subscribe(url: string, token: string, query: string, variables = {}) {
   return {
     events,
     errors,
+    connection,
     get completed() {
       return completed;
     },
-    close: async () => (stop(), await client.dispose()),
+    close: async () => (stop(), await connection.dispose()),
   };
 }
 
@@ -83,18 +121,35 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
   it('delivers a newly refused sale to an admin subscription, and only new ones', async () => {
     const good = saleOf(till, 'pos-1', 1);
     await pushSales(t.gql, till, [good]);
+    // Refused (same key, other content) before the subscription is sent: never delivered.
+    const early = saleOf(till, 'pos-1', 1, { lines: [makeSaleLine({ quantity: 9 })] });
+    await pushSales(t.gql, till, [early]);
     const feed = subscribe(t.server.wsUrl, ROOT_TOKEN, ADDED, { branchId: 'b-1' });
     try {
-      // Refused before the subscription: not delivered.
-      const early = saleOf(till, 'pos-1', 1, { lines: [makeSaleLine({ quantity: 9 })] });
-      await pushSales(t.gql, till, [early]);
-      await new Promise((r) => setTimeout(r, 300));
-      const before = feed.events.length;
-      const bad = saleOf(till, 'pos-1', 2);
-      bad.totals = { ...bad.totals, totalMinor: bad.totals.totalMinor + 1 };
+      // The feed starts at the end of the list at some moment after the subscribe: refused
+      // markers are pushed until one is delivered, and from then on every refusal is new to it.
+      const wrongTotals = (localEventId: number) => {
+        const sale = saleOf(till, 'pos-1', localEventId);
+        return { ...sale, totals: { ...sale.totals, totalMinor: sale.totals.totalMinor + 1 } };
+      };
+      const markers: string[] = [];
+      const deadline = Date.now() + 10_000;
+      while (feed.events.length === 0) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for a marker');
+        const marker = wrongTotals(2 + markers.length);
+        markers.push(marker.id);
+        await pushSales(t.gql, till, [marker]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const bad = wrongTotals(2 + markers.length);
       await pushSales(t.gql, till, [bad]);
       await until(() => feed.events.some((e) => e.rejectedEventAdded.eventId === bad.id), 'event');
-      expect(feed.events.slice(before).map((e) => e.rejectedEventAdded.eventId)).toEqual([bad.id]);
+      const delivered = feed.events.map((e) => e.rejectedEventAdded.eventId);
+      // Exactly the markers filed after the start, in filing order, then the new refusal.
+      const from = markers.indexOf(delivered[0]);
+      expect(from).toBeGreaterThanOrEqual(0);
+      expect(delivered).toEqual([...markers.slice(from), bad.id]);
+      expect(delivered).not.toContain(early.id);
       expect(feed.errors).toEqual([]);
     } finally {
       await feed.close();
@@ -251,45 +306,56 @@ describe('console API: refused sales, sales sums, product list and dry run', () 
     expect(total).toBe(2);
   });
 
-  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013', async () => {
-    const sockets = Array.from({ length: 5 }, () => {
-      const socket = new WebSocket(t.server.wsUrl, 'graphql-transport-ws');
-      const closed = new Promise<number>((resolve) =>
-        socket.once('close', (code) => resolve(code)),
-      );
-      socket.once('open', () =>
-        socket.send(
-          JSON.stringify({
-            type: 'connection_init',
-            payload: { headers: { Authorization: `Bearer ${ROOT_TOKEN}` } },
-          }),
-        ),
-      );
-      return { socket, closed };
-    });
-    const first = await Promise.race(sockets.map((s, i) => s.closed.then((code) => ({ i, code }))));
-    expect(first.code).toBe(1013);
-    await Promise.all(
-      sockets.map(async (s, i) => {
-        if (i === first.i) return;
-        s.socket.close();
-        await s.closed;
-      }),
-    );
+  it('caps admin sockets per token: one beyond POS_WS_MAX_PER_TERMINAL is closed with 1013, the others stay open', async () => {
+    const cap = t.server.services.config.wsMaxPerTerminal;
+    const allowed = Array.from({ length: cap }, () => connect(t.server.wsUrl, ROOT_TOKEN));
+    try {
+      await Promise.all(allowed.map((a) => a.connected));
+      const refused = connect(t.server.wsUrl, ROOT_TOKEN);
+      try {
+        const answer = await Promise.race([refused.closed, refused.connected.then(() => 'acked')]);
+        expect(answer).toBe(1013);
+      } finally {
+        await refused.dispose();
+      }
+      for (const a of allowed) {
+        expect(await a.typename()).toEqual({ __typename: 'Query' });
+        expect(a.closeCode).toBeNull();
+      }
+    } finally {
+      await Promise.all(allowed.map((a) => a.dispose()));
+    }
   });
 
-  it('caps admin sockets per token and closes a tenant token’s sockets when it is revoked', async () => {
-    const issued = dataOf(
-      await t.gql('mutation { createAdminToken(name: "console") { tokenId token } }'),
-    ).createAdminToken;
-    const feed = subscribe(t.server.wsUrl, issued.token, ADDED);
-    await new Promise((r) => setTimeout(r, 200));
-    dataOf(
-      await t.gql('mutation ($id: String!) { revokeAdminToken(tokenId: $id) { revokedAt } }', {
-        id: issued.tokenId,
-      }),
-    );
-    await until(() => feed.errors.length > 0 || feed.completed, 'the feed to end');
-    await feed.close();
+  it('closes the sockets of a revoked tenant token with 4401, and not those of another token', async () => {
+    const issue = async (name: string) =>
+      dataOf(
+        await t.gql(
+          'mutation ($name: String!) { createAdminToken(name: $name) { tokenId token } }',
+          {
+            name,
+          },
+        ),
+      ).createAdminToken;
+    const revoked = await issue('console');
+    const kept = await issue('other console');
+    const feed = subscribe(t.server.wsUrl, revoked.token, ADDED);
+    const other = subscribe(t.server.wsUrl, kept.token, ADDED);
+    try {
+      await Promise.all([feed.connection.connected, other.connection.connected]);
+      dataOf(
+        await t.gql('mutation ($id: String!) { revokeAdminToken(tokenId: $id) { revokedAt } }', {
+          id: revoked.tokenId,
+        }),
+      );
+      expect(await feed.connection.closed).toBe(4401);
+      await until(() => feed.errors.length > 0 || feed.completed, 'the revoked feed to end');
+      expect(await other.connection.typename()).toEqual({ __typename: 'Query' });
+      expect(other.connection.closeCode).toBeNull();
+      expect(other.errors).toEqual([]);
+    } finally {
+      await feed.close();
+      await other.close();
+    }
   });
 });

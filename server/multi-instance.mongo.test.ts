@@ -86,6 +86,18 @@ if ('skip' in mongo) {
         webSocketImpl: WebSocket,
         connectionParams: { headers: { Authorization: `Bearer ${terminals[0]!.token}` } },
       });
+      // B's poller reads the heads through its store: a reading that started once the subscription
+      // listens is its baseline, and a change after it is one the poller reports.
+      const bStore = instances[1]!.store;
+      const streamHeads = bStore.streamHeads.bind(bStore);
+      let listening = false;
+      let baselineTaken = false;
+      const reads = vi.spyOn(bStore, 'streamHeads').mockImplementation(async (...args) => {
+        const counts = listening;
+        const heads = await streamHeads(...args);
+        if (counts) baselineTaken = true;
+        return heads;
+      });
       const hints: number[] = [];
       const stop = client.subscribe<Record<string, { latestSeq: number }>>(
         { query: STREAM_DOCUMENTS.products },
@@ -97,8 +109,8 @@ if ('skip' in mongo) {
       );
       try {
         await vi.waitFor(() => expect(hints.length).toBeGreaterThan(0), { timeout: 5_000 });
-        // Let B's poller take its baseline of the heads this subscription listens to.
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        listening = true;
+        await vi.waitFor(() => expect(baselineTaken).toBe(true), { timeout: 5_000, interval: 20 });
         const before = hints.length;
         const changedAt = Date.now();
         await gql(
@@ -112,6 +124,7 @@ if ('skip' in mongo) {
         expect(Date.now() - changedAt).toBeLessThan(1_000);
         expect(hints.at(-1)).toBeGreaterThan(0);
       } finally {
+        reads.mockRestore();
         stop();
         await client.dispose();
       }

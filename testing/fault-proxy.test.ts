@@ -53,6 +53,22 @@ describe('FaultProxy', () => {
     expect(await get()).toBe('pong');
   });
 
+  it('delivers the request but holds the reply in hold-replies mode until healing closes it', async () => {
+    proxy.setMode('hold-replies');
+    const before = hits;
+    const held = proxy.whenWithheld('pong', 5_000);
+    const pending = get(30_000).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    // The server answered; the proxy has the answer and the client still waits for it.
+    await held;
+    expect(hits).toBe(before + 1);
+    proxy.setMode('pass');
+    expect(await pending).toBe('failed');
+    expect(await get()).toBe('pong');
+  });
+
   it('delivers the request but loses the reply in lose-replies mode', async () => {
     proxy.setMode('lose-replies');
     const before = hits;

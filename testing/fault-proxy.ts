@@ -9,9 +9,11 @@ import { connect, createServer } from 'node:net';
  * - `stall`: accepts and holds connections but forwards nothing either way (a black hole: the
  *   terminal sees requests that never answer); healing closes the held connections;
  * - `lose-replies`: forwards requests to the cloud but drops its answers and closes the connection
- *   after them (the cloud books a push the terminal never hears of, so the terminal delivers it again).
+ *   after them (the cloud books a push the terminal never hears of, so the terminal delivers it again);
+ * - `hold-replies`: forwards requests to the cloud but holds its answers on open connections (the cloud
+ *   booked a push the terminal still waits for, for as long as the test needs); healing closes them.
  */
-export type ProxyMode = 'pass' | 'drop' | 'stall' | 'lose-replies';
+export type ProxyMode = 'pass' | 'drop' | 'stall' | 'lose-replies' | 'hold-replies';
 
 /**
  * A loopback TCP proxy between one terminal and the cloud, so a test can cut that terminal off
@@ -25,8 +27,12 @@ export class FaultProxy {
   #sockets = new Set<Socket>();
   /** Connections accepted since the start. */
   accepted = 0;
-  /** Bytes a stall held back or a loss dropped since the start. */
+  /** Bytes a stall or hold held back, or a loss dropped, since the start. */
   withheldBytes = 0;
+  /** Who waits for withheld bytes holding a text (`whenWithheld`). */
+  #watchers: { text: string; resolve: () => void }[] = [];
+  /** The end of what each connection had withheld, for a text that spans two chunks. */
+  #tails = new WeakMap<Socket, string>();
 
   private constructor(server: Server, port: number, targetPort: number) {
     this.#server = server;
@@ -56,7 +62,28 @@ export class FaultProxy {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
 
-  /** Changes the mode; `drop`, and leaving `stall` or `lose-replies`, close the open connections. */
+  /**
+   * Resolves once a connection's withheld bytes hold `text` (an operation name: a request a stall
+   * holds, an answer a hold or a loss keeps from the terminal); fails after `timeoutMs`.
+   */
+  whenWithheld(text: string, timeoutMs = 30_000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#watchers = this.#watchers.filter((w) => w !== watcher);
+        reject(new Error(`the proxy withheld nothing holding ${text} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const watcher = {
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.#watchers.push(watcher);
+    });
+  }
+
+  /** Changes the mode; `drop`, and leaving `stall` or `*-replies`, close the open connections. */
   setMode(mode: ProxyMode): void {
     const previous = this.#mode;
     this.#mode = mode;
@@ -84,23 +111,23 @@ export class FaultProxy {
       return;
     }
     if (this.#mode === 'stall') {
-      client.on('data', (chunk) => (this.withheldBytes += chunk.length));
+      client.on('data', (chunk) => this.#withhold(client, chunk));
       return;
     }
     const mode = this.#mode;
     const upstream = connect(this.#targetPort, '127.0.0.1');
     this.#track(upstream);
     client.on('data', (chunk) => {
-      if (this.#mode === 'stall') this.withheldBytes += chunk.length;
+      if (this.#mode === 'stall') this.#withhold(client, chunk);
       else upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (this.#mode === 'stall') {
-        this.withheldBytes += chunk.length;
+      if (this.#mode === 'stall' || this.#mode === 'hold-replies') {
+        this.#withhold(upstream, chunk);
         return;
       }
       if (mode === 'lose-replies' || this.#mode === 'lose-replies') {
-        this.withheldBytes += chunk.length;
+        this.#withhold(upstream, chunk);
         // The request reached the cloud; its answer is lost with the connection.
         client.destroy();
         upstream.destroy();
@@ -114,6 +141,17 @@ export class FaultProxy {
     };
     client.once('close', end);
     upstream.once('close', end);
+  }
+
+  #withhold(from: Socket, chunk: Buffer): void {
+    this.withheldBytes += chunk.length;
+    if (this.#watchers.length === 0) return;
+    const seen = (this.#tails.get(from) ?? '') + chunk.toString('latin1');
+    for (const watcher of this.#watchers.filter((w) => seen.includes(w.text))) {
+      this.#watchers = this.#watchers.filter((w) => w !== watcher);
+      watcher.resolve();
+    }
+    this.#tails.set(from, seen.slice(-256));
   }
 
   /** Closes every connection and stops listening. */

@@ -132,6 +132,30 @@ export function describeAccountsContract(ctx: ContractContext): void {
       expect(after!.ledgerSeq).toBe(seqB);
     });
 
+    it('answers a redelivered account booking from its booked copy: ledger, customer and stream stay as they were', async () => {
+      const { store, world } = ctx;
+      const first = charge(ctx, world.t1, 1, 'c-again');
+      await store.upsertCustomers(
+        world.tenantId,
+        [{ id: 'c-again', name: 'Ada', creditLimitMinor: first.totals.totalMinor / 2 }],
+        'root',
+      );
+      const [booked] = await store.ingestSales(world.t1, [first]);
+      expect(booked).toMatchObject({
+        status: 'ingested',
+        sale: { accountVerification: 'over_limit' },
+      });
+      const state = async () => ({
+        customers: await store.getCustomers(world.tenantId, ['c-again']),
+        head: (await store.streamHeads(world.tenantId, world.t1.branchId)).customers,
+        overLimit: await store.listOverLimitCharges(world.tenantId, 'all'),
+      });
+      const before = await state();
+      const [again] = await store.ingestSales(world.t1, [first]);
+      expect(again).toEqual({ ...booked, status: 'duplicate' });
+      expect(await state()).toEqual(before);
+    });
+
     it("refuses an account booking naming another tenant's customer, and books the rest", async () => {
       const { store, world } = ctx;
       const other = await createWorld(store, 'acme-other');

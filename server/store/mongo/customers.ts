@@ -66,9 +66,13 @@ export class Customers {
     return new Map(rows.map((r) => [r.id, { seq: r.seq, doc: r.doc }]));
   }
 
-  /** Whether another tenant holds a customer with this id. */
-  async heldElsewhere(tenantId: string, id: string): Promise<boolean> {
-    return (await this.#coll.findOne({ id, tenantId: { $ne: tenantId } })) !== null;
+  /** Which of these customer ids another tenant holds (one query, none for no ids). */
+  async heldElsewhere(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.#coll
+      .find({ id: { $in: ids }, tenantId: { $ne: tenantId } }, { projection: { _id: 0, id: 1 } })
+      .toArray();
+    return new Set(rows.map((r) => r.id));
   }
 
   async mergedInto(tenantId: string, id: string): Promise<string[]> {

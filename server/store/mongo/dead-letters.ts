@@ -13,7 +13,7 @@ import type {
   RejectedEventFilter,
   TerminalScope,
 } from '../cloud-store.ts';
-import { accountEffectOf } from '../core/account-booking.ts';
+import { bookAccountEntry } from './account-entry.ts';
 import type { Customers } from './customers.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Collections, DeadLetterDoc } from './collections.ts';
@@ -202,21 +202,7 @@ export class DeadLetters {
       }
     }
     // An accepted account booking takes its ledger entry like an ingested one (once: keyed by sale).
-    const effect = accountEffectOf(booked);
-    if (effect) {
-      const written = await this.#customers.bookEntry(tenantId, booked, effect);
-      if (
-        booked.accountVerification !== written.verification ||
-        booked.accountLedgerSeq !== written.ledgerSeq
-      ) {
-        booked = {
-          ...booked,
-          accountVerification: written.verification,
-          accountLedgerSeq: written.ledgerSeq,
-        };
-        await this.#ledger.setAccountEntry(tenantId, booked.id, written);
-      }
-    }
+    booked = await bookAccountEntry(this.#ledger, this.#customers, tenantId, booked);
     const scope = { tenantId, branchId: entry.branchId, terminalId: entry.terminalId };
     await this.#ledger.acknowledge(tenantId, entry.branchId, [
       { terminalId: scope.terminalId, sale: booked, ingested: true },

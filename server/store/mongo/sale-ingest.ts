@@ -1,5 +1,4 @@
 import type { Sale } from '../../../schema/index.ts';
-import { PosError } from '../../../schema/index.ts';
 import type { SaleIngestOutcome, TerminalScope } from '../cloud-store.ts';
 import type { SalePlan } from '../core/ingest-plan.ts';
 import {
@@ -20,11 +19,11 @@ import type {
   ValidPushedSale,
 } from '../pushed-sale-check.ts';
 import { accountEffectOf, refuseForeignCustomer } from '../core/account-booking.ts';
+import { bookAccountEntry } from './account-entry.ts';
 import type { Customers } from './customers.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { Ack, Booking, SaleLedger } from './sale-ledger.ts';
-import { ALLOCATION_ATTEMPTS, collisionPause } from './stream-seq.ts';
 
 type Valid = ValidPushedSale;
 
@@ -89,13 +88,14 @@ export async function ingestSales(
     return plan;
   });
 
+  // An account booking naming another tenant's customer is refused: one lookup for the push.
+  const customerOf = (p: Plan) =>
+    p.kind === 'book' ? (accountEffectOf(p.checked.sale)?.customerId ?? null) : null;
+  const named = [...new Set(plans.map(customerOf).filter((id) => id !== null))];
+  const foreign = await customers.heldElsewhere(scope.tenantId, named);
   for (const [index, p] of plans.entries()) {
-    const effect = p.kind === 'book' ? accountEffectOf(p.checked.sale) : null;
-    if (
-      p.kind === 'book' &&
-      effect &&
-      (await customers.heldElsewhere(scope.tenantId, effect.customerId))
-    ) {
+    const customerId = customerOf(p);
+    if (p.kind === 'book' && customerId !== null && foreign.has(customerId)) {
       plans[index] = { kind: 'refuse', checked: refuseForeignCustomer(p.checked) };
     }
   }
@@ -133,22 +133,15 @@ export async function ingestSales(
     else if ('booked' in booked) bookedAt.set(index, booked);
     else plans[index] = booked.plan;
   }
-  // Ledger entries after their bookings (docs/design.md#accounts); a duplicate writes one a crash
-  // left out, and takes the verification it records.
+  // Ledger entries after their bookings, in the push's order; a duplicate gets one a crash left out.
   for (const [index, plan] of plans.entries()) {
     const result = bookedAt.get(index);
-    const sale =
-      result && 'booked' in result ? result.booked : plan.kind === 'duplicate' ? plan.sale : null;
-    const effect = sale ? accountEffectOf(sale) : null;
-    if (!sale || !effect) continue;
-    const entry = await customers.bookEntry(scope.tenantId, sale, effect);
-    if (
-      sale.accountVerification !== entry.verification ||
-      sale.accountLedgerSeq !== entry.ledgerSeq
-    ) {
-      sale.accountVerification = entry.verification;
-      sale.accountLedgerSeq = entry.ledgerSeq;
-      await ledger.setAccountEntry(scope.tenantId, sale.id, entry);
+    if (result && 'booked' in result) {
+      const booked = await bookAccountEntry(ledger, customers, scope.tenantId, result.booked);
+      bookedAt.set(index, { booked });
+    } else if (plan.kind === 'duplicate') {
+      const sale = await bookAccountEntry(ledger, customers, scope.tenantId, plan.sale);
+      plans[index] = { ...plan, sale };
     }
   }
 
@@ -234,27 +227,16 @@ async function bookReturn(
   c: Valid,
 ): Promise<{ booked: Sale } | { refused: InvalidPushedSale } | { plan: SalePlan }> {
   const originalId = returnOriginalId(c.sale)!;
-  for (let attempt = 1; ; attempt++) {
-    const [original, counter] = await Promise.all([
-      ledger.saleById(scope.tenantId, originalId),
-      ledger.returnCounter(scope.tenantId, originalId),
-    ]);
-    const decision = decideReturn(c, original, counter);
-    if (decision.kind === 'refuse') return { refused: decision.checked };
-    if (
-      decision.counter === null ||
-      (await ledger.replaceReturnCounter(scope.tenantId, decision.counter, counter.version))
-    ) {
-      break;
-    }
-    if (attempt >= ALLOCATION_ATTEMPTS) {
-      throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry', {
-        saleId: originalId,
-        attempts: attempt,
-      });
-    }
-    await collisionPause(attempt);
-  }
+  const decision = await ledger.updateReturnCounter(
+    scope.tenantId,
+    originalId,
+    () => ledger.saleById(scope.tenantId, originalId),
+    (counter, original) => {
+      const decided = decideReturn(c, original, counter);
+      return { write: decided.kind === 'book' ? decided.counter : null, answer: decided };
+    },
+  );
+  if (decision.kind === 'refuse') return { refused: decision.checked };
   const [result] = await ledger.book(scope.tenantId, scope.branchId, [
     { sale: c.sale, contentHash: c.contentHash, acceptedFrom: '' },
   ]);

@@ -61,8 +61,39 @@ export class SaleLedger {
     return doc ? storedSale(doc.doc) : null;
   }
 
+  /**
+   * Changes the return counter of `saleId` without a transaction: reads it, and `alongside` at the same
+   * time (what `decide` needs besides); `decide` answers the counter to write (null: nothing to write),
+   * written only if the stored one is still the one read. When another ingest, maybe on another
+   * instance, changed it first, reads and decides again.
+   */
+  async updateReturnCounter<A, T>(
+    tenantId: string,
+    saleId: string,
+    alongside: () => Promise<A>,
+    decide: (counter: ReturnCounter, read: A) => { write: ReturnCounter | null; answer: T },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const [counter, read] = await Promise.all([
+        this.#returnCounter(tenantId, saleId),
+        alongside(),
+      ]);
+      const { write, answer } = decide(counter, read);
+      if (write === null || (await this.#replaceReturnCounter(tenantId, write, counter.version))) {
+        return answer;
+      }
+      if (attempt >= ALLOCATION_ATTEMPTS) {
+        throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry', {
+          saleId,
+          attempts: attempt,
+        });
+      }
+      await collisionPause(attempt);
+    }
+  }
+
   /** What was returned of `saleId` so far (read on the primary: the conditional update's base). */
-  async returnCounter(tenantId: string, saleId: string): Promise<ReturnCounter> {
+  async #returnCounter(tenantId: string, saleId: string): Promise<ReturnCounter> {
     const doc = await this.#c.returnCounters.findOne(
       { tenantId, saleId },
       { projection: { _id: 0, tenantId: 0 }, readConcern: { level: 'local' } },
@@ -72,9 +103,9 @@ export class SaleLedger {
 
   /**
    * Writes `counter` if the stored one is still at `baseVersion` (0: none stored yet): false when
-   * another ingest, maybe on another instance, changed it first; the caller reads and decides again.
+   * another ingest changed it first.
    */
-  async replaceReturnCounter(
+  async #replaceReturnCounter(
     tenantId: string,
     counter: ReturnCounter,
     baseVersion: number,
@@ -102,16 +133,15 @@ export class SaleLedger {
   async countAcceptedReturn(tenantId: string, ret: Sale): Promise<void> {
     const originalId = returnOriginalId(ret);
     if (originalId === null) return;
-    for (let attempt = 1; ; attempt++) {
-      const counter = await this.returnCounter(tenantId, originalId);
-      const next = countReturn(counter, ret);
-      if (next === counter) return;
-      if (await this.replaceReturnCounter(tenantId, next, counter.version)) return;
-      if (attempt >= ALLOCATION_ATTEMPTS) {
-        throw new PosError('POS_SYNC_STORAGE_FAILED', 'return counter kept changing; retry');
-      }
-      await collisionPause(attempt);
-    }
+    await this.updateReturnCounter(
+      tenantId,
+      originalId,
+      async () => null,
+      (counter) => {
+        const next = countReturn(counter, ret);
+        return { write: next === counter ? null : next, answer: undefined };
+      },
+    );
   }
 
   async saleIdsBooked(tenantId: string, ids: string[]): Promise<Set<string>> {
@@ -137,14 +167,6 @@ export class SaleLedger {
     return new Map(docs.map((d) => [d.posId, d.highestSeen]));
   }
 
-  /**
-   * Books sales with the branch's next invoice numbers: read the highest, insert in one ordered
-   * `insertMany` with highest+1, +2, …; a duplicate on the invoice index means a concurrent ingest (maybe
-   * on another server instance) took the number, so the rest goes again with a fresh highest. Numbers
-   * stay unique, increasing and gap-free per branch in ingest order. `ingestedAt` never goes backwards
-   * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
-   * ingest order.
-   */
   /** Records a booking's account entry (its position, a charge's verification) on its stored copy. */
   async setAccountEntry(tenantId: string, saleId: string, entry: BookedEntry): Promise<void> {
     await this.#c.sales.updateOne(
@@ -158,6 +180,14 @@ export class SaleLedger {
     );
   }
 
+  /**
+   * Books sales with the branch's next invoice numbers: read the highest, insert in one ordered
+   * `insertMany` with highest+1, +2, …; a duplicate on the invoice index means a concurrent ingest (maybe
+   * on another server instance) took the number, so the rest goes again with a fresh highest. Numbers
+   * stay unique, increasing and gap-free per branch in ingest order. `ingestedAt` never goes backwards
+   * within a branch (instance clocks differ), so the admin order (ingestedAt, branch, invoiceNo) is the
+   * ingest order.
+   */
   async book(tenantId: string, branchId: string, bookings: Booking[]): Promise<BookingResult[]> {
     const results: BookingResult[] = new Array(bookings.length);
     let pending = bookings.map((booking, i) => ({ booking, i }));
