@@ -12,7 +12,7 @@ import {
   saleOf,
 } from './test-api.ts';
 import type { TestServer } from './test-fixtures.ts';
-import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
+import { ROOT_TOKEN, removeDataDir, startTestServer, until } from './test-fixtures.ts';
 
 const codeOf = (answer: { errors?: { extensions?: Record<string, any> }[] }) =>
   answer.errors?.[0]?.extensions?.['code'];
@@ -85,14 +85,6 @@ function subscribe(url: string, token: string, query: string, variables = {}) {
     },
     close: async () => (stop(), await connection.dispose()),
   };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const ADDED = `subscription ($branchId: String) {

@@ -13,7 +13,7 @@ import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.ts';
 import type { TestTerminal } from './test-api.ts';
 import { createBranch, dataOf, registerTerminal, saleOf } from './test-api.ts';
 import type { TestServer } from './test-fixtures.ts';
-import { ROOT_TOKEN, removeDataDir, startTestServer } from './test-fixtures.ts';
+import { ROOT_TOKEN, removeDataDir, startTestServer, until } from './test-fixtures.ts';
 
 /** A test server whose log lines are kept, to see what is logged at which level. */
 async function startLoggedServer(config: ServerConfigInput = {}) {
@@ -73,14 +73,6 @@ function subscribe(url: string, token: string, query: string) {
     { next: (value) => hints.push(value), error: () => undefined, complete: () => undefined },
   );
   return { hints, closes, close: async () => (stop(), await client.dispose()) };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const codeOf = (body: any) => body.errors?.[0]?.extensions?.code;

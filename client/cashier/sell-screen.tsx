@@ -82,18 +82,24 @@ export const SellScreen = memo(function SellScreen({
   const scan = useCallback(
     async (code: string, quietMiss = false, settled?: () => void): Promise<boolean> => {
       let found: RxDocument<StoredProduct> | null = null;
+      let failure: Error | null = null;
       try {
         found =
           (await terminal.db.products.findOne({ selector: { barcode: code } }).exec()) ??
           (await terminal.db.products.findOne({ selector: { sku: code } }).exec());
-      } finally {
-        // Rendered in the task that brought the answer: the next frame shows the line.
-        flushSync(() => {
-          settled?.();
-          if (found) add(found.toJSON() as BranchProduct);
-        });
+      } catch (error) {
+        failure = error as Error;
       }
-      if (!found && !quietMiss) announce(t('sell.barcode.notFound', { code }), 'error');
+      // Rendered in the task that brought the answer: the next frame shows the line.
+      flushSync(() => {
+        settled?.();
+        if (found) add(found.toJSON() as BranchProduct);
+      });
+      if (failure) {
+        announce(t('sell.barcode.failed', { code, message: failure.message }), 'error');
+      } else if (!found && !quietMiss) {
+        announce(t('sell.barcode.notFound', { code }), 'error');
+      }
       return found !== null;
     },
     [terminal, add, announce, t],

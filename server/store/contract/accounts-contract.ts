@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sale } from '../../../schema/index.ts';
 import type { ContractContext } from './contract-context.ts';
-import { createWorld, saleOf } from './harness.ts';
-
-/** A sale of `scope` charging `amountMinor`'s worth… paid wholly on account by `customerId`. */
-function charge(
-  ctx: ContractContext,
-  scope: ContractContext['world']['t1'],
-  localEventId: number,
-  customerId: string,
-): Sale {
-  const sale = saleOf(scope, localEventId, { posId: `pos-${scope.terminalId}` });
-  return {
-    ...sale,
-    customerId,
-    offline: true,
-    payments: [{ method: 'account', amountMinor: sale.totals.totalMinor }],
-    changeMinor: 0,
-  };
-}
+import { accountChargeOf, createWorld, saleOf } from './harness.ts';
 
 function settlement(
   scope: ContractContext['world']['t1'],
@@ -42,7 +25,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
   describe('customer accounts', () => {
     it('books charges from two terminals into one ledger, marks the one past the limit, and settles', async () => {
       const { store, world } = ctx;
-      const first = charge(ctx, world.t1, 1, 'c-acc');
+      const first = accountChargeOf(world.t1, 1, 'c-acc');
       const amount = first.totals.totalMinor;
       await store.upsertCustomers(
         world.tenantId,
@@ -50,7 +33,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
         'root',
       );
       const [a] = await store.ingestSales(world.t1, [first]);
-      const [b] = await store.ingestSales(world.t3, [charge(ctx, world.t3, 1, 'c-acc')]);
+      const [b] = await store.ingestSales(world.t3, [accountChargeOf(world.t3, 1, 'c-acc')]);
       expect(a).toMatchObject({ status: 'ingested', sale: { accountVerification: 'verified' } });
       expect(b).toMatchObject({ status: 'ingested', sale: { accountVerification: 'over_limit' } });
       // A redelivery books nothing twice.
@@ -81,8 +64,8 @@ export function describeAccountsContract(ctx: ContractContext): void {
         ],
         'root',
       );
-      const one = charge(ctx, world.t1, 1, 'c-keep');
-      const two = charge(ctx, world.t3, 1, 'c-dup');
+      const one = accountChargeOf(world.t1, 1, 'c-keep');
+      const two = accountChargeOf(world.t3, 1, 'c-dup');
       await store.ingestSales(world.t1, [one]);
       await store.ingestSales(world.t3, [two]);
       const { survivor } = await store.mergeCustomers(
@@ -95,7 +78,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
       const total = one.totals.totalMinor + two.totals.totalMinor;
       expect(survivor.balanceMinor).toBe(total);
       // A charge to the merged id after the merge still lands on the survivor's balance.
-      await store.ingestSales(world.t3, [charge(ctx, world.t3, 2, 'c-dup')]);
+      await store.ingestSales(world.t3, [accountChargeOf(world.t3, 2, 'c-dup')]);
       const [after] = await store.getCustomers(world.tenantId, ['c-keep']);
       expect(after!.balanceMinor).toBe(total + two.totals.totalMinor);
     });
@@ -107,7 +90,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
         [{ id: 'c-pos', name: 'Ada', creditLimitMinor: 10_000_000 }],
         'root',
       );
-      const first = charge(ctx, world.t1, 1, 'c-pos');
+      const first = accountChargeOf(world.t1, 1, 'c-pos');
       const [a] = await store.ingestSales(world.t1, [first]);
       const [plain] = await store.ingestSales(world.t1, [
         saleOf(world.t1, 2, { posId: `pos-${world.t1.terminalId}` }),
@@ -134,7 +117,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
 
     it('answers a redelivered account booking from its booked copy: ledger, customer and stream stay as they were', async () => {
       const { store, world } = ctx;
-      const first = charge(ctx, world.t1, 1, 'c-again');
+      const first = accountChargeOf(world.t1, 1, 'c-again');
       await store.upsertCustomers(
         world.tenantId,
         [{ id: 'c-again', name: 'Ada', creditLimitMinor: first.totals.totalMinor / 2 }],
@@ -160,7 +143,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
       const { store, world } = ctx;
       const other = await createWorld(store, 'acme-other');
       await store.upsertCustomers(other.tenantId, [{ id: 'c-theirs', name: 'Theirs' }], 'root');
-      const forged = charge(ctx, world.t1, 1, 'c-theirs');
+      const forged = accountChargeOf(world.t1, 1, 'c-theirs');
       const fine = saleOf(world.t1, 2, { posId: `pos-${world.t1.terminalId}` });
       const [refused, booked] = await store.ingestSales(world.t1, [forged, fine]);
       expect(refused).toMatchObject({ status: 'rejected', code: 'POS_FORBIDDEN' });
@@ -182,7 +165,7 @@ export function describeAccountsContract(ctx: ContractContext): void {
     it('takes the ledger balance for a customer that arrives after sales charged it', async () => {
       const { store, world } = ctx;
       const sale = {
-        ...charge(ctx, world.t1, 1, 'c-late'),
+        ...accountChargeOf(world.t1, 1, 'c-late'),
         accountCheck: { limitMinor: 10, balanceSeenMinor: 0, unsyncedMinor: 0, availableMinor: 10 },
       };
       const [booked] = await store.ingestSales(world.t1, [sale]);

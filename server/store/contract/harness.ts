@@ -139,3 +139,19 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     throw new Error(`expected ${code}, got ${error ? String((error as Error).stack) : 'success'}`);
   }
 }
+
+/** A sale of `scope` paid wholly on account by `customerId` (made offline). */
+export function accountChargeOf(
+  scope: TerminalScope,
+  localEventId: number,
+  customerId: string,
+): Sale {
+  const sale = saleOf(scope, localEventId, { posId: `pos-${scope.terminalId}` });
+  return {
+    ...sale,
+    customerId,
+    offline: true,
+    payments: [{ method: 'account', amountMinor: sale.totals.totalMinor }],
+    changeMinor: 0,
+  };
+}

@@ -22,7 +22,6 @@ import { checkPageSize } from '../cursor.ts';
 import { decodeIdCursor, encodeIdCursor, pageOf } from './paging.ts';
 import type { SaleLedger } from './sale-ledger.ts';
 
-/** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
 import type { FiledRefusal, RefusalCode, Refusal } from '../pushed-sale-check.ts';
 import {

@@ -2,27 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Sale } from '../../../schema/index.ts';
-import type { TerminalScope } from '../cloud-store.ts';
 import type { World } from '../contract/harness.ts';
-import { createWorld, saleOf } from '../contract/harness.ts';
+import { accountChargeOf, createWorld } from '../contract/harness.ts';
 import { resolveStoreCoreOptions } from '../core/options.ts';
 import { MongoCloudStore } from './mongo-cloud-store.ts';
 import { startTestMongo } from './test-mongo.ts';
 
 const mongo = await startTestMongo();
-
-/** A sale of `scope` paid wholly on account by `customerId`. */
-function charge(scope: TerminalScope, localEventId: number, customerId: string): Sale {
-  const sale = saleOf(scope, localEventId, { posId: `pos-${scope.terminalId}` });
-  return {
-    ...sale,
-    customerId,
-    offline: true,
-    payments: [{ method: 'account', amountMinor: sale.totals.totalMinor }],
-    changeMinor: 0,
-  };
-}
 
 if ('skip' in mongo) {
   console.log(`skipping the commands of sale ingest: mongo: ${mongo.skip}`);
@@ -69,7 +55,7 @@ if ('skip' in mongo) {
     };
 
     it('answers a redelivered account booking from its copy: no ledger, customer or sale write', async () => {
-      const sale = charge(world.t1, 1, 'c-1');
+      const sale = accountChargeOf(world.t1, 1, 'c-1');
       await store.upsertCustomers(world.tenantId, [{ id: 'c-1', name: 'Ada' }], 'root');
       const [booked] = await store.ingestSales(world.t1, [sale]);
       expect(booked!.sale!.accountLedgerSeq).not.toBeNull();
@@ -84,7 +70,7 @@ if ('skip' in mongo) {
     });
 
     it('records the ledger position on a copy booked before sales carried it, when redelivered', async () => {
-      const sale = charge(world.t1, 5, 'c-1');
+      const sale = accountChargeOf(world.t1, 5, 'c-1');
       const [booked] = await store.ingestSales(world.t1, [sale]);
       const position = booked!.sale!.accountLedgerSeq;
       expect(position).not.toBeNull();
@@ -108,7 +94,7 @@ if ('skip' in mongo) {
         ids.map((id) => ({ id, name: id })),
         'root',
       );
-      const sales = ids.map((id, i) => charge(world.t1, 10 + i, id));
+      const sales = ids.map((id, i) => accountChargeOf(world.t1, 10 + i, id));
       let outcomes;
       const sent = await commandsOf(async () => {
         outcomes = await store.ingestSales(world.t1, sales);

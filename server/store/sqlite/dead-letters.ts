@@ -77,7 +77,6 @@ type DeadLetterRow = {
   resolved_by: string | null;
 };
 
-/** What is known about a refused payload. */
 import { deadLetterEventFields, deadLetterIdentity } from '../core/dead-letter-entry.ts';
 import { accountEffectOf } from '../core/account-booking.ts';
 import { countReturn, returnOriginalId } from '../core/return-booking.ts';
